@@ -1,0 +1,52 @@
+"""The owners' trust web application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from app.config import build_config
+from app.extensions import csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    config = dict(config or {})
+    app = Flask(
+        __name__,
+        instance_path=config.pop("INSTANCE_PATH", None),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(build_config(app.instance_path, config))
+
+    db.init_app(app)
+    from app.schema import render_item
+
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_item,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from app import models  # noqa: F401  (registers every table with the metadata)
+    from app.blueprints import register_blueprints
+    from app.cli import register_cli
+
+    register_blueprints(app)
+    register_cli(app)
+
+    if app.config["AUTO_MIGRATE"]:
+        from app.schema import upgrade_to_head
+
+        upgrade_to_head(app)
+    return app

@@ -1,0 +1,103 @@
+"""Configuration from the environment, with safe defaults for a machine with none.
+
+With no configuration at all the app uses an SQLite file in the instance folder and keeps
+its secrets in files there, created on first run with owner-only permissions. Production sets
+everything through the environment; see README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_KEYS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "TRUST_SIGNING_KEY_PASSPHRASE",
+    "TRUST_TOKEN_SECRET",
+    "TRUST_NAME",
+    "TRUST_BASE_URL",
+    "TRUST_IMPORT_API_TOKEN",
+    "RATELIMIT_STORAGE_URI",
+)
+
+
+def instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
+    """Read a secret kept in the instance folder, creating it on first use.
+
+    Created with O_EXCL so that two workers starting at once agree on one value.
+    """
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        value = secrets.token_hex(nbytes)
+        handle.write(value + "\n")
+    return value
+
+
+def normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def build_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    env = {key: os.environ[key] for key in ENV_KEYS if os.environ.get(key)}
+    overrides = dict(overrides or {})
+
+    def pick(key: str, default: Any = None) -> Any:
+        if key in overrides:
+            return overrides[key]
+        return env.get(key, default)
+
+    database_url = pick("DATABASE_URL") or overrides.get("SQLALCHEMY_DATABASE_URI")
+    if not database_url:
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        database_url = "sqlite:///" + str(Path(instance_path) / "trust.sqlite3")
+    database_url = normalise_database_url(database_url)
+
+    config: dict[str, Any] = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "SECRET_KEY": pick("SECRET_KEY") or instance_secret(instance_path, "secret_key"),
+        "TRUST_SIGNING_KEY_PASSPHRASE": pick("TRUST_SIGNING_KEY_PASSPHRASE")
+        or instance_secret(instance_path, "signing_key_passphrase"),
+        "TRUST_TOKEN_SECRET": pick("TRUST_TOKEN_SECRET")
+        or instance_secret(instance_path, "token_secret"),
+        "TRUST_NAME": pick("TRUST_NAME", "Owners' Trust"),
+        "TRUST_BASE_URL": pick("TRUST_BASE_URL", ""),
+        "TRUST_IMPORT_API_TOKEN": pick("TRUST_IMPORT_API_TOKEN"),
+        "RATELIMIT_STORAGE_URI": pick("RATELIMIT_STORAGE_URI", "memory://"),
+        "AUTO_MIGRATE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT_SECONDS": 15 * 60,
+    }
+    # Secure cookies unless explicitly serving plain HTTP for local development.
+    secure = os.environ.get("TRUST_INSECURE_COOKIES", "") != "1"
+    config["SESSION_COOKIE_SECURE"] = secure
+    config["REMEMBER_COOKIE_SECURE"] = secure
+    config.update(overrides)
+    return config
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Writers wait for each other instead of failing at once with "database is locked".
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}

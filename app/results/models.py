@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db_types import UTCDateTime
+from app.extensions import db
+
+
+class SealedResult(db.Model):  # type: ignore[name-defined,misc]
+    """A signed result statement. Never edited: a correction is a new row that supersedes it."""
+
+    __tablename__ = "sealed_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    supersedes: Mapped[str | None] = mapped_column(String(64), unique=True)
+    result_json: Mapped[str] = mapped_column(Text)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    key_id: Mapped[str] = mapped_column(String(64))
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Interior nodes of the ballots tree, so a receipt's proof needs no rebuild.
+    ballots_tree: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -1,0 +1,120 @@
+"""Fixtures shared by the web and browser tests.
+
+The same tests run on SQLite (default, a fresh file per session) or on PostgreSQL when
+TEST_DATABASE_URL or DATABASE_URL names one. The schema is built once per session by the
+migrations, exactly as in production; every test then starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from app.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "TRUST_SIGNING_KEY_PASSPHRASE": "test signing passphrase",
+        "TRUST_TOKEN_SECRET": "test-token-secret",
+        "TRUST_NAME": "Test Owners' Trust",
+        "TRUST_IMPORT_API_TOKEN": "test-import-token",
+        "PASSWORD_HASH_FAST": True,
+        "SERVER_NAME": "trust.test",
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = _database_url(tmp_path_factory)
+    if url.startswith("postgres"):
+        _reset_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from app import create_app
+
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app(test_config(database_url, instance))
+    yield application
+    from app.extensions import db
+
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that uses the app starts on empty tables."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    _truncate(app)
+    yield
+    _truncate(app)
+
+
+def _truncate(app: Any) -> None:
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{name}"' for name in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for name in reversed(tables):
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def db_session(app: Any) -> Iterator[Any]:
+    from app.extensions import db
+
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgres")

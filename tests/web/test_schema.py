@@ -1,0 +1,36 @@
+"""The models and the migrations describe the same schema, on whichever database runs the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import Migrate
+
+from app.extensions import db
+
+
+def test_models_and_migrations_agree(app: Any) -> None:
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_database_is_at_the_newest_migration(app: Any) -> None:
+    migrate: Migrate = app.extensions["migrate"]
+    with app.app_context():
+        config = migrate.migrate.get_config(migrate.directory)
+        head = ScriptDirectory.from_config(config).get_current_head()
+        with db.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    assert head is not None
+    assert current == head
+
+
+def test_every_constraint_has_a_stable_name(app: Any) -> None:
+    for table in db.metadata.sorted_tables:
+        for constraint in table.constraints:
+            assert constraint.name, f"unnamed constraint on {table.name}"
