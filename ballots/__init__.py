@@ -1,0 +1,1 @@
+"""The owners' trust cryptographic and counting core."""
