@@ -178,8 +178,10 @@ class MerkleTree:
         tree._size = size
         tree._levels = [bytearray(levels[0])]
         if len(levels) != max(1, size.bit_length()):
-            raise ValueError(f"{len(levels)} levels given, a tree of {size} leaves has "
-                             f"{max(1, size.bit_length())}")
+            raise ValueError(
+                f"{len(levels)} levels given, a tree of {size} leaves has "
+                f"{max(1, size.bit_length())}"
+            )
         for k in range(1, len(levels)):
             if len(levels[k]) != (size >> k) * HASH_SIZE:
                 raise ValueError(f"level {k} has the wrong length for {size} leaves")

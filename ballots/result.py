@@ -10,8 +10,19 @@ from ballots.records import is_hex64, parse_time
 from ballots.tally import VoteSpec
 
 RESULT_KEYS = frozenset(
-    {"type", "format", "trust", "charter", "proposal", "roll", "ballots", "tally", "supersedes",
-     "sealed_at", "signature"}
+    {
+        "type",
+        "format",
+        "trust",
+        "charter",
+        "proposal",
+        "roll",
+        "ballots",
+        "tally",
+        "supersedes",
+        "sealed_at",
+        "signature",
+    }
 )
 TALLY_KEYS = frozenset({"counted", "counted_weight", "totals", "quorum_met", "outcome", "winners"})
 
@@ -31,8 +42,11 @@ def build_result(
     sealed_at: str,
 ) -> dict[str, Any]:
     """The unsigned result; seal it with ``SigningKey.sign_object``."""
-    for name, value in (("charter_sha256", charter_sha256), ("roll_root_hex", roll_root_hex),
-                        ("ballots_root_hex", ballots_root_hex)):
+    for name, value in (
+        ("charter_sha256", charter_sha256),
+        ("roll_root_hex", roll_root_hex),
+        ("ballots_root_hex", ballots_root_hex),
+    ):
         if not is_hex64(value):
             raise ValueError(f"{name} must be 64 lowercase hex characters")
     if supersedes is not None and not is_hex64(supersedes):

@@ -14,8 +14,18 @@ from ballots.weights import parse_weight_rule
 METHODS = ("binary", "single", "approval")
 BINARY_OPTIONS = frozenset({"yes", "no", "abstain"})
 PROPOSAL_KEYS = frozenset(
-    {"id", "title", "method", "options", "opens_at", "closes_at", "weight_rule", "quorum",
-     "threshold", "seats"}
+    {
+        "id",
+        "title",
+        "method",
+        "options",
+        "opens_at",
+        "closes_at",
+        "weight_rule",
+        "quorum",
+        "threshold",
+        "seats",
+    }
 )
 
 

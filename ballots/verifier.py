@@ -1,0 +1,349 @@
+"""Independent verification of a sealed result bundle, streaming, in bounded memory.
+
+Checks run in a fixed order and stop at the first failure, which is reported with a stable
+``code`` (e.g. ``ballots.root``) and a message naming the values that disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ballots.canonical import CanonicalError, canonical_bytes, strict_loads
+from ballots.keys import KeyRing, SignatureError, verify_object
+from ballots.merkle import MerkleStream, leaf_hash, verify_inclusion
+from ballots.receipts import ReceiptError, verify_receipt
+from ballots.records import ROLL_KEYS, is_count, is_hex64, parse_time
+from ballots.result import RESULT_KEYS, TALLY_KEYS
+from ballots.roll import Roll, RollError
+from ballots.tally import SpecError, Tally, TallyError, VoteSpec
+
+MAX_LINE = 1 << 16  # one JSONL record; real ones are a few hundred bytes
+MAX_DOCUMENT = 1 << 20  # result.json, trust-keys.json, a receipt
+FETCH_TIMEOUT = 30
+_RESULTS_URL = re.compile(r"(/(?:.*/)?)?results/([^/]+)/?")
+
+
+class VerifyFailure(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    code: str | None = None
+    message: str | None = None
+    lines: list[str] = field(default_factory=list)
+    proposal_id: str | None = None
+    outcome: str | None = None
+    winners: list[str] = field(default_factory=list)
+    roll_size: int = 0
+    ballots_size: int = 0
+    receipt_seq: int | None = None
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"FAIL: {self.message} [{self.code}]"
+        return "\n".join(self.lines)
+
+
+class _Source:
+    """Where the bundle's files come from: a directory or a results URL."""
+
+    def __init__(self, location: str | Path) -> None:
+        text = str(location)
+        self.url_id: str | None = None
+        if text.startswith(("http://", "https://")):
+            parts = urllib.parse.urlsplit(text)
+            m = _RESULTS_URL.fullmatch(parts.path)
+            if not parts.netloc or m is None or parts.query or parts.fragment:
+                raise VerifyFailure(
+                    "source", f"not a results URL http(s)://HOST/results/<id>/: {text}"
+                )
+            self.url_id = urllib.parse.unquote(m.group(2))
+            base = parts.path if parts.path.endswith("/") else parts.path + "/"
+            self.base: str | Path = f"{parts.scheme}://{parts.netloc}{base}"
+            self.keys_url = f"{parts.scheme}://{parts.netloc}/.well-known/trust-keys.json"
+        else:
+            self.base = Path(text)
+            if not self.base.is_dir():
+                raise VerifyFailure("source", f"bundle directory {text} does not exist")
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        if isinstance(self.base, Path):
+            path = self.base / name
+            try:
+                fh = path.open("rb")
+            except OSError as exc:
+                raise VerifyFailure("source", f"cannot read {path}: {exc.strerror}") from None
+            with fh:
+                yield fh
+            return
+        url = self.keys_url if name == "trust-keys.json" else self.base + name
+        try:
+            # The scheme was checked to be http or https in __init__.
+            response = urllib.request.urlopen(url, timeout=FETCH_TIMEOUT)  # noqa: S310
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise VerifyFailure("source", f"cannot fetch {url}: {exc}") from None
+        with response:
+            yield response
+
+    def document(self, name: str, code: str) -> Any:
+        with self.open(name) as fh:
+            data = fh.read(MAX_DOCUMENT + 1)
+        if len(data) > MAX_DOCUMENT:
+            raise VerifyFailure(code, f"{name} is larger than {MAX_DOCUMENT} bytes")
+        try:
+            return strict_loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, CanonicalError) as exc:
+            raise VerifyFailure(code, f"{name} is not valid JSON: {exc}") from None
+
+
+def _lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes, Any]]:
+    """Each record of a JSONL file with its exact bytes, insisting the bytes are canonical."""
+    kind = name.split(".", 1)[0]
+    number = 0
+    while True:
+        line = fh.readline(MAX_LINE + 1)
+        if not line:
+            return
+        number += 1
+        if not line.endswith(b"\n"):
+            if len(line) > MAX_LINE:
+                raise VerifyFailure(
+                    f"{kind}.line", f"{name} line {number} is over {MAX_LINE} bytes"
+                )
+            raise VerifyFailure(f"{kind}.line", f"{name} line {number} has no final newline")
+        body = line[:-1]
+        try:
+            # Duplicate keys or any float would change the re-encoded bytes or be refused.
+            obj = json.loads(body.decode("utf-8"))
+            again = canonical_bytes(obj)
+        except (ValueError, RecursionError) as exc:
+            raise VerifyFailure(
+                f"{kind}.json", f"{name} line {number} is not valid: {exc}"
+            ) from None
+        if again != body:
+            raise VerifyFailure(
+                f"{kind}.canonical", f"{name} line {number} is not in canonical JSON form"
+            )
+        yield number, body, obj
+
+
+def _mismatch(code: str, what: str, claimed: Any, actual: Any) -> VerifyFailure:
+    return VerifyFailure(code, f"{what} mismatch: result says {claimed}, bundle gives {actual}")
+
+
+def _check_result_shape(result: Mapping[str, Any]) -> VoteSpec:
+    if result.keys() != RESULT_KEYS:
+        missing = sorted(RESULT_KEYS - result.keys())
+        extra = sorted(result.keys() - RESULT_KEYS)
+        raise VerifyFailure(
+            "result.format", f"result members wrong: missing {missing}, extra {extra}"
+        )
+    if result["type"] != "result" or result["format"] != 1 or type(result["format"]) is not int:
+        raise VerifyFailure("result.format", "result is not type 'result', format 1")
+    if type(result["trust"]) is not str:
+        raise VerifyFailure("result.format", "trust must be a string")
+    charter = result["charter"]
+    if (
+        type(charter) is not dict
+        or charter.keys() != {"version", "sha256"}
+        or not is_count(charter["version"])
+        or not is_hex64(charter["sha256"])
+    ):
+        raise VerifyFailure("result.charter", "charter must be {version: INT, sha256: HEX64}")
+    try:
+        spec = VoteSpec.from_json(result["proposal"])
+    except SpecError as exc:
+        raise VerifyFailure("result.proposal", f"proposal invalid: {exc}") from None
+    roll, ballots, tally = result["roll"], result["ballots"], result["tally"]
+    if (
+        type(roll) is not dict
+        or roll.keys() != {"size", "total_weight", "root"}
+        or not (is_count(roll["size"]) and is_count(roll["total_weight"]))
+        or not is_hex64(roll["root"])
+    ):
+        raise VerifyFailure("result.roll", "roll must be {size, total_weight, root}")
+    if (
+        type(ballots) is not dict
+        or ballots.keys() != {"size", "root"}
+        or not is_count(ballots["size"])
+        or not is_hex64(ballots["root"])
+    ):
+        raise VerifyFailure("result.ballots", "ballots must be {size, root}")
+    if type(tally) is not dict or tally.keys() != TALLY_KEYS:
+        raise VerifyFailure("result.tally", f"tally must have exactly {sorted(TALLY_KEYS)}")
+    if result["supersedes"] is not None and not is_hex64(result["supersedes"]):
+        raise VerifyFailure("result.supersedes", "supersedes must be null or 64 lowercase hex")
+    try:
+        sealed = parse_time(result["sealed_at"])
+    except ValueError as exc:
+        raise VerifyFailure("result.sealed_at", str(exc)) from None
+    if sealed < parse_time(spec.closes_at):
+        raise VerifyFailure("result.sealed_at", "result sealed before voting closed")
+    return spec
+
+
+def _verify(source: _Source, receipt: Any, report: VerifyReport) -> None:
+    say = report.lines.append
+    keys_doc = source.document("trust-keys.json", "keys")
+    try:
+        keyring = KeyRing.from_document(keys_doc)
+    except ValueError as exc:
+        raise VerifyFailure("keys", f"trust-keys.json invalid: {exc}") from None
+
+    result = source.document("result.json", "result.json")
+    if type(result) is not dict:
+        raise VerifyFailure("result.json", "result.json is not a JSON object")
+    try:
+        verify_object(result, keyring)
+    except SignatureError as exc:
+        raise VerifyFailure("result.signature", f"result signature: {exc}") from None
+    spec = _check_result_shape(result)
+    if result["trust"] != keyring.trust:
+        raise _mismatch("result.trust", "trust name", repr(result["trust"]), repr(keyring.trust))
+    if source.url_id is not None and source.url_id != spec.id:
+        raise VerifyFailure(
+            "source", f"URL names proposal {source.url_id!r}, result is {spec.id!r}"
+        )
+    report.proposal_id = spec.id
+    key_id = result["signature"]["key_id"]
+    say(f"OK: result of proposal {spec.id} ({spec.method}) verified")
+    say(f"  trust {result['trust']!r}, sealed {result['sealed_at']} by key {key_id}")
+    if result["supersedes"] is not None:
+        say(f"  supersedes result {result['supersedes']}")
+
+    receipt_value: str | None = None
+    if receipt is not None:
+        try:
+            check = verify_receipt(receipt, keyring)
+        except ReceiptError as exc:
+            raise VerifyFailure(f"receipt.{exc.reason}", f"receipt: {exc}") from None
+        if check.proposal != spec.id:
+            raise VerifyFailure("receipt.proposal", f"receipt is for proposal {check.proposal!r}")
+        receipt_value = check.receipt
+
+    roll = Roll()
+    stream = MerkleStream()
+    with source.open("roll.jsonl") as fh:
+        for number, body, obj in _lines(fh, "roll.jsonl"):
+            if type(obj) is not dict or obj.keys() != ROLL_KEYS:
+                raise VerifyFailure(
+                    "roll.record", f"roll.jsonl line {number}: not {{token, weight}}"
+                )
+            try:
+                roll.append(obj["token"], obj["weight"])
+            except RollError as exc:
+                raise VerifyFailure(
+                    f"roll.{exc.reason}", f"roll.jsonl line {number}: {exc}"
+                ) from None
+            stream.append(body)
+    claimed = result["roll"]
+    if claimed["size"] != stream.size:
+        raise _mismatch("roll.size", "roll size", claimed["size"], stream.size)
+    if claimed["total_weight"] != roll.total_weight:
+        raise _mismatch(
+            "roll.total_weight", "roll total weight", claimed["total_weight"], roll.total_weight
+        )
+    if claimed["root"] != stream.root().hex():
+        raise _mismatch("roll.root", "roll root", claimed["root"], stream.root().hex())
+    report.roll_size = stream.size
+    say(f"  roll: {stream.size} tokens, total weight {roll.total_weight}, root {claimed['root']}")
+
+    tally = Tally(spec, roll)
+    stream = MerkleStream()
+    found: tuple[int, str, bytes] | None = None
+    with source.open("ballots.jsonl") as fh:
+        for number, body, obj in _lines(fh, "ballots.jsonl"):
+            try:
+                tally.add(obj)
+            except TallyError as exc:
+                raise VerifyFailure(
+                    f"ballots.{exc.reason}", f"ballots.jsonl line {number}: {exc}"
+                ) from None
+            if found is None and receipt_value is not None and obj["receipt"] == receipt_value:
+                for name in ("token", "selection", "weight", "cast_at"):
+                    if obj[name] != receipt[name]:
+                        raise VerifyFailure(
+                            "receipt.leaf",
+                            f"ballot seq {obj['seq']} carries the receipt but its "
+                            f"{name} differs from the receipt's",
+                        )
+                found = (obj["seq"], obj["token"], leaf_hash(body))
+                stream.append_tracked(found[2])
+            else:
+                stream.append(body)
+    claimed = result["ballots"]
+    if claimed["size"] != stream.size:
+        raise _mismatch("ballots.size", "ballots size", claimed["size"], stream.size)
+    if claimed["root"] != stream.root().hex():
+        raise _mismatch("ballots.root", "ballots root", claimed["root"], stream.root().hex())
+    report.ballots_size = stream.size
+    say(f"  ballots: {stream.size}, root {claimed['root']}")
+
+    mine, theirs = tally.result(), result["tally"]
+    for name in ("counted", "counted_weight", "totals", "quorum_met", "outcome", "winners"):
+        if theirs[name] != mine[name] or type(theirs[name]) is not type(mine[name]):
+            raise _mismatch(
+                f"tally.{name}", f"tally {name}", json.dumps(theirs[name]), json.dumps(mine[name])
+            )
+    report.outcome, report.winners = mine["outcome"], mine["winners"]
+    quorum = "quorum met" if mine["quorum_met"] else "quorum NOT met"
+    say(
+        f"  tally: {mine['counted']} counted, weight {mine['counted_weight']}, {quorum}, "
+        f"outcome {mine['outcome']}, winners {json.dumps(mine['winners'])}"
+    )
+    say(f"  totals: {json.dumps(mine['totals'])}")
+
+    if receipt_value is not None:
+        if found is None:
+            raise VerifyFailure("receipt.not_found", f"no ballot carries receipt {receipt_value}")
+        seq, token, leaf = found
+        path = stream.proof()
+        if not verify_inclusion(leaf, seq - 1, stream.size, path, bytes.fromhex(claimed["root"])):
+            raise VerifyFailure(
+                "receipt.inclusion", "receipt's ballot is not under the ballots root"
+            )
+        report.receipt_seq = seq
+        counted = tally.counted_seq(token)
+        status = "counts" if counted == seq else f"replaced by the later ballot seq {counted}"
+        say(
+            f"  receipt {receipt_value}: ballot seq {seq}, inclusion proof of {len(path)} "
+            f"hashes verified; this ballot {status}"
+        )
+
+
+def verify_bundle(
+    path_or_url: str | Path, receipt: str | Path | Mapping[str, Any] | None = None
+) -> VerifyReport:
+    """Verify a bundle directory or results URL; ``receipt`` is a file path or a parsed receipt."""
+    report = VerifyReport(ok=False)
+    try:
+        receipt_obj: Any = receipt
+        if isinstance(receipt, str | Path):
+            try:
+                data = Path(receipt).read_bytes()[: MAX_DOCUMENT + 1]
+                receipt_obj = strict_loads(data.decode("utf-8"))
+            except (OSError, UnicodeDecodeError, CanonicalError) as exc:
+                raise VerifyFailure(
+                    "receipt.json", f"cannot read receipt {receipt}: {exc}"
+                ) from None
+        _verify(_Source(path_or_url), receipt_obj, report)
+    except VerifyFailure as exc:
+        report.code, report.message = exc.code, exc.message
+        return report
+    report.ok = True
+    return report
