@@ -131,6 +131,11 @@ class SigningKey:
     def generate(cls) -> SigningKey:
         return cls(Ed25519PrivateKey.generate())
 
+    @classmethod
+    def from_private_bytes(cls, raw: bytes) -> SigningKey:
+        """From the 32-byte RFC 8032 secret (for tests and key import; keep keys encrypted)."""
+        return cls(Ed25519PrivateKey.from_private_bytes(raw))
+
     @property
     def key_id(self) -> str:
         return key_id_of(self._raw_public)
