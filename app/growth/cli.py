@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,7 +47,7 @@ class _Bars:
             self.bar = click.progressbar(
                 length=total,
                 label=STAGE_LABELS.get(stage, stage),
-                file=click.get_text_stream("stderr"),
+                file=sys.stderr,
                 show_pos=True,
             )
             self.bar.__enter__()
@@ -90,18 +91,17 @@ def import_command(file: str, source: str, dry_run: bool, no_progress: bool) -> 
         bars.close()
 
     if not report.ok:
-        err = click.get_text_stream("stderr")
         total = len(report.problems)
         click.echo(
             f"Rejected {file}: {total} problem{'s' if total != 1 else ''} in {report.rows} "
             "rows; nothing was written.",
-            file=err,
+            err=True,
         )
         for problem in report.problems[:MAX_PRINTED_PROBLEMS]:
             where = f"row {problem.row}" if problem.row else "file"
-            click.echo(f"  {where}: {problem.field}: {problem.reason}", file=err)
+            click.echo(f"  {where}: {problem.field}: {problem.reason}", err=True)
         if total > MAX_PRINTED_PROBLEMS:
-            click.echo(f"  ... and {total - MAX_PRINTED_PROBLEMS} more", file=err)
+            click.echo(f"  ... and {total - MAX_PRINTED_PROBLEMS} more", err=True)
         raise SystemExit(1)
 
     verb = "Would import" if dry_run else "Imported"

@@ -478,11 +478,10 @@ def _owner_ids(external_ids: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(external_ids))
     found: dict[str, int] = {}
     for chunk in _chunks(wanted, LOOKUP_CHUNK):
-        found.update(
-            db.session.execute(
-                select(User.external_id, User.id).where(User.external_id.in_(chunk))
-            ).tuples()
+        rows = db.session.execute(
+            select(User.external_id, User.id).where(User.external_id.in_(chunk))
         )
+        found.update((external_id, user_id) for external_id, user_id in rows)
     return found
 
 
