@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from typing import Any
 
 # JCS prints numbers as IEEE-754 doubles; beyond 2**53 - 1 two different integers can print
@@ -107,8 +106,3 @@ def strict_loads(data: bytes | str) -> Any:
     except (ValueError, RecursionError) as exc:
         raise CanonicalError(f"not valid JSON: {exc}") from None
 
-
-def as_object(value: Any, what: str) -> Mapping[str, Any]:
-    if type(value) is not dict:
-        raise CanonicalError(f"{what} must be a JSON object")
-    return value
