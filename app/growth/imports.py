@@ -33,13 +33,13 @@ import csv
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, String, any_, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -54,11 +54,15 @@ MAX_REASON = 200
 MAX_SOURCE_ID = 128
 MAX_OWNER = 64
 MAX_SOURCE = 64
-# Parameters per IN query: well under SQLite's oldest limit of 999 bound variables.
+# Values per lookup query: an IN list on SQLite (well under its oldest limit of 999 bound
+# variables); on PostgreSQL one array parameter, `= ANY(:values)`, so chunks can be large.
 LOOKUP_CHUNK = 500
+LOOKUP_CHUNK_POSTGRES = 10_000
 INSERT_CHUNK = 5_000
 PROGRESS_EVERY = 5_000
 
+# Unicode category Cc: C0 and C1 control characters, DEL (PostgreSQL refuses NUL in text).
+CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 SOURCE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 INTEGER_RE = re.compile(r"[+-]?[0-9]{1,12}\Z")
 RFC3339_UTC_RE = re.compile(
@@ -317,7 +321,7 @@ READERS: dict[str, Callable[[bytes, Progress | None], Parsed]] = {
 
 
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
+    return CONTROL_RE.search(text) is not None
 
 
 def _text(
@@ -474,12 +478,26 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+def _is_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _member_of(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    if _is_postgres():
+        return column == any_(bindparam("values", list(values), type_=ARRAY(String())))
+    return column.in_(values)  # type: ignore[no-any-return]
+
+
+def _lookup_chunk() -> int:
+    return LOOKUP_CHUNK_POSTGRES if _is_postgres() else LOOKUP_CHUNK
+
+
 def _owner_ids(external_ids: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(external_ids))
     found: dict[str, int] = {}
-    for chunk in _chunks(wanted, LOOKUP_CHUNK):
+    for chunk in _chunks(wanted, _lookup_chunk()):
         rows = db.session.execute(
-            select(User.external_id, User.id).where(User.external_id.in_(chunk))
+            select(User.external_id, User.id).where(_member_of(User.external_id, chunk))
         )
         found.update((external_id, user_id) for external_id, user_id in rows)
     return found
@@ -488,7 +506,7 @@ def _owner_ids(external_ids: Iterable[str]) -> dict[str, int]:
 def _existing(source: str, source_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
     """(owner_id, dimension, points, reason, occurred_at) already in the ledger, by source_id."""
     found: dict[str, tuple[Any, ...]] = {}
-    for chunk in _chunks(source_ids, LOOKUP_CHUNK):
+    for chunk in _chunks(source_ids, _lookup_chunk()):
         rows = db.session.execute(
             select(
                 GrowthEntry.source_id,
@@ -497,7 +515,7 @@ def _existing(source: str, source_ids: Sequence[str]) -> dict[str, tuple[Any, ..
                 GrowthEntry.points,
                 GrowthEntry.reason,
                 GrowthEntry.occurred_at,
-            ).where(GrowthEntry.source == source, GrowthEntry.source_id.in_(chunk))
+            ).where(GrowthEntry.source == source, _member_of(GrowthEntry.source_id, chunk))
         )
         for source_id, *content in rows:
             found[source_id] = tuple(content)
@@ -576,10 +594,7 @@ def import_entries(
             db.session.rollback()
             return report
 
-        for chunk in _chunks(to_insert, INSERT_CHUNK):
-            db.session.execute(insert(GrowthEntry), list(chunk))
-            if progress:
-                progress("write", len(chunk), len(to_insert))
+        _write(to_insert, progress)
         report.inserted = len(to_insert)
         record(
             "growth.import",
@@ -606,6 +621,43 @@ def import_entries(
         db.session.rollback()
         raise
     return report
+
+
+INSERT_COLUMNS = (
+    "owner_id", "dimension", "points", "reason", "source", "source_id", "occurred_at",
+    "recorded_at",
+)
+
+
+def _write(rows: list[dict[str, Any]], progress: Progress | None) -> None:
+    """Insert in chunks in the session's transaction: COPY on PostgreSQL, executemany elsewhere.
+
+    COPY runs on the session's own connection, so it commits or rolls back with everything else.
+    """
+    if _is_postgres():
+        _copy(rows, progress)
+        return
+    for chunk in _chunks(rows, INSERT_CHUNK):
+        db.session.execute(insert(GrowthEntry), list(chunk))
+        if progress:
+            progress("write", len(chunk), len(rows))
+
+
+def _copy(rows: list[dict[str, Any]], progress: Progress | None) -> None:
+    import psycopg
+
+    table = GrowthEntry.__table__.name
+    statement = f"COPY {table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN"
+    connection = db.session.connection().connection.driver_connection
+    try:
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for chunk in _chunks(rows, INSERT_CHUNK):
+                for row in chunk:
+                    copy.write_row([row[name] for name in INSERT_COLUMNS])
+                if progress:
+                    progress("write", len(chunk), len(rows))
+    except psycopg.errors.IntegrityError as error:
+        raise IntegrityError(statement, None, error) from error
 
 
 def _refuse(report: ImportReport, parsed: Parsed, via: str, actor_id: int | None) -> None:

@@ -575,3 +575,26 @@ def test_api_answers_415_for_another_content_type_and_413_beyond_the_limit(
     response = post(client, {"entries": api_rows()})
     assert response.status_code == 413
     assert entry_count() == 0
+
+
+def test_a_concurrent_import_of_the_same_ids_writes_nothing(growth_app, tmp_path, monkeypatch):
+    """If another import commits the same source ids between our check and our insert, the
+    unique constraint stops ours: nothing of it is written and the refusal says to retry."""
+    from app.growth import imports
+
+    for x in ("C100", "C200", "C300"):
+        make_owner(x)
+    path = write(tmp_path, "growth.csv", GOOD_CSV)
+    assert run(growth_app, "import", path).exit_code == 0
+    grown = write(tmp_path, "grown.csv",
+                  GOOD_CSV + "C100,community,1,New,crm-6,2026-03-06T00:00:00Z\n")
+    monkeypatch.setattr(imports, "_existing", lambda source, source_ids: {})
+
+    result = run(growth_app, "import", grown)
+
+    assert result.exit_code == 1
+    assert "concurrent import" in result.output
+    assert entry_count() == 5
+    assert db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.outcome == "refused")
+    ) == 1
