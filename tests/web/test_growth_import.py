@@ -1,4 +1,4 @@
-"""Growth-value imports: `flask growth import`, `flask growth balance` and POST /api/growth/import."""
+"""Growth-value imports: `flask growth import`, `flask growth balance`, POST /api/growth/import."""
 
 from __future__ import annotations
 
@@ -264,7 +264,7 @@ def test_a_jsonl_with_bad_lines_is_rejected_whole(growth_app, tmp_path):
         .encode(),  # 6: missing reason
         json.dumps({**good, "source_id": "j-7", "points": True}).encode(),  # 7: bool points
         json.dumps({**good, "source_id": "j-8", "reason": "caf\u00e9"}).encode()
-        .replace("\\u00e9".encode(), b"\xe9"),  # 8: Latin-1, not UTF-8
+        .replace(b"\\u00e9", b"\xe9"),  # 8: Latin-1, not UTF-8
         json.dumps({**good, "source_id": "j-9", "points": 1.5}).encode(),  # 9: float points
     ]
     path = write(tmp_path, "bad.jsonl", b"\n".join(lines) + b"\n")
