@@ -1,0 +1,439 @@
+"""Proposal kinds, fields and lifecycle, as an explicit state machine.
+
+============  ==========  ==========  ==============================================
+from          action      to          who, and when
+============  ==========  ==========  ==============================================
+draft         submit      submitted   the author
+submitted     cosign      submitted   an owner other than the author, once, only when
+                                      the charter's path for the kind is co-signature
+submitted     schedule    scheduled   author, admin or system, once the co-signatures
+                                      reach the charter's number (co-signature path)
+submitted     accept      scheduled   the council, by a passed ``accept_proposal``
+                                      motion (council path: ``cosign_required == 0``)
+submitted     reject      rejected    the council, by a passed ``reject_proposal``
+                                      motion, with a reason (council path only)
+draft         withdraw    withdrawn   the author
+submitted     withdraw    withdrawn   the author
+scheduled     withdraw    withdrawn   the author, before the vote opens
+scheduled     open        voting      system or admin, once ``opens_at`` has come
+voting        close       closed      system or admin, once ``closes_at`` has passed
+closed        seal        sealed      system or admin (the result is then signed)
+sealed        supersede   superseded  system or admin, naming the later proposal
+============  ==========  ==========  ==============================================
+
+Scheduling needs the voting window set, in the future, and within the charter's bounds.
+Design choice: on the co-signature path the council cannot reject a proposal: owners who
+gathered the co-signatures are owed a vote; a proposal that never gathers them just stays
+submitted until its author withdraws it.
+
+Methods: ``yes_no`` (for / against / abstain), ``choice`` (one of the proposal's options) and
+``approval`` (council elections, several seats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from governance.charter import (
+    KINDS,
+    ROLES,
+    CharterRules,
+    CharterRulesError,
+    Fraction,
+    parse_rules,
+)
+from governance.transitions import (
+    Actor,
+    Transition,
+    TransitionError,
+    TransitionRecord,
+    require_aware,
+)
+
+__all__ = [
+    "Actor",
+    "Transition",
+    "TransitionContext",
+    "TransitionError",
+    "TransitionRecord",
+    "VoteParameters",
+    "allowed_actions",
+    "transition",
+    "validate_proposal_fields",
+    "vote_parameters",
+]
+
+STATES = (
+    "draft",
+    "submitted",
+    "scheduled",
+    "voting",
+    "closed",
+    "sealed",
+    "superseded",
+    "withdrawn",
+    "rejected",
+)
+FINAL_STATES = ("superseded", "withdrawn", "rejected")
+
+TRANSITIONS: Mapping[tuple[str, str], str] = {
+    ("draft", "submit"): "submitted",
+    ("submitted", "cosign"): "submitted",
+    ("submitted", "schedule"): "scheduled",
+    ("submitted", "accept"): "scheduled",
+    ("submitted", "reject"): "rejected",
+    ("draft", "withdraw"): "withdrawn",
+    ("submitted", "withdraw"): "withdrawn",
+    ("scheduled", "withdraw"): "withdrawn",
+    ("scheduled", "open"): "voting",
+    ("voting", "close"): "closed",
+    ("closed", "seal"): "sealed",
+    ("sealed", "supersede"): "superseded",
+}
+ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
+
+TITLE_MAX = 200  # the proposals.title column
+BODY_MAX = 20_000
+TEXT_MAX = 200_000  # a whole charter's text
+OPTIONS_MAX = 20
+COMMON_FIELDS = ("title", "body", "opens_at", "closes_at", "options")
+KIND_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "general": (),
+    "spending": ("amount_fen", "category", "beneficiary", "purpose"),
+    "charter_amendment": ("new_text", "new_rules"),
+    "community_scheme": ("scheme_text", "criteria"),
+    "council_election": ("role", "seats", "candidates"),
+}
+
+
+@dataclass(frozen=True)
+class TransitionContext:
+    """Facts the app loads before asking for a step; only those the step needs are read."""
+
+    author_id: int
+    now: datetime
+    cosign_required: int = 0
+    cosign_count: int = 0
+    already_cosigned: bool = False
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    passed_motion: str | None = None
+    reason: str = ""
+    superseded_by: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("now", "opens_at", "closes_at"):
+            require_aware(getattr(self, name), name)
+
+
+def allowed_actions(state: str) -> tuple[str, ...]:
+    """Actions the table allows from ``state`` (guards may still refuse them)."""
+    return tuple(action for (src, action) in TRANSITIONS if src == state)
+
+
+def transition(state: str, action: str, *, actor: Actor, ctx: TransitionContext) -> Transition:
+    """The step ``action`` from ``state``, or ``TransitionError`` saying why not."""
+    if state not in STATES:
+        raise TransitionError(state, action, "unknown state")
+    target = TRANSITIONS.get((state, action))
+    if target is None:
+        allowed = ", ".join(allowed_actions(state)) or "none (final state)"
+        raise TransitionError(state, action, f"not allowed from this state; allowed: {allowed}")
+    why = _GUARDS[action](state, actor, ctx)
+    if why:
+        raise TransitionError(state, action, why)
+    reason = ctx.reason.strip()
+    if action == "supersede":
+        reason = reason or f"superseded by {ctx.superseded_by}"
+    record = TransitionRecord(actor.id, action, state, target, reason)
+    return Transition(target, record)
+
+
+def _is_author(actor: Actor, ctx: TransitionContext) -> bool:
+    return actor.id is not None and actor.id == ctx.author_id
+
+
+def _author_only(state: str, actor: Actor, ctx: TransitionContext) -> str:
+    if not _is_author(actor, ctx):
+        return "only the author may do this"
+    return ""
+
+
+def _withdraw(state: str, actor: Actor, ctx: TransitionContext) -> str:
+    if not _is_author(actor, ctx):
+        return "only the author may withdraw a proposal"
+    if state == "scheduled" and (ctx.opens_at is None or ctx.now >= ctx.opens_at):
+        return "the vote has opened; a proposal cannot be withdrawn once voting starts"
+    return ""
+
+
+def _cosign(state: str, actor: Actor, ctx: TransitionContext) -> str:
+    if ctx.cosign_required == 0:
+        return "the charter puts this kind on the ballot by council acceptance, not co-signature"
+    if not actor.has("owner"):
+        return "only owners co-sign"
+    if _is_author(actor, ctx):
+        return "the author cannot co-sign their own proposal"
+    if ctx.already_cosigned:
+        return "this owner has already co-signed"
+    return ""
+
+
+def _window(ctx: TransitionContext) -> str:
+    if ctx.opens_at is None or ctx.closes_at is None:
+        return "the voting window (opens_at, closes_at) is not set"
+    if ctx.opens_at < ctx.now:
+        return "the vote would open in the past"
+    if ctx.closes_at <= ctx.opens_at:
+        return "the vote would close before it opens"
+    return ""
+
+
+def _schedule(state: str, actor: Actor, ctx: TransitionContext) -> str:
+    if not (_is_author(actor, ctx) or actor.has("admin", "system")):
+        return "only the author, an admin or the system schedules a co-signed proposal"
+    if ctx.cosign_required == 0:
+        return "the charter requires council acceptance for this kind"
+    if ctx.cosign_count < ctx.cosign_required:
+        return f"{ctx.cosign_count} of {ctx.cosign_required} co-signatures required by the charter"
+    return _window(ctx)
+
+
+def _council_motion(expected: str, ctx: TransitionContext, actor: Actor) -> str:
+    if not actor.has("council"):
+        return "only the council decides this"
+    if ctx.cosign_required > 0:
+        return (
+            f"the charter puts this kind on the ballot by {ctx.cosign_required} co-signatures; "
+            "the council neither accepts nor rejects it"
+        )
+    if ctx.passed_motion != expected:
+        return f"needs a passed {expected!r} council motion"
+    return ""
+
+
+def _accept(state: str, actor: Actor, ctx: TransitionContext) -> str:
+    return _council_motion("accept_proposal", ctx, actor) or _window(ctx)
+
+
+def _reject(state: str, actor: Actor, ctx: TransitionContext) -> str:
+    why = _council_motion("reject_proposal", ctx, actor)
+    if not why and not ctx.reason.strip():
+        why = "a rejection must give its reason"
+    return why
+
+
+def _system(state: str, actor: Actor, ctx: TransitionContext) -> str:
+    if not actor.has("system", "admin"):
+        return "only the system or an admin does this"
+    return ""
+
+
+def _open(state: str, actor: Actor, ctx: TransitionContext) -> str:
+    why = _system(state, actor, ctx)
+    if not why and (ctx.opens_at is None or ctx.now < ctx.opens_at):
+        why = f"the vote opens at {ctx.opens_at}, not yet"
+    return why
+
+
+def _close(state: str, actor: Actor, ctx: TransitionContext) -> str:
+    why = _system(state, actor, ctx)
+    if not why and (ctx.closes_at is None or ctx.now < ctx.closes_at):
+        why = f"the vote closes at {ctx.closes_at}, not yet"
+    return why
+
+
+def _supersede(state: str, actor: Actor, ctx: TransitionContext) -> str:
+    why = _system(state, actor, ctx)
+    if not why and not (ctx.superseded_by or "").strip():
+        why = "name the proposal that supersedes this one"
+    return why
+
+
+_GUARDS = {
+    "submit": _author_only,
+    "cosign": _cosign,
+    "schedule": _schedule,
+    "accept": _accept,
+    "reject": _reject,
+    "withdraw": _withdraw,
+    "open": _open,
+    "close": _close,
+    "seal": _system,
+    "supersede": _supersede,
+}
+
+
+@dataclass(frozen=True)
+class VoteParameters:
+    method: str
+    quorum: Fraction
+    threshold: Fraction
+    weight_rule: str
+    eligibility_min: int
+    seats: int
+
+
+def vote_parameters(
+    kind: str, rules: CharterRules, fields: Mapping[str, Any] | None = None
+) -> VoteParameters:
+    """What a proposal of ``kind`` is voted with, under ``rules``.
+
+    Council elections also need validated ``fields`` (``role``, optionally ``seats`` for a
+    by-election of fewer seats than the role has).
+    """
+    rule = rules.voting.kind(kind)
+    seats = 1
+    if kind == "council_election":
+        if fields is None or fields.get("role") not in ROLES:
+            raise ValueError("a council election needs its role to know the number of seats")
+        seats = fields.get("seats") or rules.council.seats_for(fields["role"])
+    return VoteParameters(
+        method=rule.method,
+        quorum=rule.quorum,
+        threshold=rule.threshold,
+        weight_rule=rule.weight_rule or rules.voting.weight_rule,
+        eligibility_min=rules.voting.eligibility_min,
+        seats=seats,
+    )
+
+
+def validate_proposal_fields(
+    kind: str, fields: Mapping[str, Any], rules: CharterRules
+) -> list[tuple[str, str]]:
+    """Every problem with a proposal's fields, as (field, message); empty = valid."""
+    if kind not in KINDS:
+        return [("kind", f"unknown kind {kind!r}; known: {', '.join(KINDS)}")]
+    out: list[tuple[str, str]] = []
+    known = COMMON_FIELDS + KIND_FIELDS[kind]
+    out += [(name, f"not a field of a {kind} proposal") for name in fields if name not in known]
+    out += _text(fields, "title", TITLE_MAX, required=True)
+    out += _text(fields, "body", BODY_MAX, required=False)
+    out += _check_window(fields, rules)
+    out += _check_options(fields, rules.voting.kind(kind).method)
+    out += _KIND_CHECKS[kind](fields, rules)
+    return out
+
+
+def _text(fields: Mapping[str, Any], name: str, limit: int, *, required: bool) -> list[Any]:
+    value = fields.get(name)
+    if value is None or value == "":
+        return [(name, "is required")] if required else []
+    if type(value) is not str:
+        return [(name, "must be text")]
+    if required and not value.strip():
+        return [(name, "is required")]
+    if len(value) > limit:
+        return [(name, f"must be at most {limit} characters, got {len(value)}")]
+    return []
+
+
+def _check_window(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    opens, closes = fields.get("opens_at"), fields.get("closes_at")
+    if opens is None and closes is None:
+        return []  # a draft may leave the window for later; scheduling checks it is set
+    out = []
+    for name, value in (("opens_at", opens), ("closes_at", closes)):
+        if not isinstance(value, datetime):
+            out.append((name, "must be a date and time"))
+        elif value.tzinfo is None or value.utcoffset() is None:
+            out.append((name, "must carry a timezone"))
+    if out:
+        return out
+    assert isinstance(opens, datetime) and isinstance(closes, datetime)
+    lo, hi = rules.voting.min_hours, rules.voting.max_hours
+    length = closes - opens
+    if not timedelta(hours=lo) <= length <= timedelta(hours=hi):
+        where = rules.article("voting.period")
+        return [("closes_at", f"the vote must last {lo} to {hi} hours, not {length}; {where}")]
+    return []
+
+
+def _check_options(fields: Mapping[str, Any], method: str) -> list[tuple[str, str]]:
+    options = fields.get("options")
+    if method != "choice":
+        return [] if options is None else [("options", f"a {method} vote has fixed options")]
+    if type(options) is not list or not 2 <= len(options) <= OPTIONS_MAX:
+        return [("options", f"give 2 to {OPTIONS_MAX} options")]
+    if any(type(o) is not str or not o.strip() or len(o) > TITLE_MAX for o in options):
+        return [("options", f"every option is non-empty text of at most {TITLE_MAX} characters")]
+    if len(set(options)) != len(options):
+        return [("options", "options must differ")]
+    return []
+
+
+def _none(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    return []
+
+
+def _is_count(value: Any) -> bool:
+    return type(value) is int and value > 0
+
+
+def _check_spending(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    out = []
+    if not _is_count(fields.get("amount_fen")):
+        out.append(("amount_fen", "must be a whole number of fen greater than zero"))
+    category = fields.get("category")
+    if category not in rules.purpose_ids:
+        ids = ", ".join(p.id for p in rules.purposes)
+        where = rules.article("spending.category")
+        out.append(("category", f"must be one of the charter's purposes ({ids}); {where}"))
+    out += _text(fields, "beneficiary", TITLE_MAX, required=True)
+    out += _text(fields, "purpose", BODY_MAX, required=True)
+    return out
+
+
+def _check_amendment(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    out = _text(fields, "new_text", TEXT_MAX, required=True)
+    new_rules = fields.get("new_rules")
+    if not isinstance(new_rules, Mapping):
+        return [*out, ("new_rules", "must be the new charter's rules (an object)")]
+    try:
+        parse_rules(new_rules)
+    except CharterRulesError as exc:
+        out += [(f"new_rules{path.removeprefix('$')}", msg) for path, msg in exc.problems]
+    return out
+
+
+def _check_scheme(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    out = _text(fields, "scheme_text", BODY_MAX, required=True)
+    criteria = fields.get("criteria")
+    if type(criteria) is not list or not criteria:
+        out.append(("criteria", "list at least one certification criterion"))
+    elif any(type(c) is not str or not c.strip() or len(c) > TITLE_MAX * 5 for c in criteria):
+        out.append(("criteria", "every criterion is non-empty text of at most 1000 characters"))
+    return out
+
+
+def _check_election(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    role = fields.get("role")
+    if role not in ROLES:
+        return [("role", f"must be one of {', '.join(ROLES)}")]
+    out = []
+    most = rules.council.seats_for(role)
+    seats = fields.get("seats", most)
+    if not _is_count(seats) or seats > most:
+        where = rules.article("council.seats")
+        out.append(("seats", f"must be 1 to {most} for {role}; {where}"))
+        seats = most
+    candidates = fields.get("candidates")
+    if type(candidates) is not list or not all(_is_count(c) for c in candidates):
+        out.append(("candidates", "must be a list of candidate user ids"))
+    elif len(set(candidates)) != len(candidates):
+        out.append(("candidates", "a candidate is listed twice"))
+    elif len(candidates) < seats:
+        out.append(("candidates", f"{len(candidates)} candidates for {seats} seats"))
+    return out
+
+
+_KIND_CHECKS = {
+    "general": _none,
+    "spending": _check_spending,
+    "charter_amendment": _check_amendment,
+    "community_scheme": _check_scheme,
+    "council_election": _check_election,
+}
