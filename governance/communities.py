@@ -1,0 +1,201 @@
+"""Certification of owners' industry communities, as an explicit state machine.
+
+============  ==============  ============  =============================================
+from          action          to            who, and when
+============  ==============  ============  =============================================
+applied       review          under_review  the council or an admin
+under_review  certify         certified     the council, by a passed ``certify_community``
+                                            motion, while a community scheme is in force
+under_review  reject          rejected      the council, by a passed ``reject_community``
+                                            motion, with reasons
+certified     flag_renewal    renewal_due   system or admin, inside the renewal window
+renewal_due   renew           certified     the council, by a passed ``renew_community``
+                                            motion, before the certification ends
+certified     lapse           lapsed        system or admin, once the certification ended
+renewal_due   lapse           lapsed        system or admin, once the certification ended
+certified     revoke          revoked       the council, by a passed ``revoke_community``
+renewal_due   revoke          revoked       motion, with reasons
+============  ==============  ============  =============================================
+
+An application enters ``applied`` only when ``validate_application`` finds no problem; that
+includes the rule that no application is taken while no community scheme is in force.
+A certification (or renewal) runs ``valid_days`` from the day of the decision:
+``certified_until(decided_at, rules)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from governance.charter import CharterRules
+from governance.transitions import (
+    Actor,
+    Transition,
+    TransitionError,
+    TransitionRecord,
+    require_aware,
+)
+
+STATES = ("applied", "under_review", "certified", "rejected", "renewal_due", "lapsed", "revoked")
+FINAL_STATES = ("rejected", "lapsed", "revoked")
+
+TRANSITIONS: Mapping[tuple[str, str], str] = {
+    ("applied", "review"): "under_review",
+    ("under_review", "certify"): "certified",
+    ("under_review", "reject"): "rejected",
+    ("certified", "flag_renewal"): "renewal_due",
+    ("renewal_due", "renew"): "certified",
+    ("certified", "lapse"): "lapsed",
+    ("renewal_due", "lapse"): "lapsed",
+    ("certified", "revoke"): "revoked",
+    ("renewal_due", "revoke"): "revoked",
+}
+MOTIONS = {
+    "certify": "certify_community",
+    "reject": "reject_community",
+    "renew": "renew_community",
+    "revoke": "revoke_community",
+}
+NEEDS_REASONS = ("reject", "revoke")
+
+NAME_MAX = 100
+DESCRIPTION_MAX = 5000
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+APPLICATION_FIELDS = (
+    "name",
+    "industry",
+    "description",
+    "representative_id",
+    "member_count",
+    "cosigners",
+    "documents",
+)
+
+
+@dataclass(frozen=True)
+class CommunityContext:
+    now: datetime
+    passed_motion: str | None = None
+    reasons: tuple[str, ...] = ()
+    valid_until: datetime | None = None
+    scheme_in_force: bool = True
+
+    def __post_init__(self) -> None:
+        require_aware(self.now, "now")
+        require_aware(self.valid_until, "valid_until")
+
+
+def certified_until(decided_at: datetime, rules: CharterRules) -> datetime:
+    require_aware(decided_at, "decided_at")
+    return decided_at + timedelta(days=rules.communities.valid_days)
+
+
+def renewal_opens(valid_until: datetime, rules: CharterRules) -> datetime:
+    return valid_until - timedelta(days=rules.communities.renewal_window_days)
+
+
+def transition(
+    state: str, action: str, *, actor: Actor, ctx: CommunityContext, rules: CharterRules
+) -> Transition:
+    """The step ``action`` from ``state``, or ``TransitionError`` saying why not."""
+    if state not in STATES:
+        raise TransitionError(state, action, "unknown state")
+    target = TRANSITIONS.get((state, action))
+    if target is None:
+        allowed = ", ".join(a for (s, a) in TRANSITIONS if s == state) or "none (final state)"
+        raise TransitionError(state, action, f"not allowed from this state; allowed: {allowed}")
+    why = _guard(action, actor, ctx, rules)
+    if why:
+        raise TransitionError(state, action, why)
+    reason = "; ".join(r.strip() for r in ctx.reasons if r.strip())
+    return Transition(target, TransitionRecord(actor.id, action, state, target, reason))
+
+
+def _guard(action: str, actor: Actor, ctx: CommunityContext, rules: CharterRules) -> str:
+    if action in MOTIONS:
+        if not actor.has("council"):
+            return "only the council decides this"
+        if ctx.passed_motion != MOTIONS[action]:
+            return f"needs a passed {MOTIONS[action]!r} council motion"
+    elif action == "review":
+        if not actor.has("council", "admin"):
+            return "only the council or an admin opens a review"
+    elif not actor.has("system", "admin"):
+        return "only the system or an admin does this"
+    if action in NEEDS_REASONS and not any(r.strip() for r in ctx.reasons):
+        key = "communities.revocation" if action == "revoke" else "communities.application"
+        return f"give the reasons; {rules.article(key)}"
+    if action == "certify" and not ctx.scheme_in_force:
+        return f"no community scheme is in force; {rules.article('communities.scheme')}"
+    if action in ("flag_renewal", "renew", "lapse"):
+        return _timing(action, ctx, rules)
+    return ""
+
+
+def _timing(action: str, ctx: CommunityContext, rules: CharterRules) -> str:
+    if ctx.valid_until is None:
+        return "the certification's end date (valid_until) is needed"
+    if action == "flag_renewal" and ctx.now < renewal_opens(ctx.valid_until, rules):
+        days = rules.communities.renewal_window_days
+        where = rules.article("communities.renewal")
+        return f"the renewal window opens {days} days before {ctx.valid_until}; {where}"
+    if action == "renew" and ctx.now >= ctx.valid_until:
+        return f"the certification ended at {ctx.valid_until}; it has lapsed"
+    if action == "lapse" and ctx.now < ctx.valid_until:
+        return f"the certification runs until {ctx.valid_until}"
+    return ""
+
+
+def validate_application(
+    fields: Mapping[str, Any], rules: CharterRules, *, scheme_in_force: bool
+) -> list[tuple[str, str]]:
+    """Every problem with a certification application, as (field, message); empty = valid.
+
+    ``cosigners`` are member owners' user ids other than the representative.
+    ``documents`` are the SHA-256 digests (lowercase hex) of the supporting files.
+    """
+    if not scheme_in_force:
+        return [("scheme", f"applications are closed; {rules.article('communities.scheme')}")]
+    c = rules.communities
+    out = [
+        (name, "not a field of an application") for name in fields if name not in APPLICATION_FIELDS
+    ]
+    for name, limit in (
+        ("name", NAME_MAX),
+        ("industry", NAME_MAX),
+        ("description", DESCRIPTION_MAX),
+    ):
+        value = fields.get(name)
+        if type(value) is not str or not value.strip():
+            out.append((name, f"is required; {rules.article('communities.application')}"))
+        elif len(value) > limit:
+            out.append((name, f"must be at most {limit} characters"))
+    rep = fields.get("representative_id")
+    if type(rep) is not int or rep <= 0:
+        out.append(("representative_id", "name the community's representative (a user id)"))
+    members = fields.get("member_count")
+    if type(members) is not int or members < c.min_members:
+        where = rules.article("communities.min_members")
+        out.append(("member_count", f"at least {c.min_members} member owners; {where}"))
+    cosigners = fields.get("cosigners")
+    if type(cosigners) is not list or any(type(i) is not int or i <= 0 for i in cosigners):
+        out.append(("cosigners", "must be a list of member owners' user ids"))
+    elif len(set(cosigners)) != len(cosigners):
+        out.append(("cosigners", "an owner co-signs once"))
+    elif rep in cosigners:
+        out.append(("cosigners", "the representative does not count as a co-signer"))
+    elif len(cosigners) < c.min_cosigners:
+        where = rules.article("communities.min_cosigners")
+        out.append(("cosigners", f"{len(cosigners)} co-signers, {c.min_cosigners} needed; {where}"))
+    documents = fields.get("documents")
+    if type(documents) is not list or not documents:
+        out.append(("documents", "list the supporting documents' SHA-256 digests"))
+    elif any(type(d) is not str or SHA256_RE.fullmatch(d) is None for d in documents):
+        out.append(("documents", "every document is a SHA-256 digest in lowercase hex"))
+    elif len(set(documents)) != len(documents):
+        out.append(("documents", "a document is listed twice"))
+    return out
