@@ -318,7 +318,9 @@ def validate_proposal_fields(
     return out
 
 
-def _text(fields: Mapping[str, Any], name: str, limit: int, *, required: bool) -> list[Any]:
+def _text(
+    fields: Mapping[str, Any], name: str, limit: int, *, required: bool
+) -> list[tuple[str, str]]:
     value = fields.get(name)
     if value is None or value == "":
         return [(name, "is required")] if required else []
