@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from app.config import build_config
-from app.extensions import csrf, db, login_manager, migrate
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,13 +37,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from app.database import configure_engine
+    from app.i18n import select_locale, select_timezone
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(PROJECT_ROOT / "translations"),
+    )
+    configure_engine(app)
 
     from app import models  # noqa: F401  (registers every table with the metadata)
     from app.blueprints import register_blueprints
     from app.cli import register_cli
 
+    from app.errors import register_error_handlers
+    from app.templating import register_templating
+
     register_blueprints(app)
     register_cli(app)
+    register_templating(app)
+    register_error_handlers(app)
 
     if app.config["AUTO_MIGRATE"]:
         from app.schema import upgrade_to_head

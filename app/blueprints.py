@@ -4,6 +4,13 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.api.views import bp as api_bp
+    from app.growth.api import bp as growth_api_bp
+    from app.owner.views import bp as owner_bp
+    from app.proposals.views import bp as proposals_bp
     from app.public.views import bp as public_bp
+    from app.results.views import bp as verifiable_bp
 
-    app.register_blueprint(public_bp)
+    for bp in (public_bp, accounts_bp, proposals_bp, owner_bp, verifiable_bp, growth_api_bp, api_bp):
+        app.register_blueprint(bp)

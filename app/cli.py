@@ -1,7 +1,104 @@
+"""Command-line entry points: `flask --app wsgi trust ...`, `flask --app wsgi demo`."""
+
 from __future__ import annotations
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from app.extensions import db
+
+trust_cli = AppGroup("trust", help="Operate the trust: keys, charter, sealing, audit.")
+
+
+@trust_cli.command("init-keys")
+def init_keys() -> None:
+    """Create the first signing key if there is none."""
+    from app.keys import service as keys
+
+    record = keys.ensure_key()
+    db.session.commit()
+    click.echo(f"active signing key: {record.key_id}")
+
+
+@trust_cli.command("rotate-key")
+def rotate_key() -> None:
+    """Retire the active signing key and start a new one (the old stays published)."""
+    from app.keys import service as keys
+
+    record = keys.rotate()
+    db.session.commit()
+    click.echo(f"new active signing key: {record.key_id}")
+
+
+@trust_cli.command("seal")
+@click.argument("proposal_id")
+@click.option("--correction", is_flag=True, help="Seal again, superseding the current result.")
+def seal(proposal_id: str, correction: bool) -> None:
+    """Close (if due) and seal one vote."""
+    from app.proposals import service as proposals
+    from app.results import service as results
+
+    proposal = proposals.get(proposal_id)
+    if proposal is None:
+        raise click.ClickException(f"no proposal {proposal_id}")
+    try:
+        if proposal.state == "voting":
+            proposals.close_vote(proposal)
+        row = results.seal(proposal_id, correction=correction)
+        db.session.commit()
+    except (proposals.ProposalError, results.SealError) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"sealed {proposal_id}: digest {row.digest}")
+
+
+@trust_cli.command("seal-due")
+def seal_due() -> None:
+    """Open scheduled votes that are due and seal votes past their close. Run it from cron."""
+    from app.proposals import service as proposals
+
+    for line in proposals.run_due():
+        click.echo(line)
+
+
+@click.command("demo")
+@click.option("--no-serve", is_flag=True, help="Create the demo data, then exit.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def demo(no_serve: bool, host: str, port: int) -> None:
+    """Create a believable demo trust (idempotently), then serve it on HOST:PORT."""
+    from app.demo import build_demo
+
+    for line in build_demo():
+        click.echo(line)
+    if no_serve:
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # The demo serves plain HTTP on loopback; production cookies stay Secure.
+    app.config["SESSION_COOKIE_SECURE"] = False
+    app.config["REMEMBER_COOKIE_SECURE"] = False
+    click.echo(f"serving the demo trust on http://{host}:{port}/  (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
 def register_cli(app: Flask) -> None:
-    pass
+    from app.growth.cli import growth_cli
+
+    app.cli.add_command(trust_cli)
+    app.cli.add_command(growth_cli)
+    app.cli.add_command(demo)
+
+
+@trust_cli.command("audit")
+def audit() -> None:
+    """Re-verify every sealed result, the log and its checkpoints against the stored rows."""
+    from app.audit.integrity import run_audit
+
+    findings = run_audit()
+    for finding in findings:
+        click.echo(f"FAIL {finding}", err=True)
+    if findings:
+        raise SystemExit(1)
+    click.echo("audit passed: every sealed result, log leaf and checkpoint verifies")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +30,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()
+# Per-process counters by default (see README: point RATELIMIT_STORAGE_URI at a shared store
+# when running several hosts). Account lockout itself lives in the database, shared by all.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

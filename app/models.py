@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic sees the whole schema."""
 
-from app.accounts.models import User
+from app.accounts.models import ApiToken, User
 from app.audit.models import AuditEvent
 from app.charter.models import CharterVersion
 from app.growth.models import GrowthEntry
@@ -11,6 +11,7 @@ from app.translog.models import Checkpoint, LogLeaf
 from app.voting.models import Ballot, RollEntry
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Ballot",
     "CharterVersion",

@@ -41,7 +41,7 @@ def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, An
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "TRUST_SIGNING_KEY_PASSPHRASE": "test signing passphrase",
-        "TRUST_TOKEN_SECRET": "test-token-secret",
+        "TRUST_TOKEN_SECRET": "test-token-secret-0123456789abcdef0123456789",
         "TRUST_NAME": "Test Owners' Trust",
         "TRUST_IMPORT_API_TOKEN": "test-import-token",
         "PASSWORD_HASH_FAST": True,

@@ -1,10 +1,170 @@
+"""Pages for everyone: no sign-in needed."""
+
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import json
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+from wtforms import FileField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from app.charter import service as charter_service
+from app.db_types import utcnow
+from app.extensions import db
+from app.i18n import COOKIE, LOCALES
+from app.proposals.models import Proposal
+from app.proposals.spec import options_of
+from app.results import receipts as receipt_check
+from app.results import service as results
+from app.results.models import SealedResult
+from app.translog import service as translog
+from app.translog.models import LogLeaf
 
 bp = Blueprint("public", __name__)
 
 
+class ReceiptCheckForm(FlaskForm):
+    receipt = TextAreaField(_l("Receipt (JSON)"), validators=[Optional(), Length(max=20000)])
+    upload = FileField(_l("…or upload the receipt file"))
+
+
 @bp.get("/")
 def home() -> str:
-    return render_template("public/home.html")
+    live = db.session.scalars(
+        select(Proposal).where(Proposal.state == "voting").order_by(Proposal.closes_at)
+    ).all()
+    recent = db.session.execute(
+        select(Proposal, SealedResult)
+        .join(SealedResult, (SealedResult.proposal_id == Proposal.id) & SealedResult.current)
+        .order_by(SealedResult.sealed_at.desc())
+        .limit(6)
+    ).all()
+    upcoming = db.session.scalars(
+        select(Proposal).where(Proposal.state.in_(("scheduled", "submitted", "cosigned", "accepted")))
+        .order_by(Proposal.created_at.desc()).limit(6)
+    ).all()
+    return render_template(
+        "public/home.html",
+        live=live,
+        recent=[(p, json.loads(r.result_json)) for p, r in recent],
+        upcoming=upcoming,
+        log_size=translog.size(),
+    )
+
+
+@bp.get("/results/")
+def results_index() -> str:
+    rows = db.session.execute(
+        select(Proposal, SealedResult)
+        .join(SealedResult, SealedResult.proposal_id == Proposal.id)
+        .order_by(SealedResult.sealed_at.desc())
+    ).all()
+    return render_template(
+        "public/results_index.html", rows=[(p, r, json.loads(r.result_json)) for p, r in rows]
+    )
+
+
+@bp.get("/results/<proposal_id>/")
+def result_page(proposal_id: str) -> str:
+    proposal = db.session.get(Proposal, proposal_id)
+    row = results.current_result(proposal_id)
+    if proposal is None or row is None:
+        abort(404)
+    result = json.loads(row.result_json)
+    history = db.session.scalars(
+        select(SealedResult).where(SealedResult.proposal_id == proposal_id).order_by(SealedResult.sealed_at)
+    ).all()
+    log_leaf = db.session.scalar(
+        select(LogLeaf).where(LogLeaf.type == "result.sealed", LogLeaf.sha256 == row.digest)
+    )
+    base = request.host_url.rstrip("/")
+    return render_template(
+        "public/result.html",
+        proposal=proposal,
+        result=result,
+        row=row,
+        history=history,
+        options=options_of(proposal),
+        log_leaf=log_leaf,
+        bundle_url=f"{base}/results/{proposal_id}/",
+    )
+
+
+@bp.get("/charter")
+def charter() -> str:
+    versions = charter_service.versions()
+    current = charter_service.current()
+    shown = current
+    wanted = request.args.get("version", "")
+    if wanted.isdigit():
+        shown = next((v for v in versions if v.version == int(wanted)), None) or abort(404)
+    rules = charter_service.rules_of(shown) if shown else None
+    return render_template(
+        "public/charter.html", versions=versions, current=current, shown=shown, rules=rules,
+        rules_json=json.dumps(json.loads(shown.rules_json), indent=2, ensure_ascii=False) if shown else "",
+    )
+
+
+@bp.get("/log")
+def log_browser() -> str:
+    size = translog.size()
+    page_size = 50
+    page = request.args.get("page", "")
+    start = int(page) * page_size if page.isdigit() else max(size - page_size, 0) // page_size * page_size
+    rows = db.session.scalars(
+        select(LogLeaf).where(LogLeaf.index >= start).order_by(LogLeaf.index).limit(page_size)
+    ).all()
+    return render_template(
+        "public/log.html", rows=rows, size=size, start=start, page_size=page_size,
+        checkpoint=translog.checkpoint() if size else None,
+    )
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify_page() -> str:
+    form = ReceiptCheckForm()
+    report = None
+    if form.validate_on_submit():
+        text = form.receipt.data or ""
+        upload = request.files.get("upload")
+        if upload and upload.filename:
+            text = upload.read(20001).decode("utf-8", errors="replace")
+        if not text.strip():
+            form.receipt.errors = [_("Paste a receipt or choose a receipt file.")]
+        else:
+            report = receipt_check.check(text)
+    sealed_count = db.session.scalar(select(func.count()).select_from(SealedResult)) or 0
+    return render_template(
+        "public/verify.html", form=form, report=report, sealed_count=sealed_count,
+        base=request.host_url.rstrip("/"),
+    )
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    form = FlaskForm()
+    locale = request.form.get("locale", "")
+    target = request.form.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    if not form.validate() or locale not in LOCALES:
+        abort(400)
+    if current_user.is_authenticated:
+        current_user.locale = locale
+        db.session.commit()
+    response = make_response(redirect(target))
+    response.set_cookie(COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/healthz")
+def healthz() -> dict[str, object]:
+    db.session.execute(select(1))
+    return {"ok": True, "time": utcnow().isoformat()}
+

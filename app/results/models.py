@@ -24,3 +24,5 @@ class SealedResult(db.Model):  # type: ignore[name-defined,misc]
     current: Mapped[bool] = mapped_column(Boolean, default=True)
     # Interior nodes of the ballots tree, so a receipt's proof needs no rebuild.
     ballots_tree: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The roll's leaf hashes, so an audit can name the exact roll row that was edited.
+    roll_leaves: Mapped[bytes | None] = mapped_column(LargeBinary)

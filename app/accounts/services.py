@@ -1,0 +1,125 @@
+"""Accounts: registration, login with lockout, roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from app.accounts.models import User
+from app.accounts.passwords import hash_password, password_problems, verify_password
+from app.audit import service as audit
+from app.db_types import utcnow
+from app.extensions import db
+
+
+class AccountError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    error: str | None = None  # "wrong" or "locked"; the view words it in the user's language
+
+
+def find_by_login(login: str) -> User | None:
+    login = login.strip().lower()
+    return db.session.scalar(select(User).where(or_(User.email == login, User.phone == login)))
+
+
+def create_user(
+    *,
+    display_name: str,
+    password: str,
+    email: str | None = None,
+    phone: str | None = None,
+    role: str = "owner",
+    external_id: str | None = None,
+    vehicle_count: int = 1,
+    check_policy: bool = True,
+) -> User:
+    email = email.strip().lower() if email else None
+    phone = phone.strip() if phone else None
+    if not email and not phone:
+        raise AccountError("an email address or a phone number is required")
+    if check_policy:
+        problems = password_problems(password, email or "", phone or "")
+        if problems:
+            raise AccountError("password must be " + "; ".join(problems))
+    user = User(
+        display_name=display_name.strip(),
+        email=email,
+        phone=phone,
+        role=role,
+        external_id=external_id,
+        vehicle_count=vehicle_count,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    return user
+
+
+def authenticate(login: str, password: str) -> LoginResult:
+    """Check a login; count failures in the database so every worker sees the same lockout."""
+    generic = "wrong"
+    user = find_by_login(login)
+    now = utcnow()
+    if user is None:
+        # Spend the same effort as a real check so timing does not reveal which logins exist.
+        verify_password(hash_password("timing-equaliser"), password)
+        audit.record("auth.login", subject=login[:64], outcome="refused", reason="unknown")
+        db.session.commit()
+        return LoginResult(None, generic)
+    if user.locked_until and user.locked_until > now:
+        audit.record("auth.login", actor_id=user.id, outcome="refused", reason="locked")
+        db.session.commit()
+        return LoginResult(None, "locked")
+    if not verify_password(user.password_hash, password):
+        limit = current_app.config["LOGIN_MAX_FAILURES"]
+        # One UPDATE, so concurrent failures cannot lose a count.
+        db.session.execute(
+            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+        )
+        db.session.refresh(user)
+        if user.failed_logins >= limit:
+            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
+            user.failed_logins = 0
+            audit.record("auth.lockout", actor_id=user.id, outcome="refused")
+        audit.record("auth.login", actor_id=user.id, outcome="refused", reason="password")
+        db.session.commit()
+        return LoginResult(None, generic)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record("auth.login", actor_id=user.id)
+    db.session.commit()
+    return LoginResult(user)
+
+
+def issue_api_token(user: User, name: str) -> str:
+    """Create a personal API token; the plain value is shown once and never stored."""
+    import hashlib
+    import secrets
+
+    from app.accounts.models import ApiToken
+
+    value = "ot_" + secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(user_id=user.id, name=name[:80], token_sha256=hashlib.sha256(value.encode()).hexdigest())
+    )
+    audit.record("auth.api_token_issued", actor_id=user.id, subject=name[:80])
+    return value
+
+
+def user_for_api_token(value: str) -> User | None:
+    import hashlib
+
+    from app.accounts.models import ApiToken
+
+    digest = hashlib.sha256(value.encode()).hexdigest()
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None))
+    )
+    return db.session.get(User, token.user_id) if token else None

@@ -1,0 +1,39 @@
+"""The audit trail: every privileged act, and every refused attempt at one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import has_request_context, request
+
+from app.audit.models import AuditEvent
+from app.extensions import db
+
+
+def record(
+    action: str,
+    *,
+    actor_id: int | None = None,
+    subject: str = "",
+    outcome: str = "ok",
+    **details: Any,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (the caller commits with its own work)."""
+    event = AuditEvent(
+        action=action,
+        actor_id=actor_id,
+        subject=subject[:128],
+        outcome=outcome,
+        details=json.dumps(details, sort_keys=True, default=str, ensure_ascii=False),
+        remote_addr=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event
+
+
+def record_refusal(action: str, *, actor_id: int | None, subject: str = "", **details: Any) -> None:
+    """Record a refused attempt in its own transaction, so the refusal leaves everything else as it was."""
+    db.session.rollback()
+    record(action, actor_id=actor_id, subject=subject, outcome="refused", **details)
+    db.session.commit()

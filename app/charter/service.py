@@ -1,0 +1,99 @@
+"""The charter: installed once at setup, then changed only by a passed amendment vote."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from governance.charter import CharterRules, charter_digest, parse_rules
+
+from app.audit import service as audit
+from app.charter.models import CharterVersion
+from app.db_types import utcnow
+from app.extensions import db
+from app.translog import service as translog
+
+
+class CharterError(ValueError):
+    pass
+
+
+def current() -> CharterVersion | None:
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(CharterVersion.effective_at <= utcnow())
+        .order_by(CharterVersion.version.desc())
+        .limit(1)
+    )
+
+
+def require_current() -> CharterVersion:
+    version = current()
+    if version is None:
+        raise CharterError("no charter is installed yet: run `flask --app wsgi trust install-charter`")
+    return version
+
+
+def rules_of(version: CharterVersion) -> CharterRules:
+    return parse_rules(json.loads(version.rules_json))
+
+
+def current_rules() -> CharterRules:
+    return rules_of(require_current())
+
+
+def versions() -> list[CharterVersion]:
+    return list(db.session.scalars(select(CharterVersion).order_by(CharterVersion.version)))
+
+
+def _adopt(
+    version: int,
+    text: str,
+    rules: dict[str, Any],
+    effective_at: datetime,
+    adopted_by: str | None,
+    actor_id: int | None,
+) -> CharterVersion:
+    parsed = parse_rules(rules)
+    rules_json = parsed.to_json()
+    digest = charter_digest(text, rules_json, version)
+    row = CharterVersion(
+        version=version,
+        text=text,
+        rules_json=json.dumps(rules_json, sort_keys=True, ensure_ascii=False),
+        sha256=digest,
+        effective_at=effective_at,
+        adopted_by=adopted_by,
+    )
+    db.session.add(row)
+    db.session.flush()
+    translog.append(
+        "charter.adopted",
+        f"charter-v{version}",
+        {
+            "type": "charter",
+            "version": version,
+            "sha256": digest,
+            "adopted_by": adopted_by,
+            "effective_at": effective_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    )
+    audit.record("charter.adopted", actor_id=actor_id, subject=f"v{version}", sha256=digest)
+    return row
+
+
+def install_first(
+    text: str, rules: dict[str, Any], *, actor_id: int | None = None, at: datetime | None = None
+) -> CharterVersion:
+    if versions():
+        raise CharterError("a charter is already installed; change it with a charter amendment vote")
+    return _adopt(1, text, rules, at or utcnow(), None, actor_id)
+
+
+def adopt_amendment(proposal_id: str, text: str, rules: dict[str, Any]) -> CharterVersion:
+    """Called only when a `charter_amendment` proposal's sealed result has passed."""
+    latest = versions()[-1]
+    return _adopt(latest.version + 1, text, rules, utcnow(), proposal_id, None)

@@ -1,0 +1,41 @@
+"""Engine behaviour that the schema alone cannot express."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from app.extensions import db
+
+
+def configure_engine(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """SQLite as a careful single-host database.
+
+    Transactions begin IMMEDIATE: a writer takes the write lock before it reads, so read-then-
+    write sequences (next log index, replacing a ballot) are serialised exactly as row locks
+    serialise them on PostgreSQL, instead of failing with "database is locked" at upgrade time.
+    WAL lets readers go on while one writer works; foreign keys are enforced as on PostgreSQL.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

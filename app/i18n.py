@@ -1,0 +1,28 @@
+"""Language choice: the user's saved choice, else a cookie, else the browser's preference."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+LOCALES = ("zh_Hans_CN", "en")
+LOCALE_NAMES = {"zh_Hans_CN": "中文", "en": "English"}
+COOKIE = "locale"
+
+
+def select_locale() -> str:
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in LOCALES:
+        return str(user_locale)
+    cookie = request.cookies.get(COOKIE)
+    if cookie in LOCALES:
+        return str(cookie)
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    if best and best.startswith("zh"):
+        return "zh_Hans_CN"
+    return "en"
+
+
+def select_timezone() -> str:
+    # The seed community is in China; results are always published in UTC as well.
+    return "Asia/Shanghai" if select_locale().startswith("zh") else "UTC"

@@ -1,0 +1,111 @@
+"""The trust's signing keys: created, rotated, opened only in memory, published with history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from ballots.keys import PublicKey, SigningKey, b64decode_strict, keys_document
+from ballots.records import format_time
+
+from app.audit import service as audit
+from app.db_types import utcnow
+from app.extensions import db
+from app.keys.models import SigningKeyRecord
+
+# Decrypted keys by key id. Keys never change once written, so another worker rotating the
+# active key cannot make this stale: which key is active is read from the database each time.
+_opened: dict[str, SigningKey] = {}
+
+
+class SigningKeyUnavailable(RuntimeError):
+    pass
+
+
+def _passphrase() -> bytes:
+    passphrase = current_app.config.get("TRUST_SIGNING_KEY_PASSPHRASE")
+    if not passphrase:
+        raise SigningKeyUnavailable("TRUST_SIGNING_KEY_PASSPHRASE is not configured")
+    return str(passphrase).encode()
+
+
+def active_record() -> SigningKeyRecord | None:
+    return db.session.scalar(
+        select(SigningKeyRecord)
+        .where(SigningKeyRecord.valid_until.is_(None))
+        .order_by(SigningKeyRecord.valid_from.desc(), SigningKeyRecord.id.desc())
+        .limit(1)
+    )
+
+
+def _new_record(actor_id: int | None, valid_from: datetime | None = None) -> SigningKeyRecord:
+    key = SigningKey.generate()
+    record = SigningKeyRecord(
+        key_id=key.key_id,
+        public_key=key.public_key_b64,
+        encrypted_pem=key.to_encrypted_pem(_passphrase()),
+        valid_from=valid_from or utcnow(),
+    )
+    db.session.add(record)
+    _opened[key.key_id] = key
+    audit.record("keys.created", actor_id=actor_id, subject=key.key_id)
+    return record
+
+
+def ensure_key(actor_id: int | None = None, valid_from: datetime | None = None) -> SigningKeyRecord:
+    """The active key, creating the first one if there is none (committed by the caller).
+
+    `valid_from` back-dates a first key, for a demo whose history starts in the past.
+    """
+    record = active_record()
+    if record is None:
+        record = _new_record(actor_id, valid_from)
+        db.session.flush()
+    return record
+
+
+def rotate(actor_id: int | None = None) -> SigningKeyRecord:
+    now = utcnow()
+    old = active_record()
+    if old is not None:
+        if old.valid_from >= now:
+            # Validity windows are whole seconds; a zero-length window could verify nothing.
+            raise SigningKeyUnavailable("the active key is less than a second old; try again")
+        old.valid_until = now
+        audit.record("keys.retired", actor_id=actor_id, subject=old.key_id)
+    record = _new_record(actor_id)
+    db.session.flush()
+    return record
+
+
+def signing_key() -> SigningKey:
+    record = ensure_key()
+    key = _opened.get(record.key_id)
+    if key is None:
+        key = SigningKey.from_encrypted_pem(record.encrypted_pem, _passphrase())
+        if key.key_id != record.key_id:
+            raise SigningKeyUnavailable(f"stored key {record.key_id} does not match its public half")
+        _opened[record.key_id] = key
+    return key
+
+
+def sign(obj: dict[str, Any]) -> dict[str, Any]:
+    return signing_key().sign_object(obj)
+
+
+def published_keys() -> dict[str, Any]:
+    records = db.session.scalars(
+        select(SigningKeyRecord).order_by(SigningKeyRecord.valid_from, SigningKeyRecord.id)
+    )
+    entries = [
+        PublicKey(
+            b64decode_strict(r.public_key, "public_key"),
+            format_time(r.valid_from),
+            format_time(r.valid_until) if r.valid_until else None,
+        )
+        for r in records
+    ]
+    return keys_document(current_app.config["TRUST_NAME"], entries)

@@ -1,0 +1,136 @@
+"""An owner's own pages: growth value, weights, ballots, receipts."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from ballots.canonical import canonical_bytes
+
+from app.auth import owner_required
+from app.db_types import utcnow
+from app.extensions import db
+from app.growth import ledger
+from app.proposals import service as proposals
+from app.proposals.models import Proposal
+from app.proposals.spec import options_of
+from app.templating import option_label
+from app.voting import service as voting
+from app.voting.forms import ballot_form
+from app.voting.models import Ballot, RollEntry
+
+bp = Blueprint("owner", __name__, url_prefix="/me")
+
+
+@bp.get("/")
+@owner_required
+def dashboard() -> str:
+    now = utcnow()
+    entries = ledger.history(current_user.id)
+    open_votes = db.session.execute(
+        select(Proposal, RollEntry)
+        .outerjoin(
+            RollEntry,
+            (RollEntry.proposal_id == Proposal.id) & (RollEntry.owner_id == current_user.id),
+        )
+        .where(Proposal.state == "voting")
+        .order_by(Proposal.closes_at)
+    ).all()
+    mine = db.session.scalars(
+        select(Proposal).where(Proposal.author_id == current_user.id).order_by(Proposal.created_at.desc())
+    ).all()
+    return render_template(
+        "owner/dashboard.html",
+        balance=ledger.balance(current_user.id, now),
+        entries=entries,
+        open_votes=open_votes,
+        receipts=voting.receipts_of(current_user.id),
+        mine=mine,
+    )
+
+
+def _choices(proposal: Proposal) -> list[tuple[str, str]]:
+    return [(o["id"], option_label(o["id"], o["label"])) for o in options_of(proposal)]
+
+
+@bp.route("/vote/<proposal_id>", methods=["GET", "POST"])
+@owner_required
+def vote(proposal_id: str) -> str | BaseResponse:
+    proposal = proposals.get(proposal_id)
+    if proposal is None:
+        abort(404)
+    entry = voting.roll_entry_for(proposal.id, current_user.id)
+    form = ballot_form(proposal.method, _choices(proposal), proposal.seats)
+    error = None
+    if form.validate_on_submit():
+        data = form.choice.data
+        selection = data if isinstance(data, list) else [data]
+        try:
+            receipt = voting.cast(proposal.id, current_user.id, selection)
+        except voting.VoteRefused as exc:
+            error = str(exc)
+        else:
+            flash(_("Your ballot is in. Keep your receipt: it proves what you chose."), "success")
+            return redirect(url_for("owner.receipt", proposal_id=proposal.id, receipt=receipt["receipt"]))
+    live = None
+    if entry is not None and entry.live_ballot_id is not None:
+        live = db.session.get(Ballot, entry.live_ballot_id)
+    return render_template(
+        "owner/vote.html",
+        proposal=proposal,
+        entry=entry,
+        form=form,
+        error=error,
+        live=live,
+        live_selection=json.loads(live.selection_json) if live else [],
+        labels=dict(_choices(proposal)),
+        now=utcnow(),
+    )
+
+
+def _own_ballot(proposal_id: str, receipt: str) -> Ballot:
+    entry = voting.roll_entry_for(proposal_id, current_user.id)
+    ballot = None
+    if entry is not None:
+        ballot = db.session.scalar(
+            select(Ballot).where(
+                Ballot.proposal_id == proposal_id,
+                Ballot.token == entry.token,
+                Ballot.receipt == receipt,
+            )
+        )
+    if ballot is None:
+        abort(404)
+    return ballot
+
+
+@bp.get("/receipts/<proposal_id>/<receipt>")
+@owner_required
+def receipt(proposal_id: str, receipt: str) -> str:
+    ballot = _own_ballot(proposal_id, receipt)
+    signed = voting.receipt_of(ballot, proposal_id)
+    entry = voting.roll_entry_for(proposal_id, current_user.id)
+    return render_template(
+        "owner/receipt.html",
+        proposal=proposals.get(proposal_id),
+        receipt=signed,
+        receipt_json=json.dumps(signed, indent=2, ensure_ascii=False),
+        live=entry is not None and entry.live_ballot_id == ballot.id,
+    )
+
+
+@bp.get("/receipts/<proposal_id>/<receipt>.json")
+@owner_required
+def receipt_download(proposal_id: str, receipt: str) -> Response:
+    ballot = _own_ballot(proposal_id, receipt)
+    body = canonical_bytes(voting.receipt_of(ballot, proposal_id))
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="receipt-{proposal_id}-{receipt[:12]}.json"'
+    )
+    return response

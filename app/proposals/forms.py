@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+KIND_CHOICES = [
+    ("general", _l("General")),
+    ("spending", _l("Spending")),
+    ("community_scheme", _l("Community certification scheme")),
+    ("charter_amendment", _l("Charter amendment")),
+]
+
+
+class ProposalForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
+    body = TextAreaField(
+        _l("Proposal (Markdown)"), validators=[DataRequired(), Length(min=20, max=20000)]
+    )
+    options = TextAreaField(
+        _l("Options, one per line (leave empty for a yes / no vote)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+    amount_yuan = IntegerField(
+        _l("Amount (yuan, spending only)"),
+        validators=[Optional(), NumberRange(min=1, max=1_000_000_000)],
+    )
+    category = SelectField(_l("Charter purpose (spending only)"), choices=[], validate_choice=False)
+    beneficiary = StringField(
+        _l("Beneficiary (spending only)"), validators=[Optional(), Length(max=300)]
+    )
+
+
+class ScheduleForm(FlaskForm):
+    opens_at = DateTimeLocalField(
+        _l("Voting opens (UTC)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    closes_at = DateTimeLocalField(
+        _l("Voting closes (UTC)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    reason = TextAreaField(_l("Reason (published)"), validators=[Optional(), Length(max=2000)])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (published)"), validators=[Optional(), Length(max=2000)])
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for one-button actions."""

@@ -1,0 +1,313 @@
+"""From an owner's idea to a scheduled vote: drafting, co-signing, council review, scheduling,
+opening (which freezes the roll), closing. Sealing lives in app.results.service."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ballots.canonical import canonical_bytes
+from ballots.merkle import MerkleStream
+from ballots.records import format_time, roll_record
+
+from app.accounts.models import User
+from app.audit import service as audit
+from app.charter import service as charter
+from app.db_types import utcnow
+from app.extensions import db
+from app.proposals import rules as lifecycle
+from app.proposals.models import Cosignature, Proposal, ProposalEvent
+from app.proposals.spec import vote_spec
+from app.translog import service as translog
+from app.voting import service as voting
+from app.voting.locks import hold_vote_exclusive
+from app.voting.models import RollEntry
+
+BINARY_OPTIONS = [
+    {"id": "yes", "label": "Yes"},
+    {"id": "no", "label": "No"},
+    {"id": "abstain", "label": "Abstain"},
+]
+
+
+class ProposalError(ValueError):
+    """A refused request; `problems` lists (field, message) pairs when there are several."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: str
+    title: str
+    body: str
+    fields: dict[str, Any]
+    options: list[str]
+
+
+def get(proposal_id: str) -> Proposal | None:
+    return db.session.get(Proposal, proposal_id)
+
+
+def events(proposal_id: str) -> list[ProposalEvent]:
+    return list(
+        db.session.scalars(
+            select(ProposalEvent)
+            .where(ProposalEvent.proposal_id == proposal_id)
+            .order_by(ProposalEvent.at, ProposalEvent.id)
+        )
+    )
+
+
+def record_transition(
+    proposal: Proposal, action: str, to_state: str, *, actor_id: int | None, reason: str = ""
+) -> ProposalEvent:
+    event = ProposalEvent(
+        proposal_id=proposal.id,
+        action=action,
+        from_state=proposal.state,
+        to_state=to_state,
+        actor_id=actor_id,
+        reason=reason,
+        at=utcnow(),
+    )
+    proposal.state = to_state
+    db.session.add(event)
+    audit.record(f"proposal.{action}", actor_id=actor_id, subject=proposal.id, reason=reason)
+    return event
+
+
+def move(
+    proposal: Proposal,
+    action: str,
+    actor: User | None,
+    reason: str = "",
+    *,
+    now: datetime | None = None,
+    **facts: Any,
+) -> None:
+    """Check the step against the lifecycle rules in `governance`, then record it."""
+    to_state = lifecycle.next_state(proposal, action, actor, now=now, reason=reason, **facts)
+    record_transition(proposal, action, to_state, actor_id=actor.id if actor else None, reason=reason)
+
+
+def _option_ids(labels: list[str]) -> list[dict[str, str]]:
+    options, seen = [], set()
+    for position, label in enumerate(labels, start=1):
+        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40]
+        option_id = slug if slug and slug not in seen else f"option-{position}"
+        seen.add(option_id)
+        options.append({"id": option_id, "label": label})
+    return options
+
+
+def _next_id(now: datetime) -> str:
+    prefix = f"{now.year}-"
+    count = db.session.scalar(
+        select(func.count()).select_from(Proposal).where(Proposal.id.like(prefix + "%"))
+    )
+    return f"{prefix}{(count or 0) + 1:03d}"
+
+
+def create_draft(author: User, draft: Draft, now: datetime | None = None) -> Proposal:
+    now = now or utcnow()
+    version = charter.require_current()
+    rules = charter.rules_of(version)
+    problems = lifecycle.field_problems(draft, rules)
+    if problems:
+        raise ProposalError("The proposal has problems; nothing was saved.", problems)
+    params, method = lifecycle.vote_parameters(draft.kind, rules, draft.fields)
+    if method == "binary":
+        options = BINARY_OPTIONS
+    elif draft.kind == "council_election":
+        options = [
+            {"id": str(c["id"]), "label": str(c["label"])} for c in draft.fields["candidates"]
+        ]
+    else:
+        options = _option_ids([label.strip() for label in draft.options if label.strip()])
+    for attempt in range(5):
+        proposal = Proposal(
+            id=_next_id(now),
+            kind=draft.kind,
+            title=draft.title.strip(),
+            body=draft.body,
+            author_id=author.id,
+            state="draft",
+            method=method,
+            options_json=json.dumps(options, ensure_ascii=False),
+            payload_json=json.dumps(draft.fields, ensure_ascii=False, sort_keys=True),
+            weight_rule=params.weight_rule,
+            eligibility_min=params.eligibility_min,
+            quorum_num=params.quorum[0],
+            quorum_den=params.quorum[1],
+            threshold_num=params.threshold[0],
+            threshold_den=params.threshold[1],
+            seats=params.seats,
+            charter_version=version.version,
+            created_at=now,
+        )
+        db.session.add(proposal)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # Two authors took the same number at once; the loser takes the next one.
+            db.session.rollback()
+            if attempt == 4:
+                raise
+            continue
+        record_transition(proposal, "create", "draft", actor_id=author.id)
+        proposal.state = "draft"
+        return proposal
+    raise AssertionError("unreachable")
+
+
+def submit(proposal: Proposal, actor: User, now: datetime | None = None) -> None:
+    move(proposal, "submit", actor, now=now)
+
+
+def cosign_count(proposal_id: str) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Cosignature).where(Cosignature.proposal_id == proposal_id)
+    ) or 0
+
+
+def cosign(proposal: Proposal, owner: User, now: datetime | None = None) -> int:
+    """Add an owner's co-signature; with enough of them the author can schedule the vote."""
+    already = db.session.scalar(
+        select(Cosignature.id).where(
+            Cosignature.proposal_id == proposal.id, Cosignature.owner_id == owner.id
+        )
+    )
+    count = cosign_count(proposal.id)
+    move(proposal, "cosign", owner, now=now, cosign_count=count, already_cosigned=already is not None)
+    db.session.add(Cosignature(proposal_id=proposal.id, owner_id=owner.id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ProposalError("You have already co-signed this proposal.") from None
+    return count + 1
+
+
+def _set_window(proposal: Proposal, opens_at: datetime, closes_at: datetime, now: datetime) -> None:
+    problems = lifecycle.window_problems(opens_at, closes_at, now, charter.current_rules())
+    if problems:
+        raise ProposalError("The voting window breaks the charter.", problems)
+    proposal.opens_at = opens_at
+    proposal.closes_at = closes_at
+
+
+def schedule(
+    proposal: Proposal,
+    actor: User,
+    opens_at: datetime,
+    closes_at: datetime,
+    now: datetime | None = None,
+) -> None:
+    """Co-signature path: once enough owners co-signed, the author puts it on the ballot."""
+    now = now or utcnow()
+    _set_window(proposal, opens_at, closes_at, now)
+    move(proposal, "schedule", actor, now=now, cosign_count=cosign_count(proposal.id))
+
+
+def accept(
+    proposal: Proposal,
+    actor: User,
+    opens_at: datetime,
+    closes_at: datetime,
+    reason: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Council path: the council accepts the proposal for the ballot and sets its window."""
+    now = now or utcnow()
+    _set_window(proposal, opens_at, closes_at, now)
+    move(proposal, "accept", actor, reason, now=now, passed_motion="accept_proposal")
+
+
+def reject(proposal: Proposal, actor: User, reason: str) -> None:
+    move(proposal, "reject", actor, reason, passed_motion="reject_proposal")
+
+
+def withdraw(proposal: Proposal, actor: User, reason: str = "") -> None:
+    move(proposal, "withdraw", actor, reason)
+
+
+def open_vote(proposal: Proposal, now: datetime | None = None) -> None:
+    """Freeze the roll and open voting; the roll's root goes into the public log at once."""
+    now = now or utcnow()
+    move(proposal, "open", None, now=now)
+    summary = voting.freeze_roll(proposal, now)
+    roll_tree = MerkleStream()
+    for token, weight in db.session.execute(
+        select(RollEntry.token, RollEntry.weight)
+        .where(RollEntry.proposal_id == proposal.id)
+        .order_by(RollEntry.token)
+    ):
+        roll_tree.append(canonical_bytes(roll_record(token, int(weight))))
+    translog.append(
+        "proposal.opened",
+        proposal.id,
+        {
+            "type": "proposal.opened",
+            "proposal": vote_spec(proposal).to_json(),
+            "charter_version": proposal.charter_version,
+            "roll": {
+                "size": summary.size,
+                "total_weight": summary.total_weight,
+                "root": roll_tree.root().hex(),
+            },
+            "opened_at": format_time(now),
+        },
+        at=now,
+    )
+
+
+def close_vote(proposal: Proposal, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    hold_vote_exclusive(proposal.id)
+    db.session.refresh(proposal)
+    move(proposal, "close", None, now=now)
+
+
+def run_due(now: datetime | None = None) -> list[str]:
+    """Open every scheduled vote whose time has come; close and seal every vote past its close.
+
+    Run from cron; each proposal is its own transaction, so one failure stops no other.
+    """
+    from app.results import service as results
+
+    now = now or utcnow()
+    done: list[str] = []
+    due_open = db.session.scalars(
+        select(Proposal.id).where(Proposal.state == "scheduled", Proposal.opens_at <= now)
+    ).all()
+    for proposal_id in due_open:
+        proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
+        if proposal is not None and proposal.state == "scheduled":
+            open_vote(proposal, now)
+            db.session.commit()
+            done.append(f"opened {proposal_id}")
+    due_close = db.session.scalars(
+        select(Proposal.id).where(
+            Proposal.state.in_(("voting", "closed")), Proposal.closes_at <= now
+        )
+    ).all()
+    for proposal_id in due_close:
+        proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
+        if proposal is None:
+            continue
+        if proposal.state == "voting":
+            close_vote(proposal, now)
+        if proposal.state == "closed":
+            results.seal(proposal_id)
+            db.session.commit()
+            done.append(f"sealed {proposal_id}")
+    return done

@@ -1,0 +1,84 @@
+"""The receipt check: is this receipt genuine, and is its ballot in the sealed result?"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from ballots.keys import KeyRing
+from ballots.receipts import ReceiptError, verify_receipt
+
+from app.extensions import db
+from app.keys import service as keys
+from app.results import service as results
+from app.voting.models import Ballot, RollEntry
+
+
+@dataclass
+class ReceiptReport:
+    ok: bool
+    message: str
+    receipt: dict[str, Any] | None = None
+    signature_ok: bool = False
+    sealed: bool = False
+    included: bool = False
+    counted: bool | None = None
+    proof: dict[str, Any] | None = None
+    ballots_root: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def check(text: str) -> ReceiptReport:
+    try:
+        receipt = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        return ReceiptReport(False, "This is not JSON: paste the whole receipt file.")
+    if not isinstance(receipt, dict) or receipt.get("type") != "ballot-receipt":
+        return ReceiptReport(False, "This JSON is not a ballot receipt.")
+    keyring = KeyRing.from_document(keys.published_keys())
+    try:
+        verify_receipt(receipt, keyring)
+    except ReceiptError as exc:
+        return ReceiptReport(False, f"The receipt is not genuine: {exc}", receipt)
+    report = ReceiptReport(True, "The receipt is genuine: signed by the trust.", receipt, True)
+    proposal_id = receipt["proposal"]
+    sealed = results.current_result(proposal_id)
+    if sealed is None:
+        report.message += " The vote is not sealed yet; check again after it closes."
+        return report
+    report.sealed = True
+    result = json.loads(sealed.result_json)
+    report.ballots_root = result["ballots"]["root"]
+    proof = results.inclusion_for_receipt(sealed, receipt["receipt"])
+    if proof is None:
+        report.ok = False
+        report.message = "The receipt is genuine but its ballot is NOT in the sealed result."
+        return report
+    try:
+        verify_receipt(
+            receipt,
+            keyring,
+            ballots_root=report.ballots_root,
+            proof=proof,
+            ballots_size=result["ballots"]["size"],
+        )
+    except ReceiptError as exc:
+        report.ok = False
+        report.message = f"The inclusion proof does not check out: {exc}"
+        return report
+    report.included = True
+    report.proof = proof
+    live = db.session.scalar(
+        select(RollEntry.live_ballot_id).where(
+            RollEntry.proposal_id == proposal_id, RollEntry.token == receipt["token"]
+        )
+    )
+    ballot_id = db.session.scalar(
+        select(Ballot.id).where(Ballot.proposal_id == proposal_id, Ballot.receipt == receipt["receipt"])
+    )
+    report.counted = live == ballot_id
+    report.message = "The receipt is genuine and its ballot is in the sealed result."
+    return report

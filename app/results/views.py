@@ -1,0 +1,118 @@
+"""Public, verifiable output. Exact paths: outside verifiers depend on them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request, stream_with_context
+
+from app.keys import service as keys
+from app.results import service as results
+from app.results.models import SealedResult
+from app.extensions import db
+from app.translog import service as translog
+
+bp = Blueprint("verifiable", __name__)
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _json_bytes(data: bytes) -> Response:
+    return Response(data, mimetype="application/json")
+
+
+def _sealed_or_404(proposal_id: str) -> SealedResult:
+    row = results.current_result(proposal_id)
+    if row is None:
+        abort(404, description="This proposal has no sealed result.")
+    return row
+
+
+@bp.get("/.well-known/trust-keys.json")
+def trust_keys() -> Response:
+    return jsonify(keys.published_keys())
+
+
+@bp.get("/results/<proposal_id>/result.json")
+def result_json(proposal_id: str) -> Response:
+    return _json_bytes(results.result_bytes(_sealed_or_404(proposal_id)))
+
+
+@bp.get("/results/<proposal_id>/history/<digest>.json")
+def result_history(proposal_id: str, digest: str) -> Response:
+    row = db.session.query(SealedResult).filter_by(proposal_id=proposal_id, digest=digest).first()
+    if row is None:
+        abort(404, description="No sealed result with that digest.")
+    return _json_bytes(results.result_bytes(row))
+
+
+def _jsonl(lines: Any, name: str) -> Response:
+    response = Response(stream_with_context(lines), mimetype="application/jsonl")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@bp.get("/results/<proposal_id>/roll.jsonl")
+def roll_jsonl(proposal_id: str) -> Response:
+    _sealed_or_404(proposal_id)
+    return _jsonl(results.roll_jsonl(proposal_id), "roll.jsonl")
+
+
+@bp.get("/results/<proposal_id>/ballots.jsonl")
+def ballots_jsonl(proposal_id: str) -> Response:
+    _sealed_or_404(proposal_id)
+    return _jsonl(results.ballots_jsonl(proposal_id), "ballots.jsonl")
+
+
+@bp.get("/results/<proposal_id>/proof/<receipt>")
+def receipt_proof(proposal_id: str, receipt: str) -> Response:
+    if not HEX64.fullmatch(receipt):
+        abort(400, description="A receipt is 64 lowercase hexadecimal characters.")
+    proof = results.inclusion_for_receipt(_sealed_or_404(proposal_id), receipt)
+    if proof is None:
+        abort(404, description="No ballot with that receipt is in this sealed result.")
+    return jsonify(proof)
+
+
+def _int_arg(name: str) -> int:
+    value = request.args.get(name, "")
+    if not re.fullmatch(r"\d{1,18}", value):
+        abort(400, description=f"query parameter '{name}' must be a non-negative integer")
+    return int(value)
+
+
+@bp.get("/log/checkpoint")
+def log_checkpoint() -> Response:
+    return jsonify(translog.checkpoint())
+
+
+@bp.get("/log/entries")
+def log_entries() -> Response:
+    try:
+        return jsonify(translog.entries(_int_arg("start"), _int_arg("end")))
+    except translog.LogRequestError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/log/record/<int:index>")
+def log_record(index: int) -> Response:
+    record = translog.record_of(index)
+    if record is None:
+        abort(404, description="No log leaf at that index.")
+    return jsonify(record)
+
+
+@bp.get("/log/proof/inclusion")
+def log_inclusion() -> Response:
+    try:
+        return jsonify(translog.inclusion(_int_arg("index"), _int_arg("size")))
+    except translog.LogRequestError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/log/proof/consistency")
+def log_consistency() -> Response:
+    try:
+        return jsonify(translog.consistency(_int_arg("first"), _int_arg("second")))
+    except translog.LogRequestError as exc:
+        abort(400, description=str(exc))

@@ -1,0 +1,128 @@
+"""The transparency log: one append-only Merkle log of every governance record that matters."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from ballots.canonical import canonical_bytes, canonical_sha256
+from ballots.log import build_checkpoint, log_leaf
+from ballots.merkle import MerkleTree, leaf_hash
+from ballots.records import format_time
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.keys import service as keys
+from app.translog.models import Checkpoint, LogLeaf
+
+LOG_LOCK_ID = 0x6C6F67  # any constant shared by every worker
+MAX_ENTRIES = 1000
+
+
+class LogRequestError(ValueError):
+    pass
+
+
+def append(type_: str, subject: str, record: dict[str, Any], at: datetime | None = None) -> LogLeaf:
+    """Append one leaf in the caller's transaction.
+
+    Appends are serialised in the database: on PostgreSQL by a transaction-scoped advisory lock
+    held until the caller commits, on SQLite by its single writer (transactions begin
+    IMMEDIATE). The primary key on `index` turns any slip into an error, never a gap or a fork.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOG_LOCK_ID})
+    size = db.session.scalar(select(func.count()).select_from(LogLeaf)) or 0
+    when = at or utcnow()
+    leaf = log_leaf(size, type_, format_time(when), subject, canonical_sha256(record))
+    row = LogLeaf(
+        index=size,
+        type=type_,
+        at=when,
+        subject=subject,
+        sha256=leaf["sha256"],
+        record_json=canonical_bytes(record).decode(),
+        leaf_hash=leaf_hash(canonical_bytes(leaf)),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def leaf_object(row: LogLeaf) -> dict[str, Any]:
+    return log_leaf(row.index, row.type, format_time(row.at), row.subject, row.sha256)
+
+
+def size() -> int:
+    return db.session.scalar(select(func.count()).select_from(LogLeaf)) or 0
+
+
+def tree(upto: int | None = None) -> MerkleTree:
+    query = select(LogLeaf.leaf_hash).order_by(LogLeaf.index)
+    if upto is not None:
+        query = query.where(LogLeaf.index < upto)
+    return MerkleTree.from_leaf_hashes(bytes(h) for h in db.session.scalars(query))
+
+
+def checkpoint() -> dict[str, Any]:
+    """The signed checkpoint of the current size; each size is signed once and kept."""
+    current = size()
+    stored = db.session.get(Checkpoint, current)
+    if stored is not None:
+        loaded: dict[str, Any] = json.loads(stored.signed_json)
+        return loaded
+    root = tree(current).root().hex()
+    signed = keys.sign(
+        build_checkpoint(current_app.config["TRUST_NAME"], current, root, format_time(utcnow()))
+    )
+    db.session.add(Checkpoint(size=current, root=root, signed_json=json.dumps(signed)))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another worker signed this size first; publish theirs so there is one per size.
+        db.session.rollback()
+        theirs = db.session.get(Checkpoint, current)
+        if theirs is None:
+            raise
+        signed = json.loads(theirs.signed_json)
+    return signed
+
+
+def entries(start: int, end: int) -> list[dict[str, Any]]:
+    if start < 0 or end < start:
+        raise LogRequestError("need 0 <= start <= end")
+    if end - start > MAX_ENTRIES:
+        raise LogRequestError(f"at most {MAX_ENTRIES} entries per request")
+    rows = db.session.scalars(
+        select(LogLeaf).where(LogLeaf.index >= start, LogLeaf.index < end).order_by(LogLeaf.index)
+    )
+    return [leaf_object(r) for r in rows]
+
+
+def record_of(index: int) -> dict[str, Any] | None:
+    row = db.session.get(LogLeaf, index)
+    if row is None:
+        return None
+    record: dict[str, Any] = json.loads(row.record_json)
+    return record
+
+
+def inclusion(index: int, tree_size: int) -> dict[str, Any]:
+    total = size()
+    if not 0 <= index < tree_size <= total:
+        raise LogRequestError(f"need 0 <= index < size <= {total}")
+    path = tree(tree_size).inclusion_proof(index, tree_size)
+    return {"index": index, "size": tree_size, "path": [h.hex() for h in path]}
+
+
+def consistency(first: int, second: int) -> dict[str, Any]:
+    total = size()
+    if not 0 <= first <= second <= total:
+        raise LogRequestError(f"need 0 <= first <= second <= {total}")
+    path = tree(second).consistency_proof(first, second)
+    return {"first": first, "second": second, "path": [h.hex() for h in path]}

@@ -1,0 +1,182 @@
+"""Freezing the roll, casting ballots, closing the vote."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, insert, select
+
+from ballots.receipts import build_receipt, new_nonce
+from ballots.records import format_time, voter_token
+from ballots.tally import SelectionError, validate_selection
+from ballots.weights import parse_weight_rule
+
+from app.accounts.models import User
+from app.db_types import utcnow
+from app.extensions import db
+from app.growth.models import GrowthEntry
+from app.keys import service as keys
+from app.proposals.models import Proposal
+from app.proposals.spec import vote_spec
+from app.voting.locks import hold_vote_open
+from app.voting.models import Ballot, RollEntry
+
+ROLL_CHUNK = 5000
+
+
+class VoteRefused(ValueError):
+    """A cast that was refused; nothing was written."""
+
+
+@dataclass(frozen=True)
+class RollSummary:
+    size: int
+    total_weight: int
+
+
+def token_for(proposal_id: str, owner_id: int) -> str:
+    secret = str(current_app.config["TRUST_TOKEN_SECRET"]).encode()
+    return voter_token(secret, proposal_id, owner_id)
+
+
+def freeze_roll(proposal: Proposal, at: datetime) -> RollSummary:
+    """Every eligible owner's weight at `at`, per the proposal's rule, written once.
+
+    Administrators are staff, not owners, and are never on a roll. Later growth-value entries
+    cannot touch a frozen roll: it is a table of its own, written here and never updated.
+    """
+    rule = parse_weight_rule(proposal.weight_rule, minimum=proposal.eligibility_min)
+    balance = (
+        select(GrowthEntry.owner_id, func.sum(GrowthEntry.points).label("gv"))
+        .where(GrowthEntry.occurred_at <= at)
+        .group_by(GrowthEntry.owner_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(User.id, func.coalesce(balance.c.gv, 0))
+        .outerjoin(balance, balance.c.owner_id == User.id)
+        .where(User.role != "admin")
+        .order_by(User.id)
+    )
+    size = total = 0
+    chunk: list[dict[str, Any]] = []
+    for owner_id, growth_value in rows:
+        weight = rule.weight(max(int(growth_value), 0))
+        if weight <= 0:
+            continue
+        chunk.append(
+            {
+                "proposal_id": proposal.id,
+                "token": token_for(proposal.id, owner_id),
+                "owner_id": owner_id,
+                "weight": weight,
+                "growth_value": int(growth_value),
+            }
+        )
+        size += 1
+        total += weight
+        if len(chunk) >= ROLL_CHUNK:
+            db.session.execute(insert(RollEntry), chunk)
+            chunk = []
+    if chunk:
+        db.session.execute(insert(RollEntry), chunk)
+    proposal.roll_size = size
+    proposal.roll_total_weight = total
+    return RollSummary(size, total)
+
+
+def roll_entry_for(proposal_id: str, owner_id: int, *, lock: bool = False) -> RollEntry | None:
+    query = select(RollEntry).where(
+        RollEntry.proposal_id == proposal_id, RollEntry.owner_id == owner_id
+    )
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def cast(proposal_id: str, owner_id: int, selection: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Accept one ballot and return its signed receipt, or raise VoteRefused writing nothing.
+
+    The owner's roll row is locked for the transaction, so one owner's casts are accepted one at
+    a time and exactly one of their ballots is live; the vote-wide shared lock keeps a close
+    from slipping between the checks below and the commit.
+    """
+    now = now or utcnow()
+    try:
+        hold_vote_open(proposal_id)
+        proposal = db.session.get(Proposal, proposal_id)
+        if proposal is None:
+            raise VoteRefused("There is no such proposal.")
+        if proposal.state != "voting" or proposal.opens_at is None or proposal.closes_at is None:
+            raise VoteRefused("This proposal is not open for voting.")
+        if now < proposal.opens_at:
+            raise VoteRefused("Voting has not opened yet.")
+        if now >= proposal.closes_at:
+            raise VoteRefused("Voting has closed.")
+        spec = vote_spec(proposal)
+        try:
+            chosen = list(validate_selection(spec, selection))
+        except SelectionError as exc:
+            raise VoteRefused(f"Invalid selection: {exc}") from exc
+        entry = roll_entry_for(proposal_id, owner_id, lock=True)
+        if entry is None:
+            raise VoteRefused(
+                "You are not on the roll of this vote: your growth value when voting opened "
+                "was below the charter's minimum, or you joined after it opened."
+            )
+        cast_at = format_time(now)
+        nonce = new_nonce()
+        receipt = keys.sign(
+            build_receipt(proposal_id, entry.token, chosen, entry.weight, cast_at, nonce)
+        )
+        ballot = Ballot(
+            proposal_id=proposal_id,
+            token=entry.token,
+            selection_json=json.dumps(chosen),
+            weight=entry.weight,
+            cast_at=now,
+            nonce=nonce,
+            receipt=receipt["receipt"],
+            signature_json=json.dumps(receipt["signature"]),
+        )
+        db.session.add(ballot)
+        db.session.flush()
+        entry.live_ballot_id = ballot.id
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return receipt
+
+
+def receipt_of(ballot: Ballot, proposal_id: str) -> dict[str, Any]:
+    """Rebuild the signed receipt that was handed out for a stored ballot."""
+    receipt = build_receipt(
+        proposal_id,
+        ballot.token,
+        json.loads(ballot.selection_json),
+        ballot.weight,
+        format_time(ballot.cast_at),
+        ballot.nonce,
+    )
+    receipt["signature"] = json.loads(ballot.signature_json)
+    return receipt
+
+
+def receipts_of(owner_id: int) -> list[tuple[Proposal, Ballot, bool]]:
+    """An owner's ballots, newest first, with whether each is the one that counts."""
+    rows = db.session.execute(
+        select(Proposal, Ballot, RollEntry.live_ballot_id)
+        .join(RollEntry, RollEntry.proposal_id == Proposal.id)
+        .join(
+            Ballot,
+            (Ballot.proposal_id == RollEntry.proposal_id) & (Ballot.token == RollEntry.token),
+        )
+        .where(RollEntry.owner_id == owner_id)
+        .order_by(Ballot.id.desc())
+    )
+    return [(p, b, live == b.id) for p, b, live in rows]

@@ -1,0 +1,127 @@
+"""Factories for web tests: real rows through the real services, never mocks."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+
+from governance.default_charter import default_rules
+
+from app.accounts.models import User
+from app.accounts.services import create_user
+from app.charter import service as charter
+from app.db_types import utcnow
+from app.extensions import db
+from app.growth.models import GrowthEntry
+from app.keys import service as keys
+from app.proposals import service as proposals
+
+PASSWORD = "correct horse battery staple"
+SPENDING_FIELDS = {
+    "amount_fen": 100_000_00,
+    "category": "owner_care",
+    "beneficiary": "Owners in hardship",
+    "purpose": "Roadside help for owners in hardship.",
+}
+_serial = itertools.count(1)
+
+
+def make_owner(
+    growth: int = 1000,
+    *,
+    role: str = "owner",
+    email: str | None = None,
+    at: datetime | None = None,
+    name: str | None = None,
+) -> User:
+    n = next(_serial)
+    user = create_user(
+        display_name=name or f"Owner {n}",
+        email=email or f"owner{n}@example.test",
+        password=PASSWORD,
+        role=role,
+        external_id=f"EXT{n:06d}",
+        check_policy=False,
+    )
+    db.session.flush()
+    if growth:
+        add_growth(user, growth, at=at)
+    return user
+
+
+def add_growth(user: User, points: int, *, at: datetime | None = None, dimension: str = "purchase") -> None:
+    db.session.execute(
+        insert(GrowthEntry),
+        [
+            {
+                "owner_id": user.id,
+                "dimension": dimension,
+                "points": points,
+                "reason": "test",
+                "source": "test",
+                "source_id": f"t-{next(_serial)}",
+                "occurred_at": at or utcnow() - timedelta(days=30),
+                "recorded_at": utcnow(),
+            }
+        ],
+    )
+
+
+def install_charter(**overrides: Any) -> None:
+    rules = default_rules()
+    rules.update(overrides)
+    keys.ensure_key(valid_from=utcnow() - timedelta(days=400))
+    charter.install_first("# Test charter\n\nArt. 1.", rules, at=utcnow() - timedelta(days=365))
+    db.session.flush()
+
+
+def make_open_vote(
+    author: User,
+    council: User,
+    *,
+    kind: str = "spending",
+    options: list[str] | None = None,
+    fields: dict[str, Any] | None = None,
+    opens: datetime | None = None,
+    closes: datetime | None = None,
+    title: str = "Fund owner meet-ups in every province",
+) -> str:
+    """A proposal taken through submit, accept, schedule and open, committed."""
+    now = utcnow()
+    opens = opens or now - timedelta(hours=1)
+    closes = closes or now + timedelta(days=3)
+    draft = proposals.Draft(
+        kind=kind,
+        title=title,
+        body="A proposal body long enough to be accepted by the form and the rules.",
+        fields=fields if fields is not None else SPENDING_FIELDS,
+        options=options or [],
+    )
+    drafted = opens - timedelta(days=1)
+    proposal = proposals.create_draft(author, draft, now=drafted)
+    proposals.submit(proposal, author, now=drafted)
+    proposals.accept(proposal, council, opens, closes, "fine", now=drafted)
+    proposals.open_vote(proposal, opens)
+    db.session.commit()
+    return proposal.id
+
+
+def login(client: Any, user: User, password: str = PASSWORD) -> Any:
+    page = client.get("/login")
+    token = csrf_from(page)
+    return client.post(
+        "/login", data={"login": user.email, "password": password, "csrf_token": token}
+    )
+
+
+def csrf_from(response: Any) -> str:
+    import re
+
+    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', response.data) or re.search(
+        rb'name="csrf_token" value="([^"]+)"', response.data
+    )
+    assert match, "page has no CSRF token"
+    return match.group(1).decode()
