@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from governance.default_charter import default_rules, default_text
 
 from app.accounts.models import User
+from app.accounts.passwords import hash_password
 from app.accounts.services import create_user
 from app.charter import service as charter
 from app.db_types import utcnow
@@ -46,17 +47,18 @@ def _owner_growth(rng: random.Random, n: int) -> list[tuple[str, int, str]]:
 
 def _people(now: datetime) -> Iterator[str]:
     rng = random.Random(SEED)
-    create_user(display_name="Trust administrator", email="admin@demo.trust",
+    shared = hash_password(DEMO_PASSWORD)
+    create_user(password_hash=shared, display_name="Trust administrator", email="admin@demo.trust",
                 password=DEMO_PASSWORD, role="admin", check_policy=False)
     council_names = ["Chair Li Wei", "Zhang Min", "Wang Fang", "Liu Yang", "Chen Jie",
                      "Yang Lin", "Zhao Lei", "Huang Xin", "Zhou Tao"]
     users = []
     for i, name in enumerate(council_names):
         email = "chair@demo.trust" if i == 0 else f"council{i}@demo.trust"
-        users.append(create_user(display_name=name, email=email, password=DEMO_PASSWORD,
+        users.append(create_user(password_hash=shared, display_name=name, email=email, password=DEMO_PASSWORD,
                                  role="council", external_id=f"C{i:04d}", check_policy=False))
     for n in range(1, OWNERS + 1):
-        users.append(create_user(display_name=f"Owner {n}", email=f"owner{n}@demo.trust",
+        users.append(create_user(password_hash=shared, display_name=f"Owner {n}", email=f"owner{n}@demo.trust",
                                  password=DEMO_PASSWORD, external_id=f"N{n:06d}",
                                  vehicle_count=1 + (n % 7 == 0), check_policy=False))
     db.session.flush()
@@ -132,7 +134,7 @@ def build_demo() -> Iterator[str]:
     yield f"sealed binary vote {passed}"
 
     single = _run_vote(author, chair, proposals.Draft(
-        kind="general",
+        kind="poll",
         title="First public welfare project · 首个公益项目",
         body="Which public welfare project should the trust fund first?",
         fields={}, options=["Rural school libraries", "Wetland clean-up", "Blood donation drive"]),

@@ -25,12 +25,12 @@ def upgrade_to_head(app: Flask) -> None:
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_ID})
                 conn.commit()
                 try:
-                    upgrade()
+                    upgrade(revision="heads")
                 finally:
                     conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_ID})
                     conn.commit()
         else:
-            upgrade()
+            upgrade(revision="heads")
 
 
 def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:

@@ -39,6 +39,7 @@ KIND_LABELS = {
     "charter_amendment": _l("Charter amendment"),
     "community_scheme": _l("Community certification scheme"),
     "council_election": _l("Council election"),
+    "poll": _l("Owner poll"),
 }
 METHOD_LABELS = {
     "binary": _l("Yes / no"),

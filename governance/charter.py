@@ -42,7 +42,14 @@ from governance.default_charter import default_text as default_text
 
 Fraction = tuple[int, int]
 
-KINDS = ("general", "spending", "charter_amendment", "community_scheme", "council_election")
+KINDS = (
+    "general",
+    "spending",
+    "charter_amendment",
+    "community_scheme",
+    "council_election",
+    "poll",
+)
 METHODS = ("yes_no", "approval", "choice")
 ROLES = ("chair", "asset_committee", "proceeds_committee", "supervisors", "protector")
 SINGLE_SEAT_ROLES = ("chair", "protector")

@@ -34,6 +34,9 @@ ARTICLES = {
     "accepts it and is adopted by a majority of the weight voting for or against.",
     "Art. 11.5": "Council members are elected by approval vote, one vote per owner, from "
     "candidates nominated by 20 co-signing owners.",
+    "Art. 11.6": "An owner poll between several options reaches the ballot when the council "
+    "accepts it; the option with the most weight wins, if a tenth of the roll's weight takes "
+    "part.",
     "Art. 14.1": "The council has a chair, an asset-management committee of three, a proceeds "
     "committee of three, two supervisors and a protector.",
     "Art. 14.2": "A council term lasts 365 days from the day the member is seated.",
@@ -139,6 +142,7 @@ def default_rules() -> dict[str, Any]:
                 "spending": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 11.2"),
                 "charter_amendment": _kind("yes_no", [1, 5], [3, 5], 100, "Art. 11.3"),
                 "community_scheme": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 11.4"),
+                "poll": _kind("choice", [1, 10], [0, 1], 0, "Art. 11.6"),
                 "council_election": {
                     **_kind("approval", [1, 10], [0, 1], 20, "Art. 11.5"),
                     "weight_rule": "equal",

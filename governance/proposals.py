@@ -106,6 +106,7 @@ KIND_FIELDS: Mapping[str, tuple[str, ...]] = {
     "charter_amendment": ("new_text", "new_rules"),
     "community_scheme": ("scheme_text", "criteria"),
     "council_election": ("role", "seats", "candidates"),
+    "poll": (),
 }
 
 
@@ -438,4 +439,5 @@ _KIND_CHECKS = {
     "charter_amendment": _check_amendment,
     "community_scheme": _check_scheme,
     "council_election": _check_election,
+    "poll": _none,
 }

@@ -40,7 +40,9 @@ def create_user(
     external_id: str | None = None,
     vehicle_count: int = 1,
     check_policy: bool = True,
+    password_hash: str | None = None,
 ) -> User:
+    """Create an account. `password_hash` lets a bulk import hash a shared password once."""
     email = email.strip().lower() if email else None
     phone = phone.strip() if phone else None
     if not email and not phone:
@@ -56,7 +58,7 @@ def create_user(
         role=role,
         external_id=external_id,
         vehicle_count=vehicle_count,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
     )
     db.session.add(user)
     return user

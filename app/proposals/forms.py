@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 KIND_CHOICES = [
     ("general", _l("General")),
     ("spending", _l("Spending")),
+    ("poll", _l("Owner poll (choose one of several options)")),
     ("community_scheme", _l("Community certification scheme")),
     ("charter_amendment", _l("Charter amendment")),
 ]

@@ -68,7 +68,13 @@ def events(proposal_id: str) -> list[ProposalEvent]:
 
 
 def record_transition(
-    proposal: Proposal, action: str, to_state: str, *, actor_id: int | None, reason: str = ""
+    proposal: Proposal,
+    action: str,
+    to_state: str,
+    *,
+    actor_id: int | None,
+    reason: str = "",
+    at: datetime | None = None,
 ) -> ProposalEvent:
     event = ProposalEvent(
         proposal_id=proposal.id,
@@ -77,7 +83,7 @@ def record_transition(
         to_state=to_state,
         actor_id=actor_id,
         reason=reason,
-        at=utcnow(),
+        at=at or utcnow(),
     )
     proposal.state = to_state
     db.session.add(event)
@@ -96,7 +102,9 @@ def move(
 ) -> None:
     """Check the step against the lifecycle rules in `governance`, then record it."""
     to_state = lifecycle.next_state(proposal, action, actor, now=now, reason=reason, **facts)
-    record_transition(proposal, action, to_state, actor_id=actor.id if actor else None, reason=reason)
+    record_transition(
+        proposal, action, to_state, actor_id=actor.id if actor else None, reason=reason, at=now
+    )
 
 
 def _option_ids(labels: list[str]) -> list[dict[str, str]]:
@@ -107,6 +115,11 @@ def _option_ids(labels: list[str]) -> list[dict[str, str]]:
         seen.add(option_id)
         options.append({"id": option_id, "label": label})
     return options
+
+
+def _display_name(user_id: int) -> str:
+    user = db.session.get(User, user_id)
+    return user.display_name if user else f"#{user_id}"
 
 
 def _next_id(now: datetime) -> str:
@@ -129,7 +142,8 @@ def create_draft(author: User, draft: Draft, now: datetime | None = None) -> Pro
         options = BINARY_OPTIONS
     elif draft.kind == "council_election":
         options = [
-            {"id": str(c["id"]), "label": str(c["label"])} for c in draft.fields["candidates"]
+            {"id": f"candidate-{user_id}", "label": _display_name(user_id)}
+            for user_id in draft.fields["candidates"]
         ]
     else:
         options = _option_ids([label.strip() for label in draft.options if label.strip()])
@@ -163,7 +177,7 @@ def create_draft(author: User, draft: Draft, now: datetime | None = None) -> Pro
             if attempt == 4:
                 raise
             continue
-        record_transition(proposal, "create", "draft", actor_id=author.id)
+        record_transition(proposal, "create", "draft", actor_id=author.id, at=now)
         proposal.state = "draft"
         return proposal
     raise AssertionError("unreachable")
