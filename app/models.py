@@ -3,6 +3,7 @@
 from app.accounts.models import ApiToken, User
 from app.audit.models import AuditEvent
 from app.charter.models import CharterVersion
+from app.council.models import CouncilSeat, Motion, MotionVoteRecord, Recusal
 from app.growth.models import GrowthEntry
 from app.keys.models import SigningKeyRecord
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
@@ -17,6 +18,10 @@ __all__ = [
     "CharterVersion",
     "Checkpoint",
     "Cosignature",
+    "CouncilSeat",
+    "Motion",
+    "MotionVoteRecord",
+    "Recusal",
     "GrowthEntry",
     "LogLeaf",
     "Proposal",

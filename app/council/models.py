@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class CouncilSeat(db.Model):  # type: ignore[name-defined,misc]
+    """One member's term in one council role. A seat ends by itself at `term_end`."""
+
+    __tablename__ = "council_seats"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('chair', 'asset_committee', 'proceeds_committee', 'supervisors', 'protector')",
+            name="role_known",
+        ),
+        CheckConstraint("term_end > term_start", name="term_positive"),
+        Index("ix_council_seats_term", "term_start", "term_end"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    term_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    term_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The council_election proposal whose sealed result seated the member (NULL at setup).
+    elected_by: Mapped[str | None] = mapped_column(ForeignKey("proposals.id"))
+    vacated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    vacated_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Motion(db.Model):  # type: ignore[name-defined,misc]
+    """A council resolution: opened by a member, voted by seated members, public once closed."""
+
+    __tablename__ = "motions"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'passed', 'failed', 'withdrawn')", name="state_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    # What the motion is about, as tags shared with interest declarations: "community:12".
+    subject: Mapped[str] = mapped_column(String(128), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome_json: Mapped[str | None] = mapped_column(Text)
+
+
+class MotionVoteRecord(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "motion_votes"
+    __table_args__ = (
+        UniqueConstraint("motion_id", "member_id"),
+        CheckConstraint("choice IN ('for', 'against', 'abstain')", name="choice_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    choice: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Recusal(db.Model):  # type: ignore[name-defined,misc]
+    """A member's declared interest in a motion's subject: they may not vote on it."""
+
+    __tablename__ = "recusals"
+    __table_args__ = (UniqueConstraint("motion_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
