@@ -1,0 +1,121 @@
+"""The bench's own PostgreSQL database: created fresh, owners bulk-loaded with COPY.
+
+Only the bulk rows (owners, growth, API tokens, synthetic ballots) bypass the services: they
+are what a million real sign-ups would have left behind. The vote itself (charter, key,
+proposal, roll freeze, close, seal) goes through the app's own services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import subprocess
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+DB_NAME = os.environ.get("BENCH_DB", "trust_bench")
+PG = "postgresql://trust:trust@127.0.0.1:5432/"
+PASSWORD = "bench-password-2026"
+SECRETS = {
+    "SECRET_KEY": "bench-secret-key-" + "x" * 32,
+    "TRUST_SIGNING_KEY_PASSPHRASE": "bench-passphrase",
+    "TRUST_TOKEN_SECRET": "bench-token-secret-" + "y" * 32,
+    "TRUST_INSECURE_COOKIES": "1",
+    "TRUST_NAME": "Bench Trust",
+}
+
+
+def dsn() -> str:
+    return PG + DB_NAME
+
+
+def app_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(SECRETS)
+    env["DATABASE_URL"] = "postgresql+psycopg://trust:trust@127.0.0.1:5432/" + DB_NAME
+    return env
+
+
+def api_token(owner_id: int) -> str:
+    # Deterministic, so the load generator can derive each client's token from its owner id.
+    return f"ot_bench_{owner_id:08d}"
+
+
+def recreate() -> None:
+    for cmd in (f"dropdb --if-exists --force {DB_NAME}", f"createdb -O trust {DB_NAME}"):
+        subprocess.run(["su", "postgres", "-c", cmd], check=True)
+
+
+def migrate() -> None:
+    subprocess.run(
+        ["/work/main/.venv/bin/flask", "--app", 'app:create_app({"AUTO_MIGRATE": False})',
+         "db", "upgrade", "heads"],
+        check=True, env=app_env(), cwd="/work/main", capture_output=True,
+    )
+
+
+def load_owners(n: int, with_tokens: int, seed: int = 8) -> None:
+    """n owners with one growth entry each (100..20,000 points); API tokens for the first few."""
+    from argon2 import PasswordHasher
+
+    rng = random.Random(seed)
+    pw = PasswordHasher().hash(PASSWORD)  # the production hasher, once for all
+    then = datetime.now(UTC) - timedelta(days=60)
+    with psycopg.connect(dsn()) as conn, conn.cursor() as cur:
+        with cur.copy(
+            "COPY users (id, external_id, email, display_name, password_hash, role,"
+            " vehicle_count, failed_logins, created_at) FROM STDIN"
+        ) as copy:
+            for i in range(1, n + 1):
+                copy.write_row(
+                    (i, f"B{i:08d}", f"o{i}@bench.test", f"Owner {i}", pw, "owner", 1, 0, then)
+                )
+        with cur.copy(
+            "COPY growth_entries (owner_id, dimension, points, reason, source, source_id,"
+            " occurred_at, recorded_at) FROM STDIN"
+        ) as copy:
+            for i in range(1, n + 1):
+                copy.write_row(
+                    (i, "purchase", rng.randint(100, 20_000), "bench", "bench", str(i), then, then)
+                )
+        with cur.copy(
+            "COPY api_tokens (user_id, name, token_sha256, created_at) FROM STDIN"
+        ) as copy:
+            for i in range(1, with_tokens + 1):
+                digest = hashlib.sha256(api_token(i).encode()).hexdigest()
+                copy.write_row((i, "bench", digest, then))
+        cur.execute("SELECT setval('users_id_seq', %s)", (n,))
+        cur.execute("ANALYZE")
+
+
+def fill_ballots(proposal_id: str, opens: datetime) -> int:
+    """One ballot for every roll entry that has none yet, as the casts would have left it.
+
+    Receipts here are unique stand-ins (the seal and the verifier check their form, not their
+    signature; the cast workload makes real, signed ones).
+    """
+    with psycopg.connect(dsn()) as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO ballots (proposal_id, token, selection_json, weight, cast_at, nonce,"
+            " receipt, signature_json)"
+            " SELECT r.proposal_id, r.token,"
+            "  (ARRAY['[\"yes\"]','[\"no\"]','[\"abstain\"]','[\"yes\"]'])[1 + get_byte(decode(r.token, 'hex'), 0) %% 4],"
+            "  r.weight, %s + (get_byte(decode(r.token, 'hex'), 1) * interval '10 seconds'),"
+            "  substr(r.token, 1, 32), encode(sha256(decode(r.token, 'hex') || 'bench'::bytea), 'hex'), '{}'"
+            " FROM roll_entries r WHERE r.proposal_id = %s AND r.live_ballot_id IS NULL"
+            " ORDER BY r.owner_id",
+            (opens + timedelta(minutes=1), proposal_id),
+        )
+        added = cur.rowcount
+        cur.execute("ANALYZE ballots")
+        cur.execute("ANALYZE roll_entries")
+        cur.execute(
+            "UPDATE roll_entries r SET live_ballot_id = b.id FROM ballots b"
+            " WHERE b.proposal_id = r.proposal_id AND b.token = r.token"
+            " AND r.proposal_id = %s AND r.live_ballot_id IS NULL",
+            (proposal_id,),
+        )
+        cur.execute("ANALYZE ballots")
+    return added

@@ -1,0 +1,192 @@
+"""One measured step per process, so each reports its own wall time and peak memory.
+
+    python -m bench.steps open past|now | close-seal ID | export ID DIR | proofs ID N
+
+Each prints one JSON object on stdout. Run with the bench's environment (dataset.app_env()).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+
+def _app() -> Any:
+    from app import create_app
+
+    return create_app({"AUTO_MIGRATE": False})
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def open_vote(when: str) -> dict[str, Any]:
+    """A proposal taken to open (which freezes the roll); the first also installs the charter.
+
+    `past`: its window has already closed (for sealing); `now`: open now (for casting).
+    """
+    from sqlalchemy import select
+
+    from governance.default_charter import default_rules
+
+    from app.accounts.models import User
+    from app.accounts.services import create_user
+    from app.charter import service as charter
+    from app.db_types import utcnow
+    from app.extensions import db
+    from app.keys import service as keys
+    from app.proposals import service as proposals
+
+    with _app().app_context():
+        now = utcnow()
+        council = db.session.scalar(select(User).where(User.email == "council@bench.test"))
+        if council is None:
+            keys.ensure_key(valid_from=now - timedelta(days=400))
+            charter.install_first(
+                "# Bench charter\n\nArt. 1.", default_rules(), at=now - timedelta(days=365)
+            )
+            council = create_user(
+                display_name="Bench council", email="council@bench.test", password="x" * 16,
+                role="council", check_policy=False,
+            )
+            db.session.commit()
+        if when == "past":
+            opens, closes = now - timedelta(hours=80), now - timedelta(minutes=5)
+        else:
+            opens, closes = now - timedelta(hours=2), now + timedelta(hours=72)
+        draft = proposals.Draft(
+            kind="spending",
+            title="Fund owner meet-ups in every province",
+            body="A proposal body long enough to be accepted by the form and the rules.",
+            fields={
+                "amount_fen": 100_000_00,
+                "category": "owner_care",
+                "beneficiary": "Owners in hardship",
+                "purpose": "Roadside help for owners in hardship.",
+            },
+            options=[],
+        )
+        drafted = opens - timedelta(days=1)
+        proposal = proposals.create_draft(council, draft, now=drafted)
+        proposals.submit(proposal, council, now=drafted)
+        # The council's motion paperwork is not what is measured: take the accept step itself.
+        proposals._set_window(proposal, opens, closes, drafted)
+        proposals.move(
+            proposal, "accept", council, "bench", now=drafted, passed_motion="accept_proposal"
+        )
+        db.session.commit()
+        started = time.perf_counter()
+        proposals.open_vote(proposal, opens)
+        db.session.commit()
+        took = time.perf_counter() - started
+        return {
+            "proposal": proposal.id, "opens": opens.isoformat(), "roll_size": proposal.roll_size,
+            "seconds": took, "peak_mb": _peak_mb(),
+        }
+
+
+def close_seal(proposal_id: str) -> dict[str, Any]:
+    from app.extensions import db
+    from app.proposals import service as proposals
+    from app.results import service as results
+
+    with _app().app_context():
+        proposal = proposals.get(proposal_id)
+        proposals.close_vote(proposal, now=proposal.closes_at)
+        db.session.commit()
+        before = _peak_mb()
+        started = time.perf_counter()
+        row = results.seal(proposal_id)
+        db.session.commit()
+        took = time.perf_counter() - started
+        result = json.loads(row.result_json)
+        return {
+            "seconds": took, "peak_mb": _peak_mb(), "peak_mb_before": before,
+            "ballots": result["ballots"]["size"], "roll": result["roll"]["size"],
+        }
+
+
+def export(proposal_id: str, folder: str) -> dict[str, Any]:
+    """The bundle a verifier downloads, written through the same service code the routes use."""
+    from app.keys import service as keys
+    from app.results import service as results
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    with _app().app_context():
+        started = time.perf_counter()
+        row = results.current_result(proposal_id)
+        (out / "result.json").write_bytes(results.result_bytes(row))
+        (out / "trust-keys.json").write_text(json.dumps(keys.published_keys()))
+        for name, lines in (
+            ("roll.jsonl", results.roll_jsonl(proposal_id)),
+            ("ballots.jsonl", results.ballots_jsonl(proposal_id)),
+        ):
+            with (out / name).open("wb") as fh:
+                for line in lines:
+                    fh.write(line)
+        return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
+
+
+def proofs(proposal_id: str, count: int) -> dict[str, Any]:
+    """Server time of inclusion_for_receipt for random receipts (a fresh session each)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.results import service as results
+    from app.voting.models import Ballot
+
+    with _app().app_context():
+        size = db.session.scalar(
+            select(func.count()).select_from(Ballot).where(Ballot.proposal_id == proposal_id)
+        )
+        rng = random.Random(5)
+        seqs = [rng.randint(1, size) for _ in range(count)]
+        receipts = [
+            db.session.scalar(
+                select(Ballot.receipt).where(Ballot.proposal_id == proposal_id, Ballot.seq == s)
+            )
+            for s in seqs
+        ]
+        db.session.remove()
+        times = []
+        for receipt in receipts:
+            started = time.perf_counter()
+            row = results.current_result(proposal_id)
+            proof = results.inclusion_for_receipt(row, receipt)
+            times.append(time.perf_counter() - started)
+            db.session.remove()
+            if proof is None:
+                raise SystemExit(f"no proof for {receipt}")
+        times.sort()
+        return {
+            "p50_ms": 1000 * times[len(times) // 2],
+            "p99_ms": 1000 * times[min(len(times) - 1, int(len(times) * 0.99))],
+            "receipts": receipts[:50], "peak_mb": _peak_mb(),
+        }
+
+
+def main(argv: list[str]) -> None:
+    step, args = argv[0], argv[1:]
+    if step == "open":
+        out = open_vote(args[0])
+    elif step == "close-seal":
+        out = close_seal(args[0])
+    elif step == "export":
+        out = export(args[0], args[1])
+    elif step == "proofs":
+        out = proofs(args[0], int(args[1]))
+    else:
+        raise SystemExit(f"unknown step {step}")
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
