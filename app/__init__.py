@@ -53,7 +53,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import models  # noqa: F401  (registers every table with the metadata)
     from app.blueprints import register_blueprints
     from app.cli import register_cli
-
     from app.errors import register_error_handlers
     from app.templating import register_templating
 

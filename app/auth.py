@@ -27,5 +27,19 @@ def role_required(*roles: str) -> Callable[[F], F]:
 
 
 owner_required = role_required("owner", "council", "admin")
-council_required = role_required("council", "admin")
 admin_required = role_required("admin")
+
+
+def council_required(view: F) -> F:
+    """Seated council members (by their term, not a stored flag) and admins."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from app.council.service import is_seated
+
+        if not (current_user.role == "admin" or is_seated(current_user)):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

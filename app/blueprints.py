@@ -12,5 +12,13 @@ def register_blueprints(app: Flask) -> None:
     from app.public.views import bp as public_bp
     from app.results.views import bp as verifiable_bp
 
-    for bp in (public_bp, accounts_bp, proposals_bp, owner_bp, verifiable_bp, growth_api_bp, api_bp):
+    for bp in (
+        public_bp,
+        accounts_bp,
+        proposals_bp,
+        owner_bp,
+        verifiable_bp,
+        growth_api_bp,
+        api_bp,
+    ):
         app.register_blueprint(bp)

@@ -36,6 +36,7 @@ def rotate_key() -> None:
 @click.option("--correction", is_flag=True, help="Seal again, superseding the current result.")
 def seal(proposal_id: str, correction: bool) -> None:
     """Close (if due) and seal one vote."""
+    from app.council import elections
     from app.proposals import service as proposals
     from app.results import service as results
 
@@ -46,6 +47,7 @@ def seal(proposal_id: str, correction: bool) -> None:
         if proposal.state == "voting":
             proposals.close_vote(proposal)
         row = results.seal(proposal_id, correction=correction)
+        elections.apply_sealed_result(proposal_id)
         db.session.commit()
     except (proposals.ProposalError, results.SealError) as exc:
         db.session.rollback()
@@ -59,6 +61,16 @@ def seal_due() -> None:
     from app.proposals import service as proposals
 
     for line in proposals.run_due():
+        click.echo(line)
+    council_expire.callback()  # type: ignore[misc]
+
+
+@trust_cli.command("council-expire")
+def council_expire() -> None:
+    """Record ended council terms and certifications due for renewal or lapsed."""
+    from app.council import housekeeping
+
+    for line in housekeeping.run():
         click.echo(line)
 
 

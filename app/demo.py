@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from governance.default_charter import default_rules, default_text
-
 from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.accounts.services import create_user
@@ -21,8 +19,9 @@ from app.keys import service as keys
 from app.proposals import service as proposals
 from app.results import service as results
 from app.voting import service as voting
+from governance.default_charter import default_rules, default_text
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the README for the demo
 OWNERS = 200
 SEED = 2019
 
@@ -48,29 +47,68 @@ def _owner_growth(rng: random.Random, n: int) -> list[tuple[str, int, str]]:
 def _people(now: datetime) -> Iterator[str]:
     rng = random.Random(SEED)
     shared = hash_password(DEMO_PASSWORD)
-    create_user(password_hash=shared, display_name="Trust administrator", email="admin@demo.trust",
-                password=DEMO_PASSWORD, role="admin", check_policy=False)
-    council_names = ["Chair Li Wei", "Zhang Min", "Wang Fang", "Liu Yang", "Chen Jie",
-                     "Yang Lin", "Zhao Lei", "Huang Xin", "Zhou Tao"]
+    create_user(
+        password_hash=shared,
+        display_name="Trust administrator",
+        email="admin@demo.trust",
+        password=DEMO_PASSWORD,
+        role="admin",
+        check_policy=False,
+    )
+    council_names = [
+        "Chair Li Wei",
+        "Zhang Min",
+        "Wang Fang",
+        "Liu Yang",
+        "Chen Jie",
+        "Yang Lin",
+        "Zhao Lei",
+        "Huang Xin",
+        "Zhou Tao",
+    ]
     users = []
     for i, name in enumerate(council_names):
         email = "chair@demo.trust" if i == 0 else f"council{i}@demo.trust"
-        users.append(create_user(password_hash=shared, display_name=name, email=email, password=DEMO_PASSWORD,
-                                 role="council", external_id=f"C{i:04d}", check_policy=False))
+        users.append(
+            create_user(
+                password_hash=shared,
+                display_name=name,
+                email=email,
+                password=DEMO_PASSWORD,
+                role="council",
+                external_id=f"C{i:04d}",
+                check_policy=False,
+            )
+        )
     for n in range(1, OWNERS + 1):
-        users.append(create_user(password_hash=shared, display_name=f"Owner {n}", email=f"owner{n}@demo.trust",
-                                 password=DEMO_PASSWORD, external_id=f"N{n:06d}",
-                                 vehicle_count=1 + (n % 7 == 0), check_policy=False))
+        users.append(
+            create_user(
+                password_hash=shared,
+                display_name=f"Owner {n}",
+                email=f"owner{n}@demo.trust",
+                password=DEMO_PASSWORD,
+                external_id=f"N{n:06d}",
+                vehicle_count=1 + (n % 7 == 0),
+                check_policy=False,
+            )
+        )
     db.session.flush()
     rows = []
     for position, user in enumerate(users, start=1):
         start = now - timedelta(days=2200 - 9 * position)
         for k, (dimension, points, reason) in enumerate(_owner_growth(rng, position)):
-            rows.append({
-                "owner_id": user.id, "dimension": dimension, "points": points, "reason": reason,
-                "source": "demo", "source_id": f"demo-{user.external_id}-{k}",
-                "occurred_at": start + timedelta(days=30 * k), "recorded_at": now,
-            })
+            rows.append(
+                {
+                    "owner_id": user.id,
+                    "dimension": dimension,
+                    "points": points,
+                    "reason": reason,
+                    "source": "demo",
+                    "source_id": f"demo-{user.external_id}-{k}",
+                    "occurred_at": start + timedelta(days=30 * k),
+                    "recorded_at": now,
+                }
+            )
     db.session.execute(insert(GrowthEntry), rows)
     yield f"created {len(users) + 1} accounts and {len(rows)} growth-value entries"
 
@@ -89,14 +127,27 @@ def _vote(proposal_id: str, opens: datetime, choices: list[list[str]], rng: rand
     return cast
 
 
-def _run_vote(author: User, council: User, draft: proposals.Draft, opens: datetime,
-              closes: datetime, choices: list[list[str]], rng: random.Random,
-              seal: bool) -> str:
+def _run_vote(
+    author: User,
+    council: User,
+    draft: proposals.Draft,
+    opens: datetime,
+    closes: datetime,
+    choices: list[list[str]],
+    rng: random.Random,
+    seal: bool,
+) -> str:
     drafted = opens - timedelta(days=7)
     proposal = proposals.create_draft(author, draft, now=drafted)
     proposals.submit(proposal, author, now=drafted)
-    proposals.accept(proposal, council, opens, closes,
-                     "Within the charter's purposes; put to the owners.", now=drafted)
+    proposals.accept(
+        proposal,
+        council,
+        opens,
+        closes,
+        "Within the charter's purposes; put to the owners.",
+        now=drafted,
+    )
     proposals.open_vote(proposal, opens)
     db.session.commit()
     _vote(proposal.id, opens, choices, rng)
@@ -114,51 +165,96 @@ def build_demo() -> Iterator[str]:
     now = utcnow()
     rng = random.Random(SEED)
     keys.ensure_key(valid_from=now - timedelta(days=2300))
-    charter.install_first(CHARTER_HEADER + default_text(), default_rules(), at=now - timedelta(days=400))
+    charter.install_first(
+        CHARTER_HEADER + default_text(), default_rules(), at=now - timedelta(days=400)
+    )
     yield from _people(now)
     db.session.commit()
     chair = db.session.scalar(select(User).where(User.email == "chair@demo.trust"))
     author = db.session.scalar(select(User).where(User.email == "owner7@demo.trust"))
     assert chair is not None and author is not None
 
-    passed = _run_vote(author, chair, proposals.Draft(
-        kind="spending",
-        title="Owner care fund for 2026: RMB 3 million · 2026 用户关怀基金",
-        body="Set aside **RMB 3,000,000** of the trust's proceeds for owner care in 2026: "
-             "roadside help for owners in hardship and care for owners' families.",
-        fields={"amount_fen": 300_000_000, "category": "owner_care",
+    passed = _run_vote(
+        author,
+        chair,
+        proposals.Draft(
+            kind="spending",
+            title="Owner care fund for 2026: RMB 3 million · 2026 用户关怀基金",
+            body="Set aside **RMB 3,000,000** of the trust's proceeds for owner care in 2026: "
+            "roadside help for owners in hardship and care for owners' families.",
+            fields={
+                "amount_fen": 300_000_000,
+                "category": "owner_care",
                 "beneficiary": "Owners in hardship, chosen by the proceeds committee",
-                "purpose": "Roadside help and family care for owners in hardship in 2026."},
-        options=[]), now - timedelta(days=60), now - timedelta(days=53),
-        [["yes"]] * 7 + [["no"]] * 2 + [["abstain"]], rng, seal=True)
+                "purpose": "Roadside help and family care for owners in hardship in 2026.",
+            },
+            options=[],
+        ),
+        now - timedelta(days=60),
+        now - timedelta(days=53),
+        [["yes"]] * 7 + [["no"]] * 2 + [["abstain"]],
+        rng,
+        seal=True,
+    )
     yield f"sealed binary vote {passed}"
 
-    single = _run_vote(author, chair, proposals.Draft(
-        kind="poll",
-        title="First public welfare project · 首个公益项目",
-        body="Which public welfare project should the trust fund first?",
-        fields={}, options=["Rural school libraries", "Wetland clean-up", "Blood donation drive"]),
-        now - timedelta(days=40), now - timedelta(days=33),
-        [["rural-school-libraries"]] * 5 + [["wetland-clean-up"]] * 3 + [["blood-donation-drive"]] * 2,
-        rng, seal=True)
+    single = _run_vote(
+        author,
+        chair,
+        proposals.Draft(
+            kind="poll",
+            title="First public welfare project · 首个公益项目",
+            body="Which public welfare project should the trust fund first?",
+            fields={},
+            options=["Rural school libraries", "Wetland clean-up", "Blood donation drive"],
+        ),
+        now - timedelta(days=40),
+        now - timedelta(days=33),
+        [["rural-school-libraries"]] * 5
+        + [["wetland-clean-up"]] * 3
+        + [["blood-donation-drive"]] * 2,
+        rng,
+        seal=True,
+    )
     yield f"sealed single-choice vote {single}"
 
-    live = _run_vote(author, chair, proposals.Draft(
-        kind="spending",
-        title="Matched donations: RMB 2 million · 配捐 200 万元",
-        body="Match owners' own donations to public welfare one to one, up to **RMB 2,000,000**.",
-        fields={"amount_fen": 200_000_000, "category": "public_welfare",
+    live = _run_vote(
+        author,
+        chair,
+        proposals.Draft(
+            kind="spending",
+            title="Matched donations: RMB 2 million · 配捐 200 万元",
+            body="Match owners' own donations to public welfare one to one, "
+            "up to **RMB 2,000,000**.",
+            fields={
+                "amount_fen": 200_000_000,
+                "category": "public_welfare",
                 "beneficiary": "Registered charities chosen by donating owners",
-                "purpose": "Match owners' public-welfare donations one to one."},
-        options=[]), now - timedelta(days=1), now + timedelta(days=6),
-        [["yes"]] * 6 + [["no"]] * 3 + [["abstain"]], rng, seal=False)
+                "purpose": "Match owners' public-welfare donations one to one.",
+            },
+            options=[],
+        ),
+        now - timedelta(days=1),
+        now + timedelta(days=6),
+        [["yes"]] * 6 + [["no"]] * 3 + [["abstain"]],
+        rng,
+        seal=False,
+    )
     yield f"open vote {live} (closes in 6 days)"
 
-    draft = proposals.create_draft(author, proposals.Draft(
-        kind="general",
-        title="Owner meet-ups in every province · 各省车主聚会",
-        body="A draft: fund one owner meet-up per province per year to connect owners.",
-        fields={}, options=[]))
+    draft = proposals.create_draft(
+        author,
+        proposals.Draft(
+            kind="general",
+            title="Owner meet-ups in every province · 各省车主聚会",
+            body="A draft: fund one owner meet-up per province per year to connect owners.",
+            fields={},
+            options=[],
+        ),
+    )
     db.session.commit()
     yield f"draft {draft.id}"
-    yield f"demo accounts: admin@demo.trust, chair@demo.trust, owner1..{OWNERS}@demo.trust; password {DEMO_PASSWORD}"
+    yield (
+        f"demo accounts: admin@demo.trust, chair@demo.trust, owner1..{OWNERS}@demo.trust; "
+        f"password {DEMO_PASSWORD}"
+    )

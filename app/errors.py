@@ -27,7 +27,10 @@ def _messages() -> dict[int, tuple[str, str]]:
         405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
         413: (_("Too large"), _("What you sent is larger than the trust accepts.")),
         429: (_("Too many requests"), _("Please wait a minute and try again.")),
-        500: (_("Something went wrong"), _("An error on our side stopped this request. Nothing was changed; please try again.")),
+        500: (
+            _("Something went wrong"),
+            _("An error on our side stopped this request. Nothing was changed; please try again."),
+        ),
     }
 
 

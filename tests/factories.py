@@ -8,16 +8,17 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from governance.default_charter import default_rules
-
 from app.accounts.models import User
 from app.accounts.services import create_user
 from app.charter import service as charter
+from app.council import service as council_service
+from app.council.models import CouncilSeat, Motion
 from app.db_types import utcnow
 from app.extensions import db
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals
+from governance.default_charter import default_rules
 
 PASSWORD = "correct horse battery staple"
 SPENDING_FIELDS = {
@@ -52,7 +53,9 @@ def make_owner(
     return user
 
 
-def add_growth(user: User, points: int, *, at: datetime | None = None, dimension: str = "purchase") -> None:
+def add_growth(
+    user: User, points: int, *, at: datetime | None = None, dimension: str = "purchase"
+) -> None:
     db.session.execute(
         insert(GrowthEntry),
         [
@@ -103,10 +106,34 @@ def make_open_vote(
     drafted = opens - timedelta(days=1)
     proposal = proposals.create_draft(author, draft, now=drafted)
     proposals.submit(proposal, author, now=drafted)
+    if not council_service.is_seated(council, drafted):
+        seat_member(council, start=drafted - timedelta(days=1))
+    pass_motion(council, "accept_proposal", f"proposal:{proposal.id}", now=drafted)
     proposals.accept(proposal, council, opens, closes, "fine", now=drafted)
     proposals.open_vote(proposal, opens)
     db.session.commit()
     return proposal.id
+
+
+def seat_member(
+    user: User, role: str = "asset_committee", *, start: datetime | None = None
+) -> CouncilSeat:
+    """Seat a member for one charter term (from 30 days ago unless told)."""
+    return council_service.seat(user, role, start or utcnow() - timedelta(days=30))
+
+
+def pass_motion(
+    opener: User, kind: str, subject: str, *, now: datetime | None = None, title: str = "Motion"
+) -> Motion:
+    """Open a motion, have every seated member without an interest vote for it, close it."""
+    motion = council_service.open_motion(opener, kind, subject, title, "agreed", now=now)
+    recused = council_service.recusals_of(motion)
+    for member_id in sorted(council_service.seated_member_ids(now)):
+        if member_id not in recused:
+            member = db.session.get(User, member_id)
+            council_service.vote(motion, member, "for", now=now)
+    council_service.close_motion(motion, opener, now=now)
+    return motion
 
 
 def login(client: Any, user: User, password: str = PASSWORD) -> Any:
@@ -120,8 +147,8 @@ def login(client: Any, user: User, password: str = PASSWORD) -> Any:
 def csrf_from(response: Any) -> str:
     import re
 
-    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', response.data) or re.search(
-        rb'name="csrf_token" value="([^"]+)"', response.data
-    )
+    match = re.search(
+        rb'name="csrf_token" type="hidden" value="([^"]+)"', response.data
+    ) or re.search(rb'name="csrf_token" value="([^"]+)"', response.data)
     assert match, "page has no CSRF token"
     return match.group(1).decode()

@@ -109,7 +109,9 @@ def issue_api_token(user: User, name: str) -> str:
 
     value = "ot_" + secrets.token_urlsafe(32)
     db.session.add(
-        ApiToken(user_id=user.id, name=name[:80], token_sha256=hashlib.sha256(value.encode()).hexdigest())
+        ApiToken(
+            user_id=user.id, name=name[:80], token_sha256=hashlib.sha256(value.encode()).hexdigest()
+        )
     )
     audit.record("auth.api_token_issued", actor_id=user.id, subject=name[:80])
     return value

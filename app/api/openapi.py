@@ -22,7 +22,12 @@ def _path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, An
 
 
 def _query_int(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": True, "schema": {"type": "integer", "minimum": 0}}
+    return {
+        "name": name,
+        "in": "query",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0},
+    }
 
 
 def openapi_document() -> dict[str, Any]:
@@ -65,7 +70,10 @@ def openapi_document() -> dict[str, Any]:
                             "type": "array",
                             "items": {
                                 "type": "object",
-                                "properties": {"id": {"type": "string"}, "label": {"type": "string"}},
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "label": {"type": "string"},
+                                },
                             },
                         },
                         "seats": {"type": "integer"},
@@ -89,8 +97,17 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "Receipt": {
                     "type": "object",
-                    "required": ["type", "proposal", "token", "selection", "weight", "cast_at",
-                                 "nonce", "receipt", "signature"],
+                    "required": [
+                        "type",
+                        "proposal",
+                        "token",
+                        "selection",
+                        "weight",
+                        "cast_at",
+                        "nonce",
+                        "receipt",
+                        "signature",
+                    ],
                     "properties": {
                         "type": {"const": "ballot-receipt"},
                         "proposal": {"type": "string"},
@@ -111,7 +128,9 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "List proposals (drafts are never listed)",
                     "parameters": [{"name": "state", "in": "query", "schema": {"type": "string"}}],
-                    "responses": {"200": _ok({"type": "array", "items": {"$ref": ref + "Proposal"}})},
+                    "responses": {
+                        "200": _ok({"type": "array", "items": {"$ref": ref + "Proposal"}})
+                    },
                 }
             },
             "/api/proposals/{proposal_id}": {
@@ -136,15 +155,23 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [pid],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": {
-                            "type": "object",
-                            "required": ["selection"],
-                            "properties": {"selection": {"type": "array", "items": {"type": "string"}}},
-                        }}},
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["selection"],
+                                    "properties": {
+                                        "selection": {"type": "array", "items": {"type": "string"}}
+                                    },
+                                }
+                            }
+                        },
                     },
                     "responses": {
                         "201": _ok({"$ref": ref + "Receipt"}, "Accepted"),
-                        "400": ERROR, "401": ERROR, "422": ERROR,
+                        "400": ERROR,
+                        "401": ERROR,
+                        "422": ERROR,
                     },
                 }
             },
@@ -173,48 +200,75 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "summary": "Import growth-value entries (all or nothing)",
                     "security": [{"bearer": []}],
-                    "responses": {"200": _ok({"type": "object"}), "400": ERROR, "401": ERROR,
-                                  "422": ERROR, "503": ERROR},
+                    "responses": {
+                        "200": _ok({"type": "object"}),
+                        "400": ERROR,
+                        "401": ERROR,
+                        "422": ERROR,
+                        "503": ERROR,
+                    },
                 }
             },
             "/.well-known/trust-keys.json": {
-                "get": {"summary": "Every signing key ever used", "responses": {"200": _ok({"type": "object"})}}
+                "get": {
+                    "summary": "Every signing key ever used",
+                    "responses": {"200": _ok({"type": "object"})},
+                }
             },
             "/results/{proposal_id}/result.json": {
-                "get": {"summary": "Signed result", "parameters": [pid],
-                        "responses": {"200": _ok({"$ref": ref + "Result"}), "404": ERROR}}
+                "get": {
+                    "summary": "Signed result",
+                    "parameters": [pid],
+                    "responses": {"200": _ok({"$ref": ref + "Result"}), "404": ERROR},
+                }
             },
             "/results/{proposal_id}/roll.jsonl": {
-                "get": {"summary": "Frozen roll, JSON Lines", "parameters": [pid],
-                        "responses": {"200": {"description": "JSON Lines"}, "404": ERROR}}
+                "get": {
+                    "summary": "Frozen roll, JSON Lines",
+                    "parameters": [pid],
+                    "responses": {"200": {"description": "JSON Lines"}, "404": ERROR},
+                }
             },
             "/results/{proposal_id}/ballots.jsonl": {
-                "get": {"summary": "Every accepted ballot, JSON Lines", "parameters": [pid],
-                        "responses": {"200": {"description": "JSON Lines"}, "404": ERROR}}
+                "get": {
+                    "summary": "Every accepted ballot, JSON Lines",
+                    "parameters": [pid],
+                    "responses": {"200": {"description": "JSON Lines"}, "404": ERROR},
+                }
             },
             "/results/{proposal_id}/proof/{receipt}": {
-                "get": {"summary": "Inclusion proof of the ballot carrying this receipt",
-                        "parameters": [pid, _path_param("receipt", HEX64)],
-                        "responses": {"200": _ok({"type": "object"}), "400": ERROR, "404": ERROR}}
+                "get": {
+                    "summary": "Inclusion proof of the ballot carrying this receipt",
+                    "parameters": [pid, _path_param("receipt", HEX64)],
+                    "responses": {"200": _ok({"type": "object"}), "400": ERROR, "404": ERROR},
+                }
             },
             "/log/checkpoint": {
-                "get": {"summary": "Signed checkpoint of the transparency log",
-                        "responses": {"200": _ok({"type": "object"})}}
+                "get": {
+                    "summary": "Signed checkpoint of the transparency log",
+                    "responses": {"200": _ok({"type": "object"})},
+                }
             },
             "/log/entries": {
-                "get": {"summary": "Log leaves start..end-1 (at most 1000)",
-                        "parameters": [_query_int("start"), _query_int("end")],
-                        "responses": {"200": _ok({"type": "array"}), "400": ERROR}}
+                "get": {
+                    "summary": "Log leaves start..end-1 (at most 1000)",
+                    "parameters": [_query_int("start"), _query_int("end")],
+                    "responses": {"200": _ok({"type": "array"}), "400": ERROR},
+                }
             },
             "/log/proof/inclusion": {
-                "get": {"summary": "Inclusion proof of leaf index in the tree of size",
-                        "parameters": [_query_int("index"), _query_int("size")],
-                        "responses": {"200": _ok({"type": "object"}), "400": ERROR}}
+                "get": {
+                    "summary": "Inclusion proof of leaf index in the tree of size",
+                    "parameters": [_query_int("index"), _query_int("size")],
+                    "responses": {"200": _ok({"type": "object"}), "400": ERROR},
+                }
             },
             "/log/proof/consistency": {
-                "get": {"summary": "Consistency proof between two sizes",
-                        "parameters": [_query_int("first"), _query_int("second")],
-                        "responses": {"200": _ok({"type": "object"}), "400": ERROR}}
+                "get": {
+                    "summary": "Consistency proof between two sizes",
+                    "parameters": [_query_int("first"), _query_int("second")],
+                    "responses": {"200": _ok({"type": "object"}), "400": ERROR},
+                }
             },
         },
     }

@@ -149,12 +149,7 @@ def me() -> Response:
 @auth_required
 def my_receipts() -> Response:
     rows = voting.receipts_of(g.api_user.id)
-    return jsonify(
-        [
-            {"receipt": voting.receipt_of(b, p.id), "counts": live}
-            for p, b, live in rows
-        ]
-    )
+    return jsonify([{"receipt": voting.receipt_of(b, p.id), "counts": live} for p, b, live in rows])
 
 
 @bp.get("/results/<proposal_id>")

@@ -14,6 +14,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.extensions import db
+from app.keys import service as keys
+from app.results import service as results
+from app.results.models import SealedResult
+from app.translog.models import Checkpoint, LogLeaf
 from ballots.canonical import canonical_bytes, canonical_sha256
 from ballots.keys import KeyRing, SignatureError, verify_object
 from ballots.log import log_leaf
@@ -22,12 +27,6 @@ from ballots.records import format_time
 from ballots.result import result_digest
 from ballots.roll import Roll
 from ballots.tally import Tally, TallyError, VoteSpec
-
-from app.extensions import db
-from app.keys import service as keys
-from app.results import service as results
-from app.results.models import SealedResult
-from app.translog.models import Checkpoint, LogLeaf
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,9 @@ def audit_result(row: SealedResult, keyring: KeyRing) -> Iterator[Finding]:
     for index, record in enumerate(results.roll_records(row.proposal_id)):
         hashed = leaf_hash(canonical_bytes(record))
         if index < len(reference) and hashed != reference[index]:
-            yield Finding(where, f"roll row {index + 1} (token {record['token'][:12]}…) was changed")
+            yield Finding(
+                where, f"roll row {index + 1} (token {record['token'][:12]}…) was changed"
+            )
         if index >= len(reference):
             yield Finding(where, f"roll row {index + 1} (token {record['token'][:12]}…) was added")
         roll.append(record["token"], record["weight"])
@@ -83,7 +84,9 @@ def audit_result(row: SealedResult, keyring: KeyRing) -> Iterator[Finding]:
         hashed = leaf_hash(canonical_bytes(record))
         seq = record["seq"]
         if seq <= stored.size and hashed != stored.leaf_hash_at(seq - 1):
-            yield Finding(where, f"ballot seq {seq} (receipt {record['receipt'][:12]}…) was changed")
+            yield Finding(
+                where, f"ballot seq {seq} (receipt {record['receipt'][:12]}…) was changed"
+            )
         try:
             tally.add(record)
         except TallyError as exc:
@@ -131,9 +134,7 @@ def audit_log(keyring: KeyRing) -> Iterator[Finding]:
 
 def audit_sealed_log_records() -> Iterator[Finding]:
     """Every sealed result is in the log under its digest."""
-    logged = set(
-        db.session.scalars(select(LogLeaf.sha256).where(LogLeaf.type == "result.sealed"))
-    )
+    logged = set(db.session.scalars(select(LogLeaf.sha256).where(LogLeaf.type == "result.sealed")))
     for row in db.session.scalars(select(SealedResult)):
         if row.digest not in logged:
             yield Finding(f"result {row.proposal_id} ({row.digest[:12]})", "missing from the log")

@@ -33,7 +33,7 @@ def record(
 
 
 def record_refusal(action: str, *, actor_id: int | None, subject: str = "", **details: Any) -> None:
-    """Record a refused attempt in its own transaction, so the refusal leaves everything else as it was."""
+    """Record a refused attempt in its own transaction; the refused work itself is rolled back."""
     db.session.rollback()
     record(action, actor_id=actor_id, subject=subject, outcome="refused", **details)
     db.session.commit()

@@ -8,13 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from governance.charter import CharterRules, charter_digest, parse_rules
-
 from app.audit import service as audit
 from app.charter.models import CharterVersion
 from app.db_types import utcnow
 from app.extensions import db
 from app.translog import service as translog
+from governance.charter import CharterRules, charter_digest, parse_rules
 
 
 class CharterError(ValueError):
@@ -33,7 +32,9 @@ def current() -> CharterVersion | None:
 def require_current() -> CharterVersion:
     version = current()
     if version is None:
-        raise CharterError("no charter is installed yet: run `flask --app wsgi trust install-charter`")
+        raise CharterError(
+            "no charter is installed yet: run `flask --app wsgi trust install-charter`"
+        )
     return version
 
 
@@ -89,7 +90,9 @@ def install_first(
     text: str, rules: dict[str, Any], *, actor_id: int | None = None, at: datetime | None = None
 ) -> CharterVersion:
     if versions():
-        raise CharterError("a charter is already installed; change it with a charter amendment vote")
+        raise CharterError(
+            "a charter is already installed; change it with a charter amendment vote"
+        )
     return _adopt(1, text, rules, at or utcnow(), None, actor_id)
 
 

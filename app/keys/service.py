@@ -8,13 +8,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from ballots.keys import PublicKey, SigningKey, b64decode_strict, keys_document
-from ballots.records import format_time
-
 from app.audit import service as audit
 from app.db_types import utcnow
 from app.extensions import db
 from app.keys.models import SigningKeyRecord
+from ballots.keys import PublicKey, SigningKey, b64decode_strict, keys_document
+from ballots.records import format_time
 
 # Decrypted keys by key id. Keys never change once written, so another worker rotating the
 # active key cannot make this stale: which key is active is read from the database each time.
@@ -87,7 +86,9 @@ def signing_key() -> SigningKey:
     if key is None:
         key = SigningKey.from_encrypted_pem(record.encrypted_pem, _passphrase())
         if key.key_id != record.key_id:
-            raise SigningKeyUnavailable(f"stored key {record.key_id} does not match its public half")
+            raise SigningKeyUnavailable(
+                f"stored key {record.key_id} does not match its public half"
+            )
         _opened[record.key_id] = key
     return key
 

@@ -10,8 +10,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from ballots.canonical import canonical_bytes
-
 from app.auth import owner_required
 from app.db_types import utcnow
 from app.extensions import db
@@ -23,6 +21,7 @@ from app.templating import option_label
 from app.voting import service as voting
 from app.voting.forms import ballot_form
 from app.voting.models import Ballot, RollEntry
+from ballots.canonical import canonical_bytes
 
 bp = Blueprint("owner", __name__, url_prefix="/me")
 
@@ -42,7 +41,9 @@ def dashboard() -> str:
         .order_by(Proposal.closes_at)
     ).all()
     mine = db.session.scalars(
-        select(Proposal).where(Proposal.author_id == current_user.id).order_by(Proposal.created_at.desc())
+        select(Proposal)
+        .where(Proposal.author_id == current_user.id)
+        .order_by(Proposal.created_at.desc())
     ).all()
     return render_template(
         "owner/dashboard.html",
@@ -76,7 +77,9 @@ def vote(proposal_id: str) -> str | BaseResponse:
             error = str(exc)
         else:
             flash(_("Your ballot is in. Keep your receipt: it proves what you chose."), "success")
-            return redirect(url_for("owner.receipt", proposal_id=proposal.id, receipt=receipt["receipt"]))
+            return redirect(
+                url_for("owner.receipt", proposal_id=proposal.id, receipt=receipt["receipt"])
+            )
     live = None
     if entry is not None and entry.live_ballot_id is not None:
         live = db.session.get(Ballot, entry.live_ballot_id)

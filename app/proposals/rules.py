@@ -6,13 +6,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from app.db_types import utcnow
 from governance.charter import CharterRules
 from governance.proposals import TransitionContext, TransitionError, transition
 from governance.proposals import validate_proposal_fields as _validate
 from governance.proposals import vote_parameters as _vote_parameters
 from governance.transitions import Actor
-
-from app.db_types import utcnow
 
 if TYPE_CHECKING:
     from app.accounts.models import User

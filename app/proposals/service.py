@@ -12,10 +12,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ballots.canonical import canonical_bytes
-from ballots.merkle import MerkleStream
-from ballots.records import format_time, roll_record
-
 from app.accounts.models import User
 from app.audit import service as audit
 from app.charter import service as charter
@@ -28,6 +24,9 @@ from app.translog import service as translog
 from app.voting import service as voting
 from app.voting.locks import hold_vote_exclusive
 from app.voting.models import RollEntry
+from ballots.canonical import canonical_bytes
+from ballots.merkle import MerkleStream
+from ballots.records import format_time, roll_record
 
 BINARY_OPTIONS = [
     {"id": "yes", "label": "Yes"},
@@ -188,9 +187,14 @@ def submit(proposal: Proposal, actor: User, now: datetime | None = None) -> None
 
 
 def cosign_count(proposal_id: str) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Cosignature).where(Cosignature.proposal_id == proposal_id)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Cosignature)
+            .where(Cosignature.proposal_id == proposal_id)
+        )
+        or 0
+    )
 
 
 def cosign(proposal: Proposal, owner: User, now: datetime | None = None) -> int:
@@ -201,7 +205,9 @@ def cosign(proposal: Proposal, owner: User, now: datetime | None = None) -> int:
         )
     )
     count = cosign_count(proposal.id)
-    move(proposal, "cosign", owner, now=now, cosign_count=count, already_cosigned=already is not None)
+    move(
+        proposal, "cosign", owner, now=now, cosign_count=count, already_cosigned=already is not None
+    )
     db.session.add(Cosignature(proposal_id=proposal.id, owner_id=owner.id))
     try:
         db.session.flush()
@@ -240,14 +246,33 @@ def accept(
     reason: str = "",
     now: datetime | None = None,
 ) -> None:
-    """Council path: the council accepts the proposal for the ballot and sets its window."""
+    """Council path: once the council passed an accept_proposal motion about it, the proposal
+    goes on the ballot and gets its window."""
     now = now or utcnow()
+    motion = _passed_motion(proposal, "accept_proposal")
     _set_window(proposal, opens_at, closes_at, now)
-    move(proposal, "accept", actor, reason, now=now, passed_motion="accept_proposal")
+    reason = reason or f"council motion {motion.id}"
+    move(proposal, "accept", actor, reason, now=now, passed_motion=motion.kind)
 
 
 def reject(proposal: Proposal, actor: User, reason: str) -> None:
-    move(proposal, "reject", actor, reason, passed_motion="reject_proposal")
+    motion = _passed_motion(proposal, "reject_proposal")
+    move(
+        proposal,
+        "reject",
+        actor,
+        reason or motion.body or f"council motion {motion.id}",
+        passed_motion=motion.kind,
+    )
+
+
+def _passed_motion(proposal: Proposal, kind: str) -> Any:
+    from app.council import service as council
+
+    motion = council.passed_motion(kind, f"proposal:{proposal.id}")
+    if motion is None:
+        raise ProposalError(f"This needs a passed {kind} council motion about the proposal.")
+    return motion
 
 
 def withdraw(proposal: Proposal, actor: User, reason: str = "") -> None:
@@ -296,6 +321,7 @@ def run_due(now: datetime | None = None) -> list[str]:
 
     Run from cron; each proposal is its own transaction, so one failure stops no other.
     """
+    from app.council import elections
     from app.results import service as results
 
     now = now or utcnow()
@@ -322,6 +348,7 @@ def run_due(now: datetime | None = None) -> list[str]:
             close_vote(proposal, now)
         if proposal.state == "closed":
             results.seal(proposal_id)
+            elections.apply_sealed_result(proposal_id)
             db.session.commit()
             done.append(f"sealed {proposal_id}")
     return done

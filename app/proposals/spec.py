@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
+from app.proposals.models import Proposal
 from ballots.records import format_time
 from ballots.tally import VoteSpec
 from ballots.weights import parse_weight_rule
-
-from app.proposals.models import Proposal
 
 
 def options_of(proposal: Proposal) -> list[dict[str, str]]:

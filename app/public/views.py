@@ -46,8 +46,10 @@ def home() -> str:
         .limit(6)
     ).all()
     upcoming = db.session.scalars(
-        select(Proposal).where(Proposal.state.in_(("scheduled", "submitted", "cosigned", "accepted")))
-        .order_by(Proposal.created_at.desc()).limit(6)
+        select(Proposal)
+        .where(Proposal.state.in_(("scheduled", "submitted", "cosigned", "accepted")))
+        .order_by(Proposal.created_at.desc())
+        .limit(6)
     ).all()
     return render_template(
         "public/home.html",
@@ -78,7 +80,9 @@ def result_page(proposal_id: str) -> str:
         abort(404)
     result = json.loads(row.result_json)
     history = db.session.scalars(
-        select(SealedResult).where(SealedResult.proposal_id == proposal_id).order_by(SealedResult.sealed_at)
+        select(SealedResult)
+        .where(SealedResult.proposal_id == proposal_id)
+        .order_by(SealedResult.sealed_at)
     ).all()
     log_leaf = db.session.scalar(
         select(LogLeaf).where(LogLeaf.type == "result.sealed", LogLeaf.sha256 == row.digest)
@@ -106,8 +110,14 @@ def charter() -> str:
         shown = next((v for v in versions if v.version == int(wanted)), None) or abort(404)
     rules = charter_service.rules_of(shown) if shown else None
     return render_template(
-        "public/charter.html", versions=versions, current=current, shown=shown, rules=rules,
-        rules_json=json.dumps(json.loads(shown.rules_json), indent=2, ensure_ascii=False) if shown else "",
+        "public/charter.html",
+        versions=versions,
+        current=current,
+        shown=shown,
+        rules=rules,
+        rules_json=json.dumps(json.loads(shown.rules_json), indent=2, ensure_ascii=False)
+        if shown
+        else "",
     )
 
 
@@ -116,12 +126,20 @@ def log_browser() -> str:
     size = translog.size()
     page_size = 50
     page = request.args.get("page", "")
-    start = int(page) * page_size if page.isdigit() else max(size - page_size, 0) // page_size * page_size
+    start = (
+        int(page) * page_size
+        if page.isdigit()
+        else max(size - page_size, 0) // page_size * page_size
+    )
     rows = db.session.scalars(
         select(LogLeaf).where(LogLeaf.index >= start).order_by(LogLeaf.index).limit(page_size)
     ).all()
     return render_template(
-        "public/log.html", rows=rows, size=size, start=start, page_size=page_size,
+        "public/log.html",
+        rows=rows,
+        size=size,
+        start=start,
+        page_size=page_size,
         checkpoint=translog.checkpoint() if size else None,
     )
 
@@ -141,7 +159,10 @@ def verify_page() -> str:
             report = receipt_check.check(text)
     sealed_count = db.session.scalar(select(func.count()).select_from(SealedResult)) or 0
     return render_template(
-        "public/verify.html", form=form, report=report, sealed_count=sealed_count,
+        "public/verify.html",
+        form=form,
+        report=report,
+        sealed_count=sealed_count,
         base=request.host_url.rstrip("/"),
     )
 
@@ -167,4 +188,3 @@ def set_language() -> Response:
 def healthz() -> dict[str, object]:
     db.session.execute(select(1))
     return {"ok": True, "time": utcnow().isoformat()}
-

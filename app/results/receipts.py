@@ -8,13 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ballots.keys import KeyRing
-from ballots.receipts import ReceiptError, verify_receipt
-
 from app.extensions import db
 from app.keys import service as keys
 from app.results import service as results
 from app.voting.models import Ballot, RollEntry
+from ballots.keys import KeyRing
+from ballots.receipts import ReceiptError, verify_receipt
 
 
 @dataclass
@@ -77,7 +76,9 @@ def check(text: str) -> ReceiptReport:
         )
     )
     ballot_id = db.session.scalar(
-        select(Ballot.id).where(Ballot.proposal_id == proposal_id, Ballot.receipt == receipt["receipt"])
+        select(Ballot.id).where(
+            Ballot.proposal_id == proposal_id, Ballot.receipt == receipt["receipt"]
+        )
     )
     report.counted = live == ballot_id
     report.message = "The receipt is genuine and its ballot is in the sealed result."

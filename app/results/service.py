@@ -10,13 +10,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, text, update
 
-from ballots.canonical import canonical_bytes
-from ballots.merkle import MerkleStream, MerkleTree, leaf_hash
-from ballots.records import ballot_record, format_time, jsonl_line, roll_record
-from ballots.result import build_result, result_digest
-from ballots.roll import Roll
-from ballots.tally import Tally
-
 from app.charter.models import CharterVersion
 from app.db_types import utcnow
 from app.extensions import db
@@ -26,6 +19,12 @@ from app.proposals.spec import vote_spec
 from app.results.models import SealedResult
 from app.translog import service as translog
 from app.voting.models import Ballot, RollEntry
+from ballots.canonical import canonical_bytes
+from ballots.merkle import MerkleStream, MerkleTree, leaf_hash
+from ballots.records import ballot_record, format_time, jsonl_line, roll_record
+from ballots.result import build_result, result_digest
+from ballots.roll import Roll
+from ballots.tally import Tally
 
 STREAM_CHUNK = 10_000
 
@@ -61,7 +60,11 @@ def roll_records(proposal_id: str) -> Iterator[dict[str, Any]]:
 def ballot_records(proposal_id: str) -> Iterator[dict[str, Any]]:
     rows = db.session.execute(
         select(
-            Ballot.seq, Ballot.token, Ballot.selection_json, Ballot.weight, Ballot.cast_at,
+            Ballot.seq,
+            Ballot.token,
+            Ballot.selection_json,
+            Ballot.weight,
+            Ballot.cast_at,
             Ballot.receipt,
         )
         .where(Ballot.proposal_id == proposal_id, Ballot.seq.is_not(None))

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request, stream_with_context
 
+from app.extensions import db
 from app.keys import service as keys
 from app.results import service as results
 from app.results.models import SealedResult
-from app.extensions import db
 from app.translog import service as translog
 
 bp = Blueprint("verifiable", __name__)

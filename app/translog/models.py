@@ -31,6 +31,8 @@ class Checkpoint(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "log_checkpoints"
 
-    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     root: Mapped[str] = mapped_column(String(64))
     signed_json: Mapped[str] = mapped_column(Text)

@@ -10,15 +10,14 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from ballots.canonical import canonical_bytes, canonical_sha256
-from ballots.log import build_checkpoint, log_leaf
-from ballots.merkle import MerkleTree, leaf_hash
-from ballots.records import format_time
-
 from app.db_types import utcnow
 from app.extensions import db
 from app.keys import service as keys
 from app.translog.models import Checkpoint, LogLeaf
+from ballots.canonical import canonical_bytes, canonical_sha256
+from ballots.log import build_checkpoint, log_leaf
+from ballots.merkle import MerkleTree, leaf_hash
+from ballots.records import format_time
 
 LOG_LOCK_ID = 0x6C6F67  # any constant shared by every worker
 MAX_ENTRIES = 1000

@@ -13,7 +13,9 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def ballot_form(method: str, options: list[tuple[str, str]], seats: int, **kwargs: Any) -> FlaskForm:
+def ballot_form(
+    method: str, options: list[tuple[str, str]], seats: int, **kwargs: Any
+) -> FlaskForm:
     """A ballot form for one vote; validation of the selection itself is the ballots core's."""
 
     class BallotForm(FlaskForm):

@@ -10,11 +10,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, insert, select
 
-from ballots.receipts import build_receipt, new_nonce
-from ballots.records import format_time, voter_token
-from ballots.tally import SelectionError, validate_selection
-from ballots.weights import parse_weight_rule
-
 from app.accounts.models import User
 from app.db_types import utcnow
 from app.extensions import db
@@ -24,6 +19,10 @@ from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
 from app.voting.locks import hold_vote_open
 from app.voting.models import Ballot, RollEntry
+from ballots.receipts import build_receipt, new_nonce
+from ballots.records import format_time, voter_token
+from ballots.tally import SelectionError, validate_selection
+from ballots.weights import parse_weight_rule
 
 ROLL_CHUNK = 5000
 
@@ -98,7 +97,9 @@ def roll_entry_for(proposal_id: str, owner_id: int, *, lock: bool = False) -> Ro
     return db.session.scalar(query)
 
 
-def cast(proposal_id: str, owner_id: int, selection: Any, now: datetime | None = None) -> dict[str, Any]:
+def cast(
+    proposal_id: str, owner_id: int, selection: Any, now: datetime | None = None
+) -> dict[str, Any]:
     """Accept one ballot and return its signed receipt, or raise VoteRefused writing nothing.
 
     The owner's roll row is locked for the transaction, so one owner's casts are accepted one at

@@ -11,18 +11,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from ballots.keys import KeyRing
-from ballots.merkle import verify_consistency, verify_inclusion, leaf_hash
-from ballots.canonical import canonical_bytes
-from ballots.receipts import verify_receipt
-from ballots.verifier import verify_bundle
-
 from app.db_types import utcnow
 from app.extensions import db
 from app.proposals import service as proposals
 from app.results import service as results
 from app.voting import service as voting
 from app.voting.models import Ballot
+from ballots.canonical import canonical_bytes
+from ballots.keys import KeyRing
+from ballots.merkle import leaf_hash, verify_consistency, verify_inclusion
+from ballots.receipts import verify_receipt
+from ballots.verifier import verify_bundle
 from tests.factories import install_charter, make_open_vote, make_owner
 
 
@@ -38,8 +37,15 @@ def vote(db_session: Any) -> dict[str, Any]:
     # happens after the close, as it must.
     opens = utcnow() - timedelta(days=4)
     proposal_id = make_open_vote(alice, council, opens=opens, closes=opens + timedelta(days=3))
-    return {"id": proposal_id, "council": council, "alice": alice, "bob": bob, "carol": carol,
-            "clock": itertools.count(1), "opens": opens}
+    return {
+        "id": proposal_id,
+        "council": council,
+        "alice": alice,
+        "bob": bob,
+        "carol": carol,
+        "clock": itertools.count(1),
+        "opens": opens,
+    }
 
 
 def cast(vote: dict[str, Any], who: str, selection: Any) -> dict[str, Any]:
@@ -48,9 +54,12 @@ def cast(vote: dict[str, Any], who: str, selection: Any) -> dict[str, Any]:
 
 
 def _ballot_count(proposal_id: str) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Ballot).where(Ballot.proposal_id == proposal_id)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Ballot).where(Ballot.proposal_id == proposal_id)
+        )
+        or 0
+    )
 
 
 def _keyring() -> KeyRing:
@@ -215,7 +224,10 @@ def test_the_log_proves_inclusion_and_consistency(vote: dict[str, Any], client: 
         f"/log/proof/consistency?first={early['size']}&second={late['size']}"
     ).get_json()
     assert verify_consistency(
-        early["size"], late["size"], bytes.fromhex(early["root"]), bytes.fromhex(late["root"]),
+        early["size"],
+        late["size"],
+        bytes.fromhex(early["root"]),
+        bytes.fromhex(late["root"]),
         [bytes.fromhex(h) for h in consistency["path"]],
     )
     entries = client.get(f"/log/entries?start=0&end={late['size']}").get_json()
@@ -224,8 +236,11 @@ def test_the_log_proves_inclusion_and_consistency(vote: dict[str, Any], client: 
     index = sealed[0]["index"]
     proof = client.get(f"/log/proof/inclusion?index={index}&size={late['size']}").get_json()
     assert verify_inclusion(
-        leaf_hash(canonical_bytes(sealed[0])), index, late["size"],
-        [bytes.fromhex(h) for h in proof["path"]], bytes.fromhex(late["root"]),
+        leaf_hash(canonical_bytes(sealed[0])),
+        index,
+        late["size"],
+        [bytes.fromhex(h) for h in proof["path"]],
+        bytes.fromhex(late["root"]),
     )
     signed_result = client.get(f"/results/{vote['id']}/result.json").get_json()
     from ballots.canonical import canonical_sha256

@@ -1,0 +1,105 @@
+"""Concurrent casts: one live ballot per owner, every acknowledged receipt in the sealed result."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.proposals import service as proposals
+from app.results import service as results
+from app.voting import service as voting
+from app.voting.models import Ballot, RollEntry
+from tests.factories import install_charter, make_open_vote, make_owner
+
+
+def _run_in_threads(
+    app: Any, jobs: list[tuple[int, list[str]]], proposal_id: str, when: Any
+) -> list[Any]:
+    # End this thread's own transaction first: on SQLite even a read holds the write lock.
+    db.session.commit()
+    acknowledged: list[Any] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(min(len(jobs), 16))
+
+    def worker(chunk: list[tuple[int, list[str]]]) -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                for owner_id, selection in chunk:
+                    receipt = voting.cast(proposal_id, owner_id, selection, now=when)
+                    with lock:
+                        acknowledged.append(receipt)
+            except BaseException as exc:  # reported below, never swallowed
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=worker, args=(jobs[i::16],)) for i in range(min(len(jobs), 16))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    return acknowledged
+
+
+@pytest.fixture
+def open_vote(app: Any, db_session: Any) -> dict[str, Any]:
+    install_charter()
+    council = make_owner(100, role="council")
+    owners = [make_owner(10 + i) for i in range(40)]
+    db.session.commit()
+    opens = utcnow() - timedelta(days=4)
+    proposal_id = make_open_vote(owners[0], council, opens=opens, closes=opens + timedelta(days=3))
+    return {"id": proposal_id, "owners": owners, "when": opens + timedelta(hours=1)}
+
+
+def test_fifty_concurrent_casts_by_one_owner_leave_one_live_ballot(
+    app: Any, open_vote: dict[str, Any]
+) -> None:
+    owner_id = open_vote["owners"][5].id
+    jobs = [(owner_id, ["yes" if i % 2 else "no"]) for i in range(50)]
+    receipts = _run_in_threads(app, jobs, open_vote["id"], open_vote["when"])
+    assert len(receipts) == 50
+    entry = db.session.scalar(select(RollEntry).where(RollEntry.owner_id == owner_id))
+    live = db.session.get(Ballot, entry.live_ballot_id)
+    last = db.session.scalar(
+        select(Ballot).where(Ballot.token == entry.token).order_by(Ballot.id.desc()).limit(1)
+    )
+    assert live.id == last.id  # the live ballot is the last one accepted
+    count = db.session.scalar(select(func.count()).select_from(Ballot))
+    assert count == 50
+
+
+def test_concurrent_casts_by_many_owners_all_reach_the_sealed_result(
+    app: Any, open_vote: dict[str, Any]
+) -> None:
+    owners = open_vote["owners"]
+    jobs = [(o.id, ["yes"] if i % 3 else ["no"]) for i, o in enumerate(owners)]
+    jobs += [(o.id, ["abstain"]) for o in owners[:10]]  # ten owners change their minds
+    receipts = _run_in_threads(app, jobs, open_vote["id"], open_vote["when"])
+    proposal = proposals.get(open_vote["id"])
+    proposals.close_vote(proposal)
+    row = results.seal(open_vote["id"])
+    db.session.commit()
+    published = {r["receipt"] for r in results.ballot_records(open_vote["id"])}
+    assert {r["receipt"] for r in receipts} <= published
+    # Client-side ledger of acknowledgements: the last receipt per token is what counts.
+    last_by_token: dict[str, Any] = {}
+    by_receipt = {r["receipt"]: r for r in results.ballot_records(open_vote["id"])}
+    for receipt in sorted(receipts, key=lambda r: by_receipt[r["receipt"]]["seq"]):
+        last_by_token[receipt["token"]] = receipt
+    expected: dict[str, int] = {"yes": 0, "no": 0, "abstain": 0}
+    for receipt in last_by_token.values():
+        expected[receipt["selection"][0]] += receipt["weight"]
+    assert json.loads(row.result_json)["tally"]["totals"] == expected
