@@ -8,16 +8,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 
+ROLE_CHECK = (
+    "role IN ('chair', 'asset_committee', 'proceeds_committee', 'supervisors', 'protector')"
+)
+
 
 class CouncilSeat(db.Model):  # type: ignore[name-defined,misc]
     """One member's term in one council role. A seat ends by itself at `term_end`."""
 
     __tablename__ = "council_seats"
     __table_args__ = (
-        CheckConstraint(
-            "role IN ('chair', 'asset_committee', 'proceeds_committee', 'supervisors', 'protector')",
-            name="role_known",
-        ),
+        CheckConstraint(ROLE_CHECK, name="role_known"),
         CheckConstraint("term_end > term_start", name="term_positive"),
         Index("ix_council_seats_term", "term_start", "term_end"),
     )
@@ -79,3 +80,25 @@ class Recusal(db.Model):  # type: ignore[name-defined,misc]
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Candidacy(db.Model):  # type: ignore[name-defined,misc]
+    """An owner standing for a council role, with a public statement.
+
+    Open candidacies (no `proposal_id`) are gathered into the next `council_election` for the
+    role; the election's proposal then names them as its options.
+    """
+
+    __tablename__ = "candidacies"
+    __table_args__ = (
+        CheckConstraint(ROLE_CHECK, name="role_known"),
+        Index("ix_candidacies_role_open", "role", "proposal_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    statement: Mapped[str] = mapped_column(Text)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    proposal_id: Mapped[str | None] = mapped_column(ForeignKey("proposals.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

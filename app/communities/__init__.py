@@ -1,0 +1,1 @@
+"""Owners' industry communities: applications and their certification by council motion."""
