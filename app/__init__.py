@@ -54,12 +54,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.blueprints import register_blueprints
     from app.cli import register_cli
     from app.errors import register_error_handlers
+    from app.security import register_security_headers
     from app.templating import register_templating
 
     register_blueprints(app)
     register_cli(app)
     register_templating(app)
     register_error_handlers(app)
+    register_security_headers(app)
 
     if app.config["AUTO_MIGRATE"]:
         from app.schema import upgrade_to_head

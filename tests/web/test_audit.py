@@ -1,0 +1,83 @@
+"""`flask trust audit` names exactly what was edited directly in the database."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.proposals import service as proposals
+from app.results import service as results
+from app.voting import service as voting
+from tests.factories import install_charter, make_open_vote, make_owner
+
+
+@pytest.fixture
+def sealed(app: Any, db_session: Any) -> str:
+    install_charter()
+    council = make_owner(400, role="council")
+    owners = [make_owner(1000 + 100 * i) for i in range(4)]
+    db.session.commit()
+    opens = utcnow() - timedelta(days=4)
+    proposal_id = make_open_vote(owners[0], council, opens=opens, closes=opens + timedelta(days=3))
+    clock = itertools.count(1)
+    for owner, choice in zip(owners, ["yes", "no", "yes", "abstain"], strict=True):
+        voting.cast(proposal_id, owner.id, [choice], now=opens + timedelta(minutes=next(clock)))
+    proposals.close_vote(proposals.get(proposal_id))
+    results.seal(proposal_id)
+    db.session.commit()
+    return proposal_id
+
+
+def _audit(app: Any) -> Any:
+    return app.test_cli_runner().invoke(args=["trust", "audit"])
+
+
+def _tamper(sql: str, **params: Any) -> None:
+    db.session.execute(text(sql), params)
+    db.session.commit()
+
+
+def test_an_untouched_trust_passes_the_audit(app: Any, sealed: str) -> None:
+    result = _audit(app)
+    assert result.exit_code == 0, result.output
+    assert "audit passed" in result.output
+
+
+def test_an_edited_ballot_selection_is_named(app: Any, sealed: str) -> None:
+    _tamper("UPDATE ballots SET selection_json = '[\"yes\"]' WHERE seq = 2")
+    result = _audit(app)
+    assert result.exit_code == 1
+    assert f"result {sealed}" in result.output
+    assert "ballot seq 2" in result.output and "was changed" in result.output
+    assert "ballot seq 1 " not in result.output
+
+
+def test_an_edited_roll_weight_is_named(app: Any, sealed: str) -> None:
+    token = db.session.execute(
+        text("SELECT token FROM roll_entries ORDER BY token LIMIT 1 OFFSET 2")
+    ).scalar_one()
+    _tamper("UPDATE roll_entries SET weight = weight + 1 WHERE token = :t", t=token)
+    result = _audit(app)
+    assert result.exit_code == 1
+    assert f"roll row 3 (token {token[:12]}" in result.output
+
+
+def test_an_edited_log_leaf_is_named(app: Any, sealed: str) -> None:
+    _tamper("UPDATE log_leaves SET subject = 'something-else' WHERE \"index\" = 1")
+    result = _audit(app)
+    assert result.exit_code == 1
+    assert "log leaf 1: leaf fields were changed" in result.output
+
+
+def test_a_deleted_ballot_is_detected(app: Any, sealed: str) -> None:
+    _tamper("UPDATE roll_entries SET live_ballot_id = NULL")
+    _tamper("DELETE FROM ballots WHERE seq = 4")
+    result = _audit(app)
+    assert result.exit_code == 1
+    assert "3 ballots stored, 4 signed" in result.output
