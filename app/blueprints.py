@@ -6,11 +6,14 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api.views import bp as api_bp
+    from app.communities.views import bp as communities_bp
+    from app.council.views import bp as council_bp
     from app.growth.api import bp as growth_api_bp
     from app.owner.views import bp as owner_bp
     from app.proposals.views import bp as proposals_bp
     from app.public.views import bp as public_bp
     from app.results.views import bp as verifiable_bp
+    from app.treasury.views import bp as treasury_bp
 
     for bp in (
         public_bp,
@@ -20,5 +23,8 @@ def register_blueprints(app: Flask) -> None:
         verifiable_bp,
         growth_api_bp,
         api_bp,
+        council_bp,
+        communities_bp,
+        treasury_bp,
     ):
         app.register_blueprint(bp)

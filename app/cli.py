@@ -39,6 +39,7 @@ def seal(proposal_id: str, correction: bool) -> None:
     from app.council import elections
     from app.proposals import service as proposals
     from app.results import service as results
+    from app.treasury import service as treasury
 
     proposal = proposals.get(proposal_id)
     if proposal is None:
@@ -48,6 +49,7 @@ def seal(proposal_id: str, correction: bool) -> None:
             proposals.close_vote(proposal)
         row = results.seal(proposal_id, correction=correction)
         elections.apply_sealed_result(proposal_id)
+        treasury.authorise_budget_from_result(proposal_id)
         db.session.commit()
     except (proposals.ProposalError, results.SealError) as exc:
         db.session.rollback()

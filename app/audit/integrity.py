@@ -147,4 +147,7 @@ def run_audit() -> list[Finding]:
         findings.extend(audit_result(row, keyring))
     findings.extend(audit_log(keyring))
     findings.extend(audit_sealed_log_records())
+    from app.treasury.integrity import audit_treasury
+
+    findings.extend(audit_treasury())
     return findings

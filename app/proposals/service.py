@@ -323,6 +323,7 @@ def run_due(now: datetime | None = None) -> list[str]:
     """
     from app.council import elections
     from app.results import service as results
+    from app.treasury import service as treasury
 
     now = now or utcnow()
     done: list[str] = []
@@ -349,6 +350,7 @@ def run_due(now: datetime | None = None) -> list[str]:
         if proposal.state == "closed":
             results.seal(proposal_id)
             elections.apply_sealed_result(proposal_id)
+            treasury.authorise_budget_from_result(proposal_id)
             db.session.commit()
             done.append(f"sealed {proposal_id}")
     return done

@@ -1,0 +1,293 @@
+"""The treasury pages: public accounts, charts and CSV; council requests and approvals;
+administrators' income and corrections. Each view calls one service and commits."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.auth import admin_required, council_required
+from app.charter import service as charter
+from app.council.models import Motion
+from app.extensions import db
+from app.translog import service as translog
+from app.treasury import charts, reports, service
+from app.treasury.forms import (
+    DisbursementForm,
+    EmergencyForm,
+    EmptyForm,
+    IncomeForm,
+    RatifyForm,
+    ReasonForm,
+    fen_of,
+)
+from app.treasury.models import Budget, Disbursement, TreasuryTxn
+
+bp = Blueprint("treasury", __name__, url_prefix="/treasury")
+SHA_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def purpose_names() -> dict[str, str]:
+    zh = str(get_locale() or "en").startswith("zh")
+    return {p.id: (p.name_zh if zh else p.name_en) for p in charter.current_rules().purposes}
+
+
+def _refused(action: str, subject: str, exc: service.TreasuryError) -> None:
+    service.refuse(action, current_user.id, subject, exc)
+    flash(str(exc), "error")
+
+
+@bp.get("/")
+def index() -> str:
+    filters = reports.Filters.from_args(request.args.to_dict())
+    rows = reports.disbursement_rows(filters)
+    pending = []
+    if current_user.is_authenticated and current_user.is_council:
+        pending = list(db.session.scalars(select(Disbursement).where(
+            Disbursement.state == "pending").order_by(Disbursement.id)))
+    return render_template(
+        "treasury/index.html",
+        summary=reports.summary(),
+        budgets=reports.budget_lines(),
+        rows=rows,
+        rows_total=sum(d.amount_fen for d, _b, was_reversed in rows if not was_reversed),
+        filters=filters,
+        names=purpose_names(),
+        log_size=translog.size(),
+        pending=pending,
+    )
+
+
+@bp.get("/disbursements.csv")
+def export_csv() -> Response:
+    rows = reports.disbursement_rows(reports.Filters.from_args(request.args.to_dict()))
+    return Response(reports.csv_lines(rows), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=disbursements.csv"})
+
+
+@bp.get("/charts/<name>.svg")
+def chart(name: str) -> Response:
+    names = purpose_names()
+    if name == "over-time":
+        svg = charts.over_time(reports.monthly(), _("Income, spending and balance by month"), {
+            "income": _("Income"), "spending": _("Spending"), "balance": _("Balance")})
+    elif name == "by-purpose":
+        svg = charts.by_purpose(reports.summary().by_purpose, names, _("Spending by purpose"))
+    elif name == "budgets":
+        lines = [(b.budget.id, b.spent_fen, b.remaining_fen) for b in reports.budget_lines()]
+        svg = charts.budgets(lines, _("Budgets: spent and remaining"),
+                             {"spent": _("Spent"), "remaining": _("Remaining")})
+    else:
+        abort(404)
+    response = Response(svg, mimetype="image/svg+xml")
+    # The SVG carries pygal's own <style>; as an image it can never run script.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/ledger")
+def ledger() -> str:
+    txns = db.session.scalars(select(TreasuryTxn).order_by(TreasuryTxn.seq.desc())).all()
+    entries: dict[str, list] = {}
+    for e in service.ledger():
+        entries.setdefault(e.txn, []).append(e)
+    return render_template("treasury/ledger.html", txns=txns, entries=entries,
+                           reversed_=service.reversed_txns(), form=ReasonForm())
+
+
+@bp.get("/disbursements/<int:disbursement_id>")
+def disbursement(disbursement_id: int) -> str:
+    d = db.session.get(Disbursement, disbursement_id)
+    is_council = current_user.is_authenticated and current_user.is_council
+    if d is None or (d.state != "recorded" and not is_council):
+        abort(404)
+    budget = db.session.get(Budget, d.budget_id)
+    motion = db.session.get(Motion, budget.motion_id) if budget and budget.motion_id else None
+    approvals = [(a, db.session.get(User, a.member_id)) for a in service.approvals_of(d)]
+    return render_template(
+        "treasury/disbursement.html", d=d, budget=budget, motion=motion, approvals=approvals,
+        evidence=service.evidence_of(d), submitter=db.session.get(User, d.submitter_id),
+        record=translog.record_of(d.log_index) if d.log_index is not None else None,
+        log_size=translog.size(), names=purpose_names(), form=EmptyForm(),
+        is_council=is_council, reversed_=d.txn in service.reversed_txns(),
+        rules=charter.current_rules(),
+    )
+
+
+@bp.route("/disbursements/new", methods=["GET", "POST"])
+@council_required
+def new_disbursement() -> str | Response:
+    form = DisbursementForm()
+    names = purpose_names()
+    budgets = [b for b in reports.budget_lines() if b.budget.authorised_at is not None]
+    form.budget.choices = [(b.budget.id, f"{b.budget.id} · {b.budget.title}") for b in budgets]
+    form.category.choices = list(names.items())
+    if form.validate_on_submit():
+        uploads = [service.Upload(f.filename or "evidence", f.mimetype or "", f.read())
+                   for f in form.evidence.data or [] if getattr(f, "filename", "")]
+        try:
+            d = service.draft(current_user, form.budget.data or "", fen_of(form.amount_yuan.data),
+                              form.category.data or "", form.beneficiary.data or "",
+                              form.purpose.data or "",
+                              beneficiary_private=form.beneficiary_private.data or "",
+                              uploads=uploads)
+            db.session.commit()
+        except service.TreasuryError as exc:
+            _refused("treasury.disbursement_drafted", f"budget:{form.budget.data}", exc)
+        else:
+            flash(_("Request saved. Other seated council members can now approve it."),
+                  "success")
+            return redirect(url_for("treasury.disbursement", disbursement_id=d.id))
+    return render_template("treasury/new_disbursement.html", form=form, budgets=budgets,
+                           names=names)
+
+
+@bp.post("/disbursements/<int:disbursement_id>/approve")
+@council_required
+def approve(disbursement_id: int) -> Response:
+    if EmptyForm().validate_on_submit():
+        try:
+            recorded = service.approve(current_user, disbursement_id)
+            db.session.commit()
+        except service.TreasuryError as exc:
+            _refused("treasury.approved", f"disbursement:{disbursement_id}", exc)
+        else:
+            flash(_("Approved. The disbursement is recorded and published.") if recorded
+                  else _("Approved. It needs more approvals before it is recorded."), "success")
+    return redirect(url_for("treasury.disbursement", disbursement_id=disbursement_id))
+
+
+@bp.get("/evidence/<sha256>")
+@council_required
+def evidence(sha256: str) -> Response:
+    if not SHA_RE.fullmatch(sha256):
+        abort(404)
+    path = service.evidence_dir() / sha256
+    if not path.is_file():
+        abort(404)
+    # Served as a download, never rendered in the trust's origin.
+    return send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                     download_name=f"{sha256}.bin")
+
+
+@bp.route("/income/new", methods=["GET", "POST"])
+@admin_required
+def new_income() -> str | Response:
+    form = IncomeForm()
+    if form.validate_on_submit():
+        assert form.received_on.data is not None
+        received = datetime.combine(form.received_on.data, time(12), UTC)
+        try:
+            service.record_income(current_user, form.source.data or "",
+                                  fen_of(form.amount_yuan.data), received_at=received,
+                                  reference=form.reference.data or "",
+                                  description=form.description.data or "")
+            db.session.commit()
+        except service.TreasuryError as exc:
+            _refused("treasury.income", form.source.data or "", exc)
+        else:
+            flash(_("Income recorded."), "success")
+            return redirect(url_for("treasury.ledger"))
+    return render_template("treasury/income.html", form=form)
+
+
+@bp.post("/transactions/<txn_id>/reverse")
+@admin_required
+def reverse(txn_id: str) -> Response:
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why the transaction is reversed: the reason is published."), "error")
+        return redirect(url_for("treasury.ledger"))
+    try:
+        row = service.reverse(current_user, txn_id, form.reason.data or "")
+        db.session.commit()
+    except service.TreasuryError as exc:
+        _refused("treasury.reversal", txn_id, exc)
+    else:
+        flash(_("Transaction %(txn)s reversed by %(rev)s.", txn=txn_id, rev=row.id), "success")
+    return redirect(url_for("treasury.ledger"))
+
+
+@bp.route("/emergency/new", methods=["GET", "POST"])
+@council_required
+def new_emergency() -> str | Response:
+    form = EmergencyForm()
+    names = purpose_names()
+    form.category.choices = list(names.items())
+    if form.validate_on_submit():
+        try:
+            budget = service.propose_emergency(
+                current_user, form.title.data or "", fen_of(form.amount_yuan.data),
+                form.category.data or "", form.beneficiary.data or "", form.purpose.data or "")
+            db.session.commit()
+        except service.TreasuryError as exc:
+            _refused("treasury.emergency_proposed", "emergency", exc)
+        else:
+            flash(_("Emergency motion %(m)s opened for budget %(b)s.", m=budget.motion_id,
+                    b=budget.id), "success")
+            return redirect(url_for("treasury.budget", budget_id=budget.id))
+    return render_template("treasury/emergency.html", form=form,
+                           rules=charter.current_rules())
+
+
+@bp.get("/budgets/<budget_id>")
+def budget(budget_id: str) -> str:
+    line = next((b for b in reports.budget_lines() if b.budget.id == budget_id), None)
+    if line is None:
+        abort(404)
+    b = line.budget
+    rows = reports.disbursement_rows(reports.Filters(budget=budget_id))
+    return render_template(
+        "treasury/budget.html", line=line, b=b, rows=rows, names=purpose_names(),
+        motion=db.session.get(Motion, b.motion_id) if b.motion_id else None,
+        form=EmptyForm(), ratify_form=RatifyForm(), log_size=translog.size(),
+    )
+
+
+@bp.post("/budgets/<budget_id>/authorise")
+@council_required
+def authorise(budget_id: str) -> Response:
+    if EmptyForm().validate_on_submit():
+        try:
+            service.authorise_emergency(budget_id)
+            db.session.commit()
+        except service.TreasuryError as exc:
+            _refused("treasury.budget_authorised", budget_id, exc)
+        else:
+            flash(_("Emergency budget authorised."), "success")
+    return redirect(url_for("treasury.budget", budget_id=budget_id))
+
+
+@bp.post("/budgets/<budget_id>/ratify")
+@council_required
+def ratify(budget_id: str) -> Response:
+    form = RatifyForm()
+    if form.validate_on_submit():
+        try:
+            service.ratify_emergency(current_user, budget_id,
+                                     proposal_id=(form.proposal_id.data or "").strip() or None,
+                                     motion_id=form.motion_id.data)
+            db.session.commit()
+        except service.TreasuryError as exc:
+            _refused("treasury.ratified", budget_id, exc)
+        else:
+            flash(_("Ratification recorded."), "success")
+    return redirect(url_for("treasury.budget", budget_id=budget_id))
