@@ -23,6 +23,8 @@ def fact(page: Any, term: str) -> str:
     return str(dd.inner_text()).strip()
 
 
-def switch_language(page: Any, name: str) -> None:
-    page.get_by_label("Language").select_option(label=name)
-    page.locator("footer").get_by_role("button").click()
+def switch_language(page: Any, locale: str) -> None:
+    """The footer's language form, found by id so it works whatever language is showing."""
+    page.locator("#lang-select").select_option(value=locale)
+    page.locator("footer form").get_by_role("button").click()
+    page.wait_for_load_state()

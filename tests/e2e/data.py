@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from app.charter import service as charter
 from app.db_types import utcnow
 from app.extensions import db
 from app.proposals import service as proposals
@@ -31,9 +32,14 @@ class LiveVote:
     voter: Owner
 
 
+def _charter() -> None:
+    if charter.current() is None:
+        install_charter()
+
+
 def live_vote(title: str = "Fund owner meet-ups in every province") -> LiveVote:
     """An open spending vote with one new owner on its roll."""
-    install_charter()
+    _charter()
     council = make_owner(500, role="council")
     author = make_owner(2000)
     voter = make_owner(1500, name="Li Wei")
@@ -56,7 +62,7 @@ def close_and_seal(proposal_id: str) -> None:
 
 def sealed_vote(title: str = "Owner care fund for owners in hardship") -> str:
     """A spending vote that ran in the past, with three ballots, closed and sealed."""
-    install_charter()
+    _charter()
     council = make_owner(500, role="council")
     voters = [make_owner(points) for points in (3000, 2000, 1200)]
     db.session.commit()
