@@ -42,5 +42,10 @@ def _configure_sqlite(engine: Engine) -> None:
     # WAL is a property of the database file: set it once, not on every new connection
     # (switching the journal mode takes a lock that ignores the busy timeout).
     if engine.url.database not in (None, "", ":memory:"):
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        # On the raw connection: SQLAlchemy would wrap it in a transaction, where SQLite
+        # refuses to change the journal mode.
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            raw.close()
