@@ -8,6 +8,8 @@ def register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.communities.views import bp as communities_bp
     from app.council.views import bp as council_bp
+    from app.communities.views import bp as communities_bp
+    from app.council.views import bp as council_bp
     from app.growth.api import bp as growth_api_bp
     from app.owner.views import bp as owner_bp
     from app.proposals.views import bp as proposals_bp
@@ -23,6 +25,8 @@ def register_blueprints(app: Flask) -> None:
         verifiable_bp,
         growth_api_bp,
         api_bp,
+        council_bp,
+        communities_bp,
         council_bp,
         communities_bp,
         treasury_bp,

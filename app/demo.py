@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from app import demo_council
 from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.accounts.services import create_user
@@ -140,6 +141,8 @@ def _run_vote(
     drafted = opens - timedelta(days=7)
     proposal = proposals.create_draft(author, draft, now=drafted)
     proposals.submit(proposal, author, now=drafted)
+    demo_council.pass_motion(council, "accept_proposal", f"proposal:{proposal.id}",
+                             f"Put {proposal.id} to the owners", drafted)
     proposals.accept(
         proposal,
         council,
@@ -170,6 +173,7 @@ def build_demo() -> Iterator[str]:
     )
     yield from _people(now)
     db.session.commit()
+    yield from demo_council.seat_founding_council(now)
     chair = db.session.scalar(select(User).where(User.email == "chair@demo.trust"))
     author = db.session.scalar(select(User).where(User.email == "owner7@demo.trust"))
     assert chair is not None and author is not None
@@ -241,6 +245,8 @@ def build_demo() -> Iterator[str]:
         seal=False,
     )
     yield f"open vote {live} (closes in 6 days)"
+
+    yield from demo_council.build(now)
 
     draft = proposals.create_draft(
         author,

@@ -1,0 +1,114 @@
+"""Community pages: the public directory, applications and their timelines."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.auth import council_required, owner_required
+from app.communities import service
+from app.communities.forms import ApplicationForm, DecisionForm
+from app.council import service as council
+from app.council.forms import ActionForm
+from app.extensions import db
+from governance.transitions import TransitionError
+
+bp = Blueprint("communities", __name__, url_prefix="/communities")
+
+
+@bp.get("/")
+def directory() -> str:
+    return render_template(
+        "communities/directory.html",
+        certified=service.directory(),
+        everyone=service.all_communities(),
+        scheme=service.scheme_in_force(),
+    )
+
+
+@bp.get("/<int:community_id>")
+def detail(community_id: int) -> str:
+    community = service.get(community_id) or abort(404)
+    return render_template(
+        "communities/detail.html",
+        community=community,
+        members=service.members(community),
+        documents=service.documents(community),
+        events=service.events(community),
+        motions=council.motions_about(f"community:{community.id}"),
+        seated=current_user.is_authenticated and council.is_seated(current_user),
+        decision_form=DecisionForm(),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@owner_required
+def apply() -> str | Response:
+    scheme = service.scheme_in_force()
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        application = service.Application(
+            name=form.name.data or "",
+            industry=form.industry.data or "",
+            description=form.description.data or "",
+            member_count=form.member_count.data or 0,
+            cosigner_logins=(form.cosigners.data or "").splitlines(),
+            documents=[(f.filename or "document", f.read()) for f in form.documents.data or []
+                       if getattr(f, "filename", "")],
+        )
+        try:
+            community = service.apply(current_user, application)
+            db.session.commit()
+        except service.ApplicationError as exc:
+            db.session.rollback()
+            for name, message in exc.problems:
+                field = getattr(form, name, None)
+                if field is None:
+                    flash(message, "error")
+                else:
+                    field.errors = [*field.errors, message]
+        else:
+            flash(_("Application received. The council will review it."), "success")
+            return redirect(url_for("communities.detail", community_id=community.id))
+    return render_template("communities/apply.html", form=form, scheme=scheme)
+
+
+@bp.post("/<int:community_id>/review")
+@council_required
+def review(community_id: int) -> Response:
+    community = service.get(community_id) or abort(404)
+    target = url_for("communities.detail", community_id=community_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.review(community, current_user)
+        db.session.commit()
+    except TransitionError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(target)
+    flash(_("The application is under review."), "success")
+    return redirect(target)
+
+
+@bp.post("/<int:community_id>/decide")
+@council_required
+def decide(community_id: int) -> Response:
+    community = service.get(community_id) or abort(404)
+    target = url_for("communities.detail", community_id=community_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        motion = service.open_decision(current_user, community, form.action.data or "",
+                                       form.reasons.data or "")
+        db.session.commit()
+    except (TransitionError, council.MotionError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(target)
+    flash(_("Motion opened; members of the community are recused."), "success")
+    return redirect(url_for("council.motion", motion_id=motion.id))

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+ROLE_CHOICES = [
+    ("chair", _l("Chair (理事长)")),
+    ("asset_committee", _l("Asset-management committee")),
+    ("proceeds_committee", _l("Proceeds committee")),
+    ("supervisors", _l("Supervisors")),
+    ("protector", _l("Trust protector")),
+]
+GENERAL_KINDS = [
+    ("general", _l("General resolution")),
+    ("emergency_spending", _l("Emergency spending")),
+    ("approve_disbursement", _l("Approve a disbursement")),
+]
+PROPOSAL_KINDS = [
+    ("accept_proposal", _l("Accept the proposal for the ballot")),
+    ("reject_proposal", _l("Reject the proposal")),
+]
+CHOICES = [("for", _l("For")), ("against", _l("Against")), ("abstain", _l("Abstain"))]
+
+
+class MotionForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=GENERAL_KINDS)
+    subject = StringField(_l("Subject (e.g. member:12, beneficiary:red-cross)"),
+                          validators=[DataRequired(), Length(max=128)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
+    body = TextAreaField(_l("Motion text (published)"), validators=[Optional(), Length(max=5000)])
+
+
+class ProposalMotionForm(FlaskForm):
+    kind = SelectField(_l("Motion"), choices=PROPOSAL_KINDS)
+    proposal_id = HiddenField(validators=[DataRequired(), Length(max=64)])
+    body = TextAreaField(_l("Reasons (published)"), validators=[Optional(), Length(max=5000)])
+
+
+class MotionVoteForm(FlaskForm):
+    choice = SelectField(_l("Your vote"), choices=CHOICES)
+
+
+class RecuseForm(FlaskForm):
+    reason = TextAreaField(_l("Your interest (published)"),
+                           validators=[DataRequired(), Length(max=2000)])
+
+
+class CandidacyForm(FlaskForm):
+    role = SelectField(_l("Council role"), choices=ROLE_CHOICES)
+    statement = TextAreaField(_l("Your statement to the owners (published)"),
+                              validators=[DataRequired(), Length(min=20, max=5000)])
+
+
+class CallElectionForm(FlaskForm):
+    role = SelectField(_l("Council role"), choices=ROLE_CHOICES)
+    seats = IntegerField(_l("Seats to fill"), validators=[DataRequired(), NumberRange(1, 50)])
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token, for one-button actions."""

@@ -1,0 +1,319 @@
+"""Council pages: seats and terms, motions, the review queue, candidacies and elections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.auth import council_required, owner_required
+from app.charter import service as charter
+from app.communities import service as communities
+from app.council import elections
+from app.council import service as council
+from app.council.forms import (
+    ActionForm,
+    CallElectionForm,
+    CandidacyForm,
+    MotionForm,
+    MotionVoteForm,
+    ProposalMotionForm,
+    RecuseForm,
+)
+from app.council.models import Candidacy
+from app.db_types import utcnow
+from app.extensions import db
+from app.proposals import service as proposals
+from app.proposals.models import Proposal
+from governance.charter import ROLES
+from governance.transitions import TransitionError
+
+bp = Blueprint("council", __name__, url_prefix="/council")
+
+ROLE_LABELS = {
+    "chair": "Chair (理事长)",
+    "asset_committee": "Asset-management committee",
+    "proceeds_committee": "Proceeds committee",
+    "supervisors": "Supervisors",
+    "protector": "Trust protector",
+}
+
+
+@bp.app_context_processor
+def council_helpers() -> dict[str, Any]:
+    def seated_now() -> bool:
+        return current_user.is_authenticated and council.is_seated(current_user)
+
+    def my_communities() -> list[Any]:
+        return communities.of_owner(current_user) if current_user.is_authenticated else []
+
+    return {
+        "council_seated": seated_now,
+        "council_motions_about": council.motions_about,
+        "council_role_label": lambda r: _(ROLE_LABELS.get(r, r)),
+        "my_communities": my_communities,
+        "proposal_motion_form": ProposalMotionForm,
+    }
+
+
+def _names(ids: set[int]) -> dict[int, str]:
+    from app.accounts.models import User
+
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {uid: name for uid, name in rows}
+
+
+def _refused(exc: Exception, target: str) -> Response:
+    db.session.rollback()
+    flash(str(exc), "error")
+    return redirect(target)
+
+
+@bp.get("/")
+def index() -> str:
+    now = utcnow()
+    seats = council.active_seats(now)
+    past = council.past_seats(now)
+    rules = charter.current_rules()
+    return render_template(
+        "council/index.html",
+        roles=ROLES,
+        seats_by_role={r: [s for s in seats if s.role == r] for r in ROLES},
+        charter_seats={r: rules.council.seats_for(r) for r in ROLES},
+        vacancies=council.open_vacancies(now),
+        past=past,
+        names=_names({s.member_id for s in [*seats, *past]}),
+        rules=rules,
+        elections=elections.elections()[:10],
+        candidacies=elections.open_candidacies(),
+        candidate_names=_names({c.user_id for c in elections.open_candidacies()}),
+        call_form=CallElectionForm(),
+    )
+
+
+@bp.get("/motions")
+def motions() -> str:
+    rows = council.motions()
+    return render_template("council/motions.html", motions=rows,
+                           names=_names({m.opened_by for m in rows}))
+
+
+@bp.get("/motions/<int:motion_id>")
+def motion(motion_id: int) -> str:
+    row = council.get_motion(motion_id) or abort(404)
+    seated = current_user.is_authenticated and council.is_seated(current_user)
+    # While a motion is open only the council sees who voted how; once closed, everyone does.
+    show_votes = row.state != "open" or seated or (
+        current_user.is_authenticated and current_user.is_admin)
+    votes = council.vote_rows(row)
+    recusals = council.recusal_rows(row)
+    mine = None
+    if current_user.is_authenticated:
+        mine = next((v.choice for v in votes if v.member_id == current_user.id), None)
+    return render_template(
+        "council/motion.html",
+        motion=row,
+        outcome=council.outcome_of(row),
+        show_votes=show_votes,
+        votes=votes if show_votes else [],
+        recusals=recusals if show_votes else [],
+        counts={c: sum(1 for v in votes if v.choice == c) for c in ("for", "against", "abstain")},
+        names=_names({row.opened_by, *(v.member_id for v in votes),
+                      *(r.member_id for r in recusals)}),
+        seated=seated,
+        my_vote=mine,
+        recused=current_user.is_authenticated
+        and any(r.member_id == current_user.id for r in recusals),
+        vote_form=MotionVoteForm(),
+        action_form=ActionForm(),
+        recuse_form=RecuseForm(),
+        link=_subject_link(row.subject),
+    )
+
+
+def _subject_link(subject: str) -> str | None:
+    kind, _sep, ident = subject.partition(":")
+    if kind == "proposal":
+        return url_for("proposals.detail", proposal_id=ident)
+    if kind == "community" and ident.isdigit():
+        return url_for("communities.detail", community_id=int(ident))
+    return None
+
+
+@bp.route("/motions/new", methods=["GET", "POST"])
+@council_required
+def new_motion() -> str | Response:
+    form = MotionForm()
+    if form.validate_on_submit():
+        try:
+            row = council.open_motion(current_user, form.kind.data or "general",
+                                      form.subject.data or "", form.title.data or "",
+                                      form.body.data or "")
+            db.session.commit()
+        except council.MotionError as exc:
+            db.session.rollback()
+            form.title.errors = [*form.title.errors, str(exc)]
+        else:
+            flash(_("Motion opened."), "success")
+            return redirect(url_for("council.motion", motion_id=row.id))
+    return render_template("council/new_motion.html", form=form)
+
+
+@bp.post("/motions/proposal")
+@council_required
+def proposal_motion() -> Response:
+    form = ProposalMotionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    proposal = proposals.get(form.proposal_id.data or "") or abort(404)
+    target = url_for("proposals.detail", proposal_id=proposal.id)
+    kind = form.kind.data or "accept_proposal"
+    if proposal.state != "submitted":
+        why = _("Only a submitted proposal goes to a council motion.")
+        return _refused(ValueError(why), target)
+    title = (_("Accept for the ballot: %(t)s", t=proposal.title) if kind == "accept_proposal"
+             else _("Reject: %(t)s", t=proposal.title))
+    try:
+        row = council.open_motion(current_user, kind, f"proposal:{proposal.id}", title[:200],
+                                  form.body.data or "")
+        db.session.commit()
+    except council.MotionError as exc:
+        return _refused(exc, target)
+    flash(_("Motion opened; seated members can now vote on it."), "success")
+    return redirect(url_for("council.motion", motion_id=row.id))
+
+
+@bp.post("/motions/<int:motion_id>/vote")
+@council_required
+def vote(motion_id: int) -> Response:
+    row = council.get_motion(motion_id) or abort(404)
+    form = MotionVoteForm()
+    target = url_for("council.motion", motion_id=motion_id)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        council.vote(row, current_user, form.choice.data or "")
+        db.session.commit()
+    except council.MotionError as exc:
+        # An undeclared interest found at vote time is recorded as a recusal; keep that.
+        db.session.commit()
+        flash(str(exc), "error")
+        return redirect(target)
+    flash(_("Your vote is recorded."), "success")
+    return redirect(target)
+
+
+@bp.post("/motions/<int:motion_id>/recuse")
+@council_required
+def recuse(motion_id: int) -> Response:
+    row = council.get_motion(motion_id) or abort(404)
+    form = RecuseForm()
+    target = url_for("council.motion", motion_id=motion_id)
+    if not form.validate_on_submit():
+        flash(_("Say what your interest is: recusals are public."), "error")
+        return redirect(target)
+    try:
+        council.recuse(row, current_user, form.reason.data or "")
+        db.session.commit()
+    except council.MotionError as exc:
+        return _refused(exc, target)
+    flash(_("Your recusal is recorded."), "success")
+    return redirect(target)
+
+
+@bp.post("/motions/<int:motion_id>/close")
+@council_required
+def close(motion_id: int) -> Response:
+    row = council.get_motion(motion_id) or abort(404)
+    target = url_for("council.motion", motion_id=motion_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        passed = council.close_motion(row, current_user)
+        communities.carry_out(row)
+        db.session.commit()
+    except (council.MotionError, TransitionError) as exc:
+        return _refused(exc, target)
+    flash(_("The motion passed.") if passed else _("The motion failed."), "success")
+    return redirect(target)
+
+
+@bp.get("/queue")
+@council_required
+def queue() -> str:
+    open_motions = council.motions("open")
+    waiting = [
+        p for p in db.session.scalars(
+            select(Proposal).where(Proposal.state == "submitted").order_by(Proposal.created_at))
+        if not proposals.lifecycle.cosigns_needed(p, charter.current_rules())
+    ]
+    voted = {m.id for m in open_motions if any(
+        v.member_id == current_user.id for v in council.votes_of(m))}
+    return render_template(
+        "council/queue.html",
+        open_motions=open_motions,
+        voted=voted,
+        proposals=waiting,
+        applications=communities.awaiting_council(),
+    )
+
+
+@bp.route("/candidates/new", methods=["GET", "POST"])
+@owner_required
+def stand() -> str | Response:
+    form = CandidacyForm()
+    if form.validate_on_submit():
+        try:
+            elections.register(current_user, form.role.data or "", form.statement.data or "")
+            db.session.commit()
+        except elections.ElectionError as exc:
+            db.session.rollback()
+            form.statement.errors = [*form.statement.errors, str(exc)]
+        else:
+            flash(_("You stand for election. Your statement is public."), "success")
+            return redirect(url_for("council.index"))
+    return render_template("council/stand.html", form=form)
+
+
+@bp.post("/elections/call")
+@council_required
+def call_election() -> Response:
+    form = CallElectionForm()
+    target = url_for("council.index")
+    if not form.validate_on_submit():
+        flash(_("Choose a role and the number of seats."), "error")
+        return redirect(target)
+    try:
+        proposal = elections.call_election(current_user, form.role.data or "", form.seats.data or 1)
+        db.session.commit()
+    except proposals.ProposalError as exc:
+        db.session.rollback()
+        problems = "; ".join(m for _f, m in exc.problems)
+        flash(f"{exc} {problems}", "error")
+        return redirect(target)
+    flash(_("Election proposal %(id)s submitted.", id=proposal.id), "success")
+    return redirect(url_for("council.election", proposal_id=proposal.id))
+
+
+@bp.get("/elections/<proposal_id>")
+def election(proposal_id: str) -> str:
+    proposal = proposals.get(proposal_id)
+    if proposal is None or proposal.kind != "council_election" or proposal.state == "draft":
+        abort(404)
+    standing: list[Candidacy] = elections.candidacies_for(proposal_id)
+    seats = elections.seats_of_election(proposal_id)
+    return render_template(
+        "council/election.html",
+        proposal=proposal,
+        candidacies=standing,
+        names=_names({c.user_id for c in standing} | {s.member_id for s in seats}),
+        summary=elections.election_summary(proposal_id),
+        seats=seats,
+    )
+
