@@ -13,6 +13,7 @@ Without it, or without the playwright package, every test here is skipped, sayin
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,15 +110,22 @@ def page(new_page: Any) -> Any:
     return new_page()
 
 
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """test-artifacts/e2e/, emptied once per run so no screenshot is left from an older one."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
+
+
 @pytest.fixture
-def shot(request: pytest.FixtureRequest) -> Any:
+def shot(request: pytest.FixtureRequest, artifacts: Path) -> Any:
     """Save a full-page PNG of a step into test-artifacts/e2e/, named by test and step."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     test_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
     counter = iter(range(1, 1000))
 
     def take(page: Any, step: str) -> Path:
-        path = ARTIFACTS / f"{test_name}-{next(counter):02d}-{step}.png"
+        path = artifacts / f"{test_name}-{next(counter):02d}-{step}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 
