@@ -99,8 +99,10 @@ def demo(no_serve: bool, host: str, port: int) -> None:
 
 def register_cli(app: Flask) -> None:
     from app.growth.cli import growth_cli
+    from app.treasury.cli import treasury_cli
 
     app.cli.add_command(trust_cli)
+    app.cli.add_command(treasury_cli)
     app.cli.add_command(growth_cli)
     app.cli.add_command(demo)
 
@@ -116,3 +118,42 @@ def audit() -> None:
     if findings:
         raise SystemExit(1)
     click.echo("audit passed: every sealed result, log leaf and checkpoint verifies")
+
+
+@trust_cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True))
+def backup_command(target: str) -> None:
+    """Write a consistent backup (SQLite backup API, or pg_dump --format=custom)."""
+    from pathlib import Path
+
+    from app.backup import BackupError, backup
+
+    try:
+        backup(Path(target))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {target}; after a restore, run `flask trust audit`")
+
+
+@trust_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Confirm that the current contents are replaced.")
+def restore_command(source: str, yes: bool) -> None:
+    """Replace the database with a backup (stop the app first), then audit it."""
+    from pathlib import Path
+
+    from app.audit.integrity import run_audit
+    from app.backup import BackupError, restore
+
+    if not yes:
+        raise click.ClickException("restoring replaces everything: add --yes to confirm")
+    try:
+        restore(Path(source))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    findings = run_audit()
+    for finding in findings:
+        click.echo(f"FAIL {finding}", err=True)
+    if findings:
+        raise SystemExit(1)
+    click.echo("restored; audit passed")
