@@ -41,7 +41,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app.database import configure_engine
     from app.i18n import select_locale, select_timezone
+    from app.translations import ensure_compiled
 
+    ensure_compiled(PROJECT_ROOT / "translations")
     babel.init_app(
         app,
         locale_selector=select_locale,

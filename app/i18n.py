@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask_login import current_user
 
@@ -26,3 +28,15 @@ def select_locale() -> str:
 def select_timezone() -> str:
     # The seed community is in China; results are always published in UTC as well.
     return "Asia/Shanghai" if select_locale().startswith("zh") else "UTC"
+
+
+def in_chinese() -> bool:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return bool(locale) and str(locale).startswith("zh")
+
+
+def purpose_name(purpose: Any) -> str:
+    """A charter purpose carries both names (name_en, name_zh); show the one for the reader."""
+    return str(purpose.name_zh if in_chinese() else purpose.name_en)

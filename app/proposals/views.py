@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from app.auth import council_required, owner_required
 from app.charter import service as charter
 from app.extensions import db
+from app.i18n import purpose_name
 from app.proposals import service
 from app.proposals.forms import EmptyForm, ProposalForm, ReasonForm, ScheduleForm
 from app.proposals.models import Proposal
@@ -76,7 +77,7 @@ def detail(proposal_id: str) -> str:
 def new() -> str | Response:
     form = ProposalForm()
     rules = charter.current_rules()
-    form.category.choices = [("", "—")] + [(p.id, p.name_for(str(_("en")))) for p in rules.purposes]
+    form.category.choices = [("", "—")] + [(p.id, purpose_name(p)) for p in rules.purposes]
     if form.validate_on_submit():
         fields: dict[str, object] = {}
         if form.kind.data == "spending":
