@@ -37,6 +37,7 @@ def compile_catalogue(po: Path) -> Path:
         with os.fdopen(handle, "wb") as target:
             # Fuzzy entries are guesses; leaving them out shows the English instead.
             write_mo(target, catalog, use_fuzzy=False)
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; workers may run as another user
         os.replace(tmp, mo)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
