@@ -1,0 +1,162 @@
+"""Community certification: scheme, applications, council motions with recusal, the log."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import current_app
+
+from app.communities import service as communities
+from app.council import service as council
+from app.extensions import db
+from governance.transitions import TransitionError
+from tests.factories import csrf_from, install_charter, login, make_owner, seat_member
+from tests.web.council_helpers import adopt_scheme, log_entries, proven_in_log
+
+
+@pytest.fixture
+def trust(db_session: Any) -> dict[str, Any]:
+    install_charter()
+    members = [make_owner(500, name=f"Member {i}") for i in range(3)]
+    for member in members:
+        seat_member(member, "asset_committee")
+    rep = make_owner(1000, name="Representative")
+    cosigners = [make_owner(100, name=f"Cosigner {i}") for i in range(10)]
+    db.session.commit()
+    return {"members": members, "rep": rep, "cosigners": cosigners}
+
+
+def _application(trust: dict[str, Any], cosigners: list[Any] | None = None) -> Any:
+    return communities.Application(
+        name="Owner Doctors", industry="Medicine", description="Doctors who help owners.",
+        member_count=40, cosigner_logins=[c.email for c in (cosigners or trust["cosigners"])],
+        documents=[("members.pdf", b"member list")],
+    )
+
+
+def _decide(community: Any, action: str, opener: Any, voters: list[Any], reasons: str = "") -> Any:
+    motion = communities.open_decision(opener, community, action, reasons)
+    for member in voters:
+        council.vote(motion, member, "for")
+    council.close_motion(motion, opener)
+    communities.carry_out(motion)
+    db.session.commit()
+    return motion
+
+
+def test_applications_are_refused_while_no_scheme_is_in_force(trust: dict[str, Any]) -> None:
+    with pytest.raises(communities.ApplicationError) as refused:
+        communities.apply(trust["rep"], _application(trust))
+    assert "Art. 30.1" in refused.value.problems[0][1]
+
+
+def test_certification_by_motion_is_logged_with_verifiable_inclusion(
+    trust: dict[str, Any], client: Any
+) -> None:
+    a, b, c = trust["members"]
+    adopt_scheme(trust["rep"], a)
+    community = communities.apply(trust["rep"], _application(trust))
+    communities.review(community, a)
+    db.session.commit()
+    _decide(community, "certify", a, [a, b, c])
+    assert community.state == "certified" and community.valid_until is not None
+    (entry,) = log_entries("community.certified")
+    assert json.loads(entry.record_json)["documents"] == [
+        hashlib.sha256(b"member list").hexdigest()]
+    assert proven_in_log(entry)
+    directory = client.get("/communities/").data
+    assert b"Owner Doctors" in directory
+    # The document is kept privately; the public page shows only its digest.
+    digest = hashlib.sha256(b"member list").hexdigest()
+    assert (Path(current_app.instance_path) / "documents" / digest).read_bytes() == b"member list"
+    page = client.get(f"/communities/{community.id}").data
+    assert digest.encode() in page and b"members.pdf" not in page
+
+
+def test_a_council_member_in_the_community_is_recused_even_without_declaring(
+    trust: dict[str, Any],
+) -> None:
+    a, b, c = trust["members"]
+    adopt_scheme(trust["rep"], a)
+    community = communities.apply(trust["rep"], _application(trust, [c, *trust["cosigners"][:9]]))
+    communities.review(community, a)
+    motion = communities.open_decision(a, community, "certify", "")
+    assert c.id in council.recusals_of(motion)
+    with pytest.raises(council.MotionError, match="Art. 15.3"):
+        council.vote(motion, c, "for")
+    council.vote(motion, a, "for")
+    council.vote(motion, b, "for")
+    assert council.close_motion(motion, a) is True
+    communities.carry_out(motion)
+    assert community.state == "certified"
+
+
+def test_revoking_needs_reasons_and_a_passed_motion(trust: dict[str, Any]) -> None:
+    a, b, c = trust["members"]
+    adopt_scheme(trust["rep"], a)
+    community = communities.apply(trust["rep"], _application(trust))
+    communities.review(community, a)
+    _decide(community, "certify", a, [a, b, c])
+    with pytest.raises(TransitionError, match="Art. 31.3"):
+        communities.open_decision(a, community, "revoke", "")
+    # A failed motion changes nothing.
+    motion = communities.open_decision(a, community, "revoke", "Charged fees")
+    for member in (a, b, c):
+        council.vote(motion, member, "against")
+    council.close_motion(motion, a)
+    communities.carry_out(motion)
+    assert community.state == "certified"
+    _decide(community, "revoke", a, [a, b, c], "Charged members fees for certification")
+    assert community.state == "revoked"
+    (entry,) = log_entries("community.revoked")
+    assert json.loads(entry.record_json)["reasons"] == "Charged members fees for certification"
+
+
+def test_an_owner_applies_in_the_browser_and_sees_it_on_their_dashboard(
+    trust: dict[str, Any], client: Any
+) -> None:
+    adopt_scheme(trust["rep"], trust["members"][0])
+    login(client, trust["rep"])
+    form = client.get("/communities/apply")
+    response = client.post("/communities/apply", data={
+        "csrf_token": csrf_from(form), "name": "Owner Chefs", "industry": "Food",
+        "description": "Chefs cooking for owner events.", "member_count": "35",
+        "cosigners": "\n".join(c.email for c in trust["cosigners"]),
+        "documents": [(io.BytesIO(b"menu"), "menu.pdf")],
+    }, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert b"Owner Chefs" in client.get("/me/").data
+
+
+def test_an_application_with_too_few_cosigners_shows_the_rule_and_saves_nothing(
+    trust: dict[str, Any], client: Any
+) -> None:
+    adopt_scheme(trust["rep"], trust["members"][0])
+    login(client, trust["rep"])
+    form = client.get("/communities/apply")
+    page = client.post("/communities/apply", data={
+        "csrf_token": csrf_from(form), "name": "Owner Chefs", "industry": "Food",
+        "description": "Chefs cooking for owner events.", "member_count": "35",
+        "cosigners": trust["cosigners"][0].email,
+        "documents": [(io.BytesIO(b"menu"), "menu.pdf")],
+    }, content_type="multipart/form-data")
+    assert b"Art. 30.4" in page.data
+    assert communities.all_communities() == []
+
+
+def test_an_owner_cannot_open_a_certification_motion(
+    trust: dict[str, Any], client: Any
+) -> None:
+    adopt_scheme(trust["rep"], trust["members"][0])
+    community = communities.apply(trust["rep"], _application(trust))
+    db.session.commit()
+    login(client, trust["rep"])
+    page = client.get(f"/communities/{community.id}")
+    response = client.post(f"/communities/{community.id}/decide", data={
+        "csrf_token": csrf_from(page), "action": "certify", "reasons": ""})
+    assert response.status_code == 403
