@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from app import demo_council
+from app import demo_council, demo_treasury
 from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.accounts.services import create_user
@@ -260,6 +260,7 @@ def build_demo() -> Iterator[str]:
     )
     db.session.commit()
     yield f"draft {draft.id}"
+    yield from demo_treasury.build_treasury_demo(now)
     yield (
         f"demo accounts: admin@demo.trust, chair@demo.trust, owner1..{OWNERS}@demo.trust; "
         f"password {DEMO_PASSWORD}"

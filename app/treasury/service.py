@@ -286,13 +286,16 @@ def propose_emergency(
     count = db.session.scalar(select(func.count()).select_from(Budget).where(
         Budget.source == "emergency")) or 0
     budget_id = f"emergency-{count + 1}"
-    motion = council.open_motion(
-        member, EMERGENCY_KIND, f"emergency:{budget_id}", title[:200],
-        f"Emergency spending of {amount_fen} fen for {category}: {purpose}",
-    )
+    try:
+        motion = council.open_motion(
+            member, EMERGENCY_KIND, f"emergency:{budget_id}", title[:200],
+            f"Emergency spending of {amount_fen} fen for {category}: {purpose}", now=now,
+        )
+    except council.MotionError as exc:
+        raise TreasuryError(str(exc)) from None
     budget = Budget(id=budget_id, source="emergency", motion_id=motion.id, title=title[:200],
                     amount_fen=amount_fen, category=category, beneficiary=beneficiary,
-                    purpose=purpose)
+                    purpose=purpose, created_at=now)
     db.session.add(budget)
     db.session.flush()
     audit.record("treasury.emergency_proposed", actor_id=member.id, subject=budget_id,
