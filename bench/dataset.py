@@ -17,7 +17,7 @@ import psycopg
 
 DB_NAME = os.environ.get("BENCH_DB", "trust_bench")
 PG = "postgresql://trust:trust@127.0.0.1:5432/"
-PASSWORD = "bench-password-2026"
+PASSWORD = "bench-password-2026"  # noqa: S105 (every bench owner's, on a throwaway db)
 SECRETS = {
     "SECRET_KEY": "bench-secret-key-" + "x" * 32,
     "TRUST_SIGNING_KEY_PASSPHRASE": "bench-passphrase",
@@ -57,7 +57,11 @@ def migrate() -> None:
 
 
 def load_owners(n: int, with_tokens: int, seed: int = 8) -> None:
-    """n owners with one growth entry each (100..20,000 points); API tokens for the first few."""
+    """n owners with one growth entry each; API tokens for the first `with_tokens`.
+
+    Points are 100..3,000 so a million owners' total stays below 2**31:
+    proposals.roll_total_weight is a 32-bit INTEGER (reported to the lead).
+    """
     from argon2 import PasswordHasher
 
     rng = random.Random(seed)
@@ -78,7 +82,7 @@ def load_owners(n: int, with_tokens: int, seed: int = 8) -> None:
         ) as copy:
             for i in range(1, n + 1):
                 copy.write_row(
-                    (i, "purchase", rng.randint(100, 20_000), "bench", "bench", str(i), then, then)
+                    (i, "purchase", rng.randint(100, 3_000), "bench", "bench", str(i), then, then)
                 )
         with cur.copy(
             "COPY api_tokens (user_id, name, token_sha256, created_at) FROM STDIN"
@@ -101,9 +105,11 @@ def fill_ballots(proposal_id: str, opens: datetime) -> int:
             "INSERT INTO ballots (proposal_id, token, selection_json, weight, cast_at, nonce,"
             " receipt, signature_json)"
             " SELECT r.proposal_id, r.token,"
-            "  (ARRAY['[\"yes\"]','[\"no\"]','[\"abstain\"]','[\"yes\"]'])[1 + get_byte(decode(r.token, 'hex'), 0) %% 4],"
+            "  (ARRAY['[\"yes\"]','[\"no\"]','[\"abstain\"]','[\"yes\"]'])"
+            "   [1 + get_byte(decode(r.token, 'hex'), 0) %% 4],"
             "  r.weight, %s + (get_byte(decode(r.token, 'hex'), 1) * interval '10 seconds'),"
-            "  substr(r.token, 1, 32), encode(sha256(decode(r.token, 'hex') || 'bench'::bytea), 'hex'), '{}'"
+            "  substr(r.token, 1, 32),"
+            "  encode(sha256(decode(r.token, 'hex') || 'bench'::bytea), 'hex'), '{}'"
             " FROM roll_entries r WHERE r.proposal_id = %s AND r.live_ballot_id IS NULL"
             " ORDER BY r.owner_id",
             (opens + timedelta(minutes=1), proposal_id),

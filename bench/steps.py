@@ -34,8 +34,6 @@ def open_vote(when: str) -> dict[str, Any]:
     """
     from sqlalchemy import select
 
-    from governance.default_charter import default_rules
-
     from app.accounts.models import User
     from app.accounts.services import create_user
     from app.charter import service as charter
@@ -43,6 +41,7 @@ def open_vote(when: str) -> dict[str, Any]:
     from app.extensions import db
     from app.keys import service as keys
     from app.proposals import service as proposals
+    from governance.default_charter import default_rules
 
     with _app().app_context():
         now = utcnow()

@@ -23,10 +23,7 @@ from app.proposals.spec import vote_spec
 from app.translog import service as translog
 from app.voting import service as voting
 from app.voting.locks import hold_vote_exclusive
-from app.voting.models import RollEntry
-from ballots.canonical import canonical_bytes
-from ballots.merkle import MerkleStream
-from ballots.records import format_time, roll_record
+from ballots.records import format_time
 
 BINARY_OPTIONS = [
     {"id": "yes", "label": "Yes"},
@@ -281,16 +278,11 @@ def withdraw(proposal: Proposal, actor: User, reason: str = "") -> None:
 
 def open_vote(proposal: Proposal, now: datetime | None = None) -> None:
     """Freeze the roll and open voting; the roll's root goes into the public log at once."""
+    from app.results.service import roll_root
+
     now = now or utcnow()
     move(proposal, "open", None, now=now)
     summary = voting.freeze_roll(proposal, now)
-    roll_tree = MerkleStream()
-    for token, weight in db.session.execute(
-        select(RollEntry.token, RollEntry.weight)
-        .where(RollEntry.proposal_id == proposal.id)
-        .order_by(RollEntry.token)
-    ):
-        roll_tree.append(canonical_bytes(roll_record(token, int(weight))))
     translog.append(
         "proposal.opened",
         proposal.id,
@@ -301,7 +293,7 @@ def open_vote(proposal: Proposal, now: datetime | None = None) -> None:
             "roll": {
                 "size": summary.size,
                 "total_weight": summary.total_weight,
-                "root": roll_tree.root().hex(),
+                "root": roll_root(proposal.id).hex(),
             },
             "opened_at": format_time(now),
         },

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import defer
 
 from app.charter.models import CharterVersion
 from app.db_types import utcnow
@@ -20,13 +21,14 @@ from app.results.models import SealedResult
 from app.translog import service as translog
 from app.voting.models import Ballot, RollEntry
 from ballots.canonical import canonical_bytes
-from ballots.merkle import MerkleStream, MerkleTree, leaf_hash
+from ballots.merkle import HASH_SIZE, MerkleStream, MerkleTree, leaf_hash
 from ballots.records import ballot_record, format_time, jsonl_line, roll_record
 from ballots.result import build_result, result_digest
 from ballots.roll import Roll
 from ballots.tally import Tally
 
 STREAM_CHUNK = 10_000
+SELECTION_CACHE = 4096
 
 
 class SealError(RuntimeError):
@@ -71,10 +73,60 @@ def ballot_records(proposal_id: str) -> Iterator[dict[str, Any]]:
         .order_by(Ballot.seq)
         .execution_options(yield_per=STREAM_CHUNK)
     )
+    # A vote has few distinct selections; parse each once (ballot_record copies the list).
+    parsed: dict[str, list[str]] = {}
     for seq, token, selection_json, weight, cast_at, receipt in rows:
-        yield ballot_record(
-            seq, token, json.loads(selection_json), int(weight), format_time(cast_at), receipt
-        )
+        selection = parsed.get(selection_json)
+        if selection is None:
+            selection = json.loads(selection_json)
+            if len(parsed) < SELECTION_CACHE:
+                parsed[selection_json] = selection
+        yield ballot_record(seq, token, selection, int(weight), format_time(cast_at), receipt)
+
+
+def roll_leaf(token: str, weight: int) -> bytes:
+    """canonical_bytes(roll_record(token, weight)), written out for speed.
+
+    Exact only for what a roll row holds (checked by roll_record or Roll.append first): a
+    64-hex token and an integer weight; keys in code-point order, no spaces.
+    """
+    return b'{"token":"%s","weight":%d}' % (token.encode(), weight)
+
+
+def ballot_leaf(record: dict[str, Any]) -> bytes:
+    """canonical_bytes(record) for a ballot record that Tally.add has accepted.
+
+    Tally.add has checked every member's form (hex token and receipt, integer seq and weight,
+    the time format, option ids from the vote), so none needs escaping.
+    """
+    return b'{"cast_at":"%s","receipt":"%s","selection":[%s],"seq":%d,"token":"%s","weight":%d}' % (
+        record["cast_at"].encode(),
+        record["receipt"].encode(),
+        b",".join(b'"%s"' % option.encode() for option in record["selection"]),
+        record["seq"],
+        record["token"].encode(),
+        record["weight"],
+    )
+
+
+def _roll_rows(proposal_id: str) -> Iterator[tuple[str, int]]:
+    rows = db.session.execute(
+        select(RollEntry.token, RollEntry.weight)
+        .where(RollEntry.proposal_id == proposal_id)
+        .order_by(RollEntry.token)
+        .execution_options(yield_per=STREAM_CHUNK)
+    )
+    for token, weight in rows:
+        yield token, int(weight)
+
+
+def roll_root(proposal_id: str) -> bytes:
+    """The Merkle root of the frozen roll, as published when voting opens."""
+    tree = MerkleStream()
+    for token, weight in _roll_rows(proposal_id):
+        roll_record(token, weight)  # the checks; roll_leaf writes the same bytes faster
+        tree.append_leaf_hash(leaf_hash(roll_leaf(token, weight)))
+    return tree.root()
 
 
 def _pack_levels(levels: list[bytes]) -> bytes:
@@ -92,10 +144,12 @@ def _unpack_levels(blob: bytes) -> list[bytes]:
 
 
 def current_result(proposal_id: str) -> SealedResult | None:
+    # The two blobs are ~100 MB at a million ballots; pages and proofs never need them whole,
+    # so they load only when an audit touches them.
     return db.session.scalar(
-        select(SealedResult).where(
-            SealedResult.proposal_id == proposal_id, SealedResult.current.is_(True)
-        )
+        select(SealedResult)
+        .where(SealedResult.proposal_id == proposal_id, SealedResult.current.is_(True))
+        .options(defer(SealedResult.ballots_tree), defer(SealedResult.roll_leaves))
     )
 
 
@@ -121,9 +175,9 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     roll = Roll()
     roll_tree = MerkleStream()
     roll_leaves = bytearray()
-    for record in roll_records(proposal_id):
-        roll.append(record["token"], record["weight"])
-        hashed = leaf_hash(canonical_bytes(record))
+    for token, weight in _roll_rows(proposal_id):
+        roll.append(token, weight)  # the checks; roll_leaf writes the canonical bytes
+        hashed = leaf_hash(roll_leaf(token, weight))
         roll_tree.append_leaf_hash(hashed)
         roll_leaves += hashed
 
@@ -131,8 +185,8 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     tally = Tally(spec, roll)
     ballots_tree = MerkleTree()
     for record in ballot_records(proposal_id):
-        tally.add(record)
-        ballots_tree.append(canonical_bytes(record))
+        tally.add(record)  # the checks; ballot_leaf writes the canonical bytes
+        ballots_tree.append(ballot_leaf(record))
 
     charter = db.session.scalar(
         select(CharterVersion).where(CharterVersion.version == proposal.charter_version)
@@ -192,19 +246,73 @@ def ballots_jsonl(proposal_id: str) -> Iterator[bytes]:
         yield jsonl_line(record)
 
 
+class _StoredTree(MerkleTree):
+    """A tree whose nodes are read on demand from the packed levels of a sealed result.
+
+    Asked for a node it has not been given, it records the address and answers zeros, so a
+    first dry run of a proof names exactly the nodes the real run needs.
+    """
+
+    def __init__(self, size: int, nodes: dict[tuple[int, int], bytes]) -> None:
+        super().__init__()
+        self._size = size
+        self.nodes = nodes
+        self.missing: set[tuple[int, int]] = set()
+
+    def _node(self, level: int, index: int) -> bytes:
+        found = self.nodes.get((level, index))
+        if found is None:
+            self.missing.add((level, index))
+            return bytes(HASH_SIZE)
+        return found
+
+
+def _stored_path(row: SealedResult, index: int) -> tuple[int, list[bytes]] | None:
+    """(size, inclusion path) from the stored tree, reading only the ~log2(n) nodes it needs.
+
+    The blob is level 0 upward, each level an 8-byte length and its hashes; a level's offset
+    follows from the tree size alone, so the nodes are cut out in the database with substr.
+    """
+    head = db.session.scalar(
+        select(func.substr(SealedResult.ballots_tree, 1, 8)).where(SealedResult.id == row.id)
+    )
+    if head is None or len(head) < 8:
+        return None
+    (level0,) = struct.unpack(">Q", bytes(head))
+    size = level0 // HASH_SIZE
+    starts, offset = [], 0
+    for k in range(max(1, size.bit_length())):
+        starts.append(offset + 8)
+        offset += 8 + (size >> k) * HASH_SIZE
+    dry = _StoredTree(size, {})
+    dry.inclusion_proof(index)
+    wanted = sorted(dry.missing)
+    nodes: dict[tuple[int, int], bytes] = {}
+    if wanted:
+        cuts = [
+            func.substr(SealedResult.ballots_tree, starts[k] + i * HASH_SIZE + 1, HASH_SIZE)
+            for k, i in wanted
+        ]
+        values = db.session.execute(select(*cuts).where(SealedResult.id == row.id)).one()
+        nodes = {key: bytes(value) for key, value in zip(wanted, values, strict=True)}
+    return size, _StoredTree(size, nodes).inclusion_proof(index)
+
+
 def inclusion_for_receipt(row: SealedResult, receipt: str) -> dict[str, Any] | None:
     ballot = db.session.scalar(
         select(Ballot).where(Ballot.proposal_id == row.proposal_id, Ballot.receipt == receipt)
     )
     if ballot is None or ballot.seq is None:
         return None
-    if row.ballots_tree is not None:
-        tree = MerkleTree.from_levels(_unpack_levels(row.ballots_tree), check=False)
+    index = ballot.seq - 1
+    stored = _stored_path(row, index)
+    if stored is not None:
+        size, path = stored
     else:
         tree = MerkleTree.from_leaf_hashes(
             leaf_hash(canonical_bytes(r)) for r in ballot_records(row.proposal_id)
         )
-    index = ballot.seq - 1
+        size, path = tree.size, tree.inclusion_proof(index)
     return {
         "seq": ballot.seq,
         "leaf": ballot_record(
@@ -216,6 +324,6 @@ def inclusion_for_receipt(row: SealedResult, receipt: str) -> dict[str, Any] | N
             ballot.receipt,
         ),
         "index": index,
-        "size": tree.size,
-        "path": [h.hex() for h in tree.inclusion_proof(index)],
+        "size": size,
+        "path": [h.hex() for h in path],
     }

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 
 from app.accounts.models import User
@@ -63,29 +64,66 @@ def freeze_roll(proposal: Proposal, at: datetime) -> RollSummary:
     )
     size = total = 0
     chunk: list[dict[str, Any]] = []
+    copy = _roll_copier(proposal.id)
     for owner_id, growth_value in rows:
         weight = rule.weight(max(int(growth_value), 0))
         if weight <= 0:
             continue
+        token = token_for(proposal.id, owner_id)
+        size += 1
+        total += weight
+        if copy is not None:
+            copy.write_row((proposal.id, token, owner_id, weight, int(growth_value)))
+            continue
         chunk.append(
             {
                 "proposal_id": proposal.id,
-                "token": token_for(proposal.id, owner_id),
+                "token": token,
                 "owner_id": owner_id,
                 "weight": weight,
                 "growth_value": int(growth_value),
             }
         )
-        size += 1
-        total += weight
         if len(chunk) >= ROLL_CHUNK:
             db.session.execute(insert(RollEntry), chunk)
             chunk = []
+    if copy is not None:
+        copy.finish()
     if chunk:
         db.session.execute(insert(RollEntry), chunk)
     proposal.roll_size = size
     proposal.roll_total_weight = total
     return RollSummary(size, total)
+
+
+class _RollCopy:
+    """COPY into roll_entries on the session's own PostgreSQL connection and transaction.
+
+    A million-row roll is written in seconds this way; the ORM's executemany takes minutes.
+    """
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self._copy = cursor.copy(
+            "COPY roll_entries (proposal_id, token, owner_id, weight, growth_value) FROM STDIN"
+        )
+        self._writer = self._copy.__enter__()
+
+    def write_row(self, row: tuple[Any, ...]) -> None:
+        self._writer.write_row(row)
+
+    def finish(self) -> None:
+        self._copy.__exit__(None, None, None)
+        self._cursor.close()
+
+
+def _roll_copier(proposal_id: str) -> _RollCopy | None:
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    # Everything the session holds must reach the database before COPY writes beside it.
+    db.session.flush()
+    return _RollCopy(connection.connection.driver_connection.cursor())
 
 
 def roll_entry_for(proposal_id: str, owner_id: int, *, lock: bool = False) -> RollEntry | None:
@@ -111,23 +149,25 @@ def cast(
         hold_vote_open(proposal_id)
         proposal = db.session.get(Proposal, proposal_id)
         if proposal is None:
-            raise VoteRefused("There is no such proposal.")
+            raise VoteRefused(_l("There is no such proposal."))
         if proposal.state != "voting" or proposal.opens_at is None or proposal.closes_at is None:
-            raise VoteRefused("This proposal is not open for voting.")
+            raise VoteRefused(_l("This proposal is not open for voting."))
         if now < proposal.opens_at:
-            raise VoteRefused("Voting has not opened yet.")
+            raise VoteRefused(_l("Voting has not opened yet."))
         if now >= proposal.closes_at:
-            raise VoteRefused("Voting has closed.")
+            raise VoteRefused(_l("Voting has closed."))
         spec = vote_spec(proposal)
         try:
             chosen = list(validate_selection(spec, selection))
         except SelectionError as exc:
-            raise VoteRefused(f"Invalid selection: {exc}") from exc
+            raise VoteRefused(_l("Invalid selection: %(problem)s", problem=str(exc))) from exc
         entry = roll_entry_for(proposal_id, owner_id, lock=True)
         if entry is None:
             raise VoteRefused(
-                "You are not on the roll of this vote: your growth value when voting opened "
-                "was below the charter's minimum, or you joined after it opened."
+                _l(
+                    "You are not on the roll of this vote: your growth value when voting opened "
+                    "was below the charter's minimum, or you joined after it opened."
+                )
             )
         cast_at = format_time(now)
         nonce = new_nonce()
