@@ -1,0 +1,89 @@
+"""The demo trust and the cron command that opens and seals votes on time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.proposals import service as proposals
+from app.proposals.models import Proposal
+from app.results.models import SealedResult
+from ballots.verifier import verify_bundle
+from tests.factories import install_charter, make_owner, pass_motion, seat_member
+
+
+def test_the_demo_is_built_once_and_its_published_bundles_verify(
+    app: Any, client: Any, db_session: Any, tmp_path: Path
+) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["demo", "--no-serve"])
+    assert "already present" in second.output
+    states = dict(
+        db.session.execute(select(Proposal.state, func.count()).group_by(Proposal.state)).all()
+    )
+    assert states.get("sealed", 0) >= 2 and states.get("voting") == 1 and states.get("draft") == 1
+    methods = set(
+        db.session.scalars(
+            select(Proposal.method).join(SealedResult, SealedResult.proposal_id == Proposal.id)
+        )
+    )
+    assert {"binary", "single"} <= methods
+    for (proposal_id,) in db.session.execute(select(SealedResult.proposal_id)):
+        folder = tmp_path / proposal_id
+        folder.mkdir()
+        for name in ("result.json", "roll.jsonl", "ballots.jsonl"):
+            (folder / name).write_bytes(client.get(f"/results/{proposal_id}/{name}").data)
+        (folder / "trust-keys.json").write_bytes(client.get("/.well-known/trust-keys.json").data)
+        report = verify_bundle(str(folder))
+        assert report.ok, f"{proposal_id}: {report.message}"
+    audit = runner.invoke(args=["trust", "audit"])
+    assert audit.exit_code == 0, audit.output
+
+
+def test_seal_due_opens_due_votes_and_seals_closed_ones(app: Any, db_session: Any) -> None:
+    install_charter()
+    council = make_owner(300, role="council")
+    author = make_owner(900)
+    now = utcnow()
+    drafted = now - timedelta(days=10)
+    seat_member(council, start=drafted - timedelta(days=1))
+    db.session.commit()
+
+    def scheduled(title: str, opens: Any) -> str:
+        draft = proposals.Draft(
+            kind="spending",
+            title=title,
+            body="A proposal body that is long enough.",
+            fields={
+                "amount_fen": 1000,
+                "category": "owner_care",
+                "beneficiary": "Owners in hardship",
+                "purpose": "Help.",
+            },
+            options=[],
+        )
+        proposal = proposals.create_draft(author, draft, now=drafted)
+        proposals.submit(proposal, author, now=drafted)
+        pass_motion(council, "accept_proposal", f"proposal:{proposal.id}", now=drafted)
+        proposals.accept(proposal, council, opens, opens + timedelta(days=3), now=drafted)
+        db.session.commit()
+        return proposal.id
+
+    past = scheduled("A vote whose whole window has passed", now - timedelta(days=5))
+    due = scheduled("A vote due to open now", now - timedelta(minutes=1))
+    later = scheduled("A vote opening next week", now + timedelta(days=7))
+    result = app.test_cli_runner().invoke(args=["trust", "seal-due"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Proposal, past).state == "sealed"
+    assert db.session.get(Proposal, due).state == "voting"
+    assert db.session.get(Proposal, later).state == "scheduled"
+    again = app.test_cli_runner().invoke(args=["trust", "seal-due"])
+    assert again.output.strip() == ""
