@@ -35,7 +35,6 @@ def pgbench_inserts(seconds: float, clients: int = 8) -> dict[str, Any]:
         conn.execute(
             "CREATE TABLE bench_ballots (LIKE ballots INCLUDING DEFAULTS INCLUDING INDEXES)"
         )
-        conn.execute("ALTER TABLE bench_ballots ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY")
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as fh:
         fh.write(PGBENCH_SCRIPT)
     env = dict(os.environ, PGPASSWORD="trust")
