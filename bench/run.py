@@ -79,7 +79,10 @@ def gunicorn(app: str, workers: int, threads: int, port: int) -> Iterator[subpro
     )
     try:
         _wait_port(port)
-        time.sleep(1.0)  # let every worker import the app
+        # Workers boot after the master listens; a short load makes every one of them ready
+        # (app imported, pool connected) before anything is measured.
+        loadgen(str(port), 3, 4, mode="get", path="/.well-known/trust-keys.json"
+                if app == "wsgi:app" else "/")
         yield proc
     finally:
         proc.terminate()
