@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import has_request_context, request
 from flask_login import current_user
 
 LOCALES = ("zh_Hans_CN", "en")
@@ -13,6 +13,8 @@ COOKIE = "locale"
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the CLI, cron and demo: logs and messages in English
+        return "en"
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in LOCALES:
         return str(user_locale)

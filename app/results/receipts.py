@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
@@ -34,19 +35,24 @@ def check(text: str) -> ReceiptReport:
     try:
         receipt = json.loads(text)
     except (ValueError, UnicodeDecodeError):
-        return ReceiptReport(False, "This is not JSON: paste the whole receipt file.")
+        return ReceiptReport(False, _("This is not JSON: paste the whole receipt file."))
     if not isinstance(receipt, dict) or receipt.get("type") != "ballot-receipt":
-        return ReceiptReport(False, "This JSON is not a ballot receipt.")
+        return ReceiptReport(False, _("This JSON is not a ballot receipt."))
     keyring = KeyRing.from_document(keys.published_keys())
     try:
         verify_receipt(receipt, keyring)
     except ReceiptError as exc:
-        return ReceiptReport(False, f"The receipt is not genuine: {exc}", receipt)
-    report = ReceiptReport(True, "The receipt is genuine: signed by the trust.", receipt, True)
+        return ReceiptReport(
+            False, _("The receipt is not genuine: %(problem)s", problem=exc), receipt
+        )
+    report = ReceiptReport(True, _("The receipt is genuine: signed by the trust."), receipt, True)
     proposal_id = receipt["proposal"]
     sealed = results.current_result(proposal_id)
     if sealed is None:
-        report.message += " The vote is not sealed yet; check again after it closes."
+        report.message = _(
+            "The receipt is genuine: signed by the trust. "
+            "The vote is not sealed yet; check again after it closes."
+        )
         return report
     report.sealed = True
     result = json.loads(sealed.result_json)
@@ -54,7 +60,7 @@ def check(text: str) -> ReceiptReport:
     proof = results.inclusion_for_receipt(sealed, receipt["receipt"])
     if proof is None:
         report.ok = False
-        report.message = "The receipt is genuine but its ballot is NOT in the sealed result."
+        report.message = _("The receipt is genuine but its ballot is NOT in the sealed result.")
         return report
     try:
         verify_receipt(
@@ -66,7 +72,7 @@ def check(text: str) -> ReceiptReport:
         )
     except ReceiptError as exc:
         report.ok = False
-        report.message = f"The inclusion proof does not check out: {exc}"
+        report.message = _("The inclusion proof does not check out: %(problem)s", problem=exc)
         return report
     report.included = True
     report.proof = proof
@@ -81,5 +87,5 @@ def check(text: str) -> ReceiptReport:
         )
     )
     report.counted = live == ballot_id
-    report.message = "The receipt is genuine and its ballot is in the sealed result."
+    report.message = _("The receipt is genuine and its ballot is in the sealed result.")
     return report

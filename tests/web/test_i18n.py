@@ -136,6 +136,22 @@ def test_messages_from_python_code_are_translated_too(client: Any, db_session: A
     assert "账号或密码错误。" in page
 
 
+def test_a_receipt_check_reports_in_the_readers_language(client: Any) -> None:
+    token = csrf_from(client.get("/verify", headers=CHINESE))
+    page = client.post(
+        "/verify", data={"receipt": "not a receipt", "csrf_token": token}, headers=CHINESE
+    ).get_data(as_text=True)
+    assert "这不是 JSON：请粘贴完整的回执文件内容。" in page
+
+
+def test_service_messages_stay_english_outside_a_request(app: Any) -> None:
+    from app.voting.service import VoteRefused, cast
+
+    with app.app_context(), pytest.raises(VoteRefused) as refused:
+        cast("no-such-proposal", 1, "yes")
+    assert str(refused.value) == "There is no such proposal."
+
+
 @pytest.mark.parametrize("headers", [CHINESE, ENGLISH], ids=["zh", "en"])
 def test_money_is_shown_in_yuan_with_grouping_in_both_languages(
     app: Any, headers: dict[str, str]
