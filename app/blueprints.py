@@ -5,9 +5,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
-    from app.communities.views import bp as communities_bp
-    from app.council.views import bp as council_bp
     from app.communities.views import bp as communities_bp
     from app.council.views import bp as council_bp
     from app.growth.api import bp as growth_api_bp
@@ -27,8 +26,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         council_bp,
         communities_bp,
-        council_bp,
-        communities_bp,
         treasury_bp,
+        admin_bp,
     ):
         app.register_blueprint(bp)

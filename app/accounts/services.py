@@ -127,3 +127,14 @@ def user_for_api_token(value: str) -> User | None:
         select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None))
     )
     return db.session.get(User, token.user_id) if token else None
+
+
+def revoke_api_token(user: User, token_id: int) -> bool:
+    from app.accounts.models import ApiToken
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    audit.record("auth.api_token_revoked", actor_id=user.id, subject=token.name)
+    return True

@@ -137,3 +137,29 @@ def receipt_download(proposal_id: str, receipt: str) -> Response:
         f'attachment; filename="receipt-{proposal_id}-{receipt[:12]}.json"'
     )
     return response
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@owner_required
+def tokens() -> str:
+    """Personal API tokens for client apps; each value is shown once, only its hash is kept."""
+    from app.accounts.forms import TokenForm, TokenRevokeForm
+    from app.accounts.models import ApiToken
+    from app.accounts.services import issue_api_token, revoke_api_token
+
+    form = TokenForm(prefix="new")
+    revoke = TokenRevokeForm(prefix="revoke")
+    issued = None
+    if form.submit.data and form.validate_on_submit():
+        issued = issue_api_token(current_user, form.name.data or "")
+        db.session.commit()
+    elif revoke.submit.data and revoke.validate_on_submit():
+        if revoke_api_token(current_user, int(revoke.token_id.data or 0)):
+            db.session.commit()
+            flash(_("Token revoked."), "success")
+        else:
+            flash(_("No such token."), "error")
+    rows = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template("owner/tokens.html", form=form, revoke=revoke, issued=issued, rows=rows)
