@@ -59,12 +59,34 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+def _isolated_client_class() -> Any:
+    from flask import g, has_app_context
+    from flask.testing import FlaskClient
+
+    class IsolatedClient(FlaskClient):
+        """A test client whose every request starts with an empty `g`, as in production.
+
+        While a test holds an app context (db_session), Flask reuses it for every request, so
+        what extensions cache on `g` (Flask-Login's user, Flask-WTF's CSRF token) would leak
+        from one client's request into another's.
+        """
+
+        def open(self, *args: Any, **kwargs: Any) -> Any:
+            if has_app_context():
+                for name in list(g):
+                    g.pop(name)
+            return super().open(*args, **kwargs)
+
+    return IsolatedClient
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from app import create_app
 
     instance = tmp_path_factory.mktemp("instance")
     application = create_app(test_config(database_url, instance))
+    application.test_client_class = _isolated_client_class()
     yield application
     from app.extensions import db
 
