@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -44,8 +45,9 @@ class Proposal(db.Model):  # type: ignore[name-defined,misc]
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     charter_version: Mapped[int] = mapped_column(Integer)
-    roll_size: Mapped[int | None] = mapped_column(Integer)
-    roll_total_weight: Mapped[int | None] = mapped_column(Integer)
+    roll_size: Mapped[int | None] = mapped_column(BigInteger)
+    # A million owners averaging 10,000 points overflow a 32-bit integer.
+    roll_total_weight: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

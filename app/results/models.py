@@ -23,6 +23,6 @@ class SealedResult(db.Model):  # type: ignore[name-defined,misc]
     key_id: Mapped[str] = mapped_column(String(64))
     current: Mapped[bool] = mapped_column(Boolean, default=True)
     # Interior nodes of the ballots tree, so a receipt's proof needs no rebuild.
-    ballots_tree: Mapped[bytes | None] = mapped_column(LargeBinary)
+    ballots_tree: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # The roll's leaf hashes, so an audit can name the exact roll row that was edited.
-    roll_leaves: Mapped[bytes | None] = mapped_column(LargeBinary)
+    roll_leaves: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from app.accounts.models import User
 from app.db_types import utcnow
@@ -89,6 +89,9 @@ def freeze_roll(proposal: Proposal, at: datetime) -> RollSummary:
             chunk = []
     if copy is not None:
         copy.finish()
+        # A million rows arrived at once: refresh the planner's statistics now, or every
+        # cast's roll lookup may be planned as a scan until autovacuum gets round to it.
+        db.session.execute(text("ANALYZE roll_entries"))
     if chunk:
         db.session.execute(insert(RollEntry), chunk)
     proposal.roll_size = size
