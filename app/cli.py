@@ -36,6 +36,7 @@ def rotate_key() -> None:
 @click.option("--correction", is_flag=True, help="Seal again, superseding the current result.")
 def seal(proposal_id: str, correction: bool) -> None:
     """Close (if due) and seal one vote."""
+    from app.charter import service as charter
     from app.council import elections
     from app.proposals import service as proposals
     from app.results import service as results
@@ -50,6 +51,7 @@ def seal(proposal_id: str, correction: bool) -> None:
         row = results.seal(proposal_id, correction=correction)
         elections.apply_sealed_result(proposal_id)
         treasury.authorise_budget_from_result(proposal_id)
+        charter.apply_sealed_amendment(proposal_id)
         db.session.commit()
     except (proposals.ProposalError, results.SealError) as exc:
         db.session.rollback()
@@ -87,6 +89,9 @@ def demo(no_serve: bool, host: str, port: int) -> None:
 
     for line in build_demo():
         click.echo(line)
+    # End this command's own transaction: on SQLite even a read holds the write lock, and the
+    # server below must not wait on it.
+    db.session.remove()
     if no_serve:
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -94,7 +99,10 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     app.config["SESSION_COOKIE_SECURE"] = False
     app.config["REMEMBER_COOKIE_SECURE"] = False
     click.echo(f"serving the demo trust on http://{host}:{port}/  (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Not app.run(): Flask ignores it inside its own CLI. Production serves with gunicorn.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def register_cli(app: Flask) -> None:
