@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import test_config
+from tests.conftest import app_test_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,7 +43,7 @@ def live_app(app: Any, database_url: str, tmp_path_factory: pytest.TempPathFacto
 
     # `app` has already built the schema; this one only serves it.
     return create_app(
-        test_config(
+        app_test_config(
             database_url,
             tmp_path_factory.mktemp("live-instance"),
             SERVER_NAME=None,

@@ -204,7 +204,7 @@ def test_compiling_writes_a_missing_catalogue_that_gettext_then_reads(tmp_path: 
 
 def test_creating_the_app_recompiles_a_stale_catalogue(app: Any, tmp_path: Path) -> None:
     from app import create_app
-    from tests.conftest import test_config
+    from tests.conftest import app_test_config
 
     mo = ZH_PO.with_suffix(".mo")
     # Make the compiled file older than its source, as after a `git pull` of a new .po;
@@ -213,7 +213,7 @@ def test_creating_the_app_recompiles_a_stale_catalogue(app: Any, tmp_path: Path)
     assert is_stale(ZH_PO)
 
     fresh = create_app(
-        test_config(f"sqlite:///{tmp_path / 'i18n.db'}", tmp_path, AUTO_MIGRATE=False)
+        app_test_config(f"sqlite:///{tmp_path / 'i18n.db'}", tmp_path, AUTO_MIGRATE=False)
     )
 
     assert not is_stale(ZH_PO)
