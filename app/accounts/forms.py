@@ -20,3 +20,17 @@ class TokenForm(FlaskForm):
 class TokenRevokeForm(FlaskForm):
     token_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,12}$")])
     submit = SubmitField(_l("Revoke"))
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name as shown to others"), validators=[DataRequired(), Length(max=80)]
+    )
+    email = StringField(_l("Email"), validators=[Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Length(max=32)])
+    external_id = StringField(
+        _l("Owner number (from the brand's app; links your growth value)"),
+        validators=[Length(max=64)],
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(_l("Password again"), validators=[DataRequired(), Length(max=256)])

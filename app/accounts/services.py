@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import or_, select, update
 
 from app.accounts.models import User
@@ -46,11 +47,13 @@ def create_user(
     email = email.strip().lower() if email else None
     phone = phone.strip() if phone else None
     if not email and not phone:
-        raise AccountError("an email address or a phone number is required")
+        raise AccountError(gettext("an email address or a phone number is required"))
     if check_policy:
         problems = password_problems(password, email or "", phone or "")
         if problems:
-            raise AccountError("password must be " + "; ".join(problems))
+            raise AccountError(
+                gettext("password must be %(problems)s", problems="; ".join(problems))
+            )
     user = User(
         display_name=display_name.strip(),
         email=email,
@@ -138,3 +141,42 @@ def revoke_api_token(user: User, token_id: int) -> bool:
     token.revoked_at = utcnow()
     audit.record("auth.api_token_revoked", actor_id=user.id, subject=token.name)
     return True
+
+
+def registration_problems(
+    *, email: str, phone: str, external_id: str, password: str, confirm: str
+) -> list[tuple[str, str]]:
+    """Every reason a sign-up is refused, as (field, message), in the user's language."""
+    import re
+
+    from flask_babel import gettext as _
+
+    from app.accounts.models import User
+
+    problems: list[tuple[str, str]] = []
+    email, phone, external_id = email.strip().lower(), phone.strip(), external_id.strip()
+    if not email and not phone:
+        problems.append(("email", _("Give an email address or a phone number.")))
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        problems.append(("email", _("This is not an email address.")))
+    if phone and not re.fullmatch(r"\+?[0-9][0-9 -]{5,30}", phone):
+        problems.append(("phone", _("A phone number has digits, spaces and dashes only.")))
+    if external_id and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", external_id):
+        problems.append(
+            ("external_id", _("An owner number has letters, digits, '.', '_' and '-' only."))
+        )
+    if password != confirm:
+        problems.append(("confirm", _("The two passwords differ.")))
+    weak = password_problems(password, email, phone)
+    if weak:
+        problems.append(("password", _("The password must be: %(rules)s.", rules="; ".join(weak))))
+    taken = select(User.id).where(
+        or_(
+            User.email == (email or None),
+            User.phone == (phone or None),
+            User.external_id == (external_id or None),
+        )
+    )
+    if not problems and db.session.scalar(taken.limit(1)) is not None:
+        problems.append(("email", _("An account with these details already exists.")))
+    return problems

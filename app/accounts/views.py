@@ -5,10 +5,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app.accounts import services
-from app.accounts.forms import LoginForm
+from app.accounts.forms import LoginForm, RegisterForm
 from app.accounts.models import User
 from app.extensions import db, limiter, login_manager
 
@@ -58,3 +59,37 @@ def logout() -> Response:
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("public.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register() -> str | Response:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        problems = services.registration_problems(
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            external_id=form.external_id.data or "",
+            password=form.password.data or "",
+            confirm=form.confirm.data or "",
+        )
+        if not problems:
+            try:
+                user = services.create_user(
+                    display_name=form.display_name.data or "",
+                    email=form.email.data or None,
+                    phone=form.phone.data or None,
+                    external_id=(form.external_id.data or "").strip() or None,
+                    password=form.password.data or "",
+                )
+                db.session.commit()
+            except (services.AccountError, IntegrityError):
+                db.session.rollback()
+                problems = [("email", _("An account with these details already exists."))]
+            else:
+                login_user(user)
+                flash(_("Welcome! Your account is ready."), "success")
+                return redirect(url_for("owner.dashboard"))
+        for name, message in problems:
+            getattr(form, name).errors = list(getattr(form, name).errors) + [message]
+    return render_template("accounts/register.html", form=form)

@@ -69,6 +69,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("public.healthz", "GET"): PUBLIC,
     ("accounts.login", "GET"): PUBLIC,
     ("accounts.login", "POST"): PUBLIC,
+    ("accounts.register", "GET"): PUBLIC,
+    ("accounts.register", "POST"): PUBLIC,
     ("accounts.logout", "POST"): {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 302)},
     ("verifiable.trust_keys", "GET"): PUBLIC,
     ("verifiable.result_json", "GET"): PUBLIC,
