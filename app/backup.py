@@ -28,27 +28,32 @@ def _pg_args(url: str) -> tuple[list[str], dict[str, str]]:
     return args + ["--dbname", parsed.database or ""], env
 
 
+def _sqlite_copy(source: str, target: str) -> None:
+    """Copy one SQLite database onto another with the online backup API (consistent even
+    while writers are active)."""
+    src, dest = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dest)
+    finally:
+        dest.close()
+        src.close()
+
+
+def _run_pg_tool(tool: str, options: list[str], positional: list[str]) -> None:
+    path = shutil.which(tool)
+    if path is None:
+        raise BackupError(f"{tool} is not installed")
+    args, env = _pg_args(db.engine.url.render_as_string(hide_password=False))
+    subprocess.run([path, *options, *args, *positional], check=True, env=env)  # noqa: S603
+
+
 def backup(target: Path) -> None:
     """Write a consistent copy of the live database to `target` while the app keeps running."""
     url = db.engine.url
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(url.database or "")
-        dest = sqlite3.connect(str(target))
-        try:
-            source.backup(dest)  # a consistent snapshot even with writers active
-        finally:
-            dest.close()
-            source.close()
-        return
-    pg_dump = shutil.which("pg_dump")
-    if pg_dump is None:
-        raise BackupError("pg_dump is not installed")
-    args, env = _pg_args(url.render_as_string(hide_password=False))
-    subprocess.run(  # noqa: S603
-        [pg_dump, "--format=custom", "--no-owner", "--file", str(target), *args],
-        check=True,
-        env=env,
-    )
+        _sqlite_copy(url.database or "", str(target))
+    else:
+        _run_pg_tool("pg_dump", ["--format=custom", "--no-owner", f"--file={target}"], [])
 
 
 def restore(source: Path) -> None:
@@ -57,28 +62,7 @@ def restore(source: Path) -> None:
     db.session.remove()
     db.engine.dispose()
     if url.get_backend_name() == "sqlite":
-        src = sqlite3.connect(str(source))
-        dest = sqlite3.connect(url.database or "")
-        try:
-            src.backup(dest)
-        finally:
-            dest.close()
-            src.close()
-        return
-    pg_restore = shutil.which("pg_restore")
-    if pg_restore is None:
-        raise BackupError("pg_restore is not installed")
-    args, env = _pg_args(url.render_as_string(hide_password=False))
-    subprocess.run(  # noqa: S603
-        [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            *args,
-            str(source),
-        ],
-        check=True,
-        env=env,
-    )
+        _sqlite_copy(str(source), url.database or "")
+    else:
+        options = ["--clean", "--if-exists", "--no-owner", "--single-transaction"]
+        _run_pg_tool("pg_restore", options, [str(source)])
