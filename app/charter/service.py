@@ -100,3 +100,25 @@ def adopt_amendment(proposal_id: str, text: str, rules: dict[str, Any]) -> Chart
     """Called only when a `charter_amendment` proposal's sealed result has passed."""
     latest = versions()[-1]
     return _adopt(latest.version + 1, text, rules, utcnow(), proposal_id, None)
+
+
+def apply_sealed_amendment(proposal_id: str) -> CharterVersion | None:
+    """Adopt a sealed, passed `charter_amendment` as the next charter version, once.
+
+    Call after `app.results.service.seal` in the same transaction, like the other
+    `apply`/`authorise` steps; anything else (another kind, not sealed, not passed, already
+    adopted) is left alone and returns None.
+    """
+    from app.proposals.models import Proposal
+    from app.results import service as results
+
+    if db.session.scalar(select(CharterVersion.id).where(CharterVersion.adopted_by == proposal_id)):
+        return None
+    proposal = db.session.get(Proposal, proposal_id)
+    row = results.current_result(proposal_id)
+    if proposal is None or proposal.kind != "charter_amendment" or row is None:
+        return None
+    if json.loads(row.result_json)["tally"]["outcome"] != "passed":
+        return None
+    payload = json.loads(proposal.payload_json)
+    return adopt_amendment(proposal_id, payload["new_text"], payload["new_rules"])

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import or_, select
 
 from app.accounts.models import User
@@ -176,12 +177,13 @@ def apply(applicant: User, application: Application, now: datetime | None = None
     for login in (x for x in application.cosigner_logins if x.strip()):
         owner = _find_owner(login)
         if owner is None:
-            problems.append(("cosigners", f"no owner signs in as {login.strip()!r}"))
+            problems.append(("cosigners", gettext("no owner signs in as %(login)s",
+                                                   login=repr(login.strip()))))
         else:
             cosigners.append(owner.id)
     for name, data in application.documents:
         if len(data) > MAX_DOCUMENT_BYTES:
-            problems.append(("documents", f"{name} is larger than 10 MB"))
+            problems.append(("documents", gettext("%(name)s is larger than 10 MB", name=name)))
     digests = [hashlib.sha256(data).hexdigest() for _name, data in application.documents]
     fields: dict[str, Any] = {
         "name": application.name.strip(),
@@ -194,7 +196,8 @@ def apply(applicant: User, application: Application, now: datetime | None = None
     }
     problems += validate_application(fields, rules, scheme_in_force=scheme is not None)
     if problems:
-        raise ApplicationError("The application has problems; nothing was saved.", problems)
+        raise ApplicationError(
+            gettext("The application has problems; nothing was saved."), problems)
     community = Community(
         name=fields["name"],
         industry=fields["industry"],
@@ -293,11 +296,13 @@ def open_decision(opener: User, community: Community, action: str, reasons: str,
                   now: datetime | None = None) -> Motion:
     """Open the council motion that would take `action` on the community."""
     if (community.state, action) not in TRANSITIONS or action not in MOTIONS:
-        raise TransitionError(community.state, action, "not a council decision in this state")
+        raise TransitionError(community.state, action,
+                              gettext("not a council decision in this state"))
     if action in ("reject", "revoke") and not reasons.strip():
         rules = charter.current_rules()
         key = "communities.revocation" if action == "revoke" else "communities.application"
-        raise TransitionError(community.state, action, f"give the reasons; {rules.article(key)}")
+        raise TransitionError(community.state, action,
+                              gettext("give the reasons; %(article)s", article=rules.article(key)))
     titles = {"certify": "Certify", "reject": "Reject", "renew": "Renew", "revoke": "Revoke"}
     return council.open_motion(
         opener, MOTIONS[action], f"community:{community.id}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -16,6 +17,23 @@ from app.extensions import db
 from governance.transitions import TransitionError
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
+
+
+STATE_NAMES = {
+    "applied": _l("applied"),
+    "under_review": _l("under review"),
+    "certified": _l("certified"),
+    "rejected": _l("rejected"),
+    "renewal_due": _l("due for renewal"),
+    "lapsed": _l("lapsed"),
+    "revoked": _l("revoked"),
+}
+
+
+def _not_now(exc: TransitionError) -> str:
+    """A refused step in the reader's language; governance's own reason stays as it is."""
+    return _("Not possible while the community is %(state)s: %(why)s",
+             state=STATE_NAMES.get(exc.state, exc.state), why=exc.why)
 
 
 @bp.get("/")
@@ -64,12 +82,15 @@ def apply() -> str | Response:
             db.session.commit()
         except service.ApplicationError as exc:
             db.session.rollback()
+            unplaced = []
             for name, message in exc.problems:
                 field = getattr(form, name, None)
                 if field is None:
-                    flash(message, "error")
+                    unplaced.append(message)
                 else:
                     field.errors = [*field.errors, message]
+            flash(_("%(message)s Problems: %(problems)s", message=str(exc),
+                    problems="; ".join(unplaced)) if unplaced else str(exc), "error")
         else:
             flash(_("Application received. The council will review it."), "success")
             return redirect(url_for("communities.detail", community_id=community.id))
@@ -88,7 +109,7 @@ def review(community_id: int) -> Response:
         db.session.commit()
     except TransitionError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_not_now(exc), "error")
         return redirect(target)
     flash(_("The application is under review."), "success")
     return redirect(target)
@@ -108,7 +129,7 @@ def decide(community_id: int) -> Response:
         db.session.commit()
     except (TransitionError, council.MotionError) as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_not_now(exc) if isinstance(exc, TransitionError) else str(exc), "error")
         return redirect(target)
     flash(_("Motion opened; members of the community are recused."), "success")
     return redirect(url_for("council.motion", motion_id=motion.id))

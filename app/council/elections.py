@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -56,16 +57,17 @@ def register(owner: User, role: str, statement: str, now: datetime | None = None
     now = now or utcnow()
     rules = charter.current_rules()
     if role not in ROLES:
-        raise ElectionError(f"unknown council role {role!r}")
+        raise ElectionError(gettext("unknown council role %(role)s", role=repr(role)))
     if not statement.strip() or len(statement) > STATEMENT_MAX:
-        raise ElectionError(f"a candidate's statement is 1 to {STATEMENT_MAX} characters")
-    if any(c.user_id == owner.id for c in open_candidacies(role)):
-        raise ElectionError("you already stand for this role in the next election")
-    if not council.may_stand(owner.id, role, now):
         raise ElectionError(
-            "you have served the most consecutive terms in this role; "
-            + rules.article("council.term_limit")
-        )
+            gettext("a candidate's statement is 1 to %(most)d characters", most=STATEMENT_MAX))
+    if any(c.user_id == owner.id for c in open_candidacies(role)):
+        raise ElectionError(gettext("you already stand for this role in the next election"))
+    if not council.may_stand(owner.id, role, now):
+        raise ElectionError(gettext(
+            "you have served the most consecutive terms in this role; %(article)s",
+            article=rules.article("council.term_limit"),
+        ))
     row = Candidacy(user_id=owner.id, role=role, statement=statement.strip(), registered_at=now)
     db.session.add(row)
     db.session.flush()
@@ -75,7 +77,7 @@ def register(owner: User, role: str, statement: str, now: datetime | None = None
 
 def withdraw(candidacy: Candidacy, owner: User, now: datetime | None = None) -> None:
     if candidacy.user_id != owner.id or candidacy.proposal_id or candidacy.withdrawn_at:
-        raise ElectionError("only an open candidacy is withdrawn, by the candidate")
+        raise ElectionError(gettext("only an open candidacy is withdrawn, by the candidate"))
     candidacy.withdrawn_at = now or utcnow()
     audit.record("council.candidacy_withdrawn", actor_id=owner.id,
                  subject=f"candidacy:{candidacy.id}")

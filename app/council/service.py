@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import or_, select
 
 from app.accounts.models import User
@@ -128,10 +129,10 @@ def seat(
     """Seat a member for one charter term from `term_start`, within the term limit."""
     rules = charter.current_rules()
     if not may_stand(member.id, role, term_start):
-        raise SeatError(
-            f"{member.display_name} has served the most consecutive terms as {role}; "
-            + rules.article("council.term_limit")
-        )
+        raise SeatError(gettext(
+            "%(name)s has served the most consecutive terms as %(role)s; %(article)s",
+            name=member.display_name, role=role, article=rules.article("council.term_limit"),
+        ))
     term = Term.starting(term_start, rules)
     row = CouncilSeat(
         member_id=member.id,
@@ -154,9 +155,9 @@ def vacate(seat_row: CouncilSeat, reason: str, at: datetime | None = None,
     """End a seat before (or, for expiry, at) its term's end, publicly and with the reason."""
     at = at or utcnow()
     if seat_row.vacated_at is not None:
-        raise SeatError("this seat is already vacated")
+        raise SeatError(gettext("this seat is already vacated"))
     if not reason.strip():
-        raise SeatError("say why the seat is vacated: vacancies are public")
+        raise SeatError(gettext("say why the seat is vacated: vacancies are public"))
     seat_row.vacated_at = min(at, seat_row.term_end)
     seat_row.vacated_reason = reason.strip()
     member = db.session.get(User, seat_row.member_id)
@@ -246,17 +247,18 @@ def open_motion(
     """Open a motion; seated members with an interest in its subject are recused at once."""
     now = now or utcnow()
     if not is_seated(opener, now):
-        raise MotionError(
-            "only a seated council member opens a motion; "
-            + charter.current_rules().article("council.members_only")
-        )
+        raise MotionError(gettext(
+            "only a seated council member opens a motion; %(article)s",
+            article=charter.current_rules().article("council.members_only"),
+        ))
     already = db.session.scalar(
         select(Motion.id).where(
             Motion.kind == kind, Motion.subject == subject, Motion.state == "open"
         )
     )
     if already is not None:
-        raise MotionError(f"motion {already} on this already is open; vote on it instead")
+        raise MotionError(
+            gettext("motion %(id)s on this already is open; vote on it instead", id=already))
     motion = Motion(
         kind=kind, subject=subject, title=title.strip(), body=body.strip(), opened_by=opener.id,
         opened_at=now,
@@ -306,15 +308,16 @@ def recusal_rows(motion: Motion) -> list[Recusal]:
 
 def recuse(motion: Motion, member: User, reason: str, now: datetime | None = None) -> None:
     if motion.state != "open":
-        raise MotionError("the motion is closed")
+        raise MotionError(gettext("the motion is closed"))
     if not is_seated(member, now):
-        raise MotionError("only a seated council member recuses")
+        raise MotionError(gettext("only a seated council member recuses"))
     if not reason.strip():
-        raise MotionError("say what the interest is: recusals are public")
+        raise MotionError(gettext("say what the interest is: recusals are public"))
     if member.id in recusals_of(motion):
-        raise MotionError("you are already recused from this motion")
+        raise MotionError(gettext("you are already recused from this motion"))
     if any(v.member_id == member.id for v in votes_of(motion)):
-        raise MotionError("you have already voted on this motion; a recusal comes before voting")
+        raise MotionError(
+            gettext("you have already voted on this motion; a recusal comes before voting"))
     db.session.add(Recusal(motion_id=motion.id, member_id=member.id, reason=reason.strip(),
                            at=now or utcnow()))
     audit.record("motion.recusal", actor_id=member.id, subject=f"motion:{motion.id}", reason=reason)
@@ -323,7 +326,7 @@ def recuse(motion: Motion, member: User, reason: str, now: datetime | None = Non
 def vote(motion: Motion, member: User, choice: str, now: datetime | None = None) -> None:
     now = now or utcnow()
     if motion.state != "open":
-        raise MotionError("the motion is closed")
+        raise MotionError(gettext("the motion is closed"))
     rules = charter.current_rules()
     recused = recusals_of(motion)
     if member.id not in recused and recusal_required(interests_of(member.id), {motion.subject}):
@@ -333,10 +336,10 @@ def vote(motion: Motion, member: User, choice: str, now: datetime | None = None)
         audit.record("motion.recusal", actor_id=None, subject=f"motion:{motion.id}",
                      member=member.id, reason=f"interest in {motion.subject}")
         db.session.flush()
-        raise MotionError(
-            f"you have an interest in {motion.subject} and are recused; "
-            + rules.article("council.recusal")
-        )
+        raise MotionError(gettext(
+            "you have an interest in %(subject)s and are recused; %(article)s",
+            subject=motion.subject, article=rules.article("council.recusal"),
+        ))
     checked = cast_motion_vote(
         member.id,
         choice,
@@ -357,9 +360,9 @@ def close_motion(motion: Motion, closer: User | None, now: datetime | None = Non
     """Count the motion under the charter, publish it in the log; returns whether it passed."""
     now = now or utcnow()
     if motion.state != "open":
-        raise MotionError("the motion is already closed")
+        raise MotionError(gettext("the motion is already closed"))
     if closer is not None and not (closer.is_admin or is_seated(closer, now)):
-        raise MotionError("only a seated council member closes a motion")
+        raise MotionError(gettext("only a seated council member closes a motion"))
     db.session.flush()
     seated = seated_member_ids(now)
     recused = recusals_of(motion)

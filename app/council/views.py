@@ -295,7 +295,8 @@ def call_election() -> Response:
     except proposals.ProposalError as exc:
         db.session.rollback()
         problems = "; ".join(m for _f, m in exc.problems)
-        flash(f"{exc} {problems}", "error")
+        flash(_("%(message)s Problems: %(problems)s", message=str(exc), problems=problems)
+              if problems else str(exc), "error")
         return redirect(target)
     flash(_("Election proposal %(id)s submitted.", id=proposal.id), "success")
     return redirect(url_for("council.election", proposal_id=proposal.id))

@@ -32,6 +32,25 @@ class ProposalForm(FlaskForm):
     beneficiary = StringField(
         _l("Beneficiary (spending only)"), validators=[Optional(), Length(max=300)]
     )
+    purpose = TextAreaField(
+        _l("What the money is for (spending only)"), validators=[Optional(), Length(max=20000)]
+    )
+    scheme_text = TextAreaField(
+        _l("The certification scheme (community scheme only)"),
+        validators=[Optional(), Length(max=20000)],
+    )
+    criteria = TextAreaField(
+        _l("Certification criteria, one per line (community scheme only)"),
+        validators=[Optional(), Length(max=20000)],
+    )
+    new_text = TextAreaField(
+        _l("The charter's new text (charter amendment only)"),
+        validators=[Optional(), Length(max=200_000)],
+    )
+    new_rules = TextAreaField(
+        _l("The charter's new rules, as JSON (charter amendment only)"),
+        validators=[Optional(), Length(max=200_000)],
+    )
 
 
 class ScheduleForm(FlaskForm):

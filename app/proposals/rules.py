@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import gettext
+
 from app.db_types import utcnow
 from governance.charter import CharterRules
 from governance.proposals import TransitionContext, TransitionError, transition
@@ -94,10 +96,11 @@ def window_problems(
 ) -> list[tuple[str, str]]:
     problems = []
     if opens_at < now:
-        problems.append(("opens_at", "the vote would open in the past"))
+        problems.append(("opens_at", gettext("the vote would open in the past")))
     lo, hi = rules.voting.min_hours, rules.voting.max_hours
     if not timedelta(hours=lo) <= closes_at - opens_at <= timedelta(hours=hi):
         problems.append(
-            ("closes_at", f"a vote lasts {lo} to {hi} hours; {rules.article('voting.period')}")
+            ("closes_at", gettext("a vote lasts %(lo)s to %(hi)s hours; %(article)s", lo=lo, hi=hi,
+                                  article=rules.article("voting.period")))
         )
     return problems

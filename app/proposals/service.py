@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -132,7 +133,7 @@ def create_draft(author: User, draft: Draft, now: datetime | None = None) -> Pro
     rules = charter.rules_of(version)
     problems = lifecycle.field_problems(draft, rules)
     if problems:
-        raise ProposalError("The proposal has problems; nothing was saved.", problems)
+        raise ProposalError(gettext("The proposal has problems; nothing was saved."), problems)
     params, method = lifecycle.vote_parameters(draft.kind, rules, draft.fields)
     if method == "binary":
         options = BINARY_OPTIONS
@@ -210,14 +211,14 @@ def cosign(proposal: Proposal, owner: User, now: datetime | None = None) -> int:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise ProposalError("You have already co-signed this proposal.") from None
+        raise ProposalError(gettext("You have already co-signed this proposal.")) from None
     return count + 1
 
 
 def _set_window(proposal: Proposal, opens_at: datetime, closes_at: datetime, now: datetime) -> None:
     problems = lifecycle.window_problems(opens_at, closes_at, now, charter.current_rules())
     if problems:
-        raise ProposalError("The voting window breaks the charter.", problems)
+        raise ProposalError(gettext("The voting window breaks the charter."), problems)
     proposal.opens_at = opens_at
     proposal.closes_at = closes_at
 
@@ -268,7 +269,8 @@ def _passed_motion(proposal: Proposal, kind: str) -> Any:
 
     motion = council.passed_motion(kind, f"proposal:{proposal.id}")
     if motion is None:
-        raise ProposalError(f"This needs a passed {kind} council motion about the proposal.")
+        raise ProposalError(gettext(
+            "This needs a passed %(kind)s council motion about the proposal.", kind=kind))
     return motion
 
 
@@ -343,6 +345,7 @@ def run_due(now: datetime | None = None) -> list[str]:
             results.seal(proposal_id)
             elections.apply_sealed_result(proposal_id)
             treasury.authorise_budget_from_result(proposal_id)
+            charter.apply_sealed_amendment(proposal_id)
             db.session.commit()
             done.append(f"sealed {proposal_id}")
     return done

@@ -18,6 +18,7 @@ from app.proposals.forms import EmptyForm, ProposalForm, ReasonForm, ScheduleFor
 from app.proposals.models import Proposal
 from app.proposals.spec import options_of
 from app.results import service as results
+from app.templating import STATE_LABELS
 from app.voting import service as voting
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
@@ -76,45 +77,103 @@ def detail(proposal_id: str) -> str:
 @owner_required
 def new() -> str | Response:
     form = ProposalForm()
-    rules = charter.current_rules()
+    version = charter.require_current()
+    rules = charter.rules_of(version)
     form.category.choices = [("", "—")] + [(p.id, purpose_name(p)) for p in rules.purposes]
+    if not form.is_submitted():
+        # An amendment starts from the charter in force: edit it rather than retype it.
+        form.new_text.data = version.text
+        form.new_rules.data = json.dumps(json.loads(version.rules_json), indent=2,
+                                         ensure_ascii=False, sort_keys=True)
+    problems: list[str] = []
     if form.validate_on_submit():
-        fields: dict[str, object] = {}
-        if form.kind.data == "spending":
-            fields = {
-                "amount_fen": (form.amount_yuan.data or 0) * 100,
-                "category": form.category.data or "",
-                "beneficiary": (form.beneficiary.data or "").strip(),
-            }
-        draft = service.Draft(
-            kind=form.kind.data or "general",
-            title=form.title.data or "",
-            body=form.body.data or "",
-            fields=fields,
-            options=(form.options.data or "").splitlines(),
-        )
+        fields = kind_fields(form)
+        if fields is not None:
+            draft = service.Draft(
+                kind=form.kind.data or "general",
+                title=form.title.data or "",
+                body=form.body.data or "",
+                fields=fields,
+                options=(form.options.data or "").splitlines(),
+            )
+            try:
+                proposal = service.create_draft(current_user, draft)
+                db.session.commit()
+            except service.ProposalError as exc:
+                db.session.rollback()
+                problems = _attach_problems(form, exc)
+            else:
+                flash(_("Draft saved. Submit it when it is ready."), "success")
+                return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    return render_template("proposals/new.html", form=form, problems=problems)
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def kind_fields(form: ProposalForm) -> dict[str, object] | None:
+    """The kind's own fields from the form; None (with the field's error set) when the rules
+    JSON cannot even be read."""
+    kind = form.kind.data
+    if kind == "spending":
+        return {
+            "amount_fen": (form.amount_yuan.data or 0) * 100,
+            "category": form.category.data or "",
+            "beneficiary": (form.beneficiary.data or "").strip(),
+            "purpose": (form.purpose.data or "").strip(),
+        }
+    if kind == "community_scheme":
+        return {"scheme_text": (form.scheme_text.data or "").strip(),
+                "criteria": _lines(form.criteria.data)}
+    if kind == "charter_amendment":
         try:
-            proposal = service.create_draft(current_user, draft)
-            db.session.commit()
-        except service.ProposalError as exc:
-            db.session.rollback()
-            _attach_problems(form, exc)
+            new_rules = json.loads(form.new_rules.data or "")
+        except json.JSONDecodeError as exc:
+            form.new_rules.errors = [*form.new_rules.errors, _(
+                "This is not valid JSON (line %(line)s, column %(column)s): %(reason)s",
+                line=exc.lineno, column=exc.colno, reason=exc.msg)]
+            return None
+        return {"new_text": form.new_text.data or "", "new_rules": new_rules}
+    return {}
+
+
+# governance names a few fields differently from the form.
+FORM_FIELD = {"amount_fen": "amount_yuan"}
+
+
+def _attach_problems(form: ProposalForm, exc: service.ProposalError) -> list[str]:
+    """Put each problem under its field; return those that belong to no field."""
+    unplaced = []
+    for name, message in exc.problems:
+        if name.startswith("new_rules") and name != "new_rules":
+            # A problem deep inside the rules: say where, as a JSON path from the top.
+            message = f"${name.removeprefix('new_rules')}: {message}"
+            name = "new_rules"
+        field = getattr(form, FORM_FIELD.get(name, name), None)
+        if field is None or name in ("csrf_token", "meta"):
+            unplaced.append(f"{name}: {message}")
         else:
-            flash(_("Draft saved. Submit it when it is ready."), "success")
-            return redirect(url_for("proposals.detail", proposal_id=proposal.id))
-    return render_template("proposals/new.html", form=form)
+            field.errors = [*field.errors, message]
+    if not exc.problems:
+        unplaced.append(str(exc))
+    return unplaced
 
 
-def _attach_problems(form: ProposalForm, exc: service.ProposalError) -> None:
-    for field_name, message in exc.problems or [("title", str(exc))]:
-        field = getattr(form, field_name.replace("amount_fen", "amount_yuan"), None) or form.title
-        field.errors = list(field.errors) + [message]
+def _refusal(exc: Exception) -> str:
+    """A refusal in the reader's language (governance's own reason stays in English)."""
+    if isinstance(exc, service.lifecycle.LifecycleError):
+        return _("Not possible while the proposal is %(state)s: %(why)s",
+                 state=STATE_LABELS.get(exc.state, exc.state), why=exc.why)
+    problems = "; ".join(m for _f, m in getattr(exc, "problems", None) or [])
+    if problems:
+        return _("%(message)s Problems: %(problems)s", message=str(exc), problems=problems)
+    return str(exc)
 
 
 def _refused(proposal_id: str, exc: Exception) -> Response:
     db.session.rollback()
-    problems = getattr(exc, "problems", None)
-    flash(str(exc) + (" " + "; ".join(m for _f, m in problems) if problems else ""), "error")
+    flash(_refusal(exc), "error")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select, text
 
 from app.accounts.models import User
@@ -170,12 +171,13 @@ def reverse(actor: User, txn_id: str, reason: str) -> TreasuryTxn:
     """Correct a transaction by appending its exact negation; the original stays as it was."""
     _lock()
     if not reason.strip():
-        raise TreasuryError("Say why the transaction is reversed: the reason is published.")
+        raise TreasuryError(
+            gettext("Say why the transaction is reversed: the reason is published."))
     original = db.session.get(TreasuryTxn, txn_id)
     if original is None:
-        raise TreasuryError(f"There is no transaction {txn_id}.")
+        raise TreasuryError(gettext("There is no transaction %(id)s.", id=txn_id))
     if db.session.scalar(select(TreasuryTxn.id).where(TreasuryTxn.reverses == txn_id)):
-        raise TreasuryError(f"Transaction {txn_id} is already reversed.")
+        raise TreasuryError(gettext("Transaction %(id)s is already reversed.", id=txn_id))
     entries = ledger()
     try:
         undo = reversal_of([e for e in entries if e.txn == txn_id], "pending")
@@ -183,7 +185,8 @@ def reverse(actor: User, txn_id: str, reason: str) -> TreasuryTxn:
         raise TreasuryError(str(exc)) from None
     problems = check_ledger([*entries, *undo])
     if problems:
-        raise TreasuryError("The reversal would leave the ledger unsound: " + "; ".join(problems))
+        raise TreasuryError(gettext("The reversal would leave the ledger unsound: %(problems)s",
+                                     problems="; ".join(problems)))
     row = _write(
         "reversal", "rev",
         lambda txn: reversal_of([e for e in entries if e.txn == txn_id], txn),
@@ -282,7 +285,7 @@ def propose_emergency(
         problems.append(rules.violation("council.members_only",
                                         "only a seated council member proposes emergency spending"))
     if problems:
-        raise TreasuryError("The emergency spending was refused.", problems)
+        raise TreasuryError(gettext("The emergency spending was refused."), problems)
     count = db.session.scalar(select(func.count()).select_from(Budget).where(
         Budget.source == "emergency")) or 0
     budget_id = f"emergency-{count + 1}"
@@ -307,19 +310,19 @@ def authorise_emergency(budget_id: str) -> Budget:
     """Once its motion has passed, the emergency budget is written to the ledger (idempotent)."""
     budget = db.session.get(Budget, budget_id)
     if budget is None or budget.source != "emergency" or budget.motion_id is None:
-        raise TreasuryError(f"There is no emergency budget {budget_id}.")
+        raise TreasuryError(gettext("There is no emergency budget %(id)s.", id=budget_id))
     if budget.authorised_at is not None:
         return budget
     motion = db.session.get(Motion, budget.motion_id)
     if motion is None or motion.state != "passed" or motion.closed_at is None:
-        raise TreasuryError(f"Motion {budget.motion_id} has not passed.")
+        raise TreasuryError(gettext("Motion %(id)s has not passed.", id=budget.motion_id))
     rules = charter.current_rules()
     _lock()
     decided = motion.closed_at
     problems = check_emergency(budget.amount_fen,
                                emergency_used(decided.year, excluding=budget.id), rules)
     if problems:
-        raise TreasuryError("The emergency spending exceeds the charter's cap.", problems)
+        raise TreasuryError(gettext("The emergency spending exceeds the charter's cap."), problems)
     budget.ratification_due = ratification_due(decided, rules)
     _authorise(budget, f"motion:{motion.id}", decided)
     return budget
@@ -332,18 +335,22 @@ def ratify_emergency(
     """Record that the owners (a passed vote) or a later passed motion ratified the spending."""
     budget = db.session.get(Budget, budget_id)
     if budget is None or budget.source != "emergency" or budget.authorised_at is None:
-        raise TreasuryError(f"There is no authorised emergency budget {budget_id}.")
+        raise TreasuryError(
+            gettext("There is no authorised emergency budget %(id)s.", id=budget_id))
     if budget.ratified_at is not None:
-        raise TreasuryError(f"Budget {budget_id} is already ratified by {budget.ratified_by}.")
+        raise TreasuryError(gettext("Budget %(id)s is already ratified by %(by)s.", id=budget_id,
+                                     by=budget.ratified_by))
     if proposal_id:
         proposal = db.session.get(Proposal, proposal_id)
         if proposal is None or not _passed(proposal_id):
-            raise TreasuryError(f"Proposal {proposal_id} has no sealed, passed result.")
+            raise TreasuryError(gettext("Proposal %(id)s has no sealed, passed result.",
+                                         id=proposal_id))
         by = f"proposal:{proposal_id}"
     else:
         motion = db.session.get(Motion, motion_id) if motion_id else None
         if motion is None or motion.state != "passed" or motion.id == budget.motion_id:
-            raise TreasuryError("Ratification needs a later passed motion or owners' vote.")
+            raise TreasuryError(
+                gettext("Ratification needs a later passed motion or owners' vote."))
         by = f"motion:{motion.id}"
     budget.ratified_at = utcnow()
     budget.ratified_by = by
@@ -420,7 +427,8 @@ def draft(
         problems.append(rules.violation("spending.approvals",
                                         "only a seated council member submits a disbursement"))
     if problems:
-        raise TreasuryError("The disbursement was refused; nothing was recorded.", problems)
+        raise TreasuryError(
+            gettext("The disbursement was refused; nothing was recorded."), problems)
     row = Disbursement(budget_id=budget_id, amount_fen=amount_fen, category=category,
                        beneficiary=beneficiary.strip(), beneficiary_private=beneficiary_private,
                        purpose=purpose.strip(), submitter_id=member.id)
@@ -439,9 +447,9 @@ def evidence_dir() -> Path:
 
 def add_evidence(member: User, d: Disbursement, upload: Upload) -> Evidence:
     if d.state != "pending":
-        raise TreasuryError("Evidence is attached before the disbursement is recorded.")
+        raise TreasuryError(gettext("Evidence is attached before the disbursement is recorded."))
     if not upload.data or len(upload.data) > MAX_EVIDENCE_BYTES:
-        raise TreasuryError("An evidence file is between 1 byte and 10 MB.")
+        raise TreasuryError(gettext("An evidence file is between 1 byte and 10 MB."))
     digest = hashlib.sha256(upload.data).hexdigest()
     folder = evidence_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -478,15 +486,15 @@ def approve(member: User, disbursement_id: int, *, now: datetime | None = None) 
     _lock()
     d = db.session.get(Disbursement, disbursement_id)
     if d is None:
-        raise TreasuryError(f"There is no disbursement {disbursement_id}.")
+        raise TreasuryError(gettext("There is no disbursement %(id)s.", id=disbursement_id))
     if d.state != "pending":
-        raise TreasuryError(f"Disbursement {d.id} is already recorded.")
+        raise TreasuryError(gettext("Disbursement %(id)s is already recorded.", id=d.id))
     seated = council.seated_member_ids(now)
     request = request_of(d)
     approved = {a.member_id for a in approvals_of(d)}
     problems = check_approval(member.id, request, seated, approved, rules)
     if problems:
-        raise TreasuryError("The approval was refused.", problems)
+        raise TreasuryError(gettext("The approval was refused."), problems)
     db.session.add(DisbursementApproval(disbursement_id=d.id, member_id=member.id,
                                         at=now or utcnow()))
     db.session.flush()
@@ -496,8 +504,8 @@ def approve(member: User, disbursement_id: int, *, now: datetime | None = None) 
         return False
     problems = _check(request, rules)
     if problems:
-        raise TreasuryError("The disbursement can no longer be made; nothing was recorded.",
-                            problems)
+        raise TreasuryError(
+            gettext("The disbursement can no longer be made; nothing was recorded."), problems)
     _record(d, now or utcnow())
     return True
 
