@@ -57,11 +57,14 @@ def detail(proposal_id: str) -> str:
     my_entry = None
     if current_user.is_authenticated and proposal.state in ("voting", "closed", "sealed"):
         my_entry = voting.roll_entry_for(proposal.id, current_user.id)
+    payload = json.loads(proposal.payload_json)
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
         options=options_of(proposal),
-        payload=json.loads(proposal.payload_json),
+        payload=payload,
+        rules_json=json.dumps(payload.get("new_rules"), indent=2, ensure_ascii=False,
+                              sort_keys=True),
         events=service.events(proposal.id),
         cosigns=service.cosign_count(proposal.id),
         cosigns_needed=service.lifecycle.cosigns_needed(proposal, charter.current_rules()),

@@ -60,6 +60,8 @@ def test_a_community_scheme_is_drafted_with_its_text_and_one_criterion_per_line(
         "scheme_text": "Industry communities of owners may apply to be certified.",
         "criteria": ["At least 30 member owners", "Ten co-signing owners"],
     }
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<li>At least 30 member owners</li>" in page and "may apply to be certified" in page
 
 
 def test_a_community_scheme_without_criteria_is_shown_again_and_nothing_is_saved(
@@ -90,6 +92,9 @@ def test_a_charter_amendment_is_drafted_with_the_new_text_and_rules(
     payload = _payload(response)
     assert payload["new_text"] == "# Charter v2\n\nVotes may run a day longer."
     assert payload["new_rules"] == rules
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Votes may run a day longer." in page
+    assert f"&#34;max_hours&#34;: {rules['voting']['max_hours']}" in page
 
 
 def test_every_problem_in_amended_rules_is_shown_with_its_path_and_nothing_is_saved(
