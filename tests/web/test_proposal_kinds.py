@@ -184,3 +184,14 @@ def test_a_rejected_amendment_changes_nothing(db_session: Any) -> None:
     assert charter.apply_sealed_amendment(proposal_id) is None
     assert db.session.scalar(select(func.count()).select_from(LogLeaf)
                              .where(LogLeaf.type == "charter.adopted")) == 1
+
+
+def test_sealing_by_hand_adopts_a_passed_amendment_too(db_session: Any, app: Any) -> None:
+    _install_charter_the_council_may_put_amendments_to_the_vote()
+    proposal_id = _amendment_vote("yes")
+
+    sealed = app.test_cli_runner().invoke(args=["trust", "seal", proposal_id])
+
+    assert sealed.exit_code == 0, sealed.output
+    db.session.expire_all()
+    assert charter.require_current().adopted_by == proposal_id
