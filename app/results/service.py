@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import defer
 
 from app.charter.models import CharterVersion
@@ -129,8 +129,12 @@ def roll_root(proposal_id: str) -> bytes:
     return tree.root()
 
 
-def _pack_levels(levels: list[bytes]) -> bytes:
-    return b"".join(struct.pack(">Q", len(level)) + level for level in levels)
+def _pack_levels(levels: Sequence[bytes | memoryview]) -> bytes:
+    # One join over headers and levels: the only copy of the tree made here is the result.
+    parts: list[bytes | memoryview] = []
+    for level in levels:
+        parts += (struct.pack(">Q", len(level)), level)
+    return b"".join(parts)
 
 
 def _unpack_levels(blob: bytes) -> list[bytes]:
@@ -151,6 +155,17 @@ def current_result(proposal_id: str) -> SealedResult | None:
         .where(SealedResult.proposal_id == proposal_id, SealedResult.current.is_(True))
         .options(defer(SealedResult.ballots_tree), defer(SealedResult.roll_leaves))
     )
+
+
+_CURRENT_JSON = select(SealedResult.result_json).where(
+    SealedResult.proposal_id == bindparam("p"), SealedResult.current.is_(True)
+)
+
+
+def current_result_bytes(proposal_id: str) -> bytes | None:
+    """result.json of the current seal: one prebuilt statement, no ORM object (a hot read)."""
+    found = db.session.connection().scalar(_CURRENT_JSON, {"p": proposal_id})
+    return None if found is None else str(found).encode()
 
 
 def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
@@ -210,6 +225,14 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     )
     signed = keys.sign(unsigned)
     digest = result_digest(signed)
+    # Peak memory is here, at a million ballots: drop the tally's arrays before packing.
+    del tally, roll
+    views = ballots_tree.level_views()
+    packed_tree = _pack_levels(views)
+    for view in views:
+        view.release()
+    roll_blob = bytes(roll_leaves)
+    del ballots_tree, views, roll_leaves
     if previous is not None:
         db.session.execute(
             update(SealedResult).where(SealedResult.id == previous.id).values(current=False)
@@ -222,8 +245,8 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
         sealed_at=sealed_at,
         key_id=signed["signature"]["key_id"],
         current=True,
-        ballots_tree=_pack_levels(ballots_tree.export_levels()),
-        roll_leaves=bytes(roll_leaves),
+        ballots_tree=packed_tree,
+        roll_leaves=roll_blob,
     )
     db.session.add(row)
     translog.append("result.sealed", proposal_id, signed, at=sealed_at)

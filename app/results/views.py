@@ -35,7 +35,10 @@ def trust_keys() -> Response:
 
 @bp.get("/results/<proposal_id>/result.json")
 def result_json(proposal_id: str) -> Response:
-    return _json_bytes(results.result_bytes(_sealed_or_404(proposal_id)))
+    data = results.current_result_bytes(proposal_id)
+    if data is None:
+        abort(404, description="This proposal has no sealed result.")
+    return _json_bytes(data)
 
 
 @bp.get("/results/<proposal_id>/history/<digest>.json")
