@@ -100,4 +100,6 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Writers wait for each other instead of failing at once with "database is locked".
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    # Connections are checked when they come back from a long idle spell (app/database.py), not
+    # on every checkout.
+    return {"pool_size": 5, "max_overflow": 10}

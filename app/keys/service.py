@@ -81,7 +81,21 @@ def rotate(actor_id: int | None = None) -> SigningKeyRecord:
 
 
 def signing_key() -> SigningKey:
-    record = ensure_key()
+    return opened_key(ensure_key())
+
+
+def signing_key_by_id(key_id: str) -> SigningKey:
+    """A key named by id (read by the caller, e.g. inside a larger query), opened once."""
+    key = _opened.get(key_id)
+    if key is not None:
+        return key
+    record = db.session.scalar(select(SigningKeyRecord).where(SigningKeyRecord.key_id == key_id))
+    if record is None:
+        raise SigningKeyUnavailable(f"there is no signing key {key_id}")
+    return opened_key(record)
+
+
+def opened_key(record: SigningKeyRecord) -> SigningKey:
     key = _opened.get(record.key_id)
     if key is None:
         key = SigningKey.from_encrypted_pem(record.encrypted_pem, _passphrase())

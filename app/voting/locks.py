@@ -16,12 +16,17 @@ def _key(proposal_id: str) -> int:
     return zlib.crc32(proposal_id.encode()) - 2**31
 
 
+def vote_lock_key(proposal_id: str) -> tuple[int, int]:
+    """The (class, key) pair of a vote's advisory lock, for SQL that takes it inline."""
+    return VOTE_LOCK_CLASS - 2**31, _key(proposal_id)
+
+
 def hold_vote_open(proposal_id: str) -> None:
     """Taken by every cast: shared, held to commit. Closing waits for casts in flight."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
             text("SELECT pg_advisory_xact_lock_shared(:c, :k)"),
-            {"c": VOTE_LOCK_CLASS - 2**31, "k": _key(proposal_id)},
+            dict(zip(("c", "k"), vote_lock_key(proposal_id), strict=True)),
         )
 
 
@@ -30,5 +35,5 @@ def hold_vote_exclusive(proposal_id: str) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:c, :k)"),
-            {"c": VOTE_LOCK_CLASS - 2**31, "k": _key(proposal_id)},
+            dict(zip(("c", "k"), vote_lock_key(proposal_id), strict=True)),
         )

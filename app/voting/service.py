@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +19,7 @@ from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
-from app.voting.locks import hold_vote_open
+from app.voting.locks import hold_vote_open, vote_lock_key
 from app.voting.models import Ballot, RollEntry
 from ballots.receipts import build_receipt, new_nonce
 from ballots.records import format_time, voter_token
@@ -179,6 +179,120 @@ def _spec_from(values: tuple[Any, ...]) -> VoteSpec:
     return vote_spec(Proposal(**{c.key: v for c, v in zip(_SPEC_COLUMNS, values, strict=True)}))
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """What a cast reads under its locks: the proposal and the owner's locked roll row."""
+
+    state: str
+    spec_values: tuple[Any, ...]
+    opens_at: datetime | None
+    closes_at: datetime | None
+    token: str | None
+    weight: int | None
+    key_id: str | None  # the active signing key, when the read could fetch it
+
+
+@dataclass(frozen=True)
+class _NewBallot:
+    proposal_id: str
+    token: str
+    selection_json: str
+    weight: int
+    cast_at: datetime
+    nonce: str
+    receipt: str
+    signature_json: str
+
+
+class _CoreCast:
+    """Casting through SQLAlchemy Core: every database (SQLite serialises whole transactions)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def read(self, proposal_id: str, owner_id: int) -> _Seen | None:
+        hold_vote_open(proposal_id)
+        found = self.conn.execute(_PROPOSAL, {"p": proposal_id}).one_or_none()
+        if found is None:
+            return None
+        entry = self.conn.execute(_LOCKED_ENTRY, {"p": proposal_id, "o": owner_id}).one_or_none()
+        token, weight = entry if entry is not None else (None, None)
+        return _Seen(
+            found[0], tuple(found[1:]), found.opens_at, found.closes_at, token, weight, None
+        )
+
+    def write(self, ballot: _NewBallot) -> bool:
+        ballot_id = self.conn.execute(_INSERT_BALLOT, vars(ballot)).scalar_one()
+        self.conn.execute(_SET_LIVE, {"p": ballot.proposal_id, "t": ballot.token, "b": ballot_id})
+        return True
+
+
+def _column(attribute: Any) -> str:
+    return str(attribute.expression.name)
+
+
+# PostgreSQL: the same cast in two statements instead of six (each round trip cost the app
+# and the database more CPU than the work in it). Column names come from the models.
+_PG_READ = f"""
+SELECT pg_advisory_xact_lock_shared(%(lock_class)s, %(lock_key)s),
+       p.state, {", ".join("p." + _column(c) for c in _SPEC_COLUMNS)},
+       r.token, r.weight,
+       (SELECT key_id FROM signing_keys WHERE valid_until IS NULL
+        ORDER BY valid_from DESC, id DESC LIMIT 1)
+FROM proposals p
+LEFT JOIN LATERAL (
+    SELECT token, weight FROM roll_entries
+    WHERE proposal_id = p.id AND owner_id = %(owner)s FOR UPDATE
+) r ON true
+WHERE p.id = %(p)s
+"""  # noqa: S608 (column names from the models, nothing from a request)
+# The proposal's state is checked again here: the read above took its snapshot before it
+# waited for the vote lock, so a close committed during that wait is only visible now.
+_PG_WRITE = """
+WITH b AS (
+    INSERT INTO ballots (proposal_id, token, selection_json, weight, cast_at, nonce, receipt,
+                         signature_json)
+    SELECT %(proposal_id)s, %(token)s, %(selection_json)s, %(weight)s, %(cast_at)s, %(nonce)s,
+           %(receipt)s, %(signature_json)s
+    WHERE EXISTS (SELECT 1 FROM proposals WHERE id = %(p)s AND state = 'voting')
+    RETURNING id
+)
+UPDATE roll_entries SET live_ballot_id = b.id FROM b
+WHERE roll_entries.proposal_id = %(p)s AND roll_entries.token = %(token)s
+RETURNING b.id
+"""
+
+
+class _PostgresCast:
+    def __init__(self, conn: Any) -> None:
+        self.raw = conn.connection.driver_connection
+
+    def read(self, proposal_id: str, owner_id: int) -> _Seen | None:
+        lock_class, lock_key = vote_lock_key(proposal_id)
+        row = self.raw.execute(
+            _PG_READ,
+            {"lock_class": lock_class, "lock_key": lock_key, "owner": owner_id, "p": proposal_id},
+            prepare=True,
+        ).fetchone()
+        if row is None:
+            return None
+        values = tuple(_utc(v) if isinstance(v, datetime) else v for v in row[2:-3])
+        opens_at, closes_at = values[_OPENS], values[_CLOSES]
+        return _Seen(row[1], values, opens_at, closes_at, row[-3], row[-2], row[-1])
+
+    def write(self, ballot: _NewBallot) -> bool:
+        params = {**vars(ballot), "p": ballot.proposal_id}
+        return self.raw.execute(_PG_WRITE, params, prepare=True).fetchone() is not None
+
+
+_OPENS = _SPEC_COLUMNS.index(Proposal.opens_at)
+_CLOSES = _SPEC_COLUMNS.index(Proposal.closes_at)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
 def cast(
     proposal_id: str, owner_id: int, selection: Any, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -188,55 +302,54 @@ def cast(
     a time and exactly one of their ballots is live; the vote-wide shared lock keeps a close
     from slipping between the checks below and the commit.
 
-    Core statements on the session's connection, not ORM objects: this is the hottest write
+    Plain statements on the session's connection, not ORM objects: this is the hottest write
     path (a million ballots per vote), and the unit of work cost more CPU than the database.
     """
     now = now or utcnow()
     try:
-        hold_vote_open(proposal_id)
         conn = db.session.connection()
-        found = conn.execute(_PROPOSAL, {"p": proposal_id}).one_or_none()
-        if found is None:
+        store = _PostgresCast(conn) if conn.dialect.name == "postgresql" else _CoreCast(conn)
+        seen = store.read(proposal_id, owner_id)
+        if seen is None:
             raise VoteRefused(_l("There is no such proposal."))
-        state, values = found[0], tuple(found[1:])
-        opens_at, closes_at = found.opens_at, found.closes_at
-        if state != "voting" or opens_at is None or closes_at is None:
+        opens_at, closes_at = seen.opens_at, seen.closes_at
+        if seen.state != "voting" or opens_at is None or closes_at is None:
             raise VoteRefused(_l("This proposal is not open for voting."))
         if now < opens_at:
             raise VoteRefused(_l("Voting has not opened yet."))
         if now >= closes_at:
             raise VoteRefused(_l("Voting has closed."))
-        spec = _spec_from(values)
+        spec = _spec_from(seen.spec_values)
         try:
             chosen = list(validate_selection(spec, selection))
         except SelectionError as exc:
             raise VoteRefused(_l("Invalid selection: %(problem)s", problem=str(exc))) from exc
-        entry = conn.execute(_LOCKED_ENTRY, {"p": proposal_id, "o": owner_id}).one_or_none()
-        if entry is None:
+        if seen.token is None or seen.weight is None:
             raise VoteRefused(
                 _l(
                     "You are not on the roll of this vote: your growth value when voting opened "
                     "was below the charter's minimum, or you joined after it opened."
                 )
             )
-        token, weight = entry
-        cast_at = format_time(now)
+        key = keys.signing_key_by_id(seen.key_id) if seen.key_id else keys.signing_key()
         nonce = new_nonce()
-        receipt = keys.sign(build_receipt(proposal_id, token, chosen, weight, cast_at, nonce))
-        ballot_id = conn.execute(
-            _INSERT_BALLOT,
-            {
-                "proposal_id": proposal_id,
-                "token": token,
-                "selection_json": json.dumps(chosen),
-                "weight": weight,
-                "cast_at": now,
-                "nonce": nonce,
-                "receipt": receipt["receipt"],
-                "signature_json": json.dumps(receipt["signature"]),
-            },
-        ).scalar_one()
-        conn.execute(_SET_LIVE, {"p": proposal_id, "t": token, "b": ballot_id})
+        receipt = key.sign_object(
+            build_receipt(proposal_id, seen.token, chosen, seen.weight, format_time(now), nonce)
+        )
+        accepted = store.write(
+            _NewBallot(
+                proposal_id=proposal_id,
+                token=seen.token,
+                selection_json=json.dumps(chosen),
+                weight=seen.weight,
+                cast_at=now,
+                nonce=nonce,
+                receipt=receipt["receipt"],
+                signature_json=json.dumps(receipt["signature"]),
+            )
+        )
+        if not accepted:
+            raise VoteRefused(_l("This proposal is not open for voting."))
         db.session.commit()
     except Exception:
         db.session.rollback()

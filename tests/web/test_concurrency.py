@@ -103,3 +103,55 @@ def test_concurrent_casts_by_many_owners_all_reach_the_sealed_result(
     for receipt in last_by_token.values():
         expected[receipt["selection"][0]] += receipt["weight"]
     assert json.loads(row.result_json)["tally"]["totals"] == expected
+
+
+def test_a_cast_waiting_on_a_close_is_refused_once_the_close_commits(
+    app: Any, open_vote: dict[str, Any]
+) -> None:
+    owner_id = open_vote["owners"][3].id
+    db.session.commit()
+    outcome: list[Any] = []
+
+    def cast_now() -> None:
+        with app.app_context():
+            try:
+                outcome.append(
+                    voting.cast(open_vote["id"], owner_id, ["yes"], now=open_vote["when"])
+                )
+            except voting.VoteRefused as exc:
+                outcome.append(exc)
+            finally:
+                db.session.remove()
+
+    proposals.close_vote(proposals.get(open_vote["id"]))  # holds the vote lock until commit
+    caster = threading.Thread(target=cast_now)
+    caster.start()
+    _wait_until_blocked(caster)
+    db.session.commit()
+    caster.join(timeout=60)
+    assert len(outcome) == 1 and isinstance(outcome[0], voting.VoteRefused), outcome
+    assert "not open" in str(outcome[0])
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+
+
+def _wait_until_blocked(thread: threading.Thread) -> None:
+    """Until the cast waits on a lock (PostgreSQL shows it; SQLite waits inside BEGIN)."""
+    import time
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        time.sleep(0.5)
+        return
+    import psycopg
+
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as watcher:
+        for _ in range(600):
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database()"
+            ).fetchone()
+            if waiting and waiting[0] > 0:
+                return
+            assert thread.is_alive(), "the cast finished without waiting for the close"
+            time.sleep(0.05)
+    raise AssertionError("the cast never waited for the close")
