@@ -80,6 +80,55 @@ class MerkleStream:
                 self._slot = top
             hashes.append(node_hash(left, right))
 
+    def extend(self, leaves: Sequence[bytes]) -> None:
+        """Append many leaves (their data, not hashes): same tree as ``append`` one by one.
+
+        Runs of leaves that fill a whole aligned subtree are hashed level by level in list
+        comprehensions and pushed as that subtree's root, which costs one SHA-256 call per
+        node and few Python steps; the compact range (and a tracked leaf's path) evolves
+        exactly as with single appends, since it only ever sees complete subtrees.
+        """
+        sha = hashlib.sha256
+        hashes = [sha(b"\x00" + d).digest() for d in leaves]
+        i, n = 0, len(hashes)
+        while i < n:
+            size = self._size
+            # The largest aligned subtree that starts here and fits in what is left.
+            k = (n - i).bit_length() - 1
+            if size:
+                k = min(k, (size & -size).bit_length() - 1)
+            if k == 0:
+                self.append_leaf_hash(hashes[i])
+                i += 1
+                continue
+            level = hashes[i : i + (1 << k)]
+            while len(level) > 1:
+                level = [
+                    sha(b"\x01" + level[j] + level[j + 1]).digest()
+                    for j in range(0, len(level), 2)
+                ]
+            self._push(level[0], k)
+            i += 1 << k
+
+    def _push(self, h: bytes, height: int) -> None:
+        """Push the root of a complete subtree of 2**height leaves aligned at the current size."""
+        hashes, heights = self._hashes, self._heights
+        hashes.append(h)
+        heights.append(height)
+        self._size += 1 << height
+        while len(heights) > 1 and heights[-1] == heights[-2]:
+            right = hashes.pop()
+            left = hashes.pop()
+            heights.pop()
+            heights[-1] += 1
+            top = len(hashes)
+            if self._slot == top:  # tracked leaf is in the left half
+                self._path.append(right)
+            elif self._slot == top + 1:  # tracked leaf is in the right half
+                self._path.append(left)
+                self._slot = top
+            hashes.append(node_hash(left, right))
+
     def append_tracked(self, h: bytes) -> None:
         """Append a leaf hash and capture its inclusion proof."""
         if self._tracked is not None:

@@ -18,6 +18,23 @@ ROLL_KEYS = frozenset({"token", "weight"})
 BALLOT_KEYS = frozenset({"seq", "token", "selection", "weight", "cast_at", "receipt"})
 MIN_TOKEN_SECRET = 32
 
+# The exact canonical lines of well-formed roll and ballot records, for the verifier's fast
+# path. Keys in sorted order; hex, digits and option-id characters need no JSON escaping;
+# integers 1..10**15-1 (well inside JCS's 2**53-1) without leading zeros or signs; a time whose
+# clock part is a real time of day (only the date still needs checking). A line matching one
+# of these is therefore byte-for-byte the canonical form of the record it spells; any other
+# line (huge integers, odd dates, broken records) goes through the full parse and checks.
+ROLL_LINE = re.compile(rb'\{"token":"([0-9a-f]{64})","weight":([1-9][0-9]{0,14})\}')
+BALLOT_LINE = re.compile(
+    rb'\{"cast_at":"([0-9]{4}-[0-9]{2}-[0-9]{2})T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z",'
+    rb'"receipt":"[0-9a-f]{64}",'
+    rb'"selection":\[("[A-Za-z0-9._-]{1,128}"(?:,"[A-Za-z0-9._-]{1,128}")*)\],'
+    rb'"seq":([1-9][0-9]{0,14}),'
+    rb'"token":"([0-9a-f]{64})",'
+    rb'"weight":([1-9][0-9]{0,14})\}'
+)
+BALLOT_CAST_AT = slice(12, 32)  # where cast_at sits in a BALLOT_LINE match
+
 
 def is_hex64(value: Any) -> bool:
     return type(value) is str and HEX64.fullmatch(value) is not None

@@ -7,7 +7,7 @@ from collections.abc import Mapping, MutableSequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ballots.records import BALLOT_KEYS, is_hex64, is_id, parse_time
+from ballots.records import BALLOT_CAST_AT, BALLOT_KEYS, BALLOT_LINE, is_hex64, is_id, parse_time
 from ballots.roll import Roll
 from ballots.weights import parse_weight_rule
 
@@ -200,12 +200,20 @@ def compute_outcome(
     return Outcome(True, "decided", ranked[:seats])
 
 
+# A validated selection: its bitmask over the options and the option positions it names.
+Picked = tuple[int, tuple[int, ...]]
+
+
 class Tally:
     """Counts ballots streamed once in seq order; the last ballot of each token counts.
 
     Per-token state is two machine-word arrays indexed by roll position (selection bitmask and
     latest seq), about 16 bytes per roll entry.
     """
+
+    # Distinct selections and dates remembered by add_line; past this, new ones are checked
+    # afresh on every line (still right, only slower), so memory stays bounded.
+    CACHE_SIZE = 4096
 
     def __init__(self, spec: VoteSpec, roll_weight_lookup: Roll | Mapping[str, int]) -> None:
         roll = roll_weight_lookup
@@ -221,6 +229,10 @@ class Tally:
         self._totals = [0] * len(self._ids)
         self._opens = parse_time(spec.opens_at)
         self._closes = parse_time(spec.closes_at)
+        self._opens_text = spec.opens_at.encode()
+        self._closes_text = spec.closes_at.encode()
+        self._selections: dict[bytes, Picked | None] = {}
+        self._dates: set[bytes] = set()
         self.seq = 0
         self.counted = 0
         self.counted_weight = 0
@@ -253,6 +265,66 @@ class Tally:
             raise TallyError("cast_at", f"ballot seq {seq}: cast_at outside the voting period")
         if not is_hex64(ballot["receipt"]):
             raise TallyError("record", f"ballot seq {seq}: receipt is not 64 lowercase hex")
+        self._count(index, self._pick(selection), weight, seq)
+
+    def add_line(self, line: bytes) -> bool:
+        """Count a ballot given as its exact JSONL line (no newline), if that is quick to do.
+
+        True: the line is the canonical form of a ballot record that ``add`` would accept, and
+        it has been counted exactly as ``add`` counts it. False: nothing changed; the caller
+        must parse the line and use ``add``, which accepts it or names what is wrong.
+        """
+        m = BALLOT_LINE.fullmatch(line)
+        if m is None:
+            return False
+        date, selection, seq_text, token, weight_text = m.groups()
+        seq = int(seq_text)
+        if seq != self.seq + 1:
+            return False
+        index = self.roll.index_of_hex(token)
+        if index < 0:
+            return False
+        weight = int(weight_text)
+        if weight != self.roll.weight_at(index):
+            return False
+        picked = self._selections.get(selection)
+        if picked is None:
+            picked = self._selection_line(selection)
+            if picked is None:
+                return False
+        if date not in self._dates:
+            # The clock part matched a real time of day; parse_time judges the date.
+            try:
+                parse_time(date.decode() + "T00:00:00Z")
+            except ValueError:
+                return False
+            if len(self._dates) < self.CACHE_SIZE:
+                self._dates.add(date)
+        # Same fixed-width format on both sides, so text order is time order.
+        cast_at = line[BALLOT_CAST_AT]
+        if not self._opens_text <= cast_at < self._closes_text:
+            return False
+        self._count(index, picked, weight, seq)
+        return True
+
+    def _selection_line(self, text: bytes) -> Picked | None:
+        """Mask and option positions of a selection's JSON array body, or None if invalid."""
+        ids = [s.decode() for s in text[1:-1].split(b'","')]
+        try:
+            picked = self._pick(validate_selection(self.spec, ids))
+        except SelectionError:
+            return None
+        if len(self._selections) < self.CACHE_SIZE:
+            self._selections[text] = picked
+        return picked
+
+    def _pick(self, selection: tuple[str, ...]) -> Picked:
+        mask = 0
+        for s in selection:
+            mask |= self._bit[s]
+        return mask, tuple(i for i in range(len(self._ids)) if mask >> i & 1)
+
+    def _count(self, index: int, picked: Picked, weight: int, seq: int) -> None:
         self.seq = seq
         totals = self._totals
         old = self._masks[index]
@@ -263,12 +335,9 @@ class Tally:
         else:
             self.counted += 1
             self.counted_weight += weight
-        mask = 0
-        for s in selection:
-            mask |= self._bit[s]
-        for i in range(len(totals)):
-            if mask >> i & 1:
-                totals[i] += weight
+        mask, positions = picked
+        for i in positions:
+            totals[i] += weight
         self._masks[index] = mask
         self._last_seq[index] = seq
 

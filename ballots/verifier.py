@@ -21,12 +21,13 @@ from ballots.canonical import CanonicalError, canonical_bytes, strict_loads
 from ballots.keys import KeyRing, SignatureError, verify_object
 from ballots.merkle import MerkleStream, leaf_hash, verify_inclusion
 from ballots.receipts import ReceiptError, verify_receipt
-from ballots.records import ROLL_KEYS, is_count, is_hex64, parse_time
+from ballots.records import ROLL_KEYS, ROLL_LINE, is_count, is_hex64, parse_time
 from ballots.result import RESULT_KEYS, TALLY_KEYS
 from ballots.roll import Roll, RollError
 from ballots.tally import SpecError, Tally, TallyError, VoteSpec
 
 MAX_LINE = 1 << 16  # one JSONL record; real ones are a few hundred bytes
+READ_BLOCK = 1 << 20  # JSONL is read in blocks this size and split into lines here
 MAX_DOCUMENT = 1 << 20  # result.json, trust-keys.json, a receipt
 FETCH_TIMEOUT = 30
 _RESULTS_URL = re.compile(r"(/(?:.*/)?)?results/([^/]+)/?")
@@ -111,35 +112,91 @@ class _Source:
             raise VerifyFailure(code, f"{name} is not valid JSON: {exc}") from None
 
 
-def _lines(fh: IO[bytes], name: str) -> Iterator[tuple[int, bytes, Any]]:
-    """Each record of a JSONL file with its exact bytes, insisting the bytes are canonical."""
+def _blocks(
+    fh: IO[bytes], name: str, block: int = READ_BLOCK
+) -> Iterator[tuple[int, list[bytes]]]:
+    """The lines of a JSONL file without their newlines, read in big blocks.
+
+    Yields (number of lines before the block, the block's lines). A line over MAX_LINE bytes
+    or a last line without its newline is reported only after the lines before it were
+    yielded, so the first failure named is the first in the file. Memory: one block plus at
+    most one partial line.
+    """
     kind = name.split(".", 1)[0]
     number = 0
+    rest = b""
     while True:
-        line = fh.readline(MAX_LINE + 1)
-        if not line:
-            return
-        number += 1
-        if not line.endswith(b"\n"):
-            if len(line) > MAX_LINE:
-                raise VerifyFailure(
-                    f"{kind}.line", f"{name} line {number} is over {MAX_LINE} bytes"
-                )
-            raise VerifyFailure(f"{kind}.line", f"{name} line {number} has no final newline")
-        body = line[:-1]
-        try:
-            # Duplicate keys or any float would change the re-encoded bytes or be refused.
-            obj = json.loads(body.decode("utf-8"))
-            again = canonical_bytes(obj)
-        except (ValueError, RecursionError) as exc:
+        data = fh.read(block)
+        if not data:
+            break
+        lines = (rest + data).split(b"\n") if rest else data.split(b"\n")
+        rest = lines.pop()
+        if lines and max(map(len, lines)) > MAX_LINE:
+            cut = next(i for i, line in enumerate(lines) if len(line) > MAX_LINE)
+            yield number, lines[:cut]
+            number += cut + 1
+            raise VerifyFailure(f"{kind}.line", f"{name} line {number} is over {MAX_LINE} bytes")
+        yield number, lines
+        number += len(lines)
+        if len(rest) > MAX_LINE:
             raise VerifyFailure(
-                f"{kind}.json", f"{name} line {number} is not valid: {exc}"
-            ) from None
-        if again != body:
-            raise VerifyFailure(
-                f"{kind}.canonical", f"{name} line {number} is not in canonical JSON form"
+                f"{kind}.line", f"{name} line {number + 1} is over {MAX_LINE} bytes"
             )
-        yield number, body, obj
+    if rest:
+        raise VerifyFailure(f"{kind}.line", f"{name} line {number + 1} has no final newline")
+
+
+def _parse_line(body: bytes, name: str, number: int) -> Any:
+    """One record, insisting its bytes are exactly its canonical form."""
+    kind = name.split(".", 1)[0]
+    try:
+        # Duplicate keys or any float would change the re-encoded bytes or be refused.
+        obj = json.loads(body.decode("utf-8"))
+        again = canonical_bytes(obj)
+    except (ValueError, RecursionError) as exc:
+        raise VerifyFailure(f"{kind}.json", f"{name} line {number} is not valid: {exc}") from None
+    if again != body:
+        raise VerifyFailure(
+            f"{kind}.canonical", f"{name} line {number} is not in canonical JSON form"
+        )
+    return obj
+
+
+def _roll_line(roll: Roll, body: bytes, number: int) -> None:
+    """The full checks of one roll line (the fast path leaves the odd ones to this)."""
+    obj = _parse_line(body, "roll.jsonl", number)
+    if type(obj) is not dict or obj.keys() != ROLL_KEYS:
+        raise VerifyFailure("roll.record", f"roll.jsonl line {number}: not {{token, weight}}")
+    try:
+        roll.append(obj["token"], obj["weight"])
+    except RollError as exc:
+        raise VerifyFailure(f"roll.{exc.reason}", f"roll.jsonl line {number}: {exc}") from None
+
+
+def _read_roll(fh: IO[bytes], roll: Roll, stream: MerkleStream) -> None:
+    match = ROLL_LINE.fullmatch
+    for before, lines in _blocks(fh, "roll.jsonl"):
+        # Lines in the exact canonical form of a roll record, ascending, are gathered and
+        # added in bulk; any other line (or a token out of order) is flushed and replayed
+        # through the full checks, which accept it or name the failure.
+        tokens: list[bytes] = []
+        weights: list[int] = []
+        last = roll.last_hex
+        for i, body in enumerate(lines):
+            m = match(body)
+            if m is not None:
+                token, weight = m.groups()
+                if token > last:
+                    tokens.append(token)
+                    weights.append(int(weight))
+                    last = token
+                    continue
+            roll.extend_hex(tokens, weights)
+            tokens, weights = [], []
+            _roll_line(roll, body, before + i + 1)
+            last = roll.last_hex
+        roll.extend_hex(tokens, weights)
+        stream.extend(lines)
 
 
 def _mismatch(code: str, what: str, claimed: Any, actual: Any) -> VerifyFailure:
@@ -239,18 +296,7 @@ def _verify(source: _Source, receipt: Any, report: VerifyReport) -> None:
     roll = Roll()
     stream = MerkleStream()
     with source.open("roll.jsonl") as fh:
-        for number, body, obj in _lines(fh, "roll.jsonl"):
-            if type(obj) is not dict or obj.keys() != ROLL_KEYS:
-                raise VerifyFailure(
-                    "roll.record", f"roll.jsonl line {number}: not {{token, weight}}"
-                )
-            try:
-                roll.append(obj["token"], obj["weight"])
-            except RollError as exc:
-                raise VerifyFailure(
-                    f"roll.{exc.reason}", f"roll.jsonl line {number}: {exc}"
-                ) from None
-            stream.append(body)
+        _read_roll(fh, roll, stream)
     claimed = result["roll"]
     if claimed["size"] != stream.size:
         raise _mismatch("roll.size", "roll size", claimed["size"], stream.size)
@@ -266,26 +312,35 @@ def _verify(source: _Source, receipt: Any, report: VerifyReport) -> None:
     tally = Tally(spec, roll)
     stream = MerkleStream()
     found: tuple[int, str, bytes] | None = None
+    # A line that may carry the receipt takes the full path, which also tracks its proof.
+    needle = receipt_value.encode() if receipt_value is not None else None
     with source.open("ballots.jsonl") as fh:
-        for number, body, obj in _lines(fh, "ballots.jsonl"):
-            try:
-                tally.add(obj)
-            except TallyError as exc:
-                raise VerifyFailure(
-                    f"ballots.{exc.reason}", f"ballots.jsonl line {number}: {exc}"
-                ) from None
-            if found is None and receipt_value is not None and obj["receipt"] == receipt_value:
-                for name in ("token", "selection", "weight", "cast_at"):
-                    if obj[name] != receipt[name]:
-                        raise VerifyFailure(
-                            "receipt.leaf",
-                            f"ballot seq {obj['seq']} carries the receipt but its "
-                            f"{name} differs from the receipt's",
-                        )
-                found = (obj["seq"], obj["token"], leaf_hash(body))
-                stream.append_tracked(found[2])
-            else:
-                stream.append(body)
+        for before, lines in _blocks(fh, "ballots.jsonl"):
+            done = 0  # lines of this block already in the Merkle stream
+            for i, body in enumerate(lines):
+                if (needle is None or needle not in body) and tally.add_line(body):
+                    continue
+                number = before + i + 1
+                obj = _parse_line(body, "ballots.jsonl", number)
+                try:
+                    tally.add(obj)
+                except TallyError as exc:
+                    raise VerifyFailure(
+                        f"ballots.{exc.reason}", f"ballots.jsonl line {number}: {exc}"
+                    ) from None
+                if found is None and needle is not None and obj["receipt"] == receipt_value:
+                    for name in ("token", "selection", "weight", "cast_at"):
+                        if obj[name] != receipt[name]:
+                            raise VerifyFailure(
+                                "receipt.leaf",
+                                f"ballot seq {obj['seq']} carries the receipt but its "
+                                f"{name} differs from the receipt's",
+                            )
+                    found = (obj["seq"], obj["token"], leaf_hash(body))
+                    stream.extend(lines[done:i])
+                    stream.append_tracked(found[2])
+                    done = i + 1
+            stream.extend(lines[done:])
     claimed = result["ballots"]
     if claimed["size"] != stream.size:
         raise _mismatch("ballots.size", "ballots size", claimed["size"], stream.size)

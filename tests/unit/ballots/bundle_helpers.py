@@ -67,13 +67,16 @@ def make_bundle(
     key: SigningKey,
     spec: VoteSpec | None = None,
     votes: list[tuple[int, list[str]]] | None = None,
+    weights: dict[int, int] | None = None,
 ) -> Bundle:
     spec = spec or binary_spec()
-    roll = {voter_token(SECRET, spec.id, owner): w for owner, w in WEIGHTS.items()}
+    owners = WEIGHTS if weights is None else weights
+    roll = {voter_token(SECRET, spec.id, owner): w for owner, w in owners.items()}
     receipts, accepted = [], []
     for n, (owner, selection) in enumerate(votes if votes is not None else VOTES):
         token = voter_token(SECRET, spec.id, owner)
-        cast_at = f"2026-11-21T10:00:{n:02d}Z"
+        minute, second = divmod(n, 60)
+        cast_at = f"2026-11-21T10:{minute:02d}:{second:02d}Z"
         nonce = f"{n:032x}"
         receipt = key.sign_object(
             build_receipt(spec.id, token, selection, roll[token], cast_at, nonce)
