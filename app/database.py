@@ -81,3 +81,26 @@ def _configure_sqlite(engine: Engine) -> None:
             raw.driver_connection.execute("PRAGMA journal_mode=WAL")
         finally:
             raw.close()
+
+
+_COMPILED: dict[int, tuple[Any, str]] = {}
+
+
+def fast_scalar(statement: Any, params: dict[str, Any]) -> Any:
+    """First column of the first row of a prebuilt statement, on the session's connection.
+
+    On PostgreSQL the statement is compiled once and run as a server-side prepared statement
+    straight on the driver: for the hottest reads (an API token, the current result's digest)
+    SQLAlchemy's per-execution work cost more CPU than the query. Elsewhere it is a plain
+    Connection.scalar. The value comes back as the driver gives it (no column type's result
+    processing): use it for strings and integers.
+    """
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        return conn.scalar(statement, params)
+    compiled = _COMPILED.get(id(statement))
+    if compiled is None or compiled[0] is not statement:
+        compiled = (statement, str(statement.compile(dialect=conn.dialect)))
+        _COMPILED[id(statement)] = compiled
+    row = conn.connection.driver_connection.execute(compiled[1], params, prepare=True).fetchone()
+    return None if row is None else row[0]

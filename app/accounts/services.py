@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
-from app.accounts.models import User
+from app.accounts.models import ApiToken, User
 from app.accounts.passwords import hash_password, password_problems, verify_password
 from app.audit import service as audit
+from app.database import fast_scalar
 from app.db_types import utcnow
 from app.extensions import db
 
@@ -105,10 +107,7 @@ def authenticate(login: str, password: str) -> LoginResult:
 
 def issue_api_token(user: User, name: str) -> str:
     """Create a personal API token; the plain value is shown once and never stored."""
-    import hashlib
     import secrets
-
-    from app.accounts.models import ApiToken
 
     value = "ot_" + secrets.token_urlsafe(32)
     db.session.add(
@@ -120,21 +119,23 @@ def issue_api_token(user: User, name: str) -> str:
     return value
 
 
+_TOKEN_OWNER = select(ApiToken.user_id).where(
+    ApiToken.token_sha256 == bindparam("d"), ApiToken.revoked_at.is_(None)
+)
+
+
+def api_token_owner(value: str) -> int | None:
+    """The id of the owner a live personal API token belongs to (every API cast starts here)."""
+    user_id = fast_scalar(_TOKEN_OWNER, {"d": hashlib.sha256(value.encode()).hexdigest()})
+    return None if user_id is None else int(user_id)
+
+
 def user_for_api_token(value: str) -> User | None:
-    import hashlib
-
-    from app.accounts.models import ApiToken
-
-    digest = hashlib.sha256(value.encode()).hexdigest()
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None))
-    )
-    return db.session.get(User, token.user_id) if token else None
+    user_id = api_token_owner(value)
+    return None if user_id is None else db.session.get(User, user_id)
 
 
 def revoke_api_token(user: User, token_id: int) -> bool:
-    from app.accounts.models import ApiToken
-
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         return False

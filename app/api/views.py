@@ -7,7 +7,6 @@ exempt from CSRF; session requests are not.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from functools import wraps
@@ -16,11 +15,11 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from wtforms import ValidationError
 
-from app.accounts.models import ApiToken, User
-from app.accounts.services import user_for_api_token
+from app.accounts.models import User
+from app.accounts.services import api_token_owner, user_for_api_token
 from app.api.openapi import openapi_document
 from app.db_types import utcnow
 from app.extensions import csrf, db
@@ -118,17 +117,11 @@ def my_weight(proposal_id: str) -> Response:
     return jsonify({"proposal": proposal_id, "token": entry.token, "weight": int(entry.weight)})
 
 
-_TOKEN_OWNER = select(ApiToken.user_id).where(
-    ApiToken.token_sha256 == bindparam("d"), ApiToken.revoked_at.is_(None)
-)
-
-
 def _caster_id() -> int:
     """The casting owner's id: for a Bearer token, one indexed lookup and no User object."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        digest = hashlib.sha256(header[len("Bearer ") :].strip().encode()).hexdigest()
-        user_id = db.session.connection().scalar(_TOKEN_OWNER, {"d": digest})
+        user_id = api_token_owner(header[len("Bearer ") :].strip())
     else:
         user = _api_user()
         user_id = user.id if user is not None else None

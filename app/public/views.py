@@ -11,12 +11,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from werkzeug.wrappers import Response
 from wtforms import FileField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from app import pagecache
 from app.charter import service as charter_service
+from app.database import fast_scalar
 from app.db_types import utcnow
 from app.extensions import db
 from app.i18n import COOKIE, LOCALES
@@ -79,6 +81,9 @@ def results_index() -> str:
 # (navigation, the language form's CSRF token) is still rendered for each visitor.
 _RESULT_BODIES: dict[tuple[str, ...], tuple[str, Markup]] = {}
 _RESULT_BODIES_MAX = 256
+_CURRENT_DIGEST = select(SealedResult.digest).where(
+    SealedResult.proposal_id == bindparam("p"), SealedResult.current.is_(True)
+)
 
 
 def _result_body(proposal: Proposal, row: SealedResult) -> Markup:
@@ -109,12 +114,14 @@ def _result_body(proposal: Proposal, row: SealedResult) -> Markup:
 
 @bp.get("/results/<proposal_id>/")
 def result_page(proposal_id: str) -> str:
-    row = results.current_result(proposal_id)
-    if row is None:
+    # The body depends only on the sealed result (named by its digest) and the reader's
+    # language: a prebuilt one-column lookup finds the digest, the rest comes from the cache.
+    digest = fast_scalar(_CURRENT_DIGEST, {"p": proposal_id})
+    if digest is None:
         abort(404)
     key = (
         proposal_id,
-        row.digest,
+        digest,
         str(get_locale()),
         str(get_timezone()),
         request.host_url,
@@ -123,14 +130,20 @@ def result_page(proposal_id: str) -> str:
     cached = _RESULT_BODIES.get(key)
     if cached is None:
         proposal = db.session.get(Proposal, proposal_id)
-        if proposal is None:
+        row = results.current_result(proposal_id)
+        if proposal is None or row is None:
             abort(404)
+        # A correction sealed since the lookup above: cache what is now current, under its name.
+        key = (proposal_id, row.digest, *key[2:])
         cached = (proposal.title, _result_body(proposal, row))
         if len(_RESULT_BODIES) >= _RESULT_BODIES_MAX:
             _RESULT_BODIES.clear()
         _RESULT_BODIES[key] = cached
     title, body = cached
-    return render_template("public/result.html", title=title, body=body)
+    return pagecache.for_signed_out(
+        (*key, request.full_path),
+        lambda: render_template("public/result.html", title=title, body=body),
+    )
 
 
 @bp.get("/charter")

@@ -128,3 +128,58 @@ def test_a_cast_after_the_window_is_refused_and_writes_nothing(
     assert response.status_code == 422
     assert "closed" in response.get_json()["error"]
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+
+
+def _token_of(page: bytes) -> str:
+    found = re.search(rb'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no language form"
+    return found.group(1).decode()
+
+
+def _switch_language(client: Any, token: str) -> int:
+    response = client.post("/language", data={"locale": "en", "next": "/", "csrf_token": token})
+    return int(response.status_code)
+
+
+def test_signed_out_readers_share_the_page_but_each_gets_a_working_form_of_their_own(
+    app: Any, client: Any, sealed: dict[str, Any]
+) -> None:
+    other = app.test_client()
+    first = client.get(f"/results/{sealed['id']}/").data
+    second = other.get(f"/results/{sealed['id']}/").data
+    assert CSRF.sub(b"", first) == CSRF.sub(b"", second)
+    mine, theirs = _token_of(first), _token_of(second)
+    assert mine != theirs
+    assert _switch_language(client, theirs) == 400  # a token is bound to its reader's session
+    assert _switch_language(client, mine) == 302
+    assert _switch_language(other, theirs) == 302
+
+
+def test_a_signed_in_reader_gets_their_own_page_after_signed_out_readers(
+    app: Any, client: Any, sealed: dict[str, Any]
+) -> None:
+    from tests.factories import login
+
+    signed_out = app.test_client().get(f"/results/{sealed['id']}/").data
+    assert b"/logout" not in signed_out
+    owner = make_owner(900)
+    db.session.commit()
+    login(client, owner)
+    page = client.get(f"/results/{sealed['id']}/").data
+    assert b"/logout" in page and sealed["digest"].encode() in page
+
+
+def test_a_waiting_message_shows_on_a_page_other_readers_get_from_the_cache(
+    app: Any, client: Any, sealed: dict[str, Any]
+) -> None:
+    from tests.factories import csrf_from, login
+
+    app.test_client().get(f"/results/{sealed['id']}/")
+    owner = make_owner(901)
+    db.session.commit()
+    login(client, owner)
+    token = csrf_from(client.get(f"/results/{sealed['id']}/"))
+    client.post("/logout", data={"csrf_token": token})  # leaves "You are signed out." waiting
+    page = client.get(f"/results/{sealed['id']}/").data
+    assert b"You are signed out." in page
+    assert b"You are signed out." not in client.get(f"/results/{sealed['id']}/").data
