@@ -105,4 +105,3 @@ def strict_loads(data: bytes | str) -> Any:
         raise
     except (ValueError, RecursionError) as exc:
         raise CanonicalError(f"not valid JSON: {exc}") from None
-

@@ -231,7 +231,8 @@ class Tally:
         self._closes = parse_time(spec.closes_at)
         self._opens_text = spec.opens_at.encode()
         self._closes_text = spec.closes_at.encode()
-        self._selections: dict[bytes, Picked | None] = {}
+        self._selections: dict[bytes, Picked] = {}  # selection JSON text -> picked
+        self._picks: dict[tuple[str, ...], Picked] = {}  # valid selection -> picked
         self._dates: set[bytes] = set()
         self.seq = 0
         self.counted = 0
@@ -319,10 +320,15 @@ class Tally:
         return picked
 
     def _pick(self, selection: tuple[str, ...]) -> Picked:
-        mask = 0
-        for s in selection:
-            mask |= self._bit[s]
-        return mask, tuple(i for i in range(len(self._ids)) if mask >> i & 1)
+        picked = self._picks.get(selection)
+        if picked is None:
+            mask = 0
+            for s in selection:
+                mask |= self._bit[s]
+            picked = mask, tuple(i for i in range(len(self._ids)) if mask >> i & 1)
+            if len(self._picks) < self.CACHE_SIZE:
+                self._picks[selection] = picked
+        return picked
 
     def _count(self, index: int, picked: Picked, weight: int, seq: int) -> None:
         self.seq = seq

@@ -112,9 +112,7 @@ class _Source:
             raise VerifyFailure(code, f"{name} is not valid JSON: {exc}") from None
 
 
-def _blocks(
-    fh: IO[bytes], name: str, block: int = READ_BLOCK
-) -> Iterator[tuple[int, list[bytes]]]:
+def _blocks(fh: IO[bytes], name: str, block: int = READ_BLOCK) -> Iterator[tuple[int, list[bytes]]]:
     """The lines of a JSONL file without their newlines, read in big blocks.
 
     Yields (number of lines before the block, the block's lines). A line over MAX_LINE bytes
@@ -197,6 +195,42 @@ def _read_roll(fh: IO[bytes], roll: Roll, stream: MerkleStream) -> None:
             last = roll.last_hex
         roll.extend_hex(tokens, weights)
         stream.extend(lines)
+
+
+def _read_ballots(
+    fh: IO[bytes], tally: Tally, stream: MerkleStream, receipt: Any, receipt_value: str | None
+) -> tuple[int, str, bytes] | None:
+    """Count and hash every ballot line; return (seq, token, leaf hash) of the receipt's."""
+    found: tuple[int, str, bytes] | None = None
+    # A line that may carry the receipt takes the full path, which also tracks its proof.
+    needle = receipt_value.encode() if receipt_value is not None else None
+    for before, lines in _blocks(fh, "ballots.jsonl"):
+        done = 0  # lines of this block already in the Merkle stream
+        for i, body in enumerate(lines):
+            if (needle is None or needle not in body) and tally.add_line(body):
+                continue
+            number = before + i + 1
+            obj = _parse_line(body, "ballots.jsonl", number)
+            try:
+                tally.add(obj)
+            except TallyError as exc:
+                raise VerifyFailure(
+                    f"ballots.{exc.reason}", f"ballots.jsonl line {number}: {exc}"
+                ) from None
+            if found is None and needle is not None and obj["receipt"] == receipt_value:
+                for name in ("token", "selection", "weight", "cast_at"):
+                    if obj[name] != receipt[name]:
+                        raise VerifyFailure(
+                            "receipt.leaf",
+                            f"ballot seq {obj['seq']} carries the receipt but its "
+                            f"{name} differs from the receipt's",
+                        )
+                found = (obj["seq"], obj["token"], leaf_hash(body))
+                stream.extend(lines[done:i])
+                stream.append_tracked(found[2])
+                done = i + 1
+        stream.extend(lines[done:])
+    return found
 
 
 def _mismatch(code: str, what: str, claimed: Any, actual: Any) -> VerifyFailure:
@@ -311,36 +345,8 @@ def _verify(source: _Source, receipt: Any, report: VerifyReport) -> None:
 
     tally = Tally(spec, roll)
     stream = MerkleStream()
-    found: tuple[int, str, bytes] | None = None
-    # A line that may carry the receipt takes the full path, which also tracks its proof.
-    needle = receipt_value.encode() if receipt_value is not None else None
     with source.open("ballots.jsonl") as fh:
-        for before, lines in _blocks(fh, "ballots.jsonl"):
-            done = 0  # lines of this block already in the Merkle stream
-            for i, body in enumerate(lines):
-                if (needle is None or needle not in body) and tally.add_line(body):
-                    continue
-                number = before + i + 1
-                obj = _parse_line(body, "ballots.jsonl", number)
-                try:
-                    tally.add(obj)
-                except TallyError as exc:
-                    raise VerifyFailure(
-                        f"ballots.{exc.reason}", f"ballots.jsonl line {number}: {exc}"
-                    ) from None
-                if found is None and needle is not None and obj["receipt"] == receipt_value:
-                    for name in ("token", "selection", "weight", "cast_at"):
-                        if obj[name] != receipt[name]:
-                            raise VerifyFailure(
-                                "receipt.leaf",
-                                f"ballot seq {obj['seq']} carries the receipt but its "
-                                f"{name} differs from the receipt's",
-                            )
-                    found = (obj["seq"], obj["token"], leaf_hash(body))
-                    stream.extend(lines[done:i])
-                    stream.append_tracked(found[2])
-                    done = i + 1
-            stream.extend(lines[done:])
+        found = _read_ballots(fh, tally, stream, receipt, receipt_value)
     claimed = result["ballots"]
     if claimed["size"] != stream.size:
         raise _mismatch("ballots.size", "ballots size", claimed["size"], stream.size)

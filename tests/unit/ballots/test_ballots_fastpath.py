@@ -228,7 +228,14 @@ def test_add_line_past_its_cache_still_counts_right() -> None:
     assert tally_state(tally) == tally_state(reference)
     # Token 1 voted o1 then o4; token 2 o2+o3 twice; token 3 o6 (after o4); token 0 o5+o1.
     assert tally.totals() == {
-        "o0": 0, "o1": 10, "o2": 30, "o3": 30, "o4": 20, "o5": 10, "o6": 40, "o7": 0
+        "o0": 0,
+        "o1": 10,
+        "o2": 30,
+        "o3": 30,
+        "o4": 20,
+        "o5": 10,
+        "o6": 40,
+        "o7": 0,
     }
 
 
