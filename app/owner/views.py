@@ -150,15 +150,19 @@ def tokens() -> str:
     form = TokenForm(prefix="new")
     revoke = TokenRevokeForm(prefix="revoke")
     issued = None
-    if form.submit.data and form.validate_on_submit():
-        issued = issue_api_token(current_user, form.name.data or "")
-        db.session.commit()
-    elif revoke.submit.data and revoke.validate_on_submit():
-        if revoke_api_token(current_user, int(revoke.token_id.data or 0)):
+    # Any post that is not a revocation is a new-token request, so a post without either
+    # button still gets the form's errors back instead of a silent page.
+    if revoke.submit.data:
+        if revoke.validate_on_submit() and revoke_api_token(
+            current_user, int(revoke.token_id.data)
+        ):
             db.session.commit()
             flash(_("Token revoked."), "success")
         else:
             flash(_("No such token."), "error")
+    elif form.validate_on_submit():
+        issued = issue_api_token(current_user, form.name.data or "")
+        db.session.commit()
     rows = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
