@@ -12,7 +12,7 @@ import binascii
 import re
 import sys
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 
 from ballots.records import is_hex64
@@ -124,13 +124,25 @@ class Roll:
         prefix = int.from_bytes(raw[:8], "big")
         starts = self._starts if self._starts is not None else self._bucket_starts()
         bucket = prefix >> self._shift
-        hi = starts[bucket + 1]
-        i = bisect_left(self._prefixes, prefix, starts[bucket], hi)
         prefixes, tokens = self._prefixes, self._tokens
-        while i < hi and prefixes[i] == prefix:
-            if tokens[32 * i : 32 * i + 32] == raw:
-                return i
-            i += 1
+        hi = starts[bucket + 1]
+        i = bisect_left(prefixes, prefix, starts[bucket], hi)
+        if i == hi or prefixes[i] != prefix:
+            return -1
+        if tokens[32 * i : 32 * i + 32] == raw:
+            return i
+        # A shared prefix (rare, or a hostile bundle): the tokens sharing it are sorted too,
+        # so bisect them on the whole token rather than scan, which could be quadratic.
+        lo, hi = i + 1, bisect_right(prefixes, prefix, i, hi)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            here = tokens[32 * mid : 32 * mid + 32]
+            if here == raw:
+                return mid
+            if here < raw:
+                lo = mid + 1
+            else:
+                hi = mid
         return -1
 
     def index_of(self, token: str) -> int:

@@ -292,6 +292,23 @@ def test_lookups_in_a_roll_large_enough_for_many_buckets() -> None:
     assert roll.index_of("ff" * 32) == -1 and roll.index_of("00" * 32) == -1
 
 
+def test_many_tokens_sharing_a_prefix_are_all_found() -> None:
+    # A hostile roll may give thousands of tokens the same first 8 bytes; each lookup must
+    # still find the right one (by bisecting whole tokens, not scanning them).
+    shared = sorted(f"{'7f' * 8}{i * 7919:048x}" for i in range(2000))
+    others = [f"{i:02x}" * 32 for i in (1, 200)]
+    tokens = sorted(shared + others)
+    roll = Roll()
+    roll.extend_hex([t.encode() for t in tokens], [1] * len(tokens))
+    assert [roll.index_of(t) for t in tokens] == list(range(len(tokens)))
+    for absent in (
+        f"{'7f' * 8}{1:048x}",
+        f"{'7f' * 8}{'f' * 48}",
+        f"{'7f' * 8}{0:048x}"[:-1] + "1",
+    ):
+        assert roll.index_of(absent) == -1
+
+
 # ---- Merkle: many leaves at once ------------------------------------------------------------
 
 
