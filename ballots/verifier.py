@@ -27,7 +27,7 @@ from ballots.roll import Roll, RollError
 from ballots.tally import SpecError, Tally, TallyError, VoteSpec
 
 MAX_LINE = 1 << 16  # one JSONL record; real ones are a few hundred bytes
-READ_BLOCK = 1 << 20  # JSONL is read in blocks this size and split into lines here
+READ_BLOCK = 1 << 18  # JSONL is read in blocks this size (no faster at 1 MiB, 8 MB more)
 MAX_DOCUMENT = 1 << 20  # result.json, trust-keys.json, a receipt
 FETCH_TIMEOUT = 30
 _RESULTS_URL = re.compile(r"(/(?:.*/)?)?results/([^/]+)/?")
@@ -112,7 +112,9 @@ class _Source:
             raise VerifyFailure(code, f"{name} is not valid JSON: {exc}") from None
 
 
-def _blocks(fh: IO[bytes], name: str, block: int = READ_BLOCK) -> Iterator[tuple[int, list[bytes]]]:
+def _blocks(
+    fh: IO[bytes], name: str, block: int | None = None
+) -> Iterator[tuple[int, list[bytes]]]:
     """The lines of a JSONL file without their newlines, read in big blocks.
 
     Yields (number of lines before the block, the block's lines). A line over MAX_LINE bytes
@@ -124,7 +126,7 @@ def _blocks(fh: IO[bytes], name: str, block: int = READ_BLOCK) -> Iterator[tuple
     number = 0
     rest = b""
     while True:
-        data = fh.read(block)
+        data = fh.read(block or READ_BLOCK)
         if not data:
             break
         lines = (rest + data).split(b"\n") if rest else data.split(b"\n")
