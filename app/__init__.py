@@ -57,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.blueprints import register_blueprints
     from app.cli import register_cli
     from app.errors import register_error_handlers
+    from app.nul import register_nul_guard
     from app.security import register_security_headers
     from app.templating import register_templating
 
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_templating(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_nul_guard(app)
 
     if app.config["AUTO_MIGRATE"]:
         from app.schema import upgrade_to_head

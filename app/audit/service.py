@@ -23,7 +23,8 @@ def record(
     event = AuditEvent(
         action=action,
         actor_id=actor_id,
-        subject=subject[:128],
+        # The subject may be what a refused request named; PostgreSQL text cannot hold NUL.
+        subject=subject.replace("\x00", "\\x00")[:128],
         outcome=outcome,
         details=json.dumps(details, sort_keys=True, default=str, ensure_ascii=False),
         remote_addr=request.remote_addr if has_request_context() else None,
