@@ -8,7 +8,7 @@ from app.council.models import Candidacy, CouncilSeat, Motion, MotionVoteRecord,
 from app.growth.models import GrowthEntry
 from app.keys.models import SigningKeyRecord
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
-from app.results.models import SealedResult
+from app.results.models import SealedBallotBlock, SealedResult
 from app.translog.models import Checkpoint, LogLeaf
 from app.treasury.models import (
     Budget,
@@ -47,6 +47,7 @@ __all__ = [
     "Proposal",
     "ProposalEvent",
     "RollEntry",
+    "SealedBallotBlock",
     "SealedResult",
     "SigningKeyRecord",
     "User",

@@ -387,3 +387,49 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     return fr == first_root and sr == second_root and sn == 0
+
+
+def parent_level(level: bytes | bytearray | memoryview) -> bytearray:
+    """The level above ``level`` (concatenated 32-byte hashes), as ``MerkleTree`` stores it.
+
+    One node per complete pair; an odd last hash has no parent yet. One SHA-256 call per node
+    in a comprehension, so a whole level costs few Python steps per node.
+    """
+    sha = hashlib.sha256
+    view = memoryview(level)
+    step = 2 * HASH_SIZE
+    end = len(view) // step * step
+    # A list of a million 32-byte digests costs ~80 MB of objects: join a piece at a time.
+    piece = 65536 * step
+    out = bytearray()
+    for start in range(0, end, piece):
+        stop = min(end, start + piece)
+        pairs = range(start, stop, step)
+        out += b"".join([sha(b"\x01" + view[i : i + step]).digest() for i in pairs])
+    return out
+
+
+def levels_root(levels: Sequence[bytes | bytearray | memoryview]) -> bytes:
+    """The root of the tree whose complete levels these are (level 0: the leaf hashes).
+
+    RFC 9162 splits at the largest power of two, so the root folds the complete subtrees the
+    binary digits of the size name, largest (leftmost) first.
+    """
+    size = len(levels[0]) // HASH_SIZE if levels else 0
+    stack: list[bytes] = []
+    done = 0
+    for k in range(size.bit_length() - 1, -1, -1):
+        if size >> k & 1:
+            a = (done >> k) * HASH_SIZE
+            stack.append(bytes(levels[k][a : a + HASH_SIZE]))
+            done += 1 << k
+    return _fold(stack)
+
+
+def all_levels(level0: bytes | bytearray | memoryview) -> list[bytes | bytearray | memoryview]:
+    """Level 0 and every level above it: the same list ``MerkleTree.export_levels`` gives."""
+    levels = [level0]
+    size = len(level0) // HASH_SIZE
+    for _ in range(1, max(1, size.bit_length())):
+        levels.append(parent_level(levels[-1]))
+    return levels

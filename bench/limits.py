@@ -58,8 +58,9 @@ def copy_and_hash(proposal_id: str) -> dict[str, Any]:
     queries = (
         "COPY (SELECT token, weight FROM roll_entries WHERE proposal_id = %s ORDER BY token)"
         " TO STDOUT",
-        "COPY (SELECT seq, token, selection_json, weight, cast_at, receipt FROM ballots"
-        " WHERE proposal_id = %s ORDER BY seq) TO STDOUT",
+        # seq is the position in acceptance (id) order, numbered by the seal as it reads.
+        "COPY (SELECT id, token, selection_json, weight, cast_at, receipt FROM ballots"
+        " WHERE proposal_id = %s ORDER BY id) TO STDOUT",
     )
     sha = hashlib.sha256
     with psycopg.connect(dataset.dsn()) as conn, conn.cursor() as cur:

@@ -148,9 +148,14 @@ def proofs(proposal_id: str, count: int) -> dict[str, Any]:
         )
         rng = random.Random(5)
         seqs = [rng.randint(1, size) for _ in range(count)]
+        # seq numbers the ballots in acceptance (id) order.
         receipts = [
             db.session.scalar(
-                select(Ballot.receipt).where(Ballot.proposal_id == proposal_id, Ballot.seq == s)
+                select(Ballot.receipt)
+                .where(Ballot.proposal_id == proposal_id)
+                .order_by(Ballot.id)
+                .offset(s - 1)
+                .limit(1)
             )
             for s in seqs
         ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import UTCDateTime
@@ -26,3 +26,22 @@ class SealedResult(db.Model):  # type: ignore[name-defined,misc]
     ballots_tree: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # The roll's leaf hashes, so an audit can name the exact roll row that was edited.
     roll_leaves: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+
+class SealedBallotBlock(db.Model):  # type: ignore[name-defined,misc]
+    """Which ballot rows a sealed result numbered: the ids of up to 512 ballots in seq order.
+
+    Numbering at sealing writes these few rows instead of a seq into every ballot row (an
+    UPDATE of a million rows and their indexes). A proof finds a ballot's seq from its id with
+    one index probe and a bisect within the block.
+    """
+
+    __tablename__ = "sealed_ballot_blocks"
+
+    result_id: Mapped[int] = mapped_column(
+        ForeignKey("sealed_results.id"), primary_key=True, autoincrement=False
+    )
+    first_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_seq: Mapped[int] = mapped_column(Integer)
+    # Big-endian 8-byte ballot ids, ascending (acceptance order is id order).
+    ballot_ids: Mapped[bytes] = mapped_column(LargeBinary)

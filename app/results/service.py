@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
+import sys
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import defer
 
 from app.charter.models import CharterVersion
@@ -17,35 +21,24 @@ from app.extensions import db
 from app.keys import service as keys
 from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
-from app.results.models import SealedResult
+from app.results import rows as result_rows
+from app.results.models import SealedBallotBlock, SealedResult
 from app.translog import service as translog
 from app.voting.models import Ballot, RollEntry
-from ballots.canonical import canonical_bytes
-from ballots.merkle import HASH_SIZE, MerkleStream, MerkleTree, leaf_hash
+from ballots.canonical import MAX_SAFE_INT, canonical_bytes
+from ballots.merkle import HASH_SIZE, MerkleTree, all_levels, leaf_hash, levels_root, parent_level
 from ballots.records import ballot_record, format_time, jsonl_line, roll_record
 from ballots.result import build_result, result_digest
-from ballots.roll import Roll
+from ballots.roll import Roll, RollError
 from ballots.tally import Tally
 
 STREAM_CHUNK = 10_000
 SELECTION_CACHE = 4096
+ID_BLOCK = 512  # ballot ids per SealedBallotBlock row (4 KB)
 
 
 class SealError(RuntimeError):
     pass
-
-
-def _number_ballots(proposal_id: str) -> None:
-    """seq = 1, 2, 3, ... in acceptance order, in one statement on both databases."""
-    db.session.execute(
-        text(
-            "UPDATE ballots SET seq = numbered.rn FROM ("
-            " SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn FROM ballots"
-            " WHERE proposal_id = :p) AS numbered"
-            " WHERE ballots.id = numbered.id AND ballots.seq IS NULL"
-        ),
-        {"p": proposal_id},
-    )
 
 
 def roll_records(proposal_id: str) -> Iterator[dict[str, Any]]:
@@ -60,22 +53,19 @@ def roll_records(proposal_id: str) -> Iterator[dict[str, Any]]:
 
 
 def ballot_records(proposal_id: str) -> Iterator[dict[str, Any]]:
+    """The sealed ballots in seq order: seq numbers the vote's ballots in acceptance order (id).
+
+    A sealed vote accepts no more ballots, so these are exactly the ballots its seal numbered.
+    """
     rows = db.session.execute(
-        select(
-            Ballot.seq,
-            Ballot.token,
-            Ballot.selection_json,
-            Ballot.weight,
-            Ballot.cast_at,
-            Ballot.receipt,
-        )
-        .where(Ballot.proposal_id == proposal_id, Ballot.seq.is_not(None))
-        .order_by(Ballot.seq)
+        select(Ballot.token, Ballot.selection_json, Ballot.weight, Ballot.cast_at, Ballot.receipt)
+        .where(Ballot.proposal_id == proposal_id)
+        .order_by(Ballot.id)
         .execution_options(yield_per=STREAM_CHUNK)
     )
     # A vote has few distinct selections; parse each once (ballot_record copies the list).
     parsed: dict[str, list[str]] = {}
-    for seq, token, selection_json, weight, cast_at, receipt in rows:
+    for seq, (token, selection_json, weight, cast_at, receipt) in enumerate(rows, start=1):
         selection = parsed.get(selection_json)
         if selection is None:
             selection = json.loads(selection_json)
@@ -109,24 +99,117 @@ def ballot_leaf(record: dict[str, Any]) -> bytes:
     )
 
 
-def _roll_rows(proposal_id: str) -> Iterator[tuple[str, int]]:
-    rows = db.session.execute(
-        select(RollEntry.token, RollEntry.weight)
-        .where(RollEntry.proposal_id == proposal_id)
-        .order_by(RollEntry.token)
-        .execution_options(yield_per=STREAM_CHUNK)
+def _read_roll(proposal_id: str) -> tuple[Roll, bytearray]:
+    """The frozen roll, checked entry by entry, and its leaf hashes in roll order."""
+    roll = Roll()
+    hashes = bytearray()
+    sha = hashlib.sha256
+    for rows in result_rows.roll_rows(proposal_id):
+        tokens = [token for token, _ in rows]
+        weights = [int(weight) for _, weight in rows]
+        try:
+            roll.extend_hex(tokens, weights)
+        except RollError:
+            for token, weight in zip(tokens, weights, strict=True):
+                roll.append(token.decode(), weight)  # names the entry that breaks a rule
+        if weights and max(weights) > MAX_SAFE_INT:
+            for token, weight in zip(tokens, weights, strict=True):
+                canonical_bytes(roll_record(token.decode(), weight))  # refuses it by name
+        # The leaf is canonical_bytes(roll_record(token, weight)): a checked 64-hex token and
+        # the weight's decimal digits (a positive integer prints without sign or zeros).
+        hashes += b"".join(
+            [sha(b'\x00{"token":"%s","weight":%s}' % (t, w)).digest() for t, w in rows]
+        )
+    return roll, hashes
+
+
+def _checked_leaf(tally: Tally, seq: int, row: list[bytes]) -> bytes:
+    """The plain path for a row the quick check declined: count it or say why not."""
+    _, token, selection, weight, cast_at, receipt = row
+    record = ballot_record(
+        seq,
+        token.decode(),
+        json.loads(selection),
+        int(weight),
+        cast_at.decode(),
+        receipt.decode(),
     )
-    for token, weight in rows:
-        yield token, int(weight)
+    tally.add(record)
+    return canonical_bytes(record)
+
+
+def _read_ballots(proposal_id: str, tally: Tally) -> tuple[bytearray, array[int]]:
+    """Count every ballot in acceptance order, numbering them 1, 2, 3, ... as seq.
+
+    Returns the packed ballots tree with only level 0 filled in (an 8-byte length, then the
+    leaf hashes in seq order) and the ballot ids in seq order. Each leaf is written from the
+    row's fields and handed to Tally.add_line, which accepts it only if it is the canonical
+    record of a ballot Tally.add would count; anything else takes the plain path.
+    """
+    tree = bytearray(8)
+    ids = array("q")
+    sha = hashlib.sha256
+    add_line = tally.add_line
+    seq = 0
+    for rows in result_rows.ballot_rows(proposal_id):
+        hashes = []
+        for row in rows:
+            _, token, selection, weight, cast_at, receipt = row
+            seq += 1
+            if b'", "' in selection:  # json.dumps' spacing; ids hold no quotes
+                selection = selection.replace(b'", "', b'","')
+            leaf = (
+                b'{"cast_at":"%s","receipt":"%s","selection":%s,"seq":%d,"token":"%s","weight":%s}'
+                % (cast_at, receipt, selection, seq, token, weight)
+            )
+            if not add_line(leaf):
+                leaf = _checked_leaf(tally, seq, row)
+            hashes.append(sha(b"\x00" + leaf).digest())
+        tree += b"".join(hashes)
+        ids.extend([int(row[0]) for row in rows])
+    struct.pack_into(">Q", tree, 0, len(tree) - 8)
+    return tree, ids
+
+
+def _grow_levels(tree: bytearray) -> bytes:
+    """Append the levels above level 0 to a packed tree; return the root."""
+    size = (len(tree) - 8) // HASH_SIZE
+    start, length = 8, size * HASH_SIZE
+    for _ in range(1, max(1, size.bit_length())):
+        view = memoryview(tree)
+        below = view[start : start + length]
+        parent = parent_level(below)
+        below.release()
+        view.release()
+        start, length = len(tree) + 8, len(parent)
+        tree += struct.pack(">Q", length)
+        tree += parent
+        del parent
+    with memoryview(tree) as view:
+        levels = [view[a : a + n] for a, n in _level_spans(size)]
+        root = levels_root(levels)
+        for level in levels:
+            level.release()
+    return root
+
+
+def _level_spans(size: int) -> list[tuple[int, int]]:
+    """(offset, length) of each level in a packed tree of `size` leaves."""
+    spans, offset = [], 0
+    for k in range(max(1, size.bit_length())):
+        length = (size >> k) * HASH_SIZE
+        spans.append((offset + 8, length))
+        offset += 8 + length
+    return spans
+
+
+def _roll_root(hashes: bytes | bytearray) -> bytes:
+    return levels_root(all_levels(hashes))
 
 
 def roll_root(proposal_id: str) -> bytes:
     """The Merkle root of the frozen roll, as published when voting opens."""
-    tree = MerkleStream()
-    for token, weight in _roll_rows(proposal_id):
-        roll_record(token, weight)  # the checks; roll_leaf writes the same bytes faster
-        tree.append_leaf_hash(leaf_hash(roll_leaf(token, weight)))
-    return tree.root()
+    return _roll_root(_read_roll(proposal_id)[1])
 
 
 def _pack_levels(levels: Sequence[bytes | memoryview]) -> bytes:
@@ -145,6 +228,23 @@ def _unpack_levels(blob: bytes) -> list[bytes]:
         levels.append(blob[offset : offset + length])
         offset += length
     return levels
+
+
+def _id_blocks(result_id: int, ids: array[int]) -> list[dict[str, Any]]:
+    blocks = []
+    for first in range(0, len(ids), ID_BLOCK):
+        part = ids[first : first + ID_BLOCK]
+        if sys.byteorder == "little":
+            part.byteswap()
+        blocks.append(
+            {
+                "result_id": result_id,
+                "first_id": ids[first],
+                "first_seq": first + 1,
+                "ballot_ids": part.tobytes(),
+            }
+        )
+    return blocks
 
 
 def current_result(proposal_id: str) -> SealedResult | None:
@@ -187,21 +287,22 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
         raise SealError(f"{proposal_id} is {proposal.state}; only a closed vote can be sealed")
 
     spec = vote_spec(proposal)
-    roll = Roll()
-    roll_tree = MerkleStream()
-    roll_leaves = bytearray()
-    for token, weight in _roll_rows(proposal_id):
-        roll.append(token, weight)  # the checks; roll_leaf writes the canonical bytes
-        hashed = leaf_hash(roll_leaf(token, weight))
-        roll_tree.append_leaf_hash(hashed)
-        roll_leaves += hashed
-
-    _number_ballots(proposal_id)
+    stage = result_rows.BlobStage()
+    roll, roll_leaves = _read_roll(proposal_id)
+    roll_root_hex = _roll_root(roll_leaves).hex()
+    stage.put("roll", roll_leaves)
+    del roll_leaves
     tally = Tally(spec, roll)
-    ballots_tree = MerkleTree()
-    for record in ballot_records(proposal_id):
-        tally.add(record)  # the checks; ballot_leaf writes the canonical bytes
-        ballots_tree.append(ballot_leaf(record))
+    ballots_tree, ballot_ids = _read_ballots(proposal_id, tally)
+    tally_json = tally.result(roll.total_weight)
+    roll_size, roll_weight = len(roll), roll.total_weight
+    # Peak memory is here, at a million ballots: drop the roll and the tally's arrays before
+    # the tree's upper levels are hashed.
+    del tally, roll
+    ballots_size = (len(ballots_tree) - 8) // HASH_SIZE
+    ballots_root = _grow_levels(ballots_tree)
+    stage.put("tree", ballots_tree)
+    del ballots_tree
 
     charter = db.session.scalar(
         select(CharterVersion).where(CharterVersion.version == proposal.charter_version)
@@ -214,25 +315,17 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
         charter.version,
         charter.sha256,
         spec,
-        len(roll),
-        roll.total_weight,
-        roll_tree.root().hex(),
-        ballots_tree.size,
-        ballots_tree.root().hex(),
-        tally.result(roll.total_weight),
+        roll_size,
+        roll_weight,
+        roll_root_hex,
+        ballots_size,
+        ballots_root.hex(),
+        tally_json,
         result_digest(json.loads(previous.result_json)) if previous else None,
         format_time(sealed_at),
     )
     signed = keys.sign(unsigned)
     digest = result_digest(signed)
-    # Peak memory is here, at a million ballots: drop the tally's arrays before packing.
-    del tally, roll
-    views = ballots_tree.level_views()
-    packed_tree = _pack_levels(views)
-    for view in views:
-        view.release()
-    roll_blob = bytes(roll_leaves)
-    del ballots_tree, views, roll_leaves
     if previous is not None:
         db.session.execute(
             update(SealedResult).where(SealedResult.id == previous.id).values(current=False)
@@ -245,10 +338,13 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
         sealed_at=sealed_at,
         key_id=signed["signature"]["key_id"],
         current=True,
-        ballots_tree=packed_tree,
-        roll_leaves=roll_blob,
     )
     db.session.add(row)
+    db.session.flush()
+    stage.move_into(row.id)
+    db.session.expire(row, ["roll_leaves", "ballots_tree"])
+    if ballot_ids:
+        db.session.execute(insert(SealedBallotBlock), _id_blocks(row.id, ballot_ids))
     translog.append("result.sealed", proposal_id, signed, at=sealed_at)
     if not correction:
         proposals.move(proposal, "seal", None, now=sealed_at)
@@ -290,61 +386,99 @@ class _StoredTree(MerkleTree):
         return found
 
 
-def _stored_path(row: SealedResult, index: int) -> tuple[int, list[bytes]] | None:
-    """(size, inclusion path) from the stored tree, reading only the ~log2(n) nodes it needs.
+def _stored_path(row: SealedResult, size: int, index: int) -> list[bytes] | None:
+    """The inclusion path from the stored tree, reading only the ~log2(n) nodes it needs.
 
     The blob is level 0 upward, each level an 8-byte length and its hashes; a level's offset
-    follows from the tree size alone, so the nodes are cut out in the database with substr.
+    follows from the tree size alone, so the nodes are cut out in the database with substr
+    (the blob is stored uncompressed, so only the chunks holding them are read).
     """
-    head = db.session.scalar(
-        select(func.substr(SealedResult.ballots_tree, 1, 8)).where(SealedResult.id == row.id)
-    )
-    if head is None or len(head) < 8:
-        return None
-    (level0,) = struct.unpack(">Q", bytes(head))
-    size = level0 // HASH_SIZE
-    starts, offset = [], 0
-    for k in range(max(1, size.bit_length())):
-        starts.append(offset + 8)
-        offset += 8 + (size >> k) * HASH_SIZE
+    spans = _level_spans(size)
     dry = _StoredTree(size, {})
     dry.inclusion_proof(index)
     wanted = sorted(dry.missing)
-    nodes: dict[tuple[int, int], bytes] = {}
-    if wanted:
-        cuts = [
-            func.substr(SealedResult.ballots_tree, starts[k] + i * HASH_SIZE + 1, HASH_SIZE)
-            for k, i in wanted
-        ]
-        values = db.session.execute(select(*cuts).where(SealedResult.id == row.id)).one()
-        nodes = {key: bytes(value) for key, value in zip(wanted, values, strict=True)}
-    return size, _StoredTree(size, nodes).inclusion_proof(index)
+    if not wanted:
+        return []
+    # Plain SQL with the offsets written in: they are integers computed here, and building
+    # ~25 expression objects per proof cost more than the database's work.
+    cuts = ", ".join(
+        f"substr(ballots_tree, {spans[k][0] + i * HASH_SIZE + 1:d}, {HASH_SIZE:d})"
+        for k, i in wanted
+    )
+    sql = f"SELECT {cuts} FROM sealed_results WHERE id = :r"  # noqa: S608 (integers only)
+    values = db.session.execute(text(sql), {"r": row.id}).one()
+    if any(value is None or len(value) != HASH_SIZE for value in values):
+        return None
+    nodes = {key: bytes(value) for key, value in zip(wanted, values, strict=True)}
+    return _StoredTree(size, nodes).inclusion_proof(index)
+
+
+_BLOCK = SealedBallotBlock.__table__
+_EARLIER = SealedBallotBlock.__table__.alias("earlier")
+_RECEIPT_BALLOT = (
+    select(
+        Ballot.id,
+        Ballot.token,
+        Ballot.selection_json,
+        Ballot.weight,
+        Ballot.cast_at,
+        Ballot.receipt,
+        Ballot.seq,
+        _BLOCK.c.first_seq,
+        _BLOCK.c.ballot_ids,
+    )
+    .outerjoin(
+        _BLOCK,
+        (_BLOCK.c.result_id == bindparam("r"))
+        & (
+            _BLOCK.c.first_id
+            == select(func.max(_EARLIER.c.first_id))
+            .where(_EARLIER.c.result_id == bindparam("r"), _EARLIER.c.first_id <= Ballot.id)
+            .scalar_subquery()
+        ),
+    )
+    .where(Ballot.proposal_id == bindparam("p"), Ballot.receipt == bindparam("receipt"))
+)
+
+
+def _seq_in_block(ballot_id: int, first_seq: int, packed: bytes) -> int | None:
+    ids = array("q")
+    ids.frombytes(packed)
+    if sys.byteorder == "little":
+        ids.byteswap()
+    at = bisect_left(ids, ballot_id)
+    return first_seq + at if at < len(ids) and ids[at] == ballot_id else None
 
 
 def inclusion_for_receipt(row: SealedResult, receipt: str) -> dict[str, Any] | None:
-    ballot = db.session.scalar(
-        select(Ballot).where(Ballot.proposal_id == row.proposal_id, Ballot.receipt == receipt)
-    )
-    if ballot is None or ballot.seq is None:
+    """The ballot with this receipt, its seq and its inclusion proof under the sealed root."""
+    found = db.session.execute(
+        _RECEIPT_BALLOT, {"r": row.id, "p": row.proposal_id, "receipt": receipt}
+    ).first()
+    if found is None:
         return None
-    index = ballot.seq - 1
-    stored = _stored_path(row, index)
-    if stored is not None:
-        size, path = stored
-    else:
+    ballot_id, token, selection_json, weight, cast_at, receipt, old_seq, first_seq, ids = found
+    # Results sealed before the blocks existed numbered the ballot rows themselves.
+    seq = old_seq if ids is None else _seq_in_block(ballot_id, first_seq, bytes(ids))
+    size = json.loads(row.result_json)["ballots"]["size"]
+    if seq is None or not 1 <= seq <= size:
+        return None
+    index = seq - 1
+    path = _stored_path(row, size, index)
+    if path is None:
         tree = MerkleTree.from_leaf_hashes(
             leaf_hash(canonical_bytes(r)) for r in ballot_records(row.proposal_id)
         )
-        size, path = tree.size, tree.inclusion_proof(index)
+        path = tree.inclusion_proof(index, size)
     return {
-        "seq": ballot.seq,
+        "seq": seq,
         "leaf": ballot_record(
-            ballot.seq,
-            ballot.token,
-            json.loads(ballot.selection_json),
-            int(ballot.weight),
-            format_time(ballot.cast_at),
-            ballot.receipt,
+            seq,
+            token,
+            json.loads(selection_json),
+            int(weight),
+            format_time(cast_at),
+            receipt,
         ),
         "index": index,
         "size": size,

@@ -50,7 +50,11 @@ def test_an_untouched_trust_passes_the_audit(app: Any, sealed: str) -> None:
 
 
 def test_an_edited_ballot_selection_is_named(app: Any, sealed: str) -> None:
-    _tamper("UPDATE ballots SET selection_json = '[\"yes\"]' WHERE seq = 2")
+    # seq numbers a vote's ballots in acceptance order (id) when the result is sealed.
+    _tamper(
+        "UPDATE ballots SET selection_json = '[\"yes\"]'"
+        " WHERE id = (SELECT id FROM ballots ORDER BY id LIMIT 1 OFFSET 1)"
+    )
     result = _audit(app)
     assert result.exit_code == 1
     assert f"result {sealed}" in result.output
@@ -77,7 +81,7 @@ def test_an_edited_log_leaf_is_named(app: Any, sealed: str) -> None:
 
 def test_a_deleted_ballot_is_detected(app: Any, sealed: str) -> None:
     _tamper("UPDATE roll_entries SET live_ballot_id = NULL")
-    _tamper("DELETE FROM ballots WHERE seq = 4")
+    _tamper("DELETE FROM ballots WHERE id = (SELECT id FROM ballots ORDER BY id LIMIT 1 OFFSET 3)")
     result = _audit(app)
     assert result.exit_code == 1
     assert "3 ballots stored, 4 signed" in result.output

@@ -1,0 +1,175 @@
+"""The roll and ballot rows a seal reads, as batches of raw bytes fields.
+
+On PostgreSQL they come out with `COPY ... TO STDOUT` (the fastest way out of the database, the
+same the seal's benchmark limit uses), in the transaction the seal holds; elsewhere through a
+plain query. Either way each field is the bytes the record will print: a token, a decimal
+weight, the stored selection JSON, the RFC 3339 `cast_at`, a receipt.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.results.models import SealedResult
+from app.voting.models import Ballot, RollEntry
+from ballots.records import format_time
+
+BATCH = 8192
+
+# A batch of rows: roll rows are [token, weight]; ballot rows are
+# [id, token, selection, weight, cast_at, receipt].
+Rows = list[list[bytes]]
+
+_ROLL_COPY = (
+    "COPY (SELECT token, weight FROM roll_entries WHERE proposal_id = %s ORDER BY token)"
+    " TO STDOUT"
+)
+# cast_at printed in the database exactly as format_time prints it: UTC, whole seconds
+# (to_char truncates fractions, as format_time does), a Z.
+_BALLOT_COPY = (
+    "COPY (SELECT id, token, selection_json, weight,"
+    " to_char(cast_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), receipt"
+    " FROM ballots WHERE proposal_id = %s ORDER BY id) TO STDOUT"
+)
+_COPY_ESCAPE = re.compile(rb"\\(.)")
+_COPY_CHARS = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+
+
+def _unescape(field: bytes) -> bytes:
+    """A COPY text field as stored (only a damaged row holds a backslash, a tab or a newline)."""
+    return _COPY_ESCAPE.sub(lambda m: _COPY_CHARS.get(m.group(1), m.group(1)), field)
+
+
+def _copy_lines(query: str, proposal_id: str, width: int) -> Iterator[Rows]:
+    raw: Any = db.session.connection().connection.dbapi_connection
+    with raw.cursor() as cursor, cursor.copy(query, (proposal_id,)) as copy:
+        read = copy.read
+        while True:
+            # psycopg hands out one row per read; join a batch so the rest is per batch.
+            chunks = []
+            while len(chunks) < BATCH and (chunk := read()):
+                chunks.append(chunk)
+            if not chunks:
+                return
+            data = b"".join(chunks)
+            rows = [line.split(b"\t") for line in data.split(b"\n")[:-1]]
+            if b"\\" in data:
+                rows = [[_unescape(f) for f in row] for row in rows]
+            if len(rows) != len(chunks) or any(len(row) != width for row in rows):
+                raise ValueError("a COPY row with the wrong number of fields")
+            yield rows
+
+
+def _postgresql() -> bool:
+    return bool(db.session.get_bind().dialect.name == "postgresql")
+
+
+def roll_rows(proposal_id: str) -> Iterator[Rows]:
+    """The frozen roll in token order."""
+    if _postgresql():
+        yield from _copy_lines(_ROLL_COPY, proposal_id, 2)
+        return
+    result = db.session.execute(
+        select(RollEntry.token, RollEntry.weight)
+        .where(RollEntry.proposal_id == proposal_id)
+        .order_by(RollEntry.token)
+        .execution_options(yield_per=BATCH)
+    )
+    for part in result.partitions():
+        yield [[token.encode(), b"%d" % weight] for token, weight in part]
+
+
+def ballot_rows(proposal_id: str) -> Iterator[Rows]:
+    """Every ballot of the vote in acceptance order (id): the order seq numbers them in."""
+    if _postgresql():
+        yield from _copy_lines(_BALLOT_COPY, proposal_id, 6)
+        return
+    result = db.session.execute(
+        select(
+            Ballot.id,
+            Ballot.token,
+            Ballot.selection_json,
+            Ballot.weight,
+            Ballot.cast_at,
+            Ballot.receipt,
+        )
+        .where(Ballot.proposal_id == proposal_id)
+        .order_by(Ballot.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for part in result.partitions():
+        yield [
+            [
+                b"%d" % ballot_id,
+                token.encode(),
+                selection.encode(),
+                b"%d" % weight,
+                format_time(cast_at).encode(),
+                receipt.encode(),
+            ]
+            for ballot_id, token, selection, weight, cast_at, receipt in part
+        ]
+
+
+# PostgreSQL's binary COPY header (signature, no flags, no extension) and trailer.
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_COPY_TRAILER = b"\xff\xff"
+_PIECE = 1 << 20
+
+
+class BlobStage:
+    """A sealed result's two blobs (~100 MB at a million ballots), written out as each is done.
+
+    As query parameters each would be copied twice more on its way out (by the driver, then
+    by libpq). On PostgreSQL each is streamed in 1 MB pieces with COPY into a scratch table as
+    soon as it is complete (so the roll's leaves are gone before the ballots are read) and the
+    server moves both into the result row.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, bytes] = {}
+        self._table = False
+
+    def put(self, name: str, blob: bytearray) -> None:
+        if not _postgresql():
+            self._kept[name] = bytes(blob)
+            return
+        raw: Any = db.session.connection().connection.dbapi_connection
+        with raw.cursor() as cursor:
+            if not self._table:
+                cursor.execute("CREATE TEMP TABLE sealing_blobs (name text, blob bytea)")
+                self._table = True
+            with cursor.copy("COPY sealing_blobs (name, blob) FROM STDIN (FORMAT BINARY)") as copy:
+                key = name.encode()
+                copy.write(_COPY_HEADER + struct.pack(">hi", 2, len(key)) + key)
+                copy.write(struct.pack(">i", len(blob)))
+                with memoryview(blob) as view:
+                    for start in range(0, len(view), _PIECE):
+                        copy.write(view[start : start + _PIECE])
+                copy.write(_COPY_TRAILER)
+
+    def move_into(self, result_id: int) -> None:
+        """Set the result row's roll_leaves and ballots_tree from what was put."""
+        if not _postgresql():
+            db.session.execute(
+                update(SealedResult)
+                .where(SealedResult.id == result_id)
+                .values(roll_leaves=self._kept["roll"], ballots_tree=self._kept["tree"])
+            )
+            return
+        raw: Any = db.session.connection().connection.dbapi_connection
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "UPDATE sealed_results SET"
+                " roll_leaves = (SELECT blob FROM sealing_blobs WHERE name = 'roll'),"
+                " ballots_tree = (SELECT blob FROM sealing_blobs WHERE name = 'tree')"
+                " WHERE id = %s",
+                (result_id,),
+            )
+            cursor.execute("DROP TABLE sealing_blobs")
