@@ -213,13 +213,14 @@ def read_csv(data: bytes, progress: Progress | None = None) -> Parsed:
     column_problems = False
     seen_names: set[str] = set()
     for name in names:
+        label = name or "(blank)"  # every problem names a field, even a nameless column
         if name in seen_names:
-            problems.append(Problem(header_line, name, "column named twice in the header"))
+            problems.append(Problem(header_line, label, "column named twice in the header"))
             column_problems = True
         seen_names.add(name)
         if name not in COLUMNS:
             problems.append(
-                Problem(header_line, name or "(blank)", "unknown column (expected: "
+                Problem(header_line, label, "unknown column (expected: "
                         + ", ".join(COLUMNS) + ")")
             )
             column_problems = True
@@ -412,7 +413,7 @@ def validate_row(
     if not text_only:
         for name in values:
             if name not in COLUMNS:
-                problems.append(Problem(row, str(name), "unknown field"))
+                problems.append(Problem(row, str(name) or "(blank)", "unknown field"))
     for name in COLUMNS:
         if name not in values or values[name] is None:
             problems.append(Problem(row, name, "missing"))
