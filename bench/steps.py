@@ -148,27 +148,29 @@ def proofs(proposal_id: str, count: int) -> dict[str, Any]:
         )
         rng = random.Random(5)
         seqs = [rng.randint(1, size) for _ in range(count)]
-        # seq numbers the ballots in acceptance (id) order.
-        receipts = [
-            db.session.scalar(
-                select(Ballot.receipt)
-                .where(Ballot.proposal_id == proposal_id)
-                .order_by(Ballot.id)
-                .offset(s - 1)
-                .limit(1)
-            )
-            for s in seqs
-        ]
+        # seq numbers the ballots in acceptance (id) order: one numbered pass picks them all.
+        numbered = (
+            select(Ballot.receipt, func.row_number().over(order_by=Ballot.id).label("seq"))
+            .where(Ballot.proposal_id == proposal_id)
+            .subquery()
+        )
+        found = dict(
+            db.session.execute(
+                select(numbered.c.seq, numbered.c.receipt).where(numbered.c.seq.in_(set(seqs)))
+            ).all()
+        )
+        picked = [(s, found[s]) for s in seqs]
+        receipts = [receipt for _, receipt in picked]
         db.session.remove()
         times = []
-        for receipt in receipts:
+        for seq, receipt in picked:
             started = time.perf_counter()
             row = results.current_result(proposal_id)
             proof = results.inclusion_for_receipt(row, receipt)
             times.append(time.perf_counter() - started)
             db.session.remove()
-            if proof is None:
-                raise SystemExit(f"no proof for {receipt}")
+            if proof is None or proof["seq"] != seq:
+                raise SystemExit(f"no proof, or the wrong seq, for {receipt}")
         times.sort()
         return {
             "p50_ms": 1000 * times[len(times) // 2],

@@ -46,34 +46,39 @@ def _unescape(field: bytes) -> bytes:
     return _COPY_ESCAPE.sub(lambda m: _COPY_CHARS.get(m.group(1), m.group(1)), field)
 
 
-def _copy_lines(query: str, proposal_id: str, width: int) -> Iterator[Rows]:
+def _copy_blocks(query: str, proposal_id: str) -> Iterator[bytes]:
+    """COPY text output in blocks of about BATCH whole lines, each line ending in a newline."""
     raw: Any = db.session.connection().connection.dbapi_connection
     with raw.cursor() as cursor, cursor.copy(query, (proposal_id,)) as copy:
         read = copy.read
         while True:
-            # psycopg hands out one row per read; join a batch so the rest is per batch.
+            # psycopg hands out one row per read, as a view into the driver's buffer: copy it
+            # out at once (cheaper than keeping the views) and join a batch.
             chunks = []
             while len(chunks) < BATCH and (chunk := read()):
-                chunks.append(chunk)
+                chunks.append(bytes(chunk))
             if not chunks:
                 return
-            data = b"".join(chunks)
-            rows = [line.split(b"\t") for line in data.split(b"\n")[:-1]]
-            if b"\\" in data:
-                rows = [[_unescape(f) for f in row] for row in rows]
-            if len(rows) != len(chunks) or any(len(row) != width for row in rows):
-                raise ValueError("a COPY row with the wrong number of fields")
-            yield rows
+            yield b"".join(chunks)
+
+
+def _fields(block: bytes, width: int) -> Rows:
+    rows = [line.split(b"\t") for line in block.split(b"\n")[:-1]]
+    if b"\\" in block:
+        rows = [[_unescape(f) for f in row] for row in rows]
+    if any(len(row) != width for row in rows):
+        raise ValueError("a COPY row with the wrong number of fields")
+    return rows
 
 
 def _postgresql() -> bool:
     return bool(db.session.get_bind().dialect.name == "postgresql")
 
 
-def roll_rows(proposal_id: str) -> Iterator[Rows]:
-    """The frozen roll in token order."""
+def roll_blocks(proposal_id: str) -> Iterator[bytes]:
+    """The frozen roll in token order, as lines of `token TAB weight`."""
     if _postgresql():
-        yield from _copy_lines(_ROLL_COPY, proposal_id, 2)
+        yield from _copy_blocks(_ROLL_COPY, proposal_id)
         return
     result = db.session.execute(
         select(RollEntry.token, RollEntry.weight)
@@ -82,13 +87,19 @@ def roll_rows(proposal_id: str) -> Iterator[Rows]:
         .execution_options(yield_per=BATCH)
     )
     for part in result.partitions():
-        yield [[token.encode(), b"%d" % weight] for token, weight in part]
+        yield b"".join([b"%s\t%d\n" % (token.encode(), weight) for token, weight in part])
+
+
+def roll_fields(block: bytes) -> Rows:
+    """A block of roll lines as [token, weight] fields, COPY escapes undone."""
+    return _fields(block, 2)
 
 
 def ballot_rows(proposal_id: str) -> Iterator[Rows]:
     """Every ballot of the vote in acceptance order (id): the order seq numbers them in."""
     if _postgresql():
-        yield from _copy_lines(_BALLOT_COPY, proposal_id, 6)
+        for block in _copy_blocks(_BALLOT_COPY, proposal_id):
+            yield _fields(block, 6)
         return
     result = db.session.execute(
         select(

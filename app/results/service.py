@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 import sys
 from array import array
@@ -25,7 +26,7 @@ from app.results import rows as result_rows
 from app.results.models import SealedBallotBlock, SealedResult
 from app.translog import service as translog
 from app.voting.models import Ballot, RollEntry
-from ballots.canonical import MAX_SAFE_INT, canonical_bytes
+from ballots.canonical import canonical_bytes
 from ballots.merkle import HASH_SIZE, MerkleTree, all_levels, leaf_hash, levels_root, parent_level
 from ballots.records import ballot_record, format_time, jsonl_line, roll_record
 from ballots.result import build_result, result_digest
@@ -99,28 +100,43 @@ def ballot_leaf(record: dict[str, Any]) -> bytes:
     )
 
 
+# A block of roll lines that are all plainly well formed: a 64-hex token and a weight of at
+# most 15 digits without a leading zero (so below 2**53, as JCS requires). Their leaves are
+# then exactly canonical_bytes(roll_record(token, weight)) and can be glued from the lines.
+_PLAIN_ROLL = re.compile(rb"(?:[0-9a-f]{64}\t[1-9][0-9]{0,14}\n)*")
+
+
 def _read_roll(proposal_id: str) -> tuple[Roll, bytearray]:
     """The frozen roll, checked entry by entry, and its leaf hashes in roll order."""
     roll = Roll()
     hashes = bytearray()
     sha = hashlib.sha256
-    for rows in result_rows.roll_rows(proposal_id):
-        tokens = [token for token, _ in rows]
-        weights = [int(weight) for _, weight in rows]
+    for block in result_rows.roll_blocks(proposal_id):
+        if _PLAIN_ROLL.fullmatch(block) is None:
+            hashes += _checked_roll_leaves(roll, block)
+            continue
+        lines = block.split(b"\n")
+        lines.pop()
+        tokens = [line[:64] for line in lines]
+        weights = [int(line[65:]) for line in lines]
         try:
-            roll.extend_hex(tokens, weights)
+            roll.extend_hex(tokens, weights)  # order and duplicates, in bulk
         except RollError:
             for token, weight in zip(tokens, weights, strict=True):
                 roll.append(token.decode(), weight)  # names the entry that breaks a rule
-        if weights and max(weights) > MAX_SAFE_INT:
-            for token, weight in zip(tokens, weights, strict=True):
-                canonical_bytes(roll_record(token.decode(), weight))  # refuses it by name
-        # The leaf is canonical_bytes(roll_record(token, weight)): a checked 64-hex token and
-        # the weight's decimal digits (a positive integer prints without sign or zeros).
-        hashes += b"".join(
-            [sha(b'\x00{"token":"%s","weight":%s}' % (t, w)).digest() for t, w in rows]
-        )
+        glued = block.replace(b"\t", b'","weight":').split(b"\n")
+        glued.pop()
+        hashes += b"".join([sha(b'\x00{"token":"' + line + b"}").digest() for line in glued])
     return roll, hashes
+
+
+def _checked_roll_leaves(roll: Roll, block: bytes) -> bytes:
+    """The plain path for roll rows the pattern declined: add them or say why not."""
+    out = bytearray()
+    for token, weight in result_rows.roll_fields(block):
+        roll.append(token.decode(), int(weight))
+        out += leaf_hash(canonical_bytes(roll_record(token.decode(), int(weight))))
+    return bytes(out)
 
 
 def _checked_leaf(tally: Tally, seq: int, row: list[bytes]) -> bytes:

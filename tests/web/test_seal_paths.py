@@ -20,6 +20,7 @@ from app.voting.models import Ballot
 from ballots.canonical import canonical_bytes
 from ballots.merkle import MerkleTree, leaf_hash, verify_inclusion
 from ballots.records import format_time
+from ballots.roll import RollError
 from ballots.tally import TallyError
 from tests.factories import install_charter, make_open_vote, make_owner
 
@@ -98,6 +99,36 @@ def test_odd_stored_selections_and_fractional_times_seal_as_their_canonical_reco
     assert records[4]["cast_at"] == format_time(late.replace(microsecond=0))
     result = _seal(vote["id"])
     assert result["ballots"]["root"] == _plain_roots(vote["id"])[1]
+
+
+def test_a_weight_too_long_for_the_quick_roll_path_seals_as_its_canonical_record(
+    vote: dict[str, Any],
+) -> None:
+    token = db.session.scalar(
+        text("SELECT token FROM ballots WHERE id = :i"), {"i": _ballot_ids(vote["id"])[0]}
+    )
+    for table in ("roll_entries", "ballots"):
+        db.session.execute(
+            text(f"UPDATE {table} SET weight = :w WHERE token = :t"),  # noqa: S608 (fixed names)
+            {"w": 10**15 + 7, "t": token},
+        )
+    db.session.commit()
+    result = _seal(vote["id"])
+    assert result["roll"]["total_weight"] > 10**15
+    assert (result["roll"]["root"], result["ballots"]["root"]) == _plain_roots(vote["id"])
+
+
+def test_a_roll_token_out_of_form_refuses_the_seal(vote: dict[str, Any]) -> None:
+    db.session.execute(
+        text(
+            "UPDATE roll_entries SET token = upper(token) WHERE token NOT IN"
+            " (SELECT token FROM ballots) AND proposal_id = :p"
+        ),
+        {"p": vote["id"]},
+    )
+    db.session.commit()
+    with pytest.raises(RollError, match="not 64 lowercase hex"):
+        _seal(vote["id"])
 
 
 def test_a_ballot_with_a_weight_off_the_roll_refuses_the_seal_and_changes_nothing(
