@@ -58,9 +58,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.cli import register_cli
     from app.errors import register_error_handlers
     from app.nul import register_nul_guard
+    from app.numbers import IdConverter
     from app.security import register_security_headers
     from app.templating import register_templating
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     register_blueprints(app)
     register_cli(app)
     register_templating(app)

@@ -18,7 +18,8 @@ class TokenForm(FlaskForm):
 
 
 class TokenRevokeForm(FlaskForm):
-    token_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,12}$")])
+    # At most 9 digits: ids are 32-bit on PostgreSQL, and a larger number made it raise (a 500).
+    token_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,9}$")])
     submit = SubmitField(_l("Revoke"))
 
 

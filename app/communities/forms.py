@@ -3,8 +3,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.numbers import BoundedIntegerField
 
 DECISIONS = [
     ("certify", _l("Certify")),
@@ -19,7 +21,7 @@ class ApplicationForm(FlaskForm):
     industry = StringField(_l("Industry"), validators=[DataRequired(), Length(max=100)])
     description = TextAreaField(_l("What the community does"),
                                 validators=[DataRequired(), Length(max=5000)])
-    member_count = IntegerField(_l("Member owners"),
+    member_count = BoundedIntegerField(_l("Member owners"),
                                 validators=[DataRequired(), NumberRange(0, 10_000_000)])
     cosigners = TextAreaField(
         _l("Co-signing member owners: their sign-in e-mail or owner number, one per line"),

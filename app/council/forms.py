@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.numbers import BoundedIntegerField
 
 ROLE_CHOICES = [
     ("chair", _l("Chair (理事长)")),
@@ -55,7 +57,8 @@ class CandidacyForm(FlaskForm):
 
 class CallElectionForm(FlaskForm):
     role = SelectField(_l("Council role"), choices=ROLE_CHOICES)
-    seats = IntegerField(_l("Seats to fill"), validators=[DataRequired(), NumberRange(1, 50)])
+    seats = BoundedIntegerField(_l("Seats to fill"),
+                                validators=[DataRequired(), NumberRange(1, 50)])
 
 
 class ActionForm(FlaskForm):

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.numbers import BoundedIntegerField
 
 KIND_CHOICES = [
     ("general", _l("General")),
@@ -24,7 +26,7 @@ class ProposalForm(FlaskForm):
         _l("Options, one per line (leave empty for a yes / no vote)"),
         validators=[Optional(), Length(max=2000)],
     )
-    amount_yuan = IntegerField(
+    amount_yuan = BoundedIntegerField(
         _l("Amount (yuan, spending only)"),
         validators=[Optional(), NumberRange(min=1, max=1_000_000_000)],
     )

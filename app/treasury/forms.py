@@ -5,8 +5,10 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from app.numbers import BoundedIntegerField
 
 YUAN_RE = re.compile(r"\d{1,13}(\.\d{1,2})?")
 SOURCE_RE = r"[a-z0-9][a-z0-9_.-]{0,63}"
@@ -69,7 +71,7 @@ class EmergencyForm(YuanMixin, FlaskForm):
 
 class RatifyForm(FlaskForm):
     proposal_id = StringField(_l("Passed proposal id"), validators=[Optional(), Length(max=64)])
-    motion_id = IntegerField(_l("or passed motion number"), validators=[Optional()])
+    motion_id = BoundedIntegerField(_l("or passed motion number"), validators=[Optional()])
 
 
 class ReasonForm(FlaskForm):
