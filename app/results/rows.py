@@ -30,10 +30,18 @@ _ROLL_COPY = (
     "COPY (SELECT token, weight FROM roll_entries WHERE proposal_id = %s ORDER BY token)"
     " TO STDOUT"
 )
-# cast_at printed in the database exactly as format_time prints it: UTC, whole seconds
-# (to_char truncates fractions, as format_time does), a Z.
+# Each ballot as `id TAB leaf TAB token TAB selection TAB weight TAB cast_at TAB receipt`.
+# The database writes the leaf as the record would print if every field is plainly well formed
+# (the seal checks that it is, with Tally.add_line), numbering seq in id order; the raw fields
+# follow for the rows that are not. cast_at is printed exactly as format_time prints it: UTC,
+# whole seconds (to_char truncates fractions, as format_time does), a Z.
 _BALLOT_COPY = (
-    "COPY (SELECT id, token, selection_json, weight,"
+    "COPY (SELECT id,"
+    " '{\"cast_at\":\"' || to_char(cast_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " || '\",\"receipt\":\"' || receipt || '\",\"selection\":' || selection_json"
+    " || ',\"seq\":' || row_number() OVER (ORDER BY id)"
+    " || ',\"token\":\"' || token || '\",\"weight\":' || weight || '}',"
+    " token, selection_json, weight,"
     " to_char(cast_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), receipt"
     " FROM ballots WHERE proposal_id = %s ORDER BY id) TO STDOUT"
 )
@@ -95,11 +103,12 @@ def roll_fields(block: bytes) -> Rows:
     return _fields(block, 2)
 
 
-def ballot_rows(proposal_id: str) -> Iterator[Rows]:
-    """Every ballot of the vote in acceptance order (id): the order seq numbers them in."""
+def ballot_blocks(proposal_id: str) -> Iterator[bytes]:
+    """Every ballot of the vote in acceptance order (id), the order seq numbers them in, as
+    lines of `id TAB leaf TAB token TAB selection TAB weight TAB cast_at TAB receipt` with
+    COPY's escapes (a field holding a backslash, tab or newline shows a backslash)."""
     if _postgresql():
-        for block in _copy_blocks(_BALLOT_COPY, proposal_id):
-            yield _fields(block, 6)
+        yield from _copy_blocks(_BALLOT_COPY, proposal_id)
         return
     result = db.session.execute(
         select(
@@ -114,18 +123,34 @@ def ballot_rows(proposal_id: str) -> Iterator[Rows]:
         .order_by(Ballot.id)
         .execution_options(yield_per=BATCH)
     )
+    seq = 0
     for part in result.partitions():
-        yield [
-            [
-                b"%d" % ballot_id,
-                token.encode(),
-                selection.encode(),
-                b"%d" % weight,
-                format_time(cast_at).encode(),
-                receipt.encode(),
-            ]
-            for ballot_id, token, selection, weight, cast_at, receipt in part
-        ]
+        lines = []
+        for ballot_id, token, selection, weight, cast_at, receipt in part:
+            seq += 1
+            fields = [f.encode() for f in (token, selection, str(weight), format_time(cast_at))]
+            fields.append(receipt.encode())
+            leaf = (
+                b'{"cast_at":"%s","receipt":"%s","selection":%s,"seq":%d,"token":"%s","weight":%s}'
+                % (fields[3], fields[4], fields[1], seq, fields[0], fields[2])
+            )
+            lines.append(b"\t".join([b"%d" % ballot_id, _escape(leaf), *map(_escape, fields)]))
+        yield b"\n".join(lines) + b"\n"
+
+
+def ballot_fields(rest: bytes) -> list[bytes]:
+    """token, selection, weight, cast_at, receipt of a ballot line, COPY escapes undone."""
+    fields = rest.split(b"\t")
+    if len(fields) != 5:
+        raise ValueError("a COPY row with the wrong number of fields")
+    return [_unescape(f) for f in fields] if b"\\" in rest else fields
+
+
+def _escape(value: bytes) -> bytes:
+    """COPY text format's escaping, for the rows SQLite hands over."""
+    for char, escaped in ((b"\\", b"\\\\"), (b"\t", b"\\t"), (b"\n", b"\\n"), (b"\r", b"\\r")):
+        value = value.replace(char, escaped)
+    return value
 
 
 # PostgreSQL's binary COPY header (signature, no flags, no extension) and trailer.

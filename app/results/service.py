@@ -139,9 +139,9 @@ def _checked_roll_leaves(roll: Roll, block: bytes) -> bytes:
     return bytes(out)
 
 
-def _checked_leaf(tally: Tally, seq: int, row: list[bytes]) -> bytes:
+def _checked_leaf(tally: Tally, seq: int, rest: bytes) -> bytes:
     """The plain path for a row the quick check declined: count it or say why not."""
-    _, token, selection, weight, cast_at, receipt = row
+    token, selection, weight, cast_at, receipt = result_rows.ballot_fields(rest)
     record = ballot_record(
         seq,
         token.decode(),
@@ -158,31 +158,33 @@ def _read_ballots(proposal_id: str, tally: Tally) -> tuple[bytearray, array[int]
     """Count every ballot in acceptance order, numbering them 1, 2, 3, ... as seq.
 
     Returns the packed ballots tree with only level 0 filled in (an 8-byte length, then the
-    leaf hashes in seq order) and the ballot ids in seq order. Each leaf is written from the
-    row's fields and handed to Tally.add_line, which accepts it only if it is the canonical
-    record of a ballot Tally.add would count; anything else takes the plain path.
+    leaf hashes in seq order) and the ballot ids in seq order. The database writes each leaf
+    from the row's fields; Tally.add_line accepts it only if it is the canonical record of a
+    ballot Tally.add would count (so never one holding an escape), and counts it. Anything
+    else takes the plain path from the raw fields.
     """
     tree = bytearray(8)
     ids = array("q")
     sha = hashlib.sha256
     add_line = tally.add_line
     seq = 0
-    for rows in result_rows.ballot_rows(proposal_id):
+    for block in result_rows.ballot_blocks(proposal_id):
+        lines = block.split(b"\n")
+        lines.pop()
         hashes = []
-        for row in rows:
-            _, token, selection, weight, cast_at, receipt = row
+        id_texts = []
+        for line in lines:
+            ballot_id, _, rest = line.partition(b"\t")
+            leaf, _, rest = rest.partition(b"\t")
             seq += 1
-            if b'", "' in selection:  # json.dumps' spacing; ids hold no quotes
-                selection = selection.replace(b'", "', b'","')
-            leaf = (
-                b'{"cast_at":"%s","receipt":"%s","selection":%s,"seq":%d,"token":"%s","weight":%s}'
-                % (cast_at, receipt, selection, seq, token, weight)
-            )
+            if b'", "' in leaf:  # json.dumps' spacing in a selection; ids hold no quotes
+                leaf = leaf.replace(b'", "', b'","')
             if not add_line(leaf):
-                leaf = _checked_leaf(tally, seq, row)
+                leaf = _checked_leaf(tally, seq, rest)
             hashes.append(sha(b"\x00" + leaf).digest())
+            id_texts.append(ballot_id)
         tree += b"".join(hashes)
-        ids.extend([int(row[0]) for row in rows])
+        ids.extend(map(int, id_texts))
     struct.pack_into(">Q", tree, 0, len(tree) - 8)
     return tree, ids
 

@@ -148,6 +148,18 @@ def test_a_ballot_with_a_weight_off_the_roll_refuses_the_seal_and_changes_nothin
     assert db.session.scalar(select(SealedBallotBlock.result_id)) is None
 
 
+def test_two_options_stored_with_json_spacing_are_refused_on_a_yes_no_vote(
+    vote: dict[str, Any],
+) -> None:
+    db.session.execute(
+        text("UPDATE ballots SET selection_json = '[\"yes\", \"no\"]' WHERE id = :i"),
+        {"i": _ballot_ids(vote["id"])[1]},
+    )
+    db.session.commit()
+    with pytest.raises(TallyError, match="seq 2: a binary ballot selects exactly one option"):
+        _seal(vote["id"])
+
+
 def test_a_ballot_naming_an_unknown_option_refuses_the_seal(vote: dict[str, Any]) -> None:
     db.session.execute(
         text("UPDATE ballots SET selection_json = '[\"maybe\"]' WHERE id = :i"),
