@@ -193,6 +193,19 @@ def print_table(rows: list[dict[str, Any]]) -> None:
               f"{r['goal']:<28} {met}")
 
 
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """The table for docs/performance.md, from the same rows the terminal table shows."""
+    lines = ["| workload | figure | limit (same run) | ratio | goal | met? |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        limit = "" if r["limit"] is None else f"{r['limit']:,.4g} {r['unit']} ({r['limit_what']})"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        met = {True: "yes", False: "**no**", None: ""}[r["met"]]
+        lines.append(f"| {r['workload']} | {r['figure']:,.4g} {r['unit']} | {limit} | {ratio} | "
+                     f"{r['goal'] if r['goal'] != '-' else ''} | {met} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, under 2 minutes")
@@ -204,7 +217,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--proofs", type=int, default=200)
+    parser.add_argument("--report", action="store_true",
+                        help="print bench/results.json's table as Markdown and stop")
     args = parser.parse_args()
+    if args.report:
+        print(markdown_table(json.loads((ROOT / "bench" / "results.json").read_text())["rows"]))
+        return
     args.owners = args.owners or (20_000 if args.quick else 1_000_000)
     args.voters = min(args.voters, args.owners)
     args.cast_seconds = args.cast_seconds or (6 if args.quick else 30)
