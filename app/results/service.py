@@ -9,7 +9,7 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from flask import current_app
@@ -73,31 +73,6 @@ def ballot_records(proposal_id: str) -> Iterator[dict[str, Any]]:
             if len(parsed) < SELECTION_CACHE:
                 parsed[selection_json] = selection
         yield ballot_record(seq, token, selection, int(weight), format_time(cast_at), receipt)
-
-
-def roll_leaf(token: str, weight: int) -> bytes:
-    """canonical_bytes(roll_record(token, weight)), written out for speed.
-
-    Exact only for what a roll row holds (checked by roll_record or Roll.append first): a
-    64-hex token and an integer weight; keys in code-point order, no spaces.
-    """
-    return b'{"token":"%s","weight":%d}' % (token.encode(), weight)
-
-
-def ballot_leaf(record: dict[str, Any]) -> bytes:
-    """canonical_bytes(record) for a ballot record that Tally.add has accepted.
-
-    Tally.add has checked every member's form (hex token and receipt, integer seq and weight,
-    the time format, option ids from the vote), so none needs escaping.
-    """
-    return b'{"cast_at":"%s","receipt":"%s","selection":[%s],"seq":%d,"token":"%s","weight":%d}' % (
-        record["cast_at"].encode(),
-        record["receipt"].encode(),
-        b",".join(b'"%s"' % option.encode() for option in record["selection"]),
-        record["seq"],
-        record["token"].encode(),
-        record["weight"],
-    )
 
 
 # A block of roll lines that are all plainly well formed: a 64-hex token and a weight of at
@@ -228,14 +203,6 @@ def _roll_root(hashes: bytes | bytearray) -> bytes:
 def roll_root(proposal_id: str) -> bytes:
     """The Merkle root of the frozen roll, as published when voting opens."""
     return _roll_root(_read_roll(proposal_id)[1])
-
-
-def _pack_levels(levels: Sequence[bytes | memoryview]) -> bytes:
-    # One join over headers and levels: the only copy of the tree made here is the result.
-    parts: list[bytes | memoryview] = []
-    for level in levels:
-        parts += (struct.pack(">Q", len(level)), level)
-    return b"".join(parts)
 
 
 def _unpack_levels(blob: bytes) -> list[bytes]:
