@@ -29,7 +29,9 @@ def _no_sideways_scroll(page: Any) -> None:
 
 def _charts_drawn(page: Any) -> list[int]:
     """The natural width of every chart image once it has loaded (0 if it failed)."""
-    page.wait_for_function("Array.from(document.images).every((img) => img.complete)")
+    # The load event waits for every image. (wait_for_function would poll with an eval that
+    # the page's own Content-Security-Policy may refuse.)
+    page.wait_for_load_state("load")
     return list(page.evaluate(
         "Array.from(document.querySelectorAll('main img')).map((img) => img.naturalWidth)"))
 
