@@ -125,6 +125,11 @@ def loadgen(port: str, seconds: float, clients: int, **opts: str) -> dict[str, A
     return json.loads(out)
 
 
+def seal_limit(proposal_id: str) -> dict[str, Any]:
+    out, _, _ = run_measured([PY, "-m", "bench.limits", "copy-hash", proposal_id])
+    return dict(json.loads(out))
+
+
 def cast_workload(proposal: str, args: argparse.Namespace) -> dict[str, Any]:
     port = _free_port()
     owners = f"1-{args.voters}"
@@ -230,6 +235,8 @@ def main() -> None:
     pg_seconds = 5 if args.quick else 15
     bundle = str(ROOT / "bench" / "bundle")
     started = time.perf_counter()
+    # Other work on the machine depresses every absolute figure: the load is recorded.
+    load_before = os.getloadavg()
     figures: dict[str, Any] = {}
 
     print(f"setting up {args.owners:,} owners in {dataset.DB_NAME} ...", flush=True)
@@ -252,10 +259,15 @@ def main() -> None:
 
     print("seal ...", flush=True)
     dataset.fill_ballots(past["proposal"], datetime.fromisoformat(past["opens"]))
+    limit_runs = [seal_limit(past["proposal"])]
     out, took, peak = run_measured([PY, "-m", "bench.steps", "close-seal", past["proposal"]])
     figures["seal"] = json.loads(out.strip().splitlines()[-1]) | {"process_peak_mb": peak}
-    out, _, _ = run_measured([PY, "-m", "bench.limits", "copy-hash", past["proposal"]])
-    figures["seal_limit"] = json.loads(out)
+    dataset.settle()  # the seal's own writes are flushed before the limit reads again
+    limit_runs.append(seal_limit(past["proposal"]))
+    # The quicker of the two reads is the limit: the strictest comparison for the seal.
+    figures["seal_limit"] = min(limit_runs, key=lambda run: run["seconds"]) | {
+        "runs_seconds": [run["seconds"] for run in limit_runs]
+    }
 
     print("verify ...", flush=True)
     figures["export"] = step("export", past["proposal"], bundle)
@@ -310,7 +322,9 @@ def main() -> None:
     report = {
         "when": datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version()},
+                    "python": platform.python_version(),
+                    "load_average_before": [round(x, 2) for x in load_before],
+                    "load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "options": {k: v for k, v in vars(args).items()},
         "rows": rows, "figures": figures,
         "total_seconds": time.perf_counter() - started,
