@@ -9,6 +9,7 @@ bisects the prefixes in C, then compares the full token (prefixes may collide).
 from __future__ import annotations
 
 import binascii
+import operator
 import re
 import sys
 from array import array
@@ -78,7 +79,7 @@ class Roll:
         raw = binascii.unhexlify(joined)
         # Fixed-width lowercase hex sorts like the raw bytes; strictly ascending means sorted
         # with no repeats, and the first above the last entry already held.
-        if raw[:32] <= self._last or list(tokens) != sorted(set(tokens)):
+        if raw[:32] <= self._last or not all(map(operator.lt, tokens, tokens[1:])):
             raise RollError("order", "roll tokens are not strictly ascending")
         words = array("Q")
         words.frombytes(raw)
