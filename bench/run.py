@@ -198,15 +198,19 @@ def print_table(rows: list[dict[str, Any]]) -> None:
               f"{r['goal']:<28} {met}")
 
 
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     """The table for docs/performance.md, from the same rows the terminal table shows."""
     lines = ["| workload | figure | limit (same run) | ratio | goal | met? |",
              "| --- | --- | --- | --- | --- | --- |"]
     for r in rows:
-        limit = "" if r["limit"] is None else f"{r['limit']:,.4g} {r['unit']} ({r['limit_what']})"
+        limit = "" if r["limit"] is None else f"{_num(r['limit'])} {r['unit']} ({r['limit_what']})"
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
         met = {True: "yes", False: "**no**", None: ""}[r["met"]]
-        lines.append(f"| {r['workload']} | {r['figure']:,.4g} {r['unit']} | {limit} | {ratio} | "
+        lines.append(f"| {r['workload']} | {_num(r['figure'])} {r['unit']} | {limit} | {ratio} | "
                      f"{r['goal'] if r['goal'] != '-' else ''} | {met} |")
     return "\n".join(lines)
 

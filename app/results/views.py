@@ -17,8 +17,19 @@ bp = Blueprint("verifiable", __name__)
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
+# A result named by its digest, or a log leaf, never changes once it exists: any cache (a
+# reverse proxy, a CDN, a verifier's client) may keep it for good. That is what lets read
+# replicas and caches in front of the app carry the public load (docs/performance.md).
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
 def _json_bytes(data: bytes) -> Response:
     return Response(data, mimetype="application/json")
+
+
+def _immutable(response: Response) -> Response:
+    response.headers["Cache-Control"] = IMMUTABLE
+    return response
 
 
 def _sealed_or_404(proposal_id: str) -> SealedResult:
@@ -38,7 +49,13 @@ def result_json(proposal_id: str) -> Response:
     data = results.current_result_bytes(proposal_id)
     if data is None:
         abort(404, description="This proposal has no sealed result.")
-    return _json_bytes(data)
+    # A correction replaces the current result: caches may keep it but must ask again, and
+    # an unchanged result costs them a 304 with no body.
+    response = _json_bytes(data)
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.add_etag()
+    response.make_conditional(request)  # turns it into a 304 in place when the tag matches
+    return response
 
 
 @bp.get("/results/<proposal_id>/history/<digest>.json")
@@ -46,7 +63,7 @@ def result_history(proposal_id: str, digest: str) -> Response:
     row = db.session.query(SealedResult).filter_by(proposal_id=proposal_id, digest=digest).first()
     if row is None:
         abort(404, description="No sealed result with that digest.")
-    return _json_bytes(results.result_bytes(row))
+    return _immutable(_json_bytes(results.result_bytes(row)))
 
 
 def _jsonl(lines: Any, name: str) -> Response:
@@ -102,7 +119,7 @@ def log_record(index: int) -> Response:
     record = translog.record_of(index)
     if record is None:
         abort(404, description="No log leaf at that index.")
-    return jsonify(record)
+    return _immutable(jsonify(record))
 
 
 @bp.get("/log/proof/inclusion")

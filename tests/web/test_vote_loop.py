@@ -255,3 +255,28 @@ def test_bad_log_requests_get_a_clear_400(vote: dict[str, Any], client: Any, que
     response = client.get(f"/log/entries?{query}")
     assert response.status_code == 400
     assert response.get_json()["error"]
+
+
+def test_published_files_tell_caches_what_may_be_kept(vote: dict[str, Any], client: Any) -> None:
+    cast(vote, "alice", ["yes"])
+    first = _seal(vote["id"])
+    old = client.get(f"/results/{vote['id']}/history/{first.digest}.json")
+    assert old.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert client.get("/log/record/0").headers["Cache-Control"].endswith("immutable")
+
+    current = client.get(f"/results/{vote['id']}/result.json")
+    assert current.headers["Cache-Control"] == "public, no-cache"
+    etag = current.headers["ETag"]
+    again = client.get(
+        f"/results/{vote['id']}/result.json", headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 304 and again.data == b""
+
+    results.seal(vote["id"], correction=True)
+    db.session.commit()
+    corrected = client.get(
+        f"/results/{vote['id']}/result.json", headers={"If-None-Match": etag}
+    )
+    assert corrected.status_code == 200
+    assert corrected.get_json()["supersedes"] == first.digest
+    assert corrected.headers["ETag"] != etag
