@@ -85,3 +85,38 @@ def test_a_deleted_ballot_is_detected(app: Any, sealed: str) -> None:
     result = _audit(app)
     assert result.exit_code == 1
     assert "3 ballots stored, 4 signed" in result.output
+
+
+def test_edited_ballot_positions_for_proofs_are_named(app: Any, sealed: str) -> None:
+    packed = db.session.execute(text("SELECT ballot_ids FROM sealed_ballot_blocks")).scalar_one()
+    swapped = packed[8:16] + packed[:8] + packed[16:]  # ballots 1 and 2 trade positions
+    _tamper("UPDATE sealed_ballot_blocks SET ballot_ids = :b", b=swapped)
+    result = _audit(app)
+    assert result.exit_code == 1
+    assert f"result {sealed}" in result.output
+    assert "ballot positions for proofs (sealed_ballot_blocks) were changed" in result.output
+
+
+def test_an_edited_stored_tree_level_is_named(app: Any, sealed: str) -> None:
+    tree = db.session.execute(text("SELECT ballots_tree FROM sealed_results")).scalar_one()
+    top = bytes(tree[:-1]) + bytes([tree[-1] ^ 1])  # the stored root's last byte
+    _tamper("UPDATE sealed_results SET ballots_tree = :t", t=top)
+    result = _audit(app)
+    assert result.exit_code == 1
+    assert "stored ballots tree does not match the signed ballots root" in result.output
+
+
+def test_blobs_are_compared_piece_by_piece_to_the_last_byte(
+    app: Any, sealed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.audit import integrity
+
+    monkeypatch.setattr(integrity, "_PIECE", 40)  # several pieces, the last one short
+    assert _audit(app).exit_code == 0
+    tree = db.session.execute(text("SELECT ballots_tree FROM sealed_results")).scalar_one()
+    _tamper(
+        "UPDATE sealed_results SET ballots_tree = :t", t=bytes(tree[:-1]) + bytes([tree[-1] ^ 1])
+    )
+    result = _audit(app)
+    assert result.exit_code == 1
+    assert "stored ballots tree does not match the signed ballots root" in result.output
