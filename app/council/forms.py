@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.numbers import BoundedIntegerField
 
@@ -58,7 +58,9 @@ class CandidacyForm(FlaskForm):
 class CallElectionForm(FlaskForm):
     role = SelectField(_l("Council role"), choices=ROLE_CHOICES)
     seats = BoundedIntegerField(_l("Seats to fill"),
-                                validators=[DataRequired(), NumberRange(1, 50)])
+                                # InputRequired: a 0 typed in is a number out of range, not a
+                                # missing one.
+                                validators=[InputRequired(), NumberRange(1, 50)])
 
 
 class ActionForm(FlaskForm):

@@ -288,6 +288,10 @@ def call_election() -> Response:
     target = url_for("council.index")
     if not form.validate_on_submit():
         flash(_("Choose a role and the number of seats."), "error")
+        for name, errors in form.errors.items():
+            label = form[name].label.text if name in form else name
+            for error in errors:
+                flash(f"{label}: {error}", "error")
         return redirect(target)
     try:
         proposal = elections.call_election(current_user, form.role.data or "", form.seats.data or 1)

@@ -7,12 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from app.council import elections
 from app.council import service as council
 from app.db_types import utcnow
 from app.extensions import db
 from app.proposals import service as proposals
+from app.proposals.models import Proposal
 from governance.default_charter import default_rules
 from tests.factories import (
     csrf_from,
@@ -225,3 +227,19 @@ def test_public_council_pages_render_for_a_new_visitor(trust: dict[str, Any], cl
         assert response.status_code == 200, path
     assert b"Member 0" in client.get("/council/").data
     assert b"vacant" in client.get("/council/").data
+
+
+@pytest.mark.parametrize(("seats", "says"), [("0", "between 1 and 50"), ("51", "between 1 and 50")])
+def test_calling_an_election_for_too_many_or_no_seats_says_what_is_allowed(
+    trust: dict[str, Any], client: Any, seats: str, says: str
+) -> None:
+    login(client, trust["members"][0])
+    token = csrf_from(client.get("/council/"))
+    before = db.session.scalar(select(func.count()).select_from(Proposal))
+    page = client.post(
+        "/council/elections/call",
+        data={"csrf_token": token, "role": "chair", "seats": seats},
+        follow_redirects=True,
+    )
+    assert b"Seats to fill: " in page.data and says.encode() in page.data
+    assert db.session.scalar(select(func.count()).select_from(Proposal)) == before
