@@ -32,6 +32,9 @@ from governance.council import (
 
 __all__ = ["MotionError", "SeatError"]
 
+# The reason stored (and logged) for an automatic recusal, before the motion's subject.
+INTEREST_PREFIX = "interest in "
+
 
 class SeatError(ValueError):
     """A seat that may not be filled or vacated."""
@@ -269,9 +272,9 @@ def open_motion(
     for member_id in sorted(seated_member_ids(now)):
         if recusal_required(interests_of(member_id), {subject}):
             db.session.add(Recusal(motion_id=motion.id, member_id=member_id,
-                                   reason=f"interest in {subject}", at=now))
+                                   reason=INTEREST_PREFIX + subject, at=now))
             audit.record("motion.recusal", actor_id=None, subject=f"motion:{motion.id}",
-                         member=member_id, reason=f"interest in {subject}")
+                         member=member_id, reason=INTEREST_PREFIX + subject)
     db.session.flush()
     return motion
 
@@ -332,9 +335,9 @@ def vote(motion: Motion, member: User, choice: str, now: datetime | None = None)
     if member.id not in recused and recusal_required(interests_of(member.id), {motion.subject}):
         # An undeclared interest still bars the vote; the recusal is recorded for the public.
         db.session.add(Recusal(motion_id=motion.id, member_id=member.id,
-                               reason=f"interest in {motion.subject}", at=now))
+                               reason=INTEREST_PREFIX + motion.subject, at=now))
         audit.record("motion.recusal", actor_id=None, subject=f"motion:{motion.id}",
-                     member=member.id, reason=f"interest in {motion.subject}")
+                     member=member.id, reason=INTEREST_PREFIX + motion.subject)
         db.session.flush()
         raise MotionError(gettext(
             "you have an interest in %(subject)s and are recused; %(article)s",
@@ -363,6 +366,9 @@ def close_motion(motion: Motion, closer: User | None, now: datetime | None = Non
         raise MotionError(gettext("the motion is already closed"))
     if closer is not None and not (closer.is_admin or is_seated(closer, now)):
         raise MotionError(gettext("only a seated council member closes a motion"))
+    # Choosing when to count is a say in the outcome, which recusal gives up.
+    if closer is not None and not closer.is_admin and closer.id in recusals_of(motion):
+        raise MotionError(gettext("a member recused from a motion cannot close it"))
     db.session.flush()
     seated = seated_member_ids(now)
     recused = recusals_of(motion)

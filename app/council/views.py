@@ -122,7 +122,7 @@ def motion(motion_id: int) -> str:
         outcome=council.outcome_of(row),
         show_votes=show_votes,
         votes=votes if show_votes else [],
-        recusals=recusals if show_votes else [],
+        recusals=[_recusal_view(r) for r in recusals] if show_votes else [],
         counts={c: sum(1 for v in votes if v.choice == c) for c in ("for", "against", "abstain")},
         names=_names({row.opened_by, *(v.member_id for v in votes),
                       *(r.member_id for r in recusals)}),
@@ -134,7 +134,25 @@ def motion(motion_id: int) -> str:
         action_form=ActionForm(),
         recuse_form=RecuseForm(),
         link=_subject_link(row.subject),
+        subject_words=_subject_words(row.subject),
     )
+
+
+def _recusal_view(row: Any) -> dict[str, Any]:
+    """A recusal as the page shows it: an automatic one names its subject in words, linked."""
+    subject = row.reason.removeprefix(council.INTEREST_PREFIX)
+    if row.reason.startswith(council.INTEREST_PREFIX) and (link := _subject_link(subject)):
+        return {"member_id": row.member_id, "interest": _subject_words(subject), "link": link}
+    return {"member_id": row.member_id, "interest": None, "link": None, "reason": row.reason}
+
+
+def _subject_words(subject: str) -> str:
+    """A motion subject tag (`community:3`, `proposal:2026-001`) as readers know it."""
+    kind, _sep, ident = subject.partition(":")
+    if kind == "community" and ident.isdigit():
+        community = communities.get(int(ident))
+        return community.name if community is not None else subject
+    return ident if kind == "proposal" else subject
 
 
 def _subject_link(subject: str) -> str | None:

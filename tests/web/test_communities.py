@@ -79,7 +79,7 @@ def test_certification_by_motion_is_logged_with_verifiable_inclusion(
 
 
 def test_a_council_member_in_the_community_is_recused_even_without_declaring(
-    trust: dict[str, Any],
+    trust: dict[str, Any], client: Any
 ) -> None:
     a, b, c = trust["members"]
     adopt_scheme(trust["rep"], a)
@@ -91,7 +91,20 @@ def test_a_council_member_in_the_community_is_recused_even_without_declaring(
         council.vote(motion, c, "for")
     council.vote(motion, a, "for")
     council.vote(motion, b, "for")
+    db.session.commit()
+    # Nor may they choose when it is counted: no button, and the service refuses.
+    login(client, c)
+    page = client.get(f"/council/motions/{motion.id}").data
+    assert b"You are recused from this motion." in page
+    assert b"Close and count the motion" not in page
+    with pytest.raises(council.MotionError, match="recused"):
+        council.close_motion(motion, c)
     assert council.close_motion(motion, a) is True
+    db.session.commit()
+    # The recusal names the community in words, linked, not its internal tag.
+    page = client.get(f"/council/motions/{motion.id}").data
+    assert f"has an interest in <a href=\"/communities/{community.id}\">".encode() in page
+    assert community.name.encode() in page and b"community:" not in page
     communities.carry_out(motion)
     assert community.state == "certified"
 
