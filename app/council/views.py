@@ -29,6 +29,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
+from app.treasury import service as treasury
 from governance.charter import ROLES
 from governance.transitions import TransitionError
 
@@ -255,6 +256,7 @@ def close(motion_id: int) -> Response:
     try:
         passed = council.close_motion(row, current_user)
         communities.carry_out(row)
+        treasury.carry_out(row)
         db.session.commit()
     except (council.MotionError, TransitionError) as exc:
         return _refused(exc, target)

@@ -382,6 +382,34 @@ def sync_budgets() -> list[str]:
             done.append(f"budget {budget.id} refused: {exc}")
         else:
             done.append(f"emergency budget {budget.id} authorised by motion {budget.motion_id}")
+    done.extend(_ratify_by_passed_motions())
+    return done
+
+
+def carry_out(motion: Motion) -> list[str]:
+    """Apply a closed treasury motion at once (cron's sync_budgets would, later)."""
+    is_budget_motion = db.session.scalar(select(Budget.id).where(Budget.motion_id == motion.id))
+    if motion.state == "passed" and (motion.kind == RATIFY_KIND or is_budget_motion):
+        return sync_budgets()
+    return []
+
+
+def _ratify_by_passed_motions() -> list[str]:
+    """A passed ratification motion (subject `emergency:<budget id>`) ratifies its budget."""
+    done = []
+    unratified = db.session.scalars(select(Budget).where(
+        Budget.source == "emergency", Budget.authorised_at.is_not(None),
+        Budget.ratified_at.is_(None))).all()
+    for budget in unratified:
+        motion_id = db.session.scalar(
+            select(Motion.id)
+            .where(Motion.kind == RATIFY_KIND, Motion.subject == f"emergency:{budget.id}",
+                   Motion.state == "passed", Motion.id != budget.motion_id)
+            .order_by(Motion.closed_at, Motion.id)
+            .limit(1))
+        if motion_id is not None:
+            ratify_emergency(None, budget.id, motion_id=motion_id)
+            done.append(f"emergency budget {budget.id} ratified by motion {motion_id}")
     return done
 
 

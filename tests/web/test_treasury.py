@@ -312,6 +312,42 @@ def test_emergency_spending_within_the_cap_needs_a_passed_motion_and_ratificatio
     assert not service.overdue(budget, budget.ratification_due + timedelta(days=1))
 
 
+def test_a_passed_ratification_motion_ratifies_its_emergency_budget_by_itself(
+    trust: dict[str, Any], client: Any
+) -> None:
+    from app.council import service as council
+    from app.council.models import Motion
+
+    m = trust["members"]
+    budget = service.propose_emergency(m[0], "Flood relief", 100_000_000, "owner_care",
+                                       "Owners in Henan", "Relief supplies")
+    db.session.commit()
+    authorising = db.session.get(Motion, budget.motion_id)
+    for member in m:
+        council.vote(authorising, member, "for")
+    council.close_motion(authorising, m[0])
+    service.carry_out(authorising)
+    db.session.commit()
+    assert budget.authorised_at is not None and budget.ratified_at is None
+    # The authorising motion itself never counts as its ratification.
+    assert service.sync_budgets() == []
+
+    ratifying = council.open_motion(m[0], service.RATIFY_KIND, f"emergency:{budget.id}",
+                                    "Ratify the flood relief")
+    for member in m:
+        council.vote(ratifying, member, "for")
+    db.session.commit()
+    login(client, m[1])
+    page = client.get(f"/council/motions/{ratifying.id}")
+    client.post(f"/council/motions/{ratifying.id}/close",
+                data={"csrf_token": csrf_from(page)})
+    db.session.refresh(budget)
+    assert budget.ratified_by == f"motion:{ratifying.id}"
+    (entry,) = [e for e in db.session.scalars(select(LogLeaf)) if e.type == "budget.ratified"]
+    assert json.loads(entry.record_json)["by"] == f"motion:{ratifying.id}"
+    assert service.sync_budgets() == []  # once only
+
+
 def test_overdue_ratification_is_flagged_on_the_public_page(
     trust: dict[str, Any], client: Any
 ) -> None:
