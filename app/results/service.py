@@ -10,7 +10,7 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, text, update
@@ -242,6 +242,24 @@ def current_result(proposal_id: str) -> SealedResult | None:
     )
 
 
+class ResultHead(NamedTuple):
+    """What a proof needs of the current seal, without an ORM object (a hot read)."""
+
+    id: int
+    proposal_id: str
+    result_json: str
+
+
+_CURRENT_HEAD = select(SealedResult.id, SealedResult.proposal_id, SealedResult.result_json).where(
+    SealedResult.proposal_id == bindparam("p"), SealedResult.current.is_(True)
+)
+
+
+def current_head(proposal_id: str) -> ResultHead | None:
+    found = db.session.connection().execute(_CURRENT_HEAD, {"p": proposal_id}).first()
+    return None if found is None else ResultHead(*found)
+
+
 _CURRENT_JSON = select(SealedResult.result_json).where(
     SealedResult.proposal_id == bindparam("p"), SealedResult.current.is_(True)
 )
@@ -371,7 +389,7 @@ class _StoredTree(MerkleTree):
         return found
 
 
-def _stored_path(row: SealedResult, size: int, index: int) -> list[bytes] | None:
+def _stored_path(row: SealedResult | ResultHead, size: int, index: int) -> list[bytes] | None:
     """The inclusion path from the stored tree, reading only the ~log2(n) nodes it needs.
 
     The blob is level 0 upward, each level an 8-byte length and its hashes; a level's offset
@@ -391,7 +409,7 @@ def _stored_path(row: SealedResult, size: int, index: int) -> list[bytes] | None
         for k, i in wanted
     )
     sql = f"SELECT {cuts} FROM sealed_results WHERE id = :r"  # noqa: S608 (integers only)
-    values = db.session.execute(text(sql), {"r": row.id}).one()
+    values = db.session.connection().execute(text(sql), {"r": row.id}).one()
     if any(value is None or len(value) != HASH_SIZE for value in values):
         return None
     nodes = {key: bytes(value) for key, value in zip(wanted, values, strict=True)}
@@ -435,9 +453,12 @@ def _seq_in_block(ballot_id: int, first_seq: int, packed: bytes) -> int | None:
     return first_seq + at if at < len(ids) and ids[at] == ballot_id else None
 
 
-def inclusion_for_receipt(row: SealedResult, receipt: str) -> dict[str, Any] | None:
+def inclusion_for_receipt(
+    row: SealedResult | ResultHead, receipt: str
+) -> dict[str, Any] | None:
     """The ballot with this receipt, its seq and its inclusion proof under the sealed root."""
-    found = db.session.execute(
+    # Core statements on the connection: the ORM's execute path cost more than the queries.
+    found = db.session.connection().execute(
         _RECEIPT_BALLOT, {"r": row.id, "p": row.proposal_id, "receipt": receipt}
     ).first()
     if found is None:

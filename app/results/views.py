@@ -88,7 +88,10 @@ def ballots_jsonl(proposal_id: str) -> Response:
 def receipt_proof(proposal_id: str, receipt: str) -> Response:
     if not HEX64.fullmatch(receipt):
         abort(400, description="A receipt is 64 lowercase hexadecimal characters.")
-    proof = results.inclusion_for_receipt(_sealed_or_404(proposal_id), receipt)
+    head = results.current_head(proposal_id)
+    if head is None:
+        abort(404, description="This proposal has no sealed result.")
+    proof = results.inclusion_for_receipt(head, receipt)
     if proof is None:
         abort(404, description="No ballot with that receipt is in this sealed result.")
     return jsonify(proof)
