@@ -63,22 +63,7 @@ class MerkleStream:
     def append_leaf_hash(self, h: bytes) -> None:
         if len(h) != HASH_SIZE:
             raise ValueError("leaf hash must be 32 bytes")
-        hashes, heights = self._hashes, self._heights
-        hashes.append(h)
-        heights.append(0)
-        self._size += 1
-        while len(heights) > 1 and heights[-1] == heights[-2]:
-            right = hashes.pop()
-            left = hashes.pop()
-            height = heights.pop()
-            heights[-1] = height + 1
-            top = len(hashes)
-            if self._slot == top:  # tracked leaf is in the left half
-                self._path.append(right)
-            elif self._slot == top + 1:  # tracked leaf is in the right half
-                self._path.append(left)
-                self._slot = top
-            hashes.append(node_hash(left, right))
+        self._push(h, 0)
 
     def extend(self, leaves: Sequence[bytes]) -> None:
         """Append many leaves (their data, not hashes): same tree as ``append`` one by one.
@@ -111,7 +96,8 @@ class MerkleStream:
             i += 1 << k
 
     def _push(self, h: bytes, height: int) -> None:
-        """Push the root of a complete subtree of 2**height leaves aligned at the current size."""
+        """Push the root of a complete subtree of 2**height leaves aligned at the current size
+        (a single leaf is height 0), merging equal heights as single appends would."""
         hashes, heights = self._hashes, self._heights
         hashes.append(h)
         heights.append(height)

@@ -26,6 +26,9 @@ BATCH = 8192
 # [id, token, selection, weight, cast_at, receipt].
 Rows = list[list[bytes]]
 
+# The columns a ballot record is made of, in the order the code that prints records takes them.
+BALLOT_FIELDS = (Ballot.token, Ballot.selection_json, Ballot.weight, Ballot.cast_at, Ballot.receipt)
+
 _ROLL_COPY = (
     "COPY (SELECT token, weight FROM roll_entries WHERE proposal_id = %s ORDER BY token)"
     " TO STDOUT"
@@ -111,14 +114,7 @@ def ballot_blocks(proposal_id: str) -> Iterator[bytes]:
         yield from _copy_blocks(_BALLOT_COPY, proposal_id)
         return
     result = db.session.execute(
-        select(
-            Ballot.id,
-            Ballot.token,
-            Ballot.selection_json,
-            Ballot.weight,
-            Ballot.cast_at,
-            Ballot.receipt,
-        )
+        select(Ballot.id, *BALLOT_FIELDS)
         .where(Ballot.proposal_id == proposal_id)
         .order_by(Ballot.id)
         .execution_options(yield_per=BATCH)
