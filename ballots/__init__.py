@@ -1,6 +1,6 @@
 """The owners' trust cryptographic and counting core: pure functions, no web, no database.
 
-Public contract: /work/shared/spec/verifiable-records.md; choices: docs/verification.md.
+Public contract and the choices made within it: docs/verification.md.
 """
 
 from ballots.canonical import (

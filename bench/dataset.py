@@ -11,9 +11,14 @@ import hashlib
 import os
 import random
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
+
+# The checkout this file lives in: the bench works from any clone.
+REPO = Path(__file__).resolve().parent.parent
 
 DB_NAME = os.environ.get("BENCH_DB", "trust_bench")
 PG = "postgresql://trust:trust@127.0.0.1:5432/"
@@ -50,9 +55,9 @@ def recreate() -> None:
 
 def migrate() -> None:
     subprocess.run(
-        ["/work/main/.venv/bin/flask", "--app", 'app:create_app({"AUTO_MIGRATE": False})',
+        [sys.executable, "-m", "flask", "--app", 'app:create_app({"AUTO_MIGRATE": False})',
          "db", "upgrade", "heads"],
-        check=True, env=app_env(), cwd="/work/main", capture_output=True,
+        check=True, env=app_env(), cwd=REPO, capture_output=True,
     )
 
 
