@@ -14,7 +14,9 @@ Rules JSON (see ``default_rules()`` for a full example)::
                  kinds: {<kind>: {method, quorum: [n, d], threshold: [n, d],
                                   weight_rule?, cosign_required, article}}}
     council     {seats: {<role>: n}, term_days, term_limit,
-                 motion_quorum: [n, d], motion_majority: [n, d]}
+                 motion_quorum: [n, d], motion_majority: [n, d],
+                 motion_min_hours, motion_max_hours, recusal_fallback}
+    articles_zh {"Art. 21.1": "中文", ...}            optional: the articles in Chinese
     spending    {approvals_required, emergency_cap_fen, emergency_year_cap_fen,
                  ratification_days, beneficiary_required}
     communities {valid_days, renewal_window_days, min_members, min_cosigners}
@@ -34,11 +36,13 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from governance.default_charter import default_rules as default_rules
 from governance.default_charter import default_text as default_text
+from governance.default_charter_zh import default_text_zh as default_text_zh
+from governance.refusals import N_, Param, Reason, fill
 
 Fraction = tuple[int, int]
 
@@ -53,6 +57,8 @@ KINDS = (
 METHODS = ("yes_no", "approval", "choice")
 ROLES = ("chair", "asset_committee", "proceeds_committee", "supervisors", "protector")
 SINGLE_SEAT_ROLES = ("chair", "protector")
+# What happens to a motion when recusals leave too few members to reach the quorum.
+FALLBACKS = ("owners_vote",)
 
 CITATION_KEYS = (
     "voting.weight_rule",
@@ -65,6 +71,9 @@ CITATION_KEYS = (
     "council.motion_majority",
     "council.recusal",
     "council.members_only",
+    "council.motion_window",
+    "council.recusal_fallback",
+    "council.interests",
     "spending.amount",
     "spending.budget",
     "spending.category",
@@ -108,11 +117,27 @@ class CharterRulesError(ValueError):
 
 @dataclass(frozen=True)
 class Violation:
-    """A rule a request breaks: the article, its text, and what was wrong."""
+    """A rule a request breaks: the article, its text, and what was wrong.
+
+    ``code`` is the rule's citation key; ``template`` and ``params`` let the app say
+    ``message`` in the reader's language (see ``governance.refusals``).
+    """
 
     article: str
     text: str
     message: str
+    code: str = ""
+    template: str = ""
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+    def reason(self) -> Reason:
+        return Reason(
+            self.code or "charter.violation",
+            self.template or self.message,
+            self.params if self.template else {},
+            self.article,
+            self.text,
+        )
 
     def __str__(self) -> str:
         if not self.article:
@@ -161,6 +186,9 @@ class CouncilRules:
     term_limit: int
     motion_quorum: Fraction
     motion_majority: Fraction
+    motion_min_hours: int
+    motion_max_hours: int
+    recusal_fallback: str
 
     def seats_for(self, role: str) -> int:
         for name, count in self.seats:
@@ -199,6 +227,8 @@ class CharterRules:
     council: CouncilRules
     spending: SpendingRules
     communities: CommunityRules
+    # The articles in Chinese, where the charter gives them; the English text is the fallback.
+    articles_zh: tuple[tuple[str, str], ...] = ()
 
     @property
     def purpose_ids(self) -> frozenset[str]:
@@ -218,6 +248,17 @@ class CharterRules:
             return self.voting.kind(key.removeprefix("voting.kinds.")).article
         raise KeyError(f"no article cited for rule {key!r}")
 
+    def article_text_in(self, ref: str, language: str) -> str:
+        """Article ``ref`` in ``language`` ("zh" or "en"), English when there is no Chinese."""
+        if language.startswith("zh"):
+            for name, text in self.articles_zh:
+                if name == ref:
+                    return text
+        return self.article_text(ref)
+
+    def has_chinese(self, ref: str) -> bool:
+        return any(name == ref for name, _ in self.articles_zh)
+
     def article_text(self, ref: str) -> str:
         for name, text in self.articles:
             if name == ref:
@@ -229,9 +270,12 @@ class CharterRules:
         ref = self.article_ref(key)
         return f'{ref}: "{self.article_text(ref)}"'
 
-    def violation(self, key: str, message: str) -> Violation:
+    def violation(self, key: str, template: str, **params: Param) -> Violation:
+        """Rule ``key`` is broken; ``template`` (marked with ``N_``) says how."""
         ref = self.article_ref(key)
-        return Violation(ref, self.article_text(ref), message)
+        return Violation(
+            ref, self.article_text(ref), fill(template, params), key, template, dict(params)
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Canonical JSON form; ``parse_rules(r.to_json()) == r``."""
@@ -248,6 +292,7 @@ class CharterRules:
                 entry["weight_rule"] = k.weight_rule
             kinds[k.kind] = entry
         return {
+            **({"articles_zh": dict(self.articles_zh)} if self.articles_zh else {}),
             "articles": dict(self.articles),
             "citations": dict(self.citations),
             "purposes": [
@@ -267,6 +312,9 @@ class CharterRules:
                 "term_limit": self.council.term_limit,
                 "motion_quorum": list(self.council.motion_quorum),
                 "motion_majority": list(self.council.motion_majority),
+                "motion_min_hours": self.council.motion_min_hours,
+                "motion_max_hours": self.council.motion_max_hours,
+                "recusal_fallback": self.council.recusal_fallback,
             },
             "spending": {
                 "approvals_required": self.spending.approvals_required,
@@ -382,6 +430,7 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
         data,
         "$",
         ("articles", "citations", "purposes", "voting", "council", "spending", "communities"),
+        ("articles_zh",),
     )
     articles = _parse_articles(c, top.get("articles", MISSING))
     known = dict(articles)
@@ -393,7 +442,31 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
     communities = _parse_communities(c, top.get("communities", MISSING))
     if c.problems:
         raise CharterRulesError(c.problems)
-    return CharterRules(articles, citations, purposes, voting, council, spending, communities)
+    articles_zh = _parse_articles_zh(c, top.get("articles_zh", MISSING), known)
+    if c.problems:
+        raise CharterRulesError(c.problems)
+    return CharterRules(
+        articles, citations, purposes, voting, council, spending, communities, articles_zh
+    )
+
+
+def _parse_articles_zh(
+    c: _Checker, value: Any, known: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    # Optional, but when given every article it names must exist in the English articles.
+    if c.absent(value):
+        return ()
+    if not isinstance(value, Mapping):
+        c.add("$.articles_zh", "must be an object of article number -> Chinese text")
+        return ()
+    out = []
+    for ref, text in value.items():
+        path = f"$.articles_zh[{ref!r}]"
+        if ref not in known:
+            c.add(path, "is not among the articles")
+            continue
+        out.append((ref, c.str_(text, path)))
+    return tuple(sorted(out, key=lambda item: _article_order(item[0])))
 
 
 def _parse_articles(c: _Checker, value: Any) -> tuple[tuple[str, str], ...]:
@@ -501,7 +574,16 @@ def _parse_kind(c: _Checker, name: str, value: Any, known: Mapping[str, str]) ->
 
 
 def _parse_council(c: _Checker, value: Any) -> CouncilRules:
-    keys = ("seats", "term_days", "term_limit", "motion_quorum", "motion_majority")
+    keys = (
+        "seats",
+        "term_days",
+        "term_limit",
+        "motion_quorum",
+        "motion_majority",
+        "motion_min_hours",
+        "motion_max_hours",
+        "recusal_fallback",
+    )
     v = c.obj(value, "$.council", keys)
     seats_obj = c.obj(v.get("seats", MISSING), "$.council.seats", ROLES)
     seats = []
@@ -519,12 +601,22 @@ def _parse_council(c: _Checker, value: Any) -> CouncilRules:
     quorum = c.fraction(v.get("motion_quorum", MISSING), "$.council.motion_quorum")
     if c.ok("$.council.motion_quorum") and quorum[0] == 0:
         c.add("$.council.motion_quorum", "a council motion needs a quorum above zero")
+    low = c.int_(v.get("motion_min_hours", MISSING), "$.council.motion_min_hours", 1, 24 * 366)
+    high = c.int_(v.get("motion_max_hours", MISSING), "$.council.motion_max_hours", 1, 24 * 366)
+    if c.ok("$.council.motion_min_hours", "$.council.motion_max_hours") and high < low:
+        c.add("$.council.motion_max_hours", f"must be at least motion_min_hours ({low})")
+    fallback = c.str_(v.get("recusal_fallback", MISSING), "$.council.recusal_fallback")
+    if fallback and fallback not in FALLBACKS:
+        c.add("$.council.recusal_fallback", f"must be one of {', '.join(FALLBACKS)}")
     return CouncilRules(
         seats=tuple(seats),
         term_days=c.int_(v.get("term_days", MISSING), "$.council.term_days", 1, 3660),
         term_limit=c.int_(v.get("term_limit", MISSING), "$.council.term_limit", 1, 100),
         motion_quorum=quorum,
         motion_majority=majority,
+        motion_min_hours=low,
+        motion_max_hours=high,
+        recusal_fallback=fallback,
     )
 
 
@@ -610,13 +702,22 @@ def _check_canonical(value: Any, path: str) -> None:
         raise ValueError(f"{type(value).__name__} not allowed in canonical JSON at {path}")
 
 
-def charter_digest(text: str, rules_json: Mapping[str, Any], version: int) -> str:
-    """Hex SHA-256 of canonical ``{"version", "text", "rules"}``: what a charter version is."""
+def charter_digest(
+    text: str, rules_json: Mapping[str, Any], version: int, text_zh: str | None = None
+) -> str:
+    """Hex SHA-256 of canonical ``{"version", "text", "rules"}``: what a charter version is.
+
+    A version with a Chinese text adds ``"text_zh"``; both languages are then what was adopted.
+    """
     if type(version) is not int or version < 1:
         raise ValueError("charter version must be an integer >= 1")
     if type(text) is not str:
         raise ValueError("charter text must be a string")
-    obj = {"version": version, "text": text, "rules": dict(rules_json)}
+    obj: dict[str, Any] = {"version": version, "text": text, "rules": dict(rules_json)}
+    if text_zh is not None:
+        if type(text_zh) is not str:
+            raise ValueError("charter text_zh must be a string")
+        obj["text_zh"] = text_zh
     return hashlib.sha256(canonical_bytes(obj)).hexdigest()
 
 
@@ -645,21 +746,23 @@ def check_amendment_allowed(
         out.append(
             current.violation(
                 "charter.versions",
-                f"version {new_version} does not follow version {current_version}",
+                N_("version %(new)s does not follow version %(current)s"),
+                new=new_version,
+                current=current_version,
             )
         )
     if proposal_kind != "charter_amendment":
         out.append(
             current.violation(
-                "charter.amendment", "a new charter is adopted only by a charter amendment vote"
+                "charter.amendment",
+                N_("a new charter is adopted only by a charter amendment vote"),
             )
         )
     elif proposal_state != "sealed" or not proposal_passed:
         out.append(
             current.violation(
                 "charter.amendment",
-                "the amendment vote must be sealed and passed "
-                f"(state {proposal_state!r}, passed={proposal_passed})",
+                N_("the amendment vote must be sealed and passed"),
             )
         )
     return out

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from governance.charter import ROLES, CharterRules
+from governance.refusals import N_, Refusal, cite
 from governance.transitions import require_aware
 
 MOTION_KINDS = (
@@ -33,8 +34,8 @@ MOTION_KINDS = (
 CHOICES = ("for", "against", "abstain")
 
 
-class MotionError(ValueError):
-    """A council vote that may not be cast or counted."""
+class MotionError(Refusal):
+    """A council motion step that is refused: opening, voting, recusing or closing."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,10 @@ class MotionVote:
 
     def __post_init__(self) -> None:
         if self.choice not in CHOICES:
-            raise MotionError(f"a motion vote is one of {', '.join(CHOICES)}, not {self.choice!r}")
+            raise MotionError(
+                "motion.unknown_choice",
+                N_("a motion vote is for, against or abstain"),
+            )
 
 
 def recusal_required(member_interests: Collection[str], motion_subject: Collection[str]) -> bool:
@@ -186,16 +190,18 @@ def cast_motion_vote(
     """Check a council member's vote on a motion; raise ``MotionError`` quoting the charter."""
     if member_id not in seated_ids:
         raise MotionError(
-            f"member {member_id} is not seated on the council; "
-            + rules.article("council.members_only")
+            "motion.not_seated",
+            N_("only seated council members vote on motions"),
+            **cite(rules, "council.members_only"),
         )
     if member_id in recused_ids:
         raise MotionError(
-            f"member {member_id} is recused from this motion and may not vote; "
-            + rules.article("council.recusal")
+            "motion.recused",
+            N_("you are recused from this motion and may not vote"),
+            **cite(rules, "council.recusal"),
         )
     if any(v.member_id == member_id for v in votes_so_far):
-        raise MotionError(f"member {member_id} has already voted on this motion")
+        raise MotionError("motion.voted_twice", N_("you have already voted on this motion"))
     return MotionVote(member_id, choice)
 
 
@@ -223,10 +229,16 @@ def motion_outcome(
     counts = dict.fromkeys(CHOICES, 0)
     for vote in votes:
         if vote.member_id in seen:
-            raise MotionError(f"member {vote.member_id} voted twice")
+            raise MotionError(
+                "motion.counted_twice",
+                N_("member %(member)s voted twice"),
+                member=vote.member_id,
+            )
         if vote.member_id not in eligible_ids:
-            why = "recused" if vote.member_id in recusals else "not seated"
-            raise MotionError(f"vote by member {vote.member_id} refused: {why}")
+            code = "motion.recused" if vote.member_id in recusals else "motion.not_seated"
+            raise MotionError(
+                code, N_("the vote of member %(member)s may not count"), member=vote.member_id
+            )
         seen.add(vote.member_id)
         counts[vote.choice] += 1
     voted = len(seen)

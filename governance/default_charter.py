@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from governance.default_charter_zh import ARTICLES_ZH
+
 ARTICLES = {
     "Art. 5.1": "Trust funds may be spent on public welfare: causes beyond the owner community.",
     "Art. 5.2": "Trust funds may be spent on owner care: help for owners and their families "
@@ -47,6 +49,15 @@ ARTICLES = {
     "Art. 15.3": "A member with an interest in the subject of a motion is recused and does "
     "not vote on it.",
     "Art. 15.4": "Only seated council members vote on council motions.",
+    "Art. 15.5": "A motion is open for voting at least 24 hours and at most 7 days from its "
+    "opening; it closes at its deadline, or earlier once every member able to vote has voted or "
+    "the outcome can no longer change. Administrators run the trust's operations and take no "
+    "part in council decisions.",
+    "Art. 15.6": "If recusals leave fewer members able to vote than the quorum of the seated "
+    "council, the council does not decide the motion and its question is put to the owners' vote.",
+    "Art. 15.7": "Each member keeps a public register of their interests; interests the trust's "
+    "records show (a place on a community's verified roster, being a disbursement's beneficiary) "
+    "count as declared. Nobody recuses another member by naming them.",
     "Art. 21.1": "A disbursement may not exceed the remaining amount of the budget it draws on.",
     "Art. 21.2": "A disbursement must be for a purpose of Article 5 that its budget allows.",
     "Art. 21.3": "Every disbursement names its beneficiary.",
@@ -84,6 +95,9 @@ CITATIONS = {
     "council.motion_majority": "Art. 15.2",
     "council.recusal": "Art. 15.3",
     "council.members_only": "Art. 15.4",
+    "council.motion_window": "Art. 15.5",
+    "council.recusal_fallback": "Art. 15.6",
+    "council.interests": "Art. 15.7",
     "spending.amount": "Art. 21.5",
     "spending.budget": "Art. 21.1",
     "spending.category": "Art. 21.2",
@@ -111,6 +125,7 @@ def default_rules() -> dict[str, Any]:
     """A fresh copy of the first charter's rules JSON (valid under ``parse_rules``)."""
     return {
         "articles": dict(ARTICLES),
+        "articles_zh": dict(ARTICLES_ZH),
         "citations": dict(CITATIONS),
         "purposes": [
             {
@@ -161,6 +176,9 @@ def default_rules() -> dict[str, Any]:
             "term_limit": 2,
             "motion_quorum": [2, 3],
             "motion_majority": [1, 2],
+            "motion_min_hours": 24,
+            "motion_max_hours": 168,
+            "recusal_fallback": "owners_vote",
         },
         "spending": {
             "approvals_required": 3,

@@ -45,6 +45,7 @@ from governance.charter import (
     Fraction,
     parse_rules,
 )
+from governance.refusals import N_, Reason
 from governance.transitions import (
     Actor,
     Transition,
@@ -138,13 +139,22 @@ def allowed_actions(state: str) -> tuple[str, ...]:
 def transition(state: str, action: str, *, actor: Actor, ctx: TransitionContext) -> Transition:
     """The step ``action`` from ``state``, or ``TransitionError`` saying why not."""
     if state not in STATES:
-        raise TransitionError(state, action, "unknown state")
+        raise TransitionError(state, action, Reason("proposal.unknown_state", N_("unknown state")))
     target = TRANSITIONS.get((state, action))
     if target is None:
-        allowed = ", ".join(allowed_actions(state)) or "none (final state)"
-        raise TransitionError(state, action, f"not allowed from this state; allowed: {allowed}")
+        allowed = allowed_actions(state)
+        refusal = (
+            Reason(
+                "proposal.not_allowed",
+                N_("this step is not allowed from this state"),
+                {"allowed": ", ".join(allowed)},
+            )
+            if allowed
+            else Reason("proposal.final_state", N_("nothing more can be done in a final state"))
+        )
+        raise TransitionError(state, action, refusal)
     why = _GUARDS[action](state, actor, ctx)
-    if why:
+    if why is not None:
         raise TransitionError(state, action, why)
     reason = ctx.reason.strip()
     if action == "supersede":
@@ -157,100 +167,133 @@ def _is_author(actor: Actor, ctx: TransitionContext) -> bool:
     return actor.id is not None and actor.id == ctx.author_id
 
 
-def _author_only(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _author_only(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     if not _is_author(actor, ctx):
-        return "only the author may do this"
-    return ""
+        return Reason("proposal.author_only", N_("only the author may do this"))
+    return None
 
 
-def _withdraw(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _withdraw(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     if not _is_author(actor, ctx):
-        return "only the author may withdraw a proposal"
+        return Reason("proposal.author_only", N_("only the author may withdraw a proposal"))
     if state == "scheduled" and (ctx.opens_at is None or ctx.now >= ctx.opens_at):
-        return "the vote has opened; a proposal cannot be withdrawn once voting starts"
-    return ""
+        return Reason(
+            "proposal.voting_started",
+            N_("the vote has opened; a proposal cannot be withdrawn once voting starts"),
+        )
+    return None
 
 
-def _cosign(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _cosign(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     if ctx.cosign_required == 0:
-        return "the charter puts this kind on the ballot by council acceptance, not co-signature"
+        return Reason(
+            "proposal.no_cosigning",
+            N_("the charter puts this kind on the ballot by council acceptance, not co-signature"),
+        )
     if not actor.has("owner"):
-        return "only owners co-sign"
+        return Reason("proposal.owners_cosign", N_("only owners co-sign"))
     if _is_author(actor, ctx):
-        return "the author cannot co-sign their own proposal"
+        return Reason("proposal.own_cosign", N_("the author cannot co-sign their own proposal"))
     if ctx.already_cosigned:
-        return "this owner has already co-signed"
-    return ""
+        return Reason("proposal.cosigned_twice", N_("this owner has already co-signed"))
+    return None
 
 
-def _window(ctx: TransitionContext) -> str:
+def _window(ctx: TransitionContext) -> Reason | None:
     if ctx.opens_at is None or ctx.closes_at is None:
-        return "the voting window (opens_at, closes_at) is not set"
+        return Reason("proposal.window_missing", N_("the voting window is not set"))
     if ctx.opens_at < ctx.now:
-        return "the vote would open in the past"
+        return Reason("proposal.opens_in_past", N_("the vote would open in the past"))
     if ctx.closes_at <= ctx.opens_at:
-        return "the vote would close before it opens"
-    return ""
+        return Reason("proposal.window_inverted", N_("the vote would close before it opens"))
+    return None
 
 
-def _schedule(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _schedule(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     if not (_is_author(actor, ctx) or actor.has("admin", "system")):
-        return "only the author, an admin or the system schedules a co-signed proposal"
+        return Reason(
+            "proposal.schedule_who",
+            N_("only the author, an admin or the system schedules a co-signed proposal"),
+        )
     if ctx.cosign_required == 0:
-        return "the charter requires council acceptance for this kind"
+        return Reason(
+            "proposal.needs_council", N_("the charter requires council acceptance for this kind")
+        )
     if ctx.cosign_count < ctx.cosign_required:
-        return f"{ctx.cosign_count} of {ctx.cosign_required} co-signatures required by the charter"
+        return Reason(
+            "proposal.cosigns_short",
+            N_("%(count)s of %(required)s co-signatures required by the charter"),
+            {"count": ctx.cosign_count, "required": ctx.cosign_required},
+        )
     return _window(ctx)
 
 
-def _council_motion(expected: str, ctx: TransitionContext, actor: Actor) -> str:
+def _council_motion(expected: str, ctx: TransitionContext, actor: Actor) -> Reason | None:
     if not actor.has("council"):
-        return "only the council decides this"
+        return Reason("proposal.council_only", N_("only the council decides this"))
     if ctx.cosign_required > 0:
-        return (
-            f"the charter puts this kind on the ballot by {ctx.cosign_required} co-signatures; "
-            "the council neither accepts nor rejects it"
+        return Reason(
+            "proposal.by_cosigning",
+            N_(
+                "the charter puts this kind on the ballot by %(required)s co-signatures; "
+                "the council neither accepts nor rejects it"
+            ),
+            {"required": ctx.cosign_required},
         )
     if ctx.passed_motion != expected:
-        return f"needs a passed {expected!r} council motion"
-    return ""
+        return Reason(
+            "proposal.needs_motion",
+            N_("needs a passed council motion: %(motion)s"),
+            {"motion": expected},
+        )
+    return None
 
 
-def _accept(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _accept(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     return _council_motion("accept_proposal", ctx, actor) or _window(ctx)
 
 
-def _reject(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _reject(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     why = _council_motion("reject_proposal", ctx, actor)
-    if not why and not ctx.reason.strip():
-        why = "a rejection must give its reason"
+    if why is None and not ctx.reason.strip():
+        why = Reason("proposal.reason_required", N_("a rejection must give its reason"))
     return why
 
 
-def _system(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _system(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     if not actor.has("system", "admin"):
-        return "only the system or an admin does this"
-    return ""
+        return Reason("proposal.system_only", N_("only the system or an admin does this"))
+    return None
 
 
-def _open(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _open(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     why = _system(state, actor, ctx)
-    if not why and (ctx.opens_at is None or ctx.now < ctx.opens_at):
-        why = f"the vote opens at {ctx.opens_at}, not yet"
+    if why is None and (ctx.opens_at is None or ctx.now < ctx.opens_at):
+        why = Reason(
+            "proposal.not_open_yet",
+            N_("the vote opens at %(at)s, not yet"),
+            {"at": ctx.opens_at or ctx.now},
+        )
     return why
 
 
-def _close(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _close(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     why = _system(state, actor, ctx)
-    if not why and (ctx.closes_at is None or ctx.now < ctx.closes_at):
-        why = f"the vote closes at {ctx.closes_at}, not yet"
+    if why is None and (ctx.closes_at is None or ctx.now < ctx.closes_at):
+        why = Reason(
+            "proposal.not_closing_yet",
+            N_("the vote closes at %(at)s, not yet"),
+            {"at": ctx.closes_at or ctx.now},
+        )
     return why
 
 
-def _supersede(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _supersede(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     why = _system(state, actor, ctx)
-    if not why and not (ctx.superseded_by or "").strip():
-        why = "name the proposal that supersedes this one"
+    if why is None and not (ctx.superseded_by or "").strip():
+        why = Reason(
+            "proposal.superseded_by_missing", N_("name the proposal that supersedes this one")
+        )
     return why
 
 

@@ -158,7 +158,7 @@ def test_supersede_names_the_later_proposal() -> None:
 
 def test_illegal_transition_names_state_action_and_allowed_actions() -> None:
     why = refused("draft", "open", SYSTEM)
-    assert "'open'" in why and "'draft'" in why and "submit" in why
+    assert "'open'" in why and "'draft'" in why and "not allowed from this state" in why
     assert "final state" in refused("withdrawn", "submit", AUTHOR)
 
 
