@@ -53,7 +53,10 @@ KINDS = (
     "community_scheme",
     "council_election",
     "poll",
+    "council_referral",
 )
+# Kinds a charter may leave out; a rule that relies on one says so when it is missing.
+OPTIONAL_KINDS = ("council_referral",)
 METHODS = ("yes_no", "approval", "choice")
 ROLES = ("chair", "asset_committee", "proceeds_committee", "supervisors", "protector")
 SINGLE_SEAT_ROLES = ("chair", "protector")
@@ -216,6 +219,7 @@ class CommunityRules:
     renewal_window_days: int
     min_members: int
     min_cosigners: int
+    cosign_days: int
 
 
 @dataclass(frozen=True)
@@ -328,6 +332,7 @@ class CharterRules:
                 "renewal_window_days": self.communities.renewal_window_days,
                 "min_members": self.communities.min_members,
                 "min_cosigners": self.communities.min_cosigners,
+                "cosign_days": self.communities.cosign_days,
             },
         }
 
@@ -440,6 +445,12 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
     council = _parse_council(c, top.get("council", MISSING))
     spending = _parse_spending(c, top.get("spending", MISSING), council)
     communities = _parse_communities(c, top.get("communities", MISSING))
+    if (
+        c.ok("$.council.recusal_fallback", "$.voting.kinds")
+        and council.recusal_fallback == "owners_vote"
+        and not any(k.kind == "council_referral" for k in voting.kinds)
+    ):
+        c.add("$.voting.kinds.council_referral", "the owners_vote fallback needs this kind")
     if c.problems:
         raise CharterRulesError(c.problems)
     articles_zh = _parse_articles_zh(c, top.get("articles_zh", MISSING), known)
@@ -531,7 +542,8 @@ def _parse_voting(c: _Checker, value: Any, known: Mapping[str, str]) -> VotingRu
     max_hours = c.int_(v.get("max_hours", MISSING), "$.voting.max_hours", 1, 24 * 366)
     if c.ok("$.voting.min_hours", "$.voting.max_hours") and max_hours < min_hours:
         c.add("$.voting.max_hours", f"must be at least min_hours ({min_hours})")
-    kinds_obj = c.obj(v.get("kinds", MISSING), "$.voting.kinds", KINDS)
+    required = tuple(k for k in KINDS if k not in OPTIONAL_KINDS)
+    kinds_obj = c.obj(v.get("kinds", MISSING), "$.voting.kinds", required, OPTIONAL_KINDS)
     kinds = tuple(
         _parse_kind(c, name, kinds_obj[name], known) for name in KINDS if name in kinds_obj
     )
@@ -660,7 +672,7 @@ def _parse_spending(c: _Checker, value: Any, council: CouncilRules) -> SpendingR
 
 
 def _parse_communities(c: _Checker, value: Any) -> CommunityRules:
-    keys = ("valid_days", "renewal_window_days", "min_members", "min_cosigners")
+    keys = ("valid_days", "renewal_window_days", "min_members", "min_cosigners", "cosign_days")
     v = c.obj(value, "$.communities", keys)
     valid_days = c.int_(v.get("valid_days", MISSING), "$.communities.valid_days", 1, 3660)
     window = c.int_(
@@ -675,6 +687,7 @@ def _parse_communities(c: _Checker, value: Any) -> CommunityRules:
         renewal_window_days=window,
         min_members=c.int_(v.get("min_members", MISSING), "$.communities.min_members", 1),
         min_cosigners=c.int_(v.get("min_cosigners", MISSING), "$.communities.min_cosigners", 0),
+        cosign_days=c.int_(v.get("cosign_days", MISSING), "$.communities.cosign_days", 1, 366),
     )
 
 

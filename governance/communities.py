@@ -85,6 +85,8 @@ class CommunityContext:
     reasons: tuple[str, ...] = ()
     valid_until: datetime | None = None
     scheme_in_force: bool = True
+    # Co-signatures owners gave in their own accounts before the deadline (None: not counted).
+    cosigns_given: int | None = None
 
     def __post_init__(self) -> None:
         require_aware(self.now, "now")
@@ -139,6 +141,14 @@ def _guard(action: str, actor: Actor, ctx: CommunityContext, rules: CharterRules
     elif action == "review":
         if not actor.has("council", "admin"):
             return Reason("community.review_who", N_("only the council or an admin opens a review"))
+        required = rules.communities.min_cosigners
+        if ctx.cosigns_given is not None and ctx.cosigns_given < required:
+            return Reason(
+                "community.cosigns_short",
+                N_("%(given)s of %(required)s co-signatures have been given"),
+                {"given": ctx.cosigns_given, "required": required},
+                **_cite(rules, "communities.min_cosigners"),
+            )
     elif not actor.has("system", "admin"):
         return Reason("community.system_only", N_("only the system or an admin does this"))
     if action in NEEDS_REASONS and not any(r.strip() for r in ctx.reasons):
@@ -219,9 +229,6 @@ def validate_application(
         out.append(("cosigners", "an owner co-signs once"))
     elif rep in cosigners:
         out.append(("cosigners", "the representative does not count as a co-signer"))
-    elif len(cosigners) < c.min_cosigners:
-        where = rules.article("communities.min_cosigners")
-        out.append(("cosigners", f"{len(cosigners)} co-signers, {c.min_cosigners} needed; {where}"))
     documents = fields.get("documents")
     if type(documents) is not list or not documents:
         out.append(("documents", "list the supporting documents' SHA-256 digests"))

@@ -75,7 +75,9 @@ ARTICLES = {
     "Art. 30.2": "An application names the community, its industry, what it does and its "
     "representative, and lists its supporting documents.",
     "Art. 30.3": "A community must have at least 30 member owners to apply.",
-    "Art. 30.4": "An application is co-signed by at least 10 member owners.",
+    "Art. 30.4": "An application is co-signed by at least 10 member owners, each giving their "
+    "co-signature in their own account within 30 days of the application; co-signatures not "
+    "given by then do not count.",
     "Art. 31.1": "A certification is valid for 365 days.",
     "Art. 31.2": "A certified community may apply for renewal in the 60 days before its "
     "certification ends; without renewal it lapses.",
@@ -158,6 +160,7 @@ def default_rules() -> dict[str, Any]:
                 "charter_amendment": _kind("yes_no", [1, 5], [3, 5], 100, "Art. 11.3"),
                 "community_scheme": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 11.4"),
                 "poll": _kind("choice", [1, 10], [0, 1], 0, "Art. 11.6"),
+                "council_referral": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 15.6"),
                 "council_election": {
                     **_kind("approval", [1, 10], [0, 1], 20, "Art. 11.5"),
                     "weight_rule": "equal",
@@ -192,6 +195,7 @@ def default_rules() -> dict[str, Any]:
             "renewal_window_days": 60,
             "min_members": 30,
             "min_cosigners": 10,
+            "cosign_days": 30,
         },
     }
 

@@ -104,10 +104,11 @@ COMMON_FIELDS = ("title", "body", "opens_at", "closes_at", "options")
 KIND_FIELDS: Mapping[str, tuple[str, ...]] = {
     "general": (),
     "spending": ("amount_fen", "category", "beneficiary", "purpose"),
-    "charter_amendment": ("new_text", "new_rules"),
+    "charter_amendment": ("new_text", "new_text_zh", "new_rules"),
     "community_scheme": ("scheme_text", "criteria"),
     "council_election": ("role", "seats", "candidates"),
     "poll": (),
+    "council_referral": ("motion",),
 }
 
 
@@ -125,6 +126,8 @@ class TransitionContext:
     passed_motion: str | None = None
     reason: str = ""
     superseded_by: str | None = None
+    # A question the council could not decide (recusals): the system puts it to the owners.
+    referral: bool = False
 
     def __post_init__(self) -> None:
         for name in ("now", "opens_at", "closes_at"):
@@ -210,6 +213,13 @@ def _window(ctx: TransitionContext) -> Reason | None:
 
 
 def _schedule(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
+    if ctx.referral:
+        if not actor.has("system"):
+            return Reason(
+                "proposal.referral_by_system",
+                N_("only the system puts a question the council could not decide to the owners"),
+            )
+        return _window(ctx)
     if not (_is_author(actor, ctx) or actor.has("admin", "system")):
         return Reason(
             "proposal.schedule_who",
@@ -434,14 +444,20 @@ def _check_spending(fields: Mapping[str, Any], rules: CharterRules) -> list[tupl
 
 
 def _check_amendment(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    # The charter is bilingual: an amendment gives its whole text, and every article, in both.
     out = _text(fields, "new_text", TEXT_MAX, required=True)
+    out += _text(fields, "new_text_zh", TEXT_MAX, required=True)
     new_rules = fields.get("new_rules")
     if not isinstance(new_rules, Mapping):
         return [*out, ("new_rules", "must be the new charter's rules (an object)")]
     try:
-        parse_rules(new_rules)
+        parsed = parse_rules(new_rules)
     except CharterRulesError as exc:
         out += [(f"new_rules{path.removeprefix('$')}", msg) for path, msg in exc.problems]
+        return out
+    missing = [ref for ref, _text_en in parsed.articles if not parsed.has_chinese(ref)]
+    if missing:
+        out.append(("new_rules", "every article needs its Chinese text: " + ", ".join(missing)))
     return out
 
 
@@ -476,6 +492,12 @@ def _check_election(fields: Mapping[str, Any], rules: CharterRules) -> list[tupl
     return out
 
 
+def _check_referral(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    if not _is_count(fields.get("motion")) or fields["motion"] < 1:
+        return [("motion", "names the council motion referred to the owners")]
+    return []
+
+
 _KIND_CHECKS = {
     "general": _none,
     "spending": _check_spending,
@@ -483,4 +505,5 @@ _KIND_CHECKS = {
     "community_scheme": _check_scheme,
     "council_election": _check_election,
     "poll": _none,
+    "council_referral": _check_referral,
 }

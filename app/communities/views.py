@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -14,26 +13,15 @@ from app.core.extensions import db
 from app.council import service as council
 from app.council.forms import ActionForm
 from app.web.auth import council_required, owner_required
+from app.web.labels import COMMUNITY_STATES
+from app.web.refusals import refused
 from governance.transitions import TransitionError
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
 
 
-STATE_NAMES = {
-    "applied": _l("applied"),
-    "under_review": _l("under review"),
-    "certified": _l("certified"),
-    "rejected": _l("rejected"),
-    "renewal_due": _l("due for renewal"),
-    "lapsed": _l("lapsed"),
-    "revoked": _l("revoked"),
-}
-
-
-def _not_now(exc: TransitionError) -> str:
-    """A refused step in the reader's language; governance's own reason stays as it is."""
-    return _("Not possible while the community is %(state)s: %(why)s",
-             state=STATE_NAMES.get(exc.state, exc.state), why=exc.why)
+# Kept under its old name for templates and tests that import it.
+STATE_NAMES = COMMUNITY_STATES
 
 
 @bp.get("/")
@@ -108,9 +96,7 @@ def review(community_id: int) -> Response:
         service.review(community, current_user)
         db.session.commit()
     except TransitionError as exc:
-        db.session.rollback()
-        flash(_not_now(exc), "error")
-        return redirect(target)
+        return refused(exc, target, states=COMMUNITY_STATES)
     flash(_("The application is under review."), "success")
     return redirect(target)
 
@@ -128,8 +114,6 @@ def decide(community_id: int) -> Response:
                                        form.reasons.data or "")
         db.session.commit()
     except (TransitionError, council.MotionError) as exc:
-        db.session.rollback()
-        flash(_not_now(exc) if isinstance(exc, TransitionError) else str(exc), "error")
-        return redirect(target)
+        return refused(exc, target, states=COMMUNITY_STATES)
     flash(_("Motion opened; members of the community are recused."), "success")
     return redirect(url_for("council.motion", motion_id=motion.id))

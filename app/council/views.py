@@ -30,6 +30,7 @@ from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.treasury import service as treasury
 from app.web.auth import council_required, owner_required
+from app.web.refusals import refused, say
 from governance.charter import ROLES
 from governance.transitions import TransitionError
 
@@ -68,12 +69,6 @@ def _names(ids: set[int]) -> dict[int, str]:
         return {}
     rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
     return {uid: name for uid, name in rows}
-
-
-def _refused(exc: Exception, target: str) -> Response:
-    db.session.rollback()
-    flash(str(exc), "error")
-    return redirect(target)
 
 
 @bp.get("/")
@@ -177,7 +172,7 @@ def new_motion() -> str | Response:
             db.session.commit()
         except council.MotionError as exc:
             db.session.rollback()
-            form.title.errors = [*form.title.errors, str(exc)]
+            form.title.errors = [*form.title.errors, say(exc)]
         else:
             flash(_("Motion opened."), "success")
             return redirect(url_for("council.motion", motion_id=row.id))
@@ -195,7 +190,7 @@ def proposal_motion() -> Response:
     kind = form.kind.data or "accept_proposal"
     if proposal.state != "submitted":
         why = _("Only a submitted proposal goes to a council motion.")
-        return _refused(ValueError(why), target)
+        return refused(ValueError(why), target)
     title = (_("Accept for the ballot: %(t)s", t=proposal.title) if kind == "accept_proposal"
              else _("Reject: %(t)s", t=proposal.title))
     try:
@@ -203,7 +198,7 @@ def proposal_motion() -> Response:
                                   form.body.data or "")
         db.session.commit()
     except council.MotionError as exc:
-        return _refused(exc, target)
+        return refused(exc, target)
     flash(_("Motion opened; seated members can now vote on it."), "success")
     return redirect(url_for("council.motion", motion_id=row.id))
 
@@ -222,7 +217,7 @@ def vote(motion_id: int) -> Response:
     except council.MotionError as exc:
         # An undeclared interest found at vote time is recorded as a recusal; keep that.
         db.session.commit()
-        flash(str(exc), "error")
+        flash(say(exc), "error")
         return redirect(target)
     flash(_("Your vote is recorded."), "success")
     return redirect(target)
@@ -241,7 +236,7 @@ def recuse(motion_id: int) -> Response:
         council.recuse(row, current_user, form.reason.data or "")
         db.session.commit()
     except council.MotionError as exc:
-        return _refused(exc, target)
+        return refused(exc, target)
     flash(_("Your recusal is recorded."), "success")
     return redirect(target)
 
@@ -259,7 +254,7 @@ def close(motion_id: int) -> Response:
         treasury.carry_out(row)
         db.session.commit()
     except (council.MotionError, TransitionError) as exc:
-        return _refused(exc, target)
+        return refused(exc, target)
     flash(_("The motion passed.") if passed else _("The motion failed."), "success")
     return redirect(target)
 
@@ -294,7 +289,7 @@ def stand() -> str | Response:
             db.session.commit()
         except elections.ElectionError as exc:
             db.session.rollback()
-            form.statement.errors = [*form.statement.errors, str(exc)]
+            form.statement.errors = [*form.statement.errors, say(exc)]
         else:
             flash(_("You stand for election. Your statement is public."), "success")
             return redirect(url_for("council.index"))
@@ -317,11 +312,7 @@ def call_election() -> Response:
         proposal = elections.call_election(current_user, form.role.data or "", form.seats.data or 1)
         db.session.commit()
     except proposals.ProposalError as exc:
-        db.session.rollback()
-        problems = "; ".join(m for _f, m in exc.problems)
-        flash(_("%(message)s Problems: %(problems)s", message=str(exc), problems=problems)
-              if problems else str(exc), "error")
-        return redirect(target)
+        return refused(exc, target)
     flash(_("Election proposal %(id)s submitted.", id=proposal.id), "success")
     return redirect(url_for("council.election", proposal_id=proposal.id))
 

@@ -22,12 +22,14 @@ from app.proposals import service as proposals
 from app.results import service as results
 from app.voting import service as voting
 from governance.default_charter import default_rules, default_text
+from governance.default_charter_zh import default_text_zh
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the README for the demo
 OWNERS = 200
 SEED = 2019
 
-CHARTER_HEADER = "# Charter of the Owners' Trust · 用户信托章程\n\n"
+CHARTER_HEADER = "# Charter of the Owners' Trust\n\n"
+CHARTER_HEADER_ZH = "# 用户信托章程\n\n"
 
 
 def _owner_growth(rng: random.Random, n: int) -> list[tuple[str, int, str]]:
@@ -170,7 +172,10 @@ def build_demo() -> Iterator[str]:
     rng = random.Random(SEED)
     keys.ensure_key(valid_from=now - timedelta(days=2300))
     charter.install_first(
-        CHARTER_HEADER + default_text(), default_rules(), at=now - timedelta(days=400)
+        CHARTER_HEADER + default_text(),
+        default_rules(),
+        at=now - timedelta(days=400),
+        text_zh=CHARTER_HEADER_ZH + default_text_zh(),
     )
     yield from _people(now)
     db.session.commit()

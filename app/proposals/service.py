@@ -236,6 +236,15 @@ def schedule(
     move(proposal, "schedule", actor, now=now, cosign_count=cosign_count(proposal.id))
 
 
+def schedule_referral(
+    proposal: Proposal, opens_at: datetime, closes_at: datetime, now: datetime | None = None
+) -> None:
+    """Put a question the council could not decide (charter fallback) on the owners' ballot."""
+    now = now or utcnow()
+    _set_window(proposal, opens_at, closes_at, now)
+    move(proposal, "schedule", None, now=now)
+
+
 def accept(
     proposal: Proposal,
     actor: User,

@@ -69,6 +69,7 @@ class TreasuryError(ValueError):
     """A refused request: every charter article it breaks, quoted."""
 
     def __init__(self, message: str, violations: Sequence[Violation] = ()) -> None:
+        self.lead = message  # said before the violations, already in the reader's language
         self.violations = list(violations)
         detail = " ".join(str(v) for v in self.violations)
         super().__init__(f"{message} {detail}".strip())
