@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.charter import service as charter
 from app.communities import service
 from app.communities.forms import ApplicationForm, DecisionForm
 from app.core.extensions import db
@@ -40,7 +41,11 @@ def detail(community_id: int) -> str:
     return render_template(
         "communities/detail.html",
         community=community,
-        members=service.members(community),
+        members=service.members(community, given_only=True),
+        cosigns_given=service.cosigns_given(community),
+        cosigns_required=charter.current_rules().communities.min_cosigners,
+        my_request=service.cosign_request(community, current_user)
+        if current_user.is_authenticated else None,
         documents=service.documents(community),
         events=service.events(community),
         motions=council.motions_about(f"community:{community.id}"),
@@ -98,6 +103,23 @@ def review(community_id: int) -> Response:
     except TransitionError as exc:
         return refused(exc, target, states=COMMUNITY_STATES)
     flash(_("The application is under review."), "success")
+    return redirect(target)
+
+
+@bp.post("/<int:community_id>/cosign")
+@owner_required
+def cosign(community_id: int) -> Response:
+    """An owner gives their co-signature, in their own account; nobody gives it for them."""
+    community = service.get(community_id) or abort(404)
+    target = url_for("communities.detail", community_id=community_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.give_cosignature(community, current_user)
+        db.session.commit()
+    except service.CosignError as exc:
+        return refused(exc, target)
+    flash(_("Your co-signature is given."), "success")
     return redirect(target)
 
 

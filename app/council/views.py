@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -29,20 +31,39 @@ from app.council.models import Candidacy
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.treasury import service as treasury
+from app.web import own_words
 from app.web.auth import council_required, owner_required
+from app.web.labels import COUNCIL_ROLES, MOTION_KINDS
 from app.web.refusals import refused, say
+from app.web.templating import current_locale_tag
 from governance.charter import ROLES
 from governance.transitions import TransitionError
 
 bp = Blueprint("council", __name__, url_prefix="/council")
 
-ROLE_LABELS = {
-    "chair": "Chair (理事长)",
-    "asset_committee": "Asset-management committee",
-    "proceeds_committee": "Proceeds committee",
-    "supervisors": "Supervisors",
-    "protector": "Trust protector",
-}
+ROLE_LABELS = COUNCIL_ROLES
+
+
+def motion_title(motion: Any) -> Markup:
+    """A motion's title in the reader's language: the system names what it made; a general
+    motion keeps the words its member wrote, marked with their language."""
+    if motion.kind != "general" and motion.kind in MOTION_KINDS:
+        return escape(_("%(kind)s — %(subject)s", kind=MOTION_KINDS[motion.kind],
+                        subject=_subject_words(motion.subject)))
+    return own_words.marked(motion.title, current_locale_tag())
+
+
+def proposal_title(proposal: Any) -> Markup:
+    """A proposal's title: elections and referrals are named by the system, the rest by owners."""
+    payload = json.loads(proposal.payload_json or "{}")
+    if proposal.kind == "council_election" and payload.get("role") in COUNCIL_ROLES:
+        return escape(_("Council election: %(role)s (%(seats)s seats)",
+                        role=COUNCIL_ROLES[payload["role"]],
+                        seats=payload.get("seats") or proposal.seats))
+    if proposal.kind == "council_referral" and (m := council.get_motion(payload.get("motion", 0))):
+        return escape(_("The owners decide for the council: %(title)s")) % {
+            "title": motion_title(m)}
+    return own_words.marked(proposal.title, current_locale_tag())
 
 
 @bp.app_context_processor
@@ -56,7 +77,9 @@ def council_helpers() -> dict[str, Any]:
     return {
         "council_seated": seated_now,
         "council_motions_about": council.motions_about,
-        "council_role_label": lambda r: _(ROLE_LABELS.get(r, r)),
+        "council_role_label": lambda r: ROLE_LABELS.get(r, r),
+        "motion_title": motion_title,
+        "proposal_title": proposal_title,
         "my_communities": my_communities,
         "proposal_motion_form": ProposalMotionForm,
     }
@@ -126,6 +149,8 @@ def motion(motion_id: int) -> str:
         my_vote=mine,
         recused=current_user.is_authenticated
         and any(r.member_id == current_user.id for r in recusals),
+        can_close=row.state == "open" and seated and (
+            (row.closes_at is not None and utcnow() >= row.closes_at) or council.is_settled(row)),
         vote_form=MotionVoteForm(),
         action_form=ActionForm(),
         recuse_form=RecuseForm(),
