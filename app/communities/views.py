@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -21,6 +22,7 @@ from governance.transitions import TransitionError
 bp = Blueprint("communities", __name__, url_prefix="/communities")
 
 
+NOT_NOW = _l("Not possible while the community is %(state)s: %(why)s")
 # Kept under its old name for templates and tests that import it.
 STATE_NAMES = COMMUNITY_STATES
 
@@ -101,7 +103,7 @@ def review(community_id: int) -> Response:
         service.review(community, current_user)
         db.session.commit()
     except TransitionError as exc:
-        return refused(exc, target, states=COMMUNITY_STATES)
+        return refused(exc, target, states=COMMUNITY_STATES, lead=NOT_NOW)
     flash(_("The application is under review."), "success")
     return redirect(target)
 
@@ -136,6 +138,6 @@ def decide(community_id: int) -> Response:
                                        form.reasons.data or "")
         db.session.commit()
     except (TransitionError, council.MotionError) as exc:
-        return refused(exc, target, states=COMMUNITY_STATES)
+        return refused(exc, target, states=COMMUNITY_STATES, lead=NOT_NOW)
     flash(_("Motion opened; members of the community are recused."), "success")
     return redirect(url_for("council.motion", motion_id=motion.id))

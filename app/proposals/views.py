@@ -5,6 +5,7 @@ from datetime import UTC
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -22,6 +23,7 @@ from app.web.i18n import purpose_name
 from app.web.refusals import refused
 from app.web.templating import STATE_LABELS
 
+NOT_NOW = _l("Not possible while the proposal is %(state)s: %(why)s")
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 
 LISTED_STATES = ("submitted", "cosigned", "accepted", "scheduled", "voting", "closed", "sealed")
@@ -184,7 +186,7 @@ def _act(proposal_id: str, action: str) -> Response:
         db.session.commit()
     except (service.ProposalError, service.lifecycle.LifecycleError) as exc:
         return refused(exc, url_for("proposals.detail", proposal_id=proposal_id),
-                       states=STATE_LABELS)
+                       states=STATE_LABELS, lead=NOT_NOW)
     flash(_("Done."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
@@ -231,7 +233,7 @@ def _window_action(proposal_id: str, action: str) -> Response:
         db.session.commit()
     except (service.ProposalError, service.lifecycle.LifecycleError) as exc:
         return refused(exc, url_for("proposals.detail", proposal_id=proposal_id),
-                       states=STATE_LABELS)
+                       states=STATE_LABELS, lead=NOT_NOW)
     flash(_("Vote scheduled."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 

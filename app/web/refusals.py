@@ -62,20 +62,22 @@ def say_reason(reason: Reason) -> str:
     return text
 
 
-def say(exc: BaseException, *, states: Mapping[str, Any] | None = None) -> str:
+def say(
+    exc: BaseException, *, states: Mapping[str, Any] | None = None, lead: Any = None
+) -> str:
     """Any refusal the services raise, as the reader should read it.
 
     ``states`` names the states of the thing refused (a proposal's, a community's) so a
-    refused step can say which state it was in.
+    refused step can say which state it was in; ``lead`` (a translated template with
+    ``%(state)s`` and ``%(why)s``) names the thing ("while the community is ...").
     """
     if isinstance(exc, TransitionError):
         why = say_reason(exc.reason)
         if states is not None:
-            return gettext(
-                "Not possible while it is %(state)s: %(why)s",
-                state=str(states.get(exc.state, label(exc.state))),
-                why=why,
-            )
+            state = str(states.get(exc.state, label(exc.state)))
+            if lead is not None:
+                return str(lead) % {"state": state, "why": why}
+            return gettext("Not possible while it is %(state)s: %(why)s", state=state, why=why)
         return why
     if isinstance(exc, Refusal):
         return say_reason(exc.reason)
@@ -103,6 +105,7 @@ def refuse(
     *,
     states: Mapping[str, Any] | None = None,
     audit_as: tuple[str, str] | None = None,
+    lead: Any = None,
 ) -> None:
     """Undo what the request did and tell the reader why (the page is then rendered again).
 
@@ -124,7 +127,7 @@ def refuse(
             code=getattr(exc, "code", ""),
             articles=_articles(exc),
         )
-    flash(say(exc, states=states), "error")
+    flash(say(exc, states=states, lead=lead), "error")
 
 
 def refused(
@@ -133,7 +136,8 @@ def refused(
     *,
     states: Mapping[str, Any] | None = None,
     audit_as: tuple[str, str] | None = None,
+    lead: Any = None,
 ) -> Response:
     """``refuse`` and send the reader back to ``target``."""
-    refuse(exc, states=states, audit_as=audit_as)
+    refuse(exc, states=states, audit_as=audit_as, lead=lead)
     return redirect(target)

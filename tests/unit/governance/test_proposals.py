@@ -296,7 +296,9 @@ def test_charter_amendment_reports_new_rules_problems_by_path() -> None:
     new_rules = default_rules()
     new_rules["spending"]["approvals_required"] = 0
     problems = validate_proposal_fields(
-        "charter_amendment", {"title": "t", "new_text": "...", "new_text_zh": "……", "new_rules": new_rules}, RULES
+        "charter_amendment",
+        {"title": "t", "new_text": "...", "new_text_zh": "……", "new_rules": new_rules},
+        RULES,
     )
     assert [name for name, _ in problems] == ["new_rules.spending.approvals_required"]
     fine = {"title": "t", "new_text": "...", "new_text_zh": "……", "new_rules": default_rules()}
