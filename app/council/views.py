@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -16,12 +17,13 @@ from app.charter import service as charter
 from app.communities import service as communities
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council import elections
+from app.council import elections, interests
 from app.council import service as council
 from app.council.forms import (
     ActionForm,
     CallElectionForm,
     CandidacyForm,
+    InterestForm,
     MotionForm,
     MotionVoteForm,
     ProposalMotionForm,
@@ -113,7 +115,43 @@ def index() -> str:
         candidacies=elections.open_candidacies(),
         candidate_names=_names({c.user_id for c in elections.open_candidacies()}),
         call_form=CallElectionForm(),
+        registers={s.member_id: interests.register_of(s.member_id) for s in seats},
     )
+
+
+@bp.route("/interests", methods=["GET", "POST"])
+@council_required
+def my_interests() -> str | Response:
+    """The member keeps their own public register; nobody else can write in it."""
+    form = InterestForm()
+    if form.validate_on_submit():
+        try:
+            interests.declare(current_user, f"{form.kind.data}:{(form.ident.data or '').strip()}",
+                              form.description.data or "")
+            db.session.commit()
+        except council.MotionError as exc:
+            db.session.rollback()
+            form.description.errors = [*form.description.errors, say(exc)]
+        else:
+            flash(_("Your register is updated and published."), "success")
+            return redirect(url_for("council.my_interests"))
+    return render_template("council/interests.html", form=form, action_form=ActionForm(),
+                           register=interests.register_of(current_user.id))
+
+
+@bp.post("/interests/<int:interest_id>/withdraw")
+@council_required
+def withdraw_interest(interest_id: int) -> Response:
+    target = url_for("council.my_interests")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        interests.withdraw(current_user, interest_id)
+        db.session.commit()
+    except council.MotionError as exc:
+        return refused(exc, target)
+    flash(_("The line is withdrawn; it stays on record."), "success")
+    return redirect(target)
 
 
 @bp.get("/motions")
@@ -191,9 +229,11 @@ def new_motion() -> str | Response:
     form = MotionForm()
     if form.validate_on_submit():
         try:
+            now = utcnow()
+            closes = now + timedelta(hours=form.hours.data) if form.hours.data else None
             row = council.open_motion(current_user, form.kind.data or "general",
                                       form.subject.data or "", form.title.data or "",
-                                      form.body.data or "")
+                                      form.body.data or "", now=now, closes_at=closes)
             db.session.commit()
         except council.MotionError as exc:
             db.session.rollback()

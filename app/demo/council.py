@@ -147,8 +147,8 @@ def _communities(now: datetime) -> Iterator[str]:
         # newest application is still collecting them.
         giving = cosigners if steps else cosigners[:6]
         for day, owner in enumerate(giving):
-            communities.give_cosignature(community, owner,
-                                         now=now - timedelta(days=applied) + timedelta(hours=6 + day))
+            given_at = now - timedelta(days=applied) + timedelta(hours=6 + day)
+            communities.give_cosignature(community, owner, now=given_at)
         for action, ago in steps:
             at = now - timedelta(days=ago)
             opener = next(m for m in members if council.is_seated(m, at)

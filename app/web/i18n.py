@@ -30,6 +30,20 @@ def select_locale() -> str:
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 TZ_COOKIE = "tz"
+# The zones offered to readers: where owners of a Chinese brand live and travel.
+TIMEZONES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+)
 
 
 def valid_timezone(name: str | None) -> bool:

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale, get_timezone
 from markupsafe import Markup
 
 from app.web import labels, own_words
-from app.web.i18n import LOCALE_NAMES
+from app.web.i18n import LOCALE_NAMES, TIMEZONES
 from app.web.text import render_markdown
 
 # One mapping per kind of code lives in app.web.labels; these names stay for existing callers.
@@ -72,6 +72,17 @@ def in_language(english: str | None, chinese: str | None) -> tuple[str, str | No
     return english or chinese or "", None if english else "zh-Hans-CN"
 
 
+def zone_name(zone: str) -> str:
+    """A zone as the reader calls it ("中国标准时间 · Asia/Shanghai")."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime as babel_datetime
+
+    name = babel_datetime(datetime.now(UTC), "zzzz", tzinfo=ZoneInfo(zone),
+                          locale=current_locale_code())
+    return f"{name} · {zone}"
+
+
 def register_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         number=number,
@@ -98,4 +109,7 @@ def register_templating(app: Flask) -> None:
         own_words=lambda text: own_words.marked(text, current_locale_tag()),
         lang_attr=lambda text: own_words.lang_attr(text, current_locale_tag()),
         in_language=in_language,
+        timezones=TIMEZONES,
+        current_timezone=lambda: str(get_timezone()),
+        zone_name=zone_name,
     )
