@@ -68,6 +68,11 @@ def proposal_title(proposal: Any) -> Markup:
     return own_words.marked(proposal.title, current_locale_tag())
 
 
+# Globals, not context: macros imported without context (the proposal cards) use them too.
+bp.record_once(lambda state: state.app.jinja_env.globals.update(
+    motion_title=motion_title, proposal_title=proposal_title))
+
+
 @bp.app_context_processor
 def council_helpers() -> dict[str, Any]:
     def seated_now() -> bool:
@@ -80,8 +85,6 @@ def council_helpers() -> dict[str, Any]:
         "council_seated": seated_now,
         "council_motions_about": council.motions_about,
         "council_role_label": lambda r: ROLE_LABELS.get(r, r),
-        "motion_title": motion_title,
-        "proposal_title": proposal_title,
         "my_communities": my_communities,
         "proposal_motion_form": ProposalMotionForm,
     }

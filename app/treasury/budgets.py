@@ -112,10 +112,12 @@ def propose_emergency(
     try:
         motion = council.open_motion(
             member, EMERGENCY_KIND, f"emergency:{budget_id}", title[:200],
-            f"Emergency spending of {amount_fen} fen for {category}: {purpose}", now=now,
+            # The member's own words; amount and purpose are shown from the budget it creates.
+            purpose, now=now,
         )
     except council.MotionError as exc:
-        raise TreasuryError(str(exc)) from None
+        raise TreasuryError(gettext("The emergency motion was refused."), [],
+                            refusal=exc) from None
     budget = Budget(id=budget_id, source="emergency", motion_id=motion.id, title=title[:200],
                     amount_fen=amount_fen, category=category, beneficiary=beneficiary,
                     purpose=purpose, created_at=now)

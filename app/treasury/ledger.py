@@ -51,10 +51,13 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 class TreasuryError(ValueError):
     """A refused request: every charter article it breaks, quoted."""
 
-    def __init__(self, message: str, violations: Sequence[Violation] = ()) -> None:
+    def __init__(
+        self, message: str, violations: Sequence[Violation] = (), refusal: Exception | None = None
+    ) -> None:
         self.lead = message  # said before the violations, already in the reader's language
+        self.refusal = refusal  # a refusal from below (a council motion), told after the lead
         self.violations = list(violations)
-        detail = " ".join(str(v) for v in self.violations)
+        detail = " ".join(str(v) for v in self.violations) or (str(refusal) if refusal else "")
         super().__init__(f"{message} {detail}".strip())
 
 

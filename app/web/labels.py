@@ -99,6 +99,29 @@ LEDGER_KINDS = {
     "reversal": _l("reversal"),
 }
 
+LOG_TYPES = {
+    "charter.adopted": _l("charter adopted"),
+    "council.seated": _l("council member seated"),
+    "council.vacated": _l("council seat vacated"),
+    "council.motion": _l("council motion closed"),
+    "council.motion_opened": _l("council motion opened"),
+    "council.motion_referred": _l("council motion referred to the owners"),
+    "council.interest": _l("interest declared"),
+    "council.election": _l("council election"),
+    "community.applied": _l("community applied"),
+    "community.certified": _l("community certified"),
+    "community.rejected": _l("community rejected"),
+    "community.renewed": _l("community renewed"),
+    "community.revoked": _l("community revoked"),
+    "community.lapsed": _l("community lapsed"),
+    "budget.authorised": _l("budget authorised"),
+    "budget.ratified": _l("emergency budget ratified"),
+    "disbursement.recorded": _l("disbursement recorded"),
+    "disbursement.reversed": _l("disbursement reversed"),
+    "proposal.opened": _l("vote opened"),
+    "result.sealed": _l("result sealed"),
+}
+
 # Looked up in this order by ``label``: a code used in two mappings reads the same in both.
 ALL: tuple[dict[str, Any], ...] = (
     MOTION_KINDS,
@@ -111,12 +134,29 @@ ALL: tuple[dict[str, Any], ...] = (
     CHOICES,
     OUTCOMES,
     LEDGER_KINDS,
+    LOG_TYPES,
 )
 
 
 def label(code: str) -> str:
-    """Words for any stored code, or the code itself when it is not a code (a name, an id)."""
+    """Words for any stored code, or the code itself when it is not a code (a name, an id).
+
+    The charter's purposes are codes too; their names come from the charter in force.
+    """
     for mapping in ALL:
         if code in mapping:
             return str(mapping[code])
-    return code
+    return purpose_names().get(code, code)
+
+
+def purpose_names() -> dict[str, str]:
+    """The charter's purposes by id, named in the reader's language (empty without a charter)."""
+    from app.charter import service as charter
+    from app.web.i18n import in_chinese
+
+    try:
+        purposes = charter.current_rules().purposes
+    except charter.CharterError:
+        return {}
+    zh = in_chinese()
+    return {p.id: p.name_zh if zh else p.name_en for p in purposes}

@@ -81,6 +81,9 @@ def say(
         return why
     if isinstance(exc, Refusal):
         return say_reason(exc.reason)
+    inner = getattr(exc, "refusal", None)
+    if isinstance(inner, BaseException):
+        return f"{getattr(exc, 'lead', '')} {say(inner)}".strip()
     violations: Sequence[Violation] = getattr(exc, "violations", None) or ()
     if violations:
         head = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
