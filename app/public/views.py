@@ -161,6 +161,7 @@ def charter() -> str:
         current=current,
         shown=shown,
         rules=rules,
+        text=charter_service.text_for(shown, str(get_locale() or "en")) if shown else ("", "en"),
         rules_json=json.dumps(json.loads(shown.rules_json), indent=2, ensure_ascii=False)
         if shown
         else "",

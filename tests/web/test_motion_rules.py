@@ -185,3 +185,34 @@ def test_motion_pages_in_chinese_show_words_and_zoned_times(
     assert "中国标准时间" in page and "赞成" in page
     listing = client.get("/council/motions", headers=CHINESE).get_data(as_text=True)
     assert "accept_proposal" not in listing and "表决中" in listing
+
+
+def test_the_charter_reads_in_chinese_and_refusals_quote_it_in_chinese(
+    trust: dict[str, Any], client: Any
+) -> None:
+    from app.charter import service as charter
+    from app.charter.models import CharterVersion
+    from governance.default_charter_zh import default_text_zh
+
+    version = db.session.scalar(select(CharterVersion))
+    version.text_zh = default_text_zh()
+    db.session.commit()
+    page = client.get("/charter", headers=CHINESE).get_data(as_text=True)
+    assert "第 15.6 条" in page and "交由车主投票" in page
+    english = client.get("/charter", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Art. 15.6" in english and "交由车主投票" not in english.split("<pre")[0]
+    assert charter.current_rules().article_text_in("Art. 15.4", "zh") == "只有在任理事可以就理事会动议投票。"
+    # A refusal from governance, told to a Chinese reader: translated, its article quoted in Chinese.
+    a = trust["members"][0]
+    motion = council.open_motion(a, "general", "member:0", "Publish minutes")
+    council.vote(motion, a, "for")
+    db.session.commit()
+    login(client, a)
+    page = client.get(f"/council/motions/{motion.id}", headers=CHINESE)
+    response = client.post(f"/council/motions/{motion.id}/close",
+                           data={"csrf_token": csrf_from(page)}, headers=CHINESE,
+                           follow_redirects=True).get_data(as_text=True)
+    assert "只有在所有可投票的理事均已投票" in response
+    assert "第 15.5 条" not in response  # the article is cited by its number, quoted in Chinese
+    assert "Art. 15.5：“动议自提出起至少开放 24 小时" in response
+    assert "中国标准时间" in response
