@@ -20,9 +20,10 @@ KINDS = (
     "council_election",
     "poll",
     "council_referral",
+    "emergency_ratification",
 )
 # Kinds a charter may leave out; a rule that relies on one says so when it is missing.
-OPTIONAL_KINDS = ("council_referral",)
+OPTIONAL_KINDS = ("council_referral", "emergency_ratification")
 METHODS = ("yes_no", "approval", "choice")
 ROLES = ("chair", "asset_committee", "proceeds_committee", "supervisors", "protector")
 SINGLE_SEAT_ROLES = ("chair", "protector")
@@ -54,6 +55,7 @@ CITATION_KEYS = (
     "spending.emergency_cap",
     "spending.emergency_year_cap",
     "spending.ratification",
+    "spending.ratification_overdue",
     "communities.scheme",
     "communities.application",
     "communities.min_members",

@@ -69,7 +69,12 @@ ARTICLES = {
     "Art. 23.1": "In an emergency the council may, by motion alone, spend up to RMB 5,000,000 "
     "per motion.",
     "Art. 23.2": "Emergency spending may not exceed RMB 10,000,000 in one calendar year.",
-    "Art. 23.3": "Emergency spending must be put to the owners for ratification within 90 days.",
+    "Art. 23.3": "Emergency spending must be put to the owners for ratification within 90 days; "
+    "the council puts it on the ballot and the owners ratify it by a majority of the weight "
+    "voting for or against, if a tenth of the roll's weight takes part. A council motion does "
+    "not ratify.",
+    "Art. 23.4": "While emergency spending is overdue for ratification, what is left of its "
+    "budget is frozen and no new emergency spending may be decided until the owners ratify it.",
     "Art. 30.1": "Owners' industry communities may apply for certification only under a "
     "certification scheme adopted by the owners.",
     "Art. 30.2": "An application names the community, its industry, what it does and its "
@@ -111,6 +116,7 @@ CITATIONS = {
     "spending.emergency_cap": "Art. 23.1",
     "spending.emergency_year_cap": "Art. 23.2",
     "spending.ratification": "Art. 23.3",
+    "spending.ratification_overdue": "Art. 23.4",
     "communities.scheme": "Art. 30.1",
     "communities.application": "Art. 30.2",
     "communities.min_members": "Art. 30.3",
@@ -161,6 +167,7 @@ def default_rules() -> dict[str, Any]:
                 "community_scheme": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 11.4"),
                 "poll": _kind("choice", [1, 10], [0, 1], 0, "Art. 11.6"),
                 "council_referral": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 15.6"),
+                "emergency_ratification": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 23.3"),
                 "council_election": {
                     **_kind("approval", [1, 10], [0, 1], 20, "Art. 11.5"),
                     "weight_rule": "equal",

@@ -109,6 +109,7 @@ KIND_FIELDS: Mapping[str, tuple[str, ...]] = {
     "council_election": ("role", "seats", "candidates"),
     "poll": (),
     "council_referral": ("motion",),
+    "emergency_ratification": ("budget",),
 }
 
 
@@ -498,6 +499,13 @@ def _check_referral(fields: Mapping[str, Any], rules: CharterRules) -> list[tupl
     return []
 
 
+def _check_ratification(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    budget = fields.get("budget")
+    if type(budget) is not str or not budget.startswith("emergency-"):
+        return [("budget", "names the emergency budget the owners are asked to ratify")]
+    return []
+
+
 _KIND_CHECKS = {
     "general": _none,
     "spending": _check_spending,
@@ -506,4 +514,5 @@ _KIND_CHECKS = {
     "council_election": _check_election,
     "poll": _none,
     "council_referral": _check_referral,
+    "emergency_ratification": _check_ratification,
 }

@@ -415,3 +415,30 @@ def ratification_overdue(
 ) -> bool:
     require_aware(now, "now")
     return not ratified and now >= ratification_due(decided_at, rules)
+
+
+def check_ratification(
+    overdue_budget_ids: Collection[str], rules: CharterRules, *, budget_id: str | None = None
+) -> list[Violation]:
+    """The freeze of an overdue ratification: spending from ``budget_id`` (if overdue), or any
+    new emergency spending (``budget_id`` None) while some emergency budget is overdue."""
+    overdue = sorted(overdue_budget_ids)
+    if budget_id is not None:
+        if budget_id not in overdue:
+            return []
+        return [
+            rules.violation(
+                "spending.ratification_overdue",
+                N_("budget %(budget)s is frozen until the owners ratify it"),
+                budget=budget_id,
+            )
+        ]
+    if not overdue:
+        return []
+    return [
+        rules.violation(
+            "spending.ratification_overdue",
+            N_("no new emergency spending until the owners ratify %(budget)s"),
+            budget=", ".join(overdue),
+        )
+    ]

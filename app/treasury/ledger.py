@@ -210,3 +210,10 @@ def request_problems(
     """The purpose, beneficiary and statement rules, for a request that has no budget yet."""
     probe = DisbursementRequest("emergency", "emergency", category, 1, beneficiary, purpose, 0)
     return check_disbursement(probe, BudgetState("emergency", 1, frozenset({category})), rules)
+
+
+def overdue_ids(now: datetime | None = None) -> set[str]:
+    """Emergency budgets past their ratification date that the owners have not ratified."""
+    return set(db.session.scalars(select(Budget.id).where(
+        Budget.source == "emergency", Budget.ratified_at.is_(None),
+        Budget.ratification_due.is_not(None), Budget.ratification_due <= (now or utcnow()))))

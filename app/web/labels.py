@@ -38,8 +38,8 @@ PROPOSAL_KINDS = {
     "community_scheme": _l("Community certification scheme"),
     "council_election": _l("Council election"),
     "poll": _l("Owner poll"),
-    "ratify_emergency": _l("Ratification of emergency spending"),
-    "recall": _l("Recall of a council member"),
+    "emergency_ratification": _l("Ratification of emergency spending"),
+    "council_referral": _l("Question referred by the council"),
 }
 METHODS = {
     "binary": _l("Yes / no"),

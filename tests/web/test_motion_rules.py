@@ -201,8 +201,9 @@ def test_the_charter_reads_in_chinese_and_refusals_quote_it_in_chinese(
     assert "第 15.6 条" in page and "交由车主投票" in page
     english = client.get("/charter", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Art. 15.6" in english and "交由车主投票" not in english.split("<pre")[0]
-    assert charter.current_rules().article_text_in("Art. 15.4", "zh") == "只有在任理事可以就理事会动议投票。"
-    # A refusal from governance, told to a Chinese reader: translated, its article quoted in Chinese.
+    rules = charter.current_rules()
+    assert rules.article_text_in("Art. 15.4", "zh") == "只有在任理事可以就理事会动议投票。"
+    # A refusal from governance, told to a Chinese reader: translated, its article in Chinese.
     a = trust["members"][0]
     motion = council.open_motion(a, "general", "member:0", "Publish minutes")
     council.vote(motion, a, "for")
