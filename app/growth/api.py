@@ -25,7 +25,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.audit.service import record_refusal
-from app.core.extensions import csrf
+from app.core.extensions import csrf, db
 from app.growth import imports
 
 bp = Blueprint("growth_api", __name__, url_prefix="/api/growth")
@@ -99,6 +99,7 @@ def import_entries() -> tuple[Any, int]:
         )
 
     report = imports.import_entries(parsed, source, dry_run=dry_run, via="api")
+    db.session.commit()
     if not report.ok:
         return _error(
             422,

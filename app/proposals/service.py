@@ -120,12 +120,12 @@ def create_draft(author: User, draft: Draft, now: datetime | None = None) -> Pro
             charter_version=version.version,
             created_at=now,
         )
-        db.session.add(proposal)
         try:
-            db.session.flush()
+            # A savepoint: losing the race undoes this row only, not the caller's work.
+            with db.session.begin_nested():
+                db.session.add(proposal)
         except IntegrityError:
             # Two authors took the same number at once; the loser takes the next one.
-            db.session.rollback()
             if attempt == 4:
                 raise
             continue
@@ -161,11 +161,11 @@ def cosign(proposal: Proposal, owner: User, now: datetime | None = None) -> int:
     move(
         proposal, "cosign", owner, now=now, cosign_count=count, already_cosigned=already is not None
     )
-    db.session.add(Cosignature(proposal_id=proposal.id, owner_id=owner.id))
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(Cosignature(proposal_id=proposal.id, owner_id=owner.id))
     except IntegrityError:
-        db.session.rollback()
+        # The caller rolls back the refused request (the co-sign step included).
         raise ProposalError(gettext("You have already co-signed this proposal.")) from None
     return count + 1
 
