@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion
+from app.decisions import motions
 from app.treasury import service
 from app.treasury.models import Budget
 
@@ -39,11 +40,13 @@ PAYMENTS = [
 def _pass(motion: Motion, members: list[User], at: datetime) -> None:
     for member in members:
         council.vote(motion, member, "for", now=at + timedelta(hours=1))
-    council.close_motion(motion, members[0], now=at + timedelta(hours=2))
+    motions.close(motion, members[0], now=at + timedelta(hours=2))
 
 
 def build_treasury_demo(now: datetime) -> Iterator[str]:
-    if db.session.scalar(select(Budget.id).limit(1)) is not None:
+    # The budget of the demo's passed spending vote exists since its seal; the emergency fund
+    # is what this builder adds.
+    if db.session.scalar(select(Budget.id).where(Budget.source == "emergency").limit(1)):
         yield "treasury demo already present"
         return
     # Members seated both then and now approve, so every historical act is by a seated member.
@@ -69,8 +72,7 @@ def build_treasury_demo(now: datetime) -> Iterator[str]:
                                            now=decided)
         motion = db.session.get(Motion, budget.motion_id)
         assert motion is not None
-        _pass(motion, members, decided)
-        service.authorise_emergency(budget.id)
+        _pass(motion, members, decided)  # authorises the budget (app.decisions.motions)
         budgets.append(budget)
         db.session.commit()
     yield "council emergency decision: RMB 5 M COVID relief (3 M owner care + 2 M matched)"
@@ -91,8 +93,6 @@ def build_treasury_demo(now: datetime) -> Iterator[str]:
 
 
 def _vote_budget(members: list[User], now: datetime) -> Iterator[str]:
-    yield from service.sync_budgets()
-    db.session.commit()
     budget = db.session.scalar(select(Budget).where(Budget.source == "proposal").limit(1))
     if budget is None:
         return

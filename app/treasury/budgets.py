@@ -17,11 +17,10 @@ from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion
 from app.proposals.models import Proposal
-from app.results import service as results
+from app.results.reads import current_result, sealed_outcome
 from app.translog import service as translog
 from app.treasury.ledger import (
     EMERGENCY_KIND,
-    RATIFY_KIND,
     TreasuryError,
     lock,
     overdue_ids,
@@ -43,8 +42,8 @@ from governance.treasury import (
 
 
 def _passed(proposal_id: str) -> bool:
-    row = results.current_result(proposal_id)
-    return row is not None and json.loads(row.result_json)["tally"]["outcome"] == "passed"
+    row = current_result(proposal_id)
+    return row is not None and sealed_outcome(row) == "passed"
 
 
 def _authorise(budget: Budget, reference: str, at: datetime) -> None:
@@ -66,12 +65,26 @@ def _authorise(budget: Budget, reference: str, at: datetime) -> None:
 
 
 def authorise_budget_from_result(proposal_id: str) -> Budget | None:
-    """A sealed, passed `spending` proposal becomes a budget; idempotent, None if not due."""
+    """`authorise_budget` from the stored seal (a re-run: the repair command, tests)."""
     existing = db.session.scalar(select(Budget).where(Budget.proposal_id == proposal_id))
     if existing is not None:
         return existing
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.kind != "spending" or not _passed(proposal_id):
+    if proposal is None or proposal.kind != "spending":
+        return None
+    return authorise_budget(proposal, _passed(proposal_id))
+
+
+def authorise_budget(proposal: Proposal, passed: bool) -> Budget | None:
+    """A sealed `spending` vote that passed becomes a budget; idempotent, None if not passed.
+
+    The decisions layer calls this with the sealed outcome, in the seal's transaction.
+    """
+    proposal_id = proposal.id
+    existing = db.session.scalar(select(Budget).where(Budget.proposal_id == proposal_id))
+    if existing is not None:
+        return existing
+    if proposal.kind != "spending" or not passed:
         return None
     lock()
     payload = json.loads(proposal.payload_json)
@@ -181,7 +194,7 @@ def ratify_emergency(
         raise TreasuryError(gettext("Proposal %(id)s has no sealed, passed result.",
                                      id=proposal.id))
     by = f"proposal:{proposal.id}"
-    sealed = results.current_result(proposal.id)
+    sealed = current_result(proposal.id)
     # Ratified when the owners' vote was sealed, not when someone noticed.
     budget.ratified_at = sealed.sealed_at if sealed is not None else utcnow()
     budget.ratified_by = by
@@ -195,7 +208,13 @@ def ratify_emergency(
 
 
 def sync_budgets() -> list[str]:
-    """Authorise every passed spending vote and passed emergency motion not yet in the ledger."""
+    """Authorise every passed spending vote and passed emergency motion not yet in the ledger.
+
+    A repair, not a routine: app.decisions runs each consequence when its vote is sealed or its
+    motion closed, so on a healthy trust this finds nothing. It catches up a database written
+    before the decisions layer, or a motion closed by hand outside it (the operator's
+    `flask treasury sync-budgets`).
+    """
     done = []
     sealed = db.session.scalars(select(Proposal.id).where(
         Proposal.kind == "spending", Proposal.state == "sealed")).all()
@@ -218,11 +237,37 @@ def sync_budgets() -> list[str]:
 
 
 def carry_out(motion: Motion) -> list[str]:
-    """Apply a closed treasury motion at once (cron's sync_budgets would, later)."""
-    is_budget_motion = db.session.scalar(select(Budget.id).where(Budget.motion_id == motion.id))
-    if motion.state == "passed" and (motion.kind == RATIFY_KIND or is_budget_motion):
-        return sync_budgets()
+    """The consequence of one closed treasury motion (subject `emergency:<budget id>`).
+
+    A passed emergency motion authorises its budget (within the charter's cap, checked again
+    now). A council motion never ratifies: the owners do, by vote (``ratify_by_vote``).
+    Anything else changes nothing. A cap refusal is reported, not raised: the motion's outcome
+    stands either way.
+    """
+    if motion.state != "passed" or not motion.subject.startswith("emergency:"):
+        return []
+    budget = db.session.get(Budget, motion.subject.removeprefix("emergency:"))
+    if budget is None:
+        return []
+    if motion.kind == EMERGENCY_KIND and budget.motion_id == motion.id:
+        if budget.authorised_at is not None:
+            return []
+        try:
+            authorise_emergency(budget.id)
+        except TreasuryError as exc:
+            return [f"budget {budget.id} refused: {exc}"]
+        return [f"emergency budget {budget.id} authorised by motion {motion.id}"]
     return []
+
+
+def ratify_by_vote(proposal: Proposal, passed: bool) -> list[str]:
+    """A sealed ``emergency_ratification`` vote: if it passed, the budget it names is ratified."""
+    budget_id = json.loads(proposal.payload_json).get("budget")
+    budget = db.session.get(Budget, budget_id) if isinstance(budget_id, str) else None
+    if not passed or budget is None or budget.ratified_at is not None:
+        return []
+    ratify_emergency(None, budget.id, proposal_id=proposal.id)
+    return [f"emergency budget {budget.id} ratified by the owners' vote {proposal.id}"]
 
 
 def _ratify_by_owners() -> list[str]:

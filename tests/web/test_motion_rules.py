@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council import housekeeping, interests
+from app.council import interests
 from app.council import service as council
 from app.council.models import Motion
+from app.decisions import cron
 from app.proposals.models import Proposal
 from tests.factories import csrf_from, install_charter, login, make_owner, seat_member
 from tests.web.council_helpers import log_entries
@@ -110,7 +111,7 @@ def test_cron_closes_a_motion_at_its_deadline_and_its_consequence_follows(
     with pytest.raises(council.MotionError) as not_due:
         council.close_motion(motion, None, now=opened + timedelta(hours=2))
     assert not_due.value.code == "motion.not_due"
-    lines = housekeeping.run()
+    lines = cron.run()
     assert any(f"motion {motion.id} closed at its deadline: failed" in line for line in lines)
     assert motion.state == "failed"  # one of three voted: no quorum
     with pytest.raises(council.MotionError):
