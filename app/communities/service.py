@@ -165,9 +165,13 @@ def _find_owner(login: str) -> User | None:
     )
 
 
+def documents_dir() -> Path:
+    return Path(current_app.instance_path) / "documents"
+
+
 def _store(data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
-    folder = Path(current_app.instance_path) / "documents"
+    folder = documents_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / digest
     if not path.exists():

@@ -15,6 +15,7 @@ from app.core.extensions import db
 from app.council import service as council
 from app.council.forms import ActionForm
 from app.web.auth import council_required, owner_required
+from app.web.documents import serve_checked
 from app.web.labels import COMMUNITY_STATES
 from app.web.refusals import refused
 from governance.transitions import TransitionError
@@ -106,6 +107,16 @@ def review(community_id: int) -> Response:
         return refused(exc, target, states=COMMUNITY_STATES, lead=NOT_NOW)
     flash(_("The application is under review."), "success")
     return redirect(target)
+
+
+@bp.get("/<int:community_id>/documents/<sha256>")
+@council_required
+def document(community_id: int, sha256: str) -> Response:
+    """A supporting document, for council members reviewing the application."""
+    community = service.get(community_id) or abort(404)
+    if not any(d.sha256 == sha256 for d in service.documents(community)):
+        abort(404)
+    return serve_checked(service.documents_dir(), sha256, f"community:{community.id}")
 
 
 @bp.post("/<int:community_id>/cosign")

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -39,6 +38,7 @@ from app.treasury.forms import (
 )
 from app.treasury.models import Budget, Disbursement, TreasuryTxn
 from app.web.auth import admin_required, council_required
+from app.web.documents import serve_checked
 from app.web.refusals import refuse
 
 bp = Blueprint("treasury", __name__, url_prefix="/treasury")
@@ -174,14 +174,11 @@ def approve(disbursement_id: int) -> Response:
 @bp.get("/evidence/<sha256>")
 @council_required
 def evidence(sha256: str) -> Response:
-    if not SHA_RE.fullmatch(sha256):
+    from app.treasury.models import Evidence
+
+    if db.session.scalar(select(Evidence.id).where(Evidence.sha256 == sha256).limit(1)) is None:
         abort(404)
-    path = service.evidence_dir() / sha256
-    if not path.is_file():
-        abort(404)
-    # Served as a download, never rendered in the trust's origin.
-    return send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                     download_name=f"{sha256}.bin")
+    return serve_checked(service.evidence_dir(), sha256, f"evidence:{sha256}")
 
 
 @bp.route("/income/new", methods=["GET", "POST"])

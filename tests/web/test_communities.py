@@ -209,3 +209,34 @@ def test_an_owner_cannot_open_a_certification_motion(
     response = client.post(f"/communities/{community.id}/decide", data={
         "csrf_token": csrf_from(page), "action": "certify", "reasons": ""})
     assert response.status_code == 403
+
+
+def test_supporting_documents_open_only_for_seated_reviewers_and_only_if_they_match(
+    trust: dict[str, Any], client: Any
+) -> None:
+    adopt_scheme(trust["rep"], trust["members"][0])
+    community = _apply(trust)
+    db.session.commit()
+    [doc] = communities.documents(community)
+    url = f"/communities/{community.id}/documents/{doc.sha256}"
+    # The public sees the digest, not the file.
+    page = client.get(f"/communities/{community.id}").get_data(as_text=True)
+    assert doc.sha256 in page and url not in page
+    assert client.get(url).status_code in (302, 401, 403)
+    owner = client.application.test_client()
+    login(owner, trust["rep"])
+    assert owner.get(url).status_code == 403
+    admin = make_owner(0, role="admin", name="Admin")
+    db.session.commit()
+    operator = client.application.test_client()
+    login(operator, admin)
+    assert operator.get(url).status_code == 403  # administrators run operations, not reviews
+    reviewer = client.application.test_client()
+    login(reviewer, trust["members"][0])
+    response = reviewer.get(url)
+    assert response.status_code == 200
+    assert hashlib.sha256(response.data).hexdigest() == doc.sha256
+    assert "no-store" in response.headers["Cache-Control"]
+    # A file swapped on disk is never served under the published digest.
+    (Path(current_app.instance_path) / "documents" / doc.sha256).write_bytes(b"forged")
+    assert reviewer.get(url).status_code == 409
