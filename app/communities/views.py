@@ -113,6 +113,8 @@ def review(community_id: int) -> Response:
 @council_required
 def document(community_id: int, sha256: str) -> Response:
     """A supporting document, for council members reviewing the application."""
+    if not council.is_seated(current_user):
+        abort(403)  # say "not yours" before saying whether the document exists
     community = service.get(community_id) or abort(404)
     if not any(d.sha256 == sha256 for d in service.documents(community)):
         abort(404)

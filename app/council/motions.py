@@ -405,21 +405,6 @@ def referral_outcome(proposal_id: str) -> Motion | None:
     return motion
 
 
-def close_due(now: datetime | None = None) -> list[str]:
-    """Cron: close every open motion whose deadline has passed (oldest first)."""
-    now = now or utcnow()
-    due = db.session.scalars(
-        select(Motion)
-        .where(Motion.state == "open", Motion.closes_at <= now)
-        .order_by(Motion.closes_at, Motion.id)
-    ).all()
-    done = []
-    for motion in due:
-        passed = close_motion(motion, None, now)
-        done.append(f"motion {motion.id} {motion.state if not passed else 'passed'}")
-    return done
-
-
 def _names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from app.council.interests import INTEREST_PREFIX, interests_of, subject_words
 from app.council.motions import (
-    close_due,
     close_motion,
     get_motion,
     is_settled,
@@ -42,7 +41,6 @@ __all__ = [
     "MotionError",
     "SeatError",
     "active_seats",
-    "close_due",
     "close_motion",
     "expire_due",
     "get_motion",

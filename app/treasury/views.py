@@ -174,8 +174,11 @@ def approve(disbursement_id: int) -> Response:
 @bp.get("/evidence/<sha256>")
 @council_required
 def evidence(sha256: str) -> Response:
+    from app.council.service import is_seated
     from app.treasury.models import Evidence
 
+    if not is_seated(current_user):
+        abort(403)
     if db.session.scalar(select(Evidence.id).where(Evidence.sha256 == sha256).limit(1)) is None:
         abort(404)
     return serve_checked(service.evidence_dir(), sha256, f"evidence:{sha256}")
