@@ -184,6 +184,17 @@ def vacate(
     )
 
 
+def resign(member: User, seat_row: CouncilSeat, reason: str, at: datetime | None = None) -> None:
+    """A member gives up their own seat, publicly and with the reason; nobody resigns another."""
+    at = at or utcnow()
+    if seat_row.member_id != member.id:
+        raise SeatError(gettext("only the member in a seat resigns from it"))
+    if seat_row.vacated_at is not None or seat_row.term_end <= at:
+        raise SeatError(gettext("this seat is already vacated"))
+    # The member's own words are published as the reason (vacate refuses an empty one).
+    vacate(seat_row, reason, at, actor_id=member.id)
+
+
 def expire_due(now: datetime | None = None) -> list[str]:
     """Record every term that has ended: the seat was already inactive (queries use the term
     window); this makes the end public in the log and clears the role flag."""

@@ -325,6 +325,27 @@ def close(motion_id: int) -> Response:
     return redirect(target)
 
 
+@bp.post("/seats/<int:seat_id>/resign")
+@council_required
+def resign(seat_id: int) -> Response:
+    """A member resigns their own seat; the reason is published with the vacancy."""
+    from app.council.models import CouncilSeat
+
+    target = url_for("council.index")
+    row = db.session.get(CouncilSeat, seat_id) or abort(404)
+    form = RecuseForm()
+    if not form.validate_on_submit():
+        flash(_("Say why you resign: the reason is published."), "error")
+        return redirect(target)
+    try:
+        council.resign(current_user, row, form.reason.data or "")
+        db.session.commit()
+    except council.SeatError as exc:
+        return refused(exc, target)
+    flash(_("You have resigned; the seat is vacant."), "success")
+    return redirect(target)
+
+
 @bp.get("/queue")
 @council_required
 def queue() -> str:

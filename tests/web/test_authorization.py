@@ -129,6 +129,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("council.my_interests", "GET"): COUNCIL,
     ("council.my_interests", "POST"): COUNCIL,
     ("council.withdraw_interest", "POST"): COUNCIL,
+    ("council.resign", "POST"): COUNCIL,
     ("communities.directory", "GET"): PUBLIC,
     ("communities.detail", "GET"): PUBLIC,
     ("communities.apply", "GET"): OWNER,
@@ -231,6 +232,7 @@ def _world(app: Any) -> dict[str, Any]:
         "txn_id": db.session.scalar(select(TreasuryTxn.id)),
         "name": "by-purpose",
         "interest_id": 1,
+        "seat_id": 1,
     }
     overrides = {
         # Receipts and results live under the sealed vote; elections under the election.

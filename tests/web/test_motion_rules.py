@@ -218,3 +218,21 @@ def test_the_charter_reads_in_chinese_and_refusals_quote_it_in_chinese(
     assert "第 15.5 条" not in response  # the article is cited by its number, quoted in Chinese
     assert "Art. 15.5：“动议自提出起至少开放 24 小时" in response
     assert "中国标准时间" in response
+
+
+def test_a_member_resigns_their_own_seat_and_nobody_else_can(
+    trust: dict[str, Any], client: Any
+) -> None:
+    a, b, _c = trust["members"]
+    [seat_a] = [s for s in council.active_seats() if s.member_id == a.id]
+    with pytest.raises(council.SeatError):
+        council.resign(b, seat_a, "I want them gone")
+    db.session.commit()
+    login(client, a)
+    page = client.get("/council/")
+    client.post(f"/council/seats/{seat_a.id}/resign",
+                data={"csrf_token": csrf_from(page), "reason": "Moving abroad"})
+    db.session.refresh(seat_a)
+    assert seat_a.vacated_reason == "Moving abroad"
+    assert not council.is_seated(a)
+    assert "Moving abroad" in client.get("/council/").get_data(as_text=True)
