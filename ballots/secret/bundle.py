@@ -220,3 +220,17 @@ def election_summary(election_doc: Mapping[str, Any]) -> dict[str, Any]:
         "threshold": election_doc["threshold"],
         "trustees": len(election_doc["trustees"]),
     }
+
+
+def bundle_files(bundle: SecretBundle, keys_document: Mapping[str, Any]) -> dict[str, bytes]:
+    """File name -> bytes of a format 2 bundle directory (result.json etc. end in a newline)."""
+    from ballots.canonical import canonical_bytes
+
+    return {
+        "result.json": canonical_bytes(bundle.result) + b"\n",
+        "election.json": canonical_bytes(bundle.election) + b"\n",
+        "tally.json": canonical_bytes(bundle.tally) + b"\n",
+        "trust-keys.json": canonical_bytes(dict(keys_document)) + b"\n",
+        "roll.jsonl": b"".join(bundle.roll_lines),
+        "ballots.jsonl": b"".join(bundle.ballot_lines),
+    }
