@@ -39,7 +39,6 @@ from ballots.secret.group import (
 )
 from ballots.secret.group import L as ORDER
 from ballots.secret.proofs import (
-    Proof,
     ProofError,
     parse_pairs,
     prove_equality,
@@ -242,12 +241,12 @@ def decryption_share(
     """Trustee j's partial decryptions D = x_j * A of the tally, each with its proof."""
     rng = rng or Rng()
     shares: list[str] = []
-    proofs: list[Proof] = []
+    proofs: list[list[str]] = []
     for o, (a, _) in enumerate(ciphertexts):
         d, proof = prove_equality(SHARE_LABEL, [share.proposal, share.index, o], share.secret, a,
                                   rng)
         shares.append(d.hex())
-        proofs.append(proof)
+        proofs.append(proof[0])
     return {"trustee": share.index, "shares": shares, "proofs": proofs}
 
 
@@ -269,7 +268,7 @@ def check_decryption_share(
     for o, (a, _) in enumerate(ciphertexts):
         try:
             d = point_from_hex(entry["shares"][o], f"trustee {j} share {o}")
-            (pair,) = parse_pairs(entry["proofs"][o], 1, f"trustee {j} proof {o}")
+            (pair,) = parse_pairs([entry["proofs"][o]], 1, f"trustee {j} proof {o}")
         except (GroupError, ProofError) as exc:
             raise TrusteeError("share_record", str(exc)) from None
         if not verify_equality(SHARE_LABEL, [election.proposal, j, o],
@@ -292,7 +291,9 @@ def lagrange_at_zero(indices: Sequence[int]) -> dict[int, int]:
 
 
 def combine_shares(
-    threshold: int, shares: Mapping[int, Sequence[bytes]], ciphertexts: Sequence[tuple[bytes, bytes]]
+    threshold: int,
+    shares: Mapping[int, Sequence[bytes]],
+    ciphertexts: Sequence[tuple[bytes, bytes]],
 ) -> list[bytes]:
     """M_o = B_o - sum_j lambda_j D_j,o over the k lowest-numbered trustees: total_o * G."""
     if len(shares) < threshold:
