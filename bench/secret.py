@@ -120,9 +120,9 @@ def micro(args: argparse.Namespace, key: bytes) -> list[dict[str, Any]]:
                  for i in range(1000)]
 
         def open_count() -> None:
-            tally.seq = 0  # recount the same 1000 lines
+            tally.seq = 0  # recount the same 1000 lines  # noqa: B023
             for line in lines:  # noqa: B023
-                tally.add_line(line)
+                tally.add_line(line)  # noqa: B023
 
         open_enc = per_op(open_cast, n * 10)
         open_ver = per_op(open_count, 3) / 1000
