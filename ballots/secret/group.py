@@ -31,8 +31,11 @@ IDENTITY = bytes(32)
 DOMAIN = "owners-trust/2"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
-_base = rbcl.crypto_scalarmult_ristretto255_base_allow_scalar_zero
-_mul = rbcl.crypto_scalarmult_ristretto255_allow_scalar_zero
+_base = rbcl.crypto_scalarmult_ristretto255_base
+_mul = rbcl.crypto_scalarmult_ristretto255
+# The plain call refuses a zero scalar and an identity result; this variant returns the
+# identity instead (and re-checks the point, which is why it is only the fallback).
+_mul0 = rbcl.crypto_scalarmult_ristretto255_allow_scalar_zero
 _add = rbcl.crypto_core_ristretto255_add
 _sub = rbcl.crypto_core_ristretto255_sub
 _valid = rbcl.crypto_core_ristretto255_is_valid_point
@@ -48,12 +51,18 @@ def _le(s: int) -> bytes:
 
 def base_mul(s: int) -> bytes:
     """s * G (G the ristretto255 generator)."""
-    return cast(bytes, _base(_le(s % L)))
+    s %= L
+    if not s:
+        return IDENTITY
+    return cast(bytes, _base(_le(s)))
 
 
 def mul(s: int, p: bytes) -> bytes:
     """s * P; P must already be a checked point."""
-    return cast(bytes, _mul(_le(s % L), p))
+    try:
+        return cast(bytes, _mul(_le(s % L), p))
+    except RuntimeError:
+        return cast(bytes, _mul0(_le(s % L), p))
 
 
 def add(p: bytes, q: bytes) -> bytes:
