@@ -139,6 +139,26 @@ def test_deterministic_mode_gives_known_answers() -> None:
     assert encrypt_ballot(spec, key, TOKEN, ["no"]).tracker != one.tracker
 
 
+def test_known_answer_vector_agrees_with_the_independent_group_code() -> None:
+    from tests.unit.ballots import independent_format2 as ind
+
+    seed = Rng(b"key").scalar()
+    key = base_mul(seed)
+    assert key.hex() == "9ca65da07b39ad5eab45f914f9509f884ccc6cb7183696b53a5654ef4532a762"
+    assert ind.encode(ind.pmul(seed, ind.G)) == key
+    ballot = encrypt_ballot(spec_for(), key, TOKEN, ["no"], Rng(b"vector"))
+    assert ballot.tracker == "2cc4e2ab94c627d7d3e5299959504a5d55742b3842977a169c4079943121032b"
+    # Option "no" (index 1) took the second scalar drawn: (r*G, G + r*K).
+    r = ballot.randomness[1]
+    big_k = ind.decode(key)
+    expected = [ind.encode(ind.pmul(r, ind.G)).hex(),
+                ind.encode(ind.padd(ind.G, ind.pmul(r, big_k))).hex()]
+    assert ballot.cast["ciphertexts"][1] == expected == [
+        "a23bb6bb6be434c375e8f2d276f36a6aa5388aa9f4f6bfa61cdfcf7612f98a74",
+        "1cebe4b886a2c80dba4faf76f030adf681683a990a4ed9720f7e0eb8081bae1b",
+    ]
+
+
 @settings(max_examples=12, deadline=None)
 @given(
     method=st.sampled_from(["binary", "single", "approval"]),
