@@ -15,16 +15,24 @@ accepted: a scalar encoding >= L, upper-case hex or a wrong length is refused.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any, cast
 
 import rbcl
 
 from ballots.canonical import canonical_bytes
+
+# rbcl writes its bundled libsodium to a temporary file at import and loads it from there, but
+# never removes it: a few MB left in the temp directory by every process. Once loaded, the
+# library stays mapped, so the file can go.
+with contextlib.suppress(AttributeError, KeyError, OSError):
+    os.unlink(sys.modules["rbcl._sodium"].lib_path)
 
 L = 2**252 + 27742317777372353535851937790883648493  # the group order
 IDENTITY = bytes(32)
