@@ -86,12 +86,12 @@ def _check_chunk(task: tuple[int, list[bytes]]) -> tuple[str | None, str | None,
 
 def _read_records(
     fh: IO[bytes], spec: VoteSpec, roll: Roll, stream: MerkleStream, tracker: str | None
-) -> tuple[array[int], tuple[int, str, bytes] | None]:
+) -> tuple[array[int], tuple[int, str, bytes, str] | None]:
     """Pass 1: the record checks that need order; returns the counting seq per roll index."""
     last_seq = array("q", bytes(8 * len(roll)))
     opens, closes = parse_time(spec.opens_at), parse_time(spec.closes_at)
     seq = 0
-    found: tuple[int, str, bytes] | None = None
+    found: tuple[int, str, bytes, str] | None = None
     for before, lines in _blocks(fh, "ballots.jsonl"):
         for i, body in enumerate(lines):
             number = before + i + 1
@@ -117,7 +117,7 @@ def _read_records(
             last_seq[index] = seq
             leaf = leaf_hash(body)
             if found is None and rec["tracker"] == tracker:
-                found = (seq, token, leaf)
+                found = (seq, token, leaf, rec["cast_at"])
                 stream.append_tracked(leaf)
             else:
                 stream.append_leaf_hash(leaf)
@@ -189,6 +189,7 @@ def _verify2(
     tracker: str | None = None
     if receipt is not None:
         tracker = _check_receipt2(receipt, keyring, spec.id)
+        report.lines.append(f"  receipt signature verified (tracker {tracker})")
 
     election_doc = source.document("election.json", "election")
     summary = result["election"]
@@ -249,7 +250,10 @@ def _verify2(
     if tracker is not None:
         if found is None:
             raise VerifyFailure("receipt.not_found", f"no ballot carries tracker {tracker}")
-        seq, token, leaf = found
+        seq, token, leaf, cast_at = found
+        if (token, cast_at) != (receipt["token"], receipt["cast_at"]):
+            raise VerifyFailure("receipt.leaf", f"ballot seq {seq} carries the tracker but "
+                                                "another token or cast_at than the receipt's")
         path = stream.proof()
         if not verify_inclusion(leaf, seq - 1, stream.size, path, bytes.fromhex(claimed["root"])):
             raise VerifyFailure("receipt.inclusion", "receipt's ballot is not under the root")

@@ -16,7 +16,7 @@ import pytest
 from ballots.canonical import canonical_bytes, canonical_sha256
 from ballots.merkle import MerkleTree
 from ballots.secret.ballot import tracker_of
-from ballots.secret.bundle import cast_of
+from ballots.secret.bundle import build_receipt2, cast_of
 from ballots.secret.group import L, Rng, add, base_mul, mul, scalar_from_hex
 from ballots.secret.trustees import decryption_share
 from ballots.verify import verify_any
@@ -71,6 +71,14 @@ def test_parallel_run_and_cli_with_receipt(built: Built, clean: Path, tmp_path: 
     forged = dict(built.receipts[0], tracker="00" * 32)
     first.write_bytes(canonical_bytes(forged))
     assert verify_any(clean, first).code == "receipt.bad_signature"
+    r0 = built.receipts[0]
+    moved = build_receipt2(built.key, r0["proposal"], r0["token"], r0["tracker"],
+                           "2026-11-22T00:00:00Z")
+    first.write_bytes(canonical_bytes(moved))
+    assert verify_any(clean, first).code == "receipt.leaf"
+    absent = build_receipt2(built.key, r0["proposal"], r0["token"], "ee" * 32, r0["cast_at"])
+    first.write_bytes(canonical_bytes(absent))
+    assert verify_any(clean, first).code == "receipt.not_found"
 
 
 def _reseal(built: Built, src: Path, dst: Path, *, ballots: Callable[[list[dict[str, Any]]],
