@@ -374,3 +374,33 @@ def test_client_helper(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> 
     out = json.loads(capsys.readouterr().out)
     assert out["tracker"] == tracker_of(out["cast"])
     assert main([str(base / "p.json"), str(base / "e.json"), TOKEN, "maybe"]) == 1
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    votes=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 2)), min_size=1, max_size=6),
+    weights=st.lists(st.integers(1, 2**30), min_size=5, max_size=5),
+)
+def test_decrypted_totals_equal_the_plain_weighted_count(
+    votes: list[tuple[int, int]], weights: list[int]
+) -> None:
+    from ballots.secret.bundle import BallotBox
+    from ballots.secret.tally import decrypt_totals
+
+    spec = spec_for()
+    rng = Rng(b"property")
+    t = run_dkg(spec.id, 2, 3, rng)
+    tokens = [format(i + 1, "064x") for i in range(5)]
+    box = BallotBox(spec, t.election, dict(zip(tokens, weights, strict=True)))
+    last: dict[int, int] = {}
+    for minute, (voter, option) in enumerate(votes):
+        enc = encrypt_ballot(spec, t.election.key, tokens[voter], [spec.option_ids[option]], rng)
+        box.accept(enc.cast, f"2026-11-21T10:{minute:02d}:00Z")
+        last[voter] = option
+    cts, counted, counted_weight = box.encrypted_tally()
+    shares = {j: check_decryption_share(t.election, decryption_share(t.shares[j - 1], cts, rng),
+                                        cts)[1] for j in (2, 3)}
+    totals = decrypt_totals(combine_shares(2, shares, cts), counted_weight)
+    expected = [sum(weights[v] for v, o in last.items() if o == i) for i in range(3)]
+    assert totals == expected
+    assert (counted, counted_weight) == (len(last), sum(weights[v] for v in last))
