@@ -226,6 +226,9 @@ def verify_election(doc: Any, proposal_id: str) -> Election:
         commitments.append(cs)
     if point_from_hex(doc["key"], "election key") != key:
         raise TrusteeError("key", "election key is not the sum of the trustees' commitments")
+    if key == IDENTITY:
+        # Commitments that cancel out would make every ballot readable by anyone.
+        raise TrusteeError("key", "election key is the identity element")
     publics: dict[int, bytes] = {}
     for j in range(1, len(trustees) + 1):
         x_j = IDENTITY

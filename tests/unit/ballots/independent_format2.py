@@ -225,6 +225,8 @@ def _verify(bundle: Path) -> None:  # noqa: C901 - one straight pass, as the doc
         comms.append(cs)
     if encode(key).hex() != election["key"] or election["key"] != result["election"]["key"]:
         raise Bad("election key")
+    if peq(key, ZERO):
+        raise Bad("election key is the identity")
     if result["election"]["threshold"] != k or result["election"]["trustees"] != len(comms):
         raise Bad("election summary")
 

@@ -404,3 +404,21 @@ def test_decrypted_totals_equal_the_plain_weighted_count(
     expected = [sum(weights[v] for v, o in last.items() if o == i) for i in range(3)]
     assert totals == expected
     assert (counted, counted_weight) == (len(last), sum(weights[v] for v in last))
+
+
+def test_commitments_that_cancel_out_are_refused() -> None:
+    from ballots.secret.group import neg
+    from ballots.secret.proofs import prove_knowledge
+
+    rng = Rng(b"cancel")
+    honest = TrusteeDealer.generate(1, 1, rng)
+    doc = {"type": "election", "format": 2, "proposal": "p", "threshold": 1, "key": IDENTITY.hex(),
+           "trustees": [honest.public("p", "one", rng)]}
+    # Trustee 2 commits to minus trustee 1's secret: it knows that value, so its proof holds.
+    minus = L - honest.coefficients[0]
+    doc["trustees"].append({"index": 2, "name": "two", "commitments": [base_mul(minus).hex()],
+                            "proofs": [prove_knowledge("trustee-commitment", ["p", 2, 0], minus,
+                                                       rng)[0]]})
+    assert neg(base_mul(honest.coefficients[0])) == base_mul(minus)
+    with pytest.raises(TrusteeError, match="identity"):
+        verify_election(doc, "p")
