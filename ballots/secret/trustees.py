@@ -132,6 +132,8 @@ class TrusteeShare:
 
     def to_file(self, passphrase: bytes) -> bytes:
         """Passphrase-protected file: Argon2id-derived key, AES-256-GCM, JSON header as AAD."""
+        if not passphrase:
+            raise TrusteeError("passphrase", "an empty passphrase is refused")
         salt, nonce = os.urandom(16), os.urandom(12)
         header = {"type": "trustee-share", "format": 2, "proposal": self.proposal,
                   "index": self.index, "kdf": "argon2id-t3-m65536-p1", "salt": salt.hex(),

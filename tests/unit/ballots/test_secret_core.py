@@ -336,6 +336,8 @@ def test_trustee_secret_file_needs_its_passphrase() -> None:
     assert TrusteeShare.from_file(data, b"correct horse") == share
     with pytest.raises(TrusteeError, match="passphrase"):
         TrusteeShare.from_file(data, b"wrong")
+    with pytest.raises(TrusteeError, match="empty"):
+        share.to_file(b"")
     with pytest.raises(TrusteeError, match="passphrase"):
         TrusteeShare.from_file(data.replace(b'"index":2', b'"index":3'), b"correct horse")
 
