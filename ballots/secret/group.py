@@ -85,8 +85,10 @@ def neg(p: bytes) -> bytes:
 
 
 def sum_points(points: Sequence[bytes]) -> bytes:
-    acc = IDENTITY
-    for p in points:
+    if not points:
+        return IDENTITY
+    acc = points[0]
+    for p in points[1:]:
         acc = add(acc, p)
     return acc
 
