@@ -28,9 +28,20 @@ class LoginResult:
     error: str | None = None  # "wrong" or "locked"; the view words it in the user's language
 
 
+def normalise_email(email: str | None) -> str:
+    return (email or "").strip().lower()
+
+
+def normalise_phone(phone: str | None) -> str:
+    """One spelling per number: "+86 138-0000-0001" and "+8613800000001" are the same phone."""
+    return "".join(ch for ch in (phone or "").strip() if ch not in " -")
+
+
 def find_by_login(login: str) -> User | None:
     login = login.strip().lower()
-    return db.session.scalar(select(User).where(or_(User.email == login, User.phone == login)))
+    if "@" in login:
+        return db.session.scalar(select(User).where(User.email == login))
+    return db.session.scalar(select(User).where(User.phone == normalise_phone(login)))
 
 
 def create_user(
@@ -46,8 +57,8 @@ def create_user(
     password_hash: str | None = None,
 ) -> User:
     """Create an account. `password_hash` lets a bulk import hash a shared password once."""
-    email = email.strip().lower() if email else None
-    phone = phone.strip() if phone else None
+    email = normalise_email(email) or None
+    phone = normalise_phone(phone) or None
     if not email and not phone:
         raise AccountError(gettext("an email address or a phone number is required"))
     if check_policy:
@@ -155,13 +166,14 @@ def registration_problems(
     from app.accounts.models import User
 
     problems: list[tuple[str, str]] = []
-    email, phone, external_id = email.strip().lower(), phone.strip(), external_id.strip()
+    email, phone, external_id = normalise_email(email), phone.strip(), external_id.strip()
     if not email and not phone:
         problems.append(("email", _("Give an email address or a phone number.")))
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         problems.append(("email", _("This is not an email address.")))
     if phone and not re.fullmatch(r"\+?[0-9][0-9 -]{5,30}", phone):
         problems.append(("phone", _("A phone number has digits, spaces and dashes only.")))
+    phone = normalise_phone(phone)
     if external_id and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", external_id):
         problems.append(
             ("external_id", _("An owner number has letters, digits, '.', '_' and '-' only."))
@@ -171,13 +183,17 @@ def registration_problems(
     weak = password_problems(password, email, phone)
     if weak:
         problems.append(("password", _("The password must be: %(rules)s.", rules="; ".join(weak))))
-    taken = select(User.id).where(
-        or_(
-            User.email == (email or None),
-            User.phone == (phone or None),
-            User.external_id == (external_id or None),
+    # Only the fields given take part: SQLAlchemy turns `phone == None` into `phone IS NULL`, so
+    # comparing a blank field once matched every account lacking a phone.
+    given = [
+        column == value
+        for column, value in (
+            (User.email, email),
+            (User.phone, phone),
+            (User.external_id, external_id),
         )
-    )
-    if not problems and db.session.scalar(taken.limit(1)) is not None:
+        if value
+    ]
+    if not problems and given and db.session.scalar(select(User.id).where(or_(*given)).limit(1)):
         problems.append(("email", _("An account with these details already exists.")))
     return problems

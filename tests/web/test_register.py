@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.accounts.services import create_user
 from app.core.extensions import db
 from tests.factories import csrf_from, install_charter, make_owner
 
@@ -75,4 +76,62 @@ def test_an_email_or_owner_number_already_in_use_is_refused(client: Any, db_sess
     before = _users()
     response = _register(client, email="taken@example.test")
     assert b"already exists" in response.data
+    assert _users() == before
+
+
+def _populate() -> None:
+    """Accounts of every shape: email only (as every demo account), phone only, both."""
+    install_charter()
+    make_owner(100, email="only.email@example.test")
+    phone_only = create_user(
+        display_name="Phone Only", phone="+8613800000001", password="x", check_policy=False,
+        external_id="N000001",
+    )
+    both = create_user(
+        display_name="Both", email="both@example.test", phone="+8613800000002", password="x",
+        check_policy=False,
+    )
+    db.session.add_all([phone_only, both])
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"email": "new.email@example.test", "phone": "", "external_id": ""},
+        {"email": "", "phone": "+8613900000009", "external_id": ""},
+        {"email": "new.both@example.test", "phone": "+8613900000010", "external_id": ""},
+        {"email": "new.num@example.test", "phone": "", "external_id": "N777777"},
+        {"email": "", "phone": "+8613900000011", "external_id": "N777778"},
+    ],
+    ids=["email-only", "phone-only", "both", "email+number", "phone+number"],
+)
+def test_sign_up_is_accepted_on_a_populated_database(
+    client: Any, db_session: Any, fields: dict[str, str]
+) -> None:
+    _populate()
+    before = _users()
+    response = _register(client, **fields)
+    assert response.status_code == 302, response.data[:2000]
+    assert _users() == before + 1
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"email": "only.email@example.test", "phone": ""},
+        {"email": "ONLY.Email@example.test ", "phone": ""},
+        {"email": "", "phone": "+8613800000001"},
+        {"email": "", "phone": "+86 138-0000-0001"},
+        {"email": "both@example.test", "phone": "+8613900000012"},
+        {"email": "fresh@example.test", "phone": "+8613800000002"},
+    ],
+    ids=["email", "email-case", "phone", "phone-spaced", "both-email-taken", "both-phone-taken"],
+)
+def test_a_duplicate_creates_nothing(
+    client: Any, db_session: Any, fields: dict[str, str]
+) -> None:
+    _populate()
+    before = _users()
+    _register(client, external_id="", **fields)
     assert _users() == before
