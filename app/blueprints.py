@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.profile import bp as profile_bp
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
@@ -19,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (
         public_bp,
         accounts_bp,
+        profile_bp,
         proposals_bp,
         owner_bp,
         verifiable_bp,

@@ -21,6 +21,9 @@ ENV_KEYS = (
     "TRUST_BASE_URL",
     "TRUST_IMPORT_API_TOKEN",
     "RATELIMIT_STORAGE_URI",
+    "MAIL_URL",
+    "MAIL_FROM",
+    "SMS_URL",
 )
 
 
@@ -78,6 +81,11 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "TRUST_BASE_URL": pick("TRUST_BASE_URL", ""),
         "TRUST_IMPORT_API_TOKEN": pick("TRUST_IMPORT_API_TOKEN"),
         "RATELIMIT_STORAGE_URI": pick("RATELIMIT_STORAGE_URI", "memory://"),
+        # Unset: mail and text messages are held in the outbox for administrators (app/mail).
+        "MAIL_URL": pick("MAIL_URL"),
+        "MAIL_FROM": pick("MAIL_FROM"),
+        "SMS_URL": pick("SMS_URL"),
+        "MAIL_DEFAULT_LOCALE": "zh_Hans_CN",
         "AUTO_MIGRATE": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -93,6 +101,10 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
     config.update(overrides)
+    if config.get("MAIL_URL"):
+        from app.mail.transport import parse_mail_url
+
+        parse_mail_url(str(config["MAIL_URL"]))  # a clear ValueError at start-up, not at first mail
     return config
 
 

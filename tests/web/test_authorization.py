@@ -72,6 +72,22 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.register", "GET"): PUBLIC,
     ("accounts.register", "POST"): PUBLIC,
     ("accounts.logout", "POST"): {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 302)},
+    # Without a pending sign-up or a live link these send everyone elsewhere.
+    ("accounts.register_confirm", "GET"): dict.fromkeys(ROLES, 302),
+    ("accounts.register_confirm", "POST"): dict.fromkeys(ROLES, 302),
+    ("accounts.verify_link", "GET"): dict.fromkeys(ROLES, 302),
+    ("accounts.reset_request", "GET"): PUBLIC,
+    ("accounts.reset_request", "POST"): PUBLIC,
+    ("accounts.reset_confirm", "GET"): dict.fromkeys(ROLES, 302),
+    ("accounts.reset_confirm", "POST"): dict.fromkeys(ROLES, 302),
+    ("profile.show", "GET"): OWNER,
+    ("profile.change_name", "POST"): OWNER,
+    ("profile.change_address", "POST"): OWNER,
+    ("profile.confirm_address", "POST"): OWNER,
+    ("profile.change_password", "POST"): OWNER,
+    ("profile.end_session", "POST"): OWNER,
+    ("profile.claim", "POST"): OWNER,
+    ("profile.claim_confirm", "POST"): OWNER,
     ("verifiable.trust_keys", "GET"): PUBLIC,
     ("verifiable.result_json", "GET"): PUBLIC,
     ("verifiable.result_history", "GET"): PUBLIC,
@@ -220,6 +236,9 @@ def _world(app: Any) -> dict[str, Any]:
         "sha256": db.session.scalar(select(Evidence.sha256)),
         "txn_id": db.session.scalar(select(TreasuryTxn.id)),
         "name": "by-purpose",
+        "user_id": voter.id,
+        "code": "123456",
+        "token": "not-a-live-reset-token",
     }
     overrides = {
         # Receipts and results live under the sealed vote; elections under the election.
