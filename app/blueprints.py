@@ -6,6 +6,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from app.accounts.profile import bp as profile_bp
     from app.accounts.views import bp as accounts_bp
+    from app.admin import people  # noqa: F401  (adds the outbox and claims pages to admin_bp)
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
     from app.communities.views import bp as communities_bp

@@ -89,6 +89,14 @@ def demo(no_serve: bool, host: str, port: int) -> None:
 
     for line in build_demo():
         click.echo(line)
+    from app.mail.cli import outbox_lines
+
+    held = outbox_lines(limit=10)
+    if held:
+        # The quick start has no mail server: show what would have been mailed.
+        click.echo("mail held in the outbox (MAIL_URL unset; all at /admin/outbox):")
+        for line in held:
+            click.echo("  " + line)
     # End this command's own transaction: on SQLite even a read holds the write lock, and the
     # server below must not wait on it.
     db.session.remove()
@@ -113,6 +121,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(treasury_cli)
     app.cli.add_command(growth_cli)
     app.cli.add_command(demo)
+    from app.mail.cli import mail_cli
+
+    app.cli.add_command(mail_cli)
 
 
 @trust_cli.command("audit")
