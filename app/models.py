@@ -5,7 +5,7 @@ from app.audit.models import AuditEvent
 from app.charter.models import CharterVersion
 from app.communities.models import Community, CommunityDocument, CommunityEvent, CommunityMember
 from app.council.models import Candidacy, CouncilSeat, Motion, MotionVoteRecord, Recusal
-from app.growth.models import GrowthEntry, OwnerClaim, OwnerContact
+from app.growth.models import GrowthEntry, HeldGrowthEntry, OwnerClaim, OwnerContact
 from app.keys.models import SigningKeyRecord
 from app.mail.models import OutboxMessage
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
@@ -24,6 +24,7 @@ from app.voting.models import Ballot, RollEntry
 __all__ = [
     "AccountCode",
     "ApiToken",
+    "HeldGrowthEntry",
     "OutboxMessage",
     "OwnerClaim",
     "OwnerContact",

@@ -32,6 +32,7 @@ from app.accounts.models import User
 from app.audit import service as audit
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.growth import holding
 from app.growth.models import OwnerClaim, OwnerContact
 
 NUMBER_RE = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
@@ -129,6 +130,7 @@ def confirm_claim(user: User, code: str) -> str | None:
         previous.external_id = None
         db.session.flush()  # the unique number is free before this account takes it
     user.external_id = number
+    moved = holding.release_to(user.id, number)
     claim = db.session.scalar(
         select(OwnerClaim)
         .where(OwnerClaim.user_id == user.id, OwnerClaim.owner_number == number,
@@ -141,7 +143,7 @@ def confirm_claim(user: User, code: str) -> str | None:
         else None
     db.session.add(claim)
     audit.record("growth.owner_claimed", actor_id=user.id, subject=number,
-                 transferred_from=claim.previous_user_id)
+                 transferred_from=claim.previous_user_id, entries_released=moved)
     return number
 
 
@@ -162,5 +164,6 @@ def bind_directly(user: User, number: str, *, reason: str) -> None:
     """Bind without a code, for data the trust itself vouches for (the demo's owners, whose
     contacts it also wrote). Recorded like any claim."""
     user.external_id = number
+    holding.release_to(user.id, number)
     db.session.add(OwnerClaim(owner_number=number, user_id=user.id, status="confirmed",
                               reason=reason, decided_at=utcnow()))

@@ -36,6 +36,31 @@ class GrowthEntry(db.Model):  # type: ignore[name-defined,misc]
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class HeldGrowthEntry(db.Model):  # type: ignore[name-defined,misc]
+    """A growth entry for an owner number no account has proved yet: it counts for nobody until
+    a claim binds the number (app/growth/claims.py), which moves it into growth_entries."""
+
+    __tablename__ = "held_growth_entries"
+    __table_args__ = (
+        CheckConstraint(
+            "dimension IN ('purchase', 'referral', 'community', 'efficiency', 'special')",
+            name="dimension_known",
+        ),
+        UniqueConstraint("source", "source_id"),
+        Index("ix_held_growth_entries_number", "owner_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_number: Mapped[str] = mapped_column(String(64))
+    dimension: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(String(128))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class OwnerContact(db.Model):  # type: ignore[name-defined,misc]
     """The contact the brand has verified for an owner number, as salted SHA-256 digests
     (app/growth/claims.py): enough to check a claimant's address, never the address itself."""
