@@ -73,12 +73,9 @@ def _refuse(user: User, number: str, code: str, message: str) -> ClaimRefused:
     return ClaimRefused(code, message)
 
 
-def request_claim(user: User, owner_number: str) -> ClaimStarted:
-    """Send a claim code to the brand-verified contact the account shares. The caller commits
-    (also on ClaimRefused: the refusal is recorded for administrators)."""
-    from app.accounts.flows import mask
-
-    number = owner_number.strip()
+def issue_claim_code(user: User, number: str) -> tuple[str, str, str]:
+    """Check a claim and issue its code: (channel, address, plain code); nothing is sent.
+    request_claim sends it; the demo builder, which wrote the contacts itself, reads it."""
     if not NUMBER_RE.match(number):
         raise ClaimRefused(
             "bad_number", _("An owner number has letters, digits, '.', '_' and '-' only.")
@@ -110,6 +107,16 @@ def request_claim(user: User, owner_number: str) -> ClaimStarted:
     _row, code = codes.issue(user.id, "claim", target, owner_number=number)
     db.session.add(OwnerClaim(owner_number=number, user_id=user.id, status="pending",
                               reason=channel))
+    return channel, target, code
+
+
+def request_claim(user: User, owner_number: str) -> ClaimStarted:
+    """Send a claim code to the brand-verified contact the account shares. The caller commits
+    (also on ClaimRefused: the refusal is recorded for administrators)."""
+    from app.accounts.flows import mask
+
+    number = owner_number.strip()
+    channel, target, code = issue_claim_code(user, number)
     context = {"code": code, "owner_number": number, "minutes": codes.CODE_MINUTES}
     if channel == "email":
         mail.send(user, "claim_code", **context)
@@ -158,12 +165,3 @@ def start_after_signup(user: User, owner_number: str) -> None:
         return
     flash(_("We sent a code to %(target)s to link owner number %(number)s. Enter it on your "
             "profile.", target=started.shown_target, number=started.owner_number), "info")
-
-
-def bind_directly(user: User, number: str, *, reason: str) -> None:
-    """Bind without a code, for data the trust itself vouches for (the demo's owners, whose
-    contacts it also wrote). Recorded like any claim."""
-    user.external_id = number
-    holding.release_to(user.id, number)
-    db.session.add(OwnerClaim(owner_number=number, user_id=user.id, status="confirmed",
-                              reason=reason, decided_at=utcnow()))
