@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     # Two-factor sign-in: the TOTP secret, encrypted with a key derived from TRUST_TOKEN_SECRET.
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last TOTP time step accepted: a code is never accepted twice (RFC 6238 section 5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     # The signed-in session this object was loaded for (see app/accounts/sessions.py); Flask-Login
     # stores get_id() in the session and the remember cookie, so both name the session record.

@@ -113,11 +113,17 @@ def mark_second_factor(user: User) -> None:
     row = current(user)
     if row is not None:
         row.second_factor_at = utcnow()
+        if has_request_context():
+            g.second_factor_at = row.second_factor_at
 
 
 def second_factor_passed(user: User) -> bool:
     row = current(user)
-    return row is not None and row.second_factor_at is not None
+    passed = row is not None and row.second_factor_at is not None
+    if passed and has_request_context():
+        # Every audit event of this request records that the actor passed two-factor sign-in.
+        g.second_factor_at = row.second_factor_at
+    return passed
 
 
 def touch_after_request() -> None:

@@ -16,7 +16,14 @@ from app.growth.ledger import balance
 from app.growth.models import HeldGrowthEntry, OwnerClaim
 from app.mail.models import OutboxMessage
 from app.voting import service as voting
-from tests.factories import PASSWORD, csrf_from, install_charter, make_open_vote, make_owner
+from tests.factories import (
+    PASSWORD,
+    csrf_from,
+    install_charter,
+    login,
+    make_open_vote,
+    make_owner,
+)
 
 IMPORT = {"Authorization": "Bearer test-import-token"}
 WHEN = (datetime.now(UTC) - timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -112,9 +119,7 @@ def test_typing_someone_elses_number_gains_nothing_and_is_shown_to_administrator
         OwnerClaim.status == "refused").order_by(OwnerClaim.id)).all()
     assert refusals == ["contact_mismatch", "no_contact"]
     admin_client = app.test_client()
-    page = admin_client.get("/login")
-    admin_client.post("/login", data={"login": admin.email, "password": PASSWORD,
-                                      "csrf_token": csrf_from(page)})
+    login(admin_client, admin)
     listing = admin_client.get("/admin/claims?status=refused")
     assert listing.status_code == 200 and b"N200" in listing.data and b"N999" in listing.data
 
