@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.accounts.models import User
 from app.core.extensions import db
 from app.growth.claims import contact_digest
 from app.growth.imports import import_entries, read_objects
@@ -26,8 +27,8 @@ def inbox(live_app: Any, smtp_server: Any) -> Iterator[Any]:
 
 def test_sign_up_confirm_claim_and_vote(db_session: Any, page: Any, inbox: Any, shot: Any) -> None:
     install_charter()
-    council = make_owner(500, role="council")
-    author = make_owner(2000)
+    council_id = make_owner(500, role="council").id
+    author_id = make_owner(2000).id
     when = (datetime.now(UTC) - timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = import_entries(read_objects([{
         "owner": "N424242", "dimension": "purchase", "points": 3100, "reason": "Vehicle purchase",
@@ -66,6 +67,7 @@ def test_sign_up_confirm_claim_and_vote(db_session: Any, page: Any, inbox: Any, 
 
     # A vote that opens now has Mei on its roll, with the growth value the brand sent.
     title = "Charging stations at every service area"
+    author, council = db.session.get(User, author_id), db.session.get(User, council_id)
     make_open_vote(author, council, title=title, opens=datetime.now(UTC) - timedelta(minutes=1))
     db.session.remove()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My trust").click()
