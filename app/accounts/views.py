@@ -56,6 +56,7 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         result = services.authenticate(form.login.data or "", form.password.data or "")
+        db.session.commit()
         if result.user is not None and result.error == "unverified":
             flows.send_verification(result.user)
             db.session.commit()
