@@ -172,6 +172,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("admin.growth_import", "POST"): ADMIN,
     ("admin.outbox", "GET"): ADMIN,
     ("admin.claims", "GET"): ADMIN,
+    ("admin.accounts", "GET"): ADMIN,
+    ("admin.account_state", "POST"): ADMIN,
 }
 
 

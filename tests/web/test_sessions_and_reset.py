@@ -195,3 +195,34 @@ def test_a_weaker_stored_hash_is_upgraded_at_sign_in(client: Any, db_session: An
     upgraded = db.session.get(User, owner.id).password_hash
     assert upgraded != old and upgraded.startswith("$argon2id$")
     assert client.get("/me/").status_code == 200
+
+
+def test_an_administrator_disables_an_account_everywhere_at_once(
+    app: Any, db_session: Any
+) -> None:
+    install_charter()
+    admin = make_owner(0, role="admin", email="root@example.test")
+    owner = make_owner(100, email="suspect@example.test")
+    db.session.commit()
+    value = issue_api_token(owner, "phone app")
+    db.session.commit()
+    browser = app.test_client()
+    _sign_in(browser, owner)
+    admin_client = app.test_client()
+    login(admin_client, admin)
+    found = admin_client.get("/admin/accounts?q=suspect")
+    assert found.status_code == 200 and b"suspect@example.test" in found.data
+    done = admin_client.post(f"/admin/accounts/{owner.id}", data={
+        "action": "disable", "csrf_token": csrf_from(found)})
+    assert done.status_code == 302
+    assert browser.get("/me/").status_code == 302
+    assert browser.get("/api/me/receipts",
+                       headers={"Authorization": f"Bearer {value}"}).status_code == 401
+    page = browser.get("/login")
+    again = browser.post("/login", data={"login": owner.email, "password": PASSWORD,
+                                         "csrf_token": csrf_from(page)})
+    assert again.status_code == 200 and b"Wrong login or password" in again.data
+    admin_client.post(f"/admin/accounts/{owner.id}", data={
+        "action": "enable", "csrf_token": csrf_from(found)})
+    _sign_in(browser, owner)
+    assert browser.get("/me/").status_code == 200
