@@ -25,6 +25,7 @@ ENV_KEYS = (
     "MAIL_URL",
     "MAIL_FROM",
     "SMS_URL",
+    "MAIL_CA_FILE",
     "OWNER_CONTACT_SALT",
 )
 
@@ -89,6 +90,7 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "MAIL_URL": pick("MAIL_URL"),
         "MAIL_FROM": pick("MAIL_FROM"),
         "SMS_URL": pick("SMS_URL"),
+        "MAIL_CA_FILE": pick("MAIL_CA_FILE"),
         "OWNER_CONTACT_SALT": pick("OWNER_CONTACT_SALT", "owners-trust-contact-v1"),
         "MAIL_DEFAULT_LOCALE": "zh_Hans_CN",
         "AUTO_MIGRATE": True,

@@ -128,7 +128,7 @@ def _transmit(channel: str, recipient: str, subject: str, text: str, html: str) 
     config = current_app.config
     try:
         if channel == "email":
-            settings = transport.parse_mail_url(str(config["MAIL_URL"]))
+            settings = transport.parse_mail_url(str(config["MAIL_URL"]), config.get("MAIL_CA_FILE"))
             sender = str(config.get("MAIL_FROM") or f"{config.get('TRUST_NAME')} <trust@localhost>")
             message = transport.build_email(
                 sender=sender, to=recipient, subject=subject, text=text, html=html

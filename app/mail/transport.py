@@ -10,6 +10,7 @@ Flask-Mail would add a dependency to wrap the same calls and would still need MA
                smtp+starttls://user:pass@host:port   STARTTLS, then AUTH
                smtps://user:pass@host:port           TLS from the first byte (port 465)
     MAIL_FROM = "Owners' Trust <trust@example.org>"
+    MAIL_CA_FILE = /etc/ssl/private-relay-ca.pem           only for a relay with a private CA
 
     SMS_URL   = https://token@gateway.example/send   POST {"to": ..., "text": ...} as JSON,
                                                      the URL's user part as a Bearer token
@@ -41,6 +42,8 @@ class SmtpSettings:
     port: int
     username: str | None
     password: str | None
+    # A CA bundle to trust for a private relay (MAIL_CA_FILE); the system's store otherwise.
+    cafile: str | None = None
 
     @property
     def redacted(self) -> str:
@@ -48,7 +51,7 @@ class SmtpSettings:
         return f"{self.scheme}://{user}{self.host}:{self.port}"
 
 
-def parse_mail_url(url: str) -> SmtpSettings:
+def parse_mail_url(url: str, cafile: str | None = None) -> SmtpSettings:
     """MAIL_URL to settings; a clear ValueError for anything else (checked at start-up)."""
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES:
@@ -66,7 +69,7 @@ def parse_mail_url(url: str) -> SmtpSettings:
     if username and parts.scheme == "smtp":
         raise ValueError("MAIL_URL: a password over plain smtp:// would travel in clear; "
                          "use smtp+starttls:// or smtps://")
-    return SmtpSettings(parts.scheme, parts.hostname, port, username, password)
+    return SmtpSettings(parts.scheme, parts.hostname, port, username, password, cafile or None)
 
 
 def build_email(
@@ -87,8 +90,8 @@ def build_email(
 
 def send_email(settings: SmtpSettings, message: EmailMessage) -> None:
     try:
+        context = ssl.create_default_context(cafile=settings.cafile)
         if settings.scheme == "smtps":
-            context = ssl.create_default_context()
             with smtplib.SMTP_SSL(
                 settings.host, settings.port, timeout=TIMEOUT, context=context
             ) as smtp:
@@ -96,7 +99,7 @@ def send_email(settings: SmtpSettings, message: EmailMessage) -> None:
             return
         with smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT) as smtp:
             if settings.scheme == "smtp+starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=context)
             _login_and_send(smtp, settings, message)
     except (OSError, smtplib.SMTPException) as exc:
         raise TransportError(f"{settings.redacted}: {exc}"[:300]) from exc

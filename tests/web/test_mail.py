@@ -157,3 +157,49 @@ def test_text_messages_go_through_the_gateway(app: Any, db_session: Any) -> None
     assert payload["to"] == "+8613800000099" and "555555" in payload["text"]
     assert "确认码" in payload["text"]
     assert db.session.scalars(select(OutboxMessage)).one().status == "sent"
+
+
+@pytest.mark.parametrize("scheme", ["smtp+starttls", "smtps"])
+def test_mail_goes_over_tls_with_a_password(
+    app: Any, db_session: Any, tmp_path: Any, scheme: str
+) -> None:
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from tests.mailserver import Accounts, Inbox, free_port, self_signed
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox, accounts, port = Inbox(), Accounts("relay-user", "p@ss:word"), free_port()
+    options: dict[str, Any] = {"authenticator": accounts, "auth_required": True}
+    if scheme == "smtps":
+        # Implicit TLS wraps the socket below aiosmtpd, which then cannot tell it is encrypted.
+        options.update(ssl_context=context, auth_require_tls=False)
+    else:
+        options.update(tls_context=context, require_starttls=True)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    app.config.update(MAIL_URL=f"{scheme}://relay-user:p%40ss%3Aword@127.0.0.1:{port}",
+                      MAIL_CA_FILE=cert)
+    try:
+        owner = make_owner(0, email="tls@example.test")
+        mail.send(owner, "verify_email", code="777777", link="https://trust.test/v", minutes=30)
+        db.session.commit()
+        db.session.expire_all()
+        first = db.session.scalars(select(OutboxMessage)).first()
+        assert first.status == "sent", first.last_error
+        [message] = inbox.wait_for("tls@example.test")
+        assert "777777" in inbox.text(message)
+        assert accounts.seen and accounts.seen[-1].endswith(":ok")
+        # Without the relay's CA the certificate is refused and nothing is sent.
+        app.config["MAIL_CA_FILE"] = None
+        mail.send(owner, "verify_email", code="888888", link="https://trust.test/v", minutes=30)
+        db.session.commit()
+        db.session.expire_all()
+        last = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+        assert last.status == "failed" and "certificate" in last.last_error.lower()
+    finally:
+        app.config.update(MAIL_URL=None, MAIL_CA_FILE=None)
+        controller.stop()
