@@ -77,10 +77,6 @@ def redeem(user_id: int, purpose: str, plain: str) -> AccountCode | None:
     return row
 
 
-def redeem_token(purpose: str, user_id: int, token: str) -> AccountCode | None:
-    return redeem(user_id, purpose, token)
-
-
 def peek_token(purpose: str, user_id: int, token: str) -> AccountCode | None:
     """The live row a link token names, without spending it (the page before the form)."""
     row = live(user_id, purpose)
