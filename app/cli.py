@@ -98,6 +98,7 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     # The demo serves plain HTTP on loopback; production cookies stay Secure.
     app.config["SESSION_COOKIE_SECURE"] = False
     app.config["REMEMBER_COOKIE_SECURE"] = False
+    app.config["MAIL_ECHO"] = not app.config.get("MAIL_URL")
     click.echo(f"serving the demo trust on http://{host}:{port}/  (Ctrl+C to stop)")
     # Not app.run(): Flask ignores it inside its own CLI. Production serves with gunicorn.
     from werkzeug.serving import run_simple

@@ -18,7 +18,9 @@ MAIL_DEFAULT_LOCALE): `templates/mail/NAME.subject.txt`, `NAME.txt` and `NAME.ht
 Every message is a row of `outbox_messages`:
 
 * MAIL_URL unset (the embedded default): email is *held* there; administrators read it at
-  /admin/outbox and `flask demo` prints it. SMS_URL unset: the same for text messages.
+  /admin/outbox, `flask mail outbox` prints it, and the `flask demo` server also prints each
+  message on its console as it is held (MAIL_ECHO), so a visitor can read a sign-up code.
+  SMS_URL unset: the same for text messages.
 * MAIL_URL set: the row is *pending* and is sent over SMTP right after the commit; once sent,
   its body is blanked (it may hold a sign-in code or a reset link that a database reader must not
   be able to use). A failed delivery stays *failed* with its error; `flask mail send-pending`
@@ -43,6 +45,7 @@ __all__ = ["OutboxMessage", "deliver", "deliver_pending", "external_url", "send"
            "send_to", "send_sms_to"]
 
 _QUEUE_KEY = "outbox_ids"
+_ECHO_KEY = "outbox_echo"
 MAX_ATTEMPTS = 5
 
 
@@ -117,6 +120,10 @@ def _queue(
         status="held" if held else "pending",
     )
     db.session.add(row)
+    if held and current_app.config.get("MAIL_ECHO"):
+        # `flask demo` serves with no mail server: show each message on its console too.
+        where = f"{channel} to {recipient}" + (f": {subject}" if subject else "")
+        db.session.info.setdefault(_ECHO_KEY, []).append(f"--- held {where}\n{text.rstrip()}")
     if not held:
         db.session.flush()
         db.session.info.setdefault(_QUEUE_KEY, []).append(row.id)
@@ -179,6 +186,8 @@ def deliver_pending(limit: int = 500) -> tuple[int, int]:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    for text in session.info.pop(_ECHO_KEY, []):
+        print(text, flush=True)  # noqa: T201 - the demo's console is its mail reader
     ids = session.info.pop(_QUEUE_KEY, None)
     if not ids:
         return
@@ -199,3 +208,4 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_QUEUE_KEY, None)
+    session.info.pop(_ECHO_KEY, None)

@@ -203,3 +203,22 @@ def test_mail_goes_over_tls_with_a_password(
     finally:
         app.config.update(MAIL_URL=None, MAIL_CA_FILE=None)
         controller.stop()
+
+
+def test_the_demo_server_shows_held_mail_on_its_console_after_the_commit(
+    app: Any, db_session: Any, capsys: Any
+) -> None:
+    owner = make_owner(0, email="console@example.test")
+    app.config["MAIL_ECHO"] = True
+    try:
+        mail.send(owner, "verify_email", code="121212", link="https://trust.test/v", minutes=30)
+        db.session.rollback()
+        assert "121212" not in capsys.readouterr().out
+        owner = make_owner(0, email="console2@example.test")
+        mail.send(owner, "verify_email", code="343434", link="https://trust.test/v", minutes=30)
+        assert "343434" not in capsys.readouterr().out  # not before the commit
+        db.session.commit()
+        shown = capsys.readouterr().out
+    finally:
+        app.config["MAIL_ECHO"] = False
+    assert "held email to console2@example.test" in shown and "343434" in shown
