@@ -33,7 +33,7 @@ from typing import Any
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
-from sqlalchemy import event, select, update
+from sqlalchemy import Connection, event, select, update
 from sqlalchemy.orm import Session
 
 from app.core.db_types import utcnow
@@ -193,15 +193,25 @@ def _after_commit(session: Session) -> None:
         return
     # The committed session cannot run SQL inside this hook: a connection of its own does.
     table = OutboxMessage.__table__
-    with db.engine.connect() as conn:
-        rows = conn.execute(
-            select(table).where(table.c.id.in_(ids), table.c.status == "pending")
-        ).all()
-        for row in rows:
-            error = _transmit(row.channel, row.recipient, row.subject, row.body_text,
-                              row.body_html)
-            conn.execute(update(table).where(table.c.id == row.id)
-                         .values(**_outcome(error, row.attempts)))
+    bind = db.engine
+    if isinstance(bind, Connection):
+        # The tests' isolation hands every session one connection inside an outer transaction
+        # (tests/conftest.py); use it as it is, without committing that transaction.
+        _deliver_rows(bind, table, ids)
+        return
+    with bind.connect() as conn:
+        _deliver_rows(conn, table, ids, commit=True)
+
+
+def _deliver_rows(conn: Connection, table: Any, ids: list[int], commit: bool = False) -> None:
+    rows = conn.execute(
+        select(table).where(table.c.id.in_(ids), table.c.status == "pending")
+    ).all()
+    for row in rows:
+        error = _transmit(row.channel, row.recipient, row.subject, row.body_text, row.body_html)
+        conn.execute(update(table).where(table.c.id == row.id)
+                     .values(**_outcome(error, row.attempts)))
+        if commit:
             conn.commit()
 
 

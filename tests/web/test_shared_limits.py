@@ -67,9 +67,9 @@ def two_hosts(
 ) -> Iterator[list[str]]:
     """Started once for the module: each test below counts a different limit."""
     tmp_path = tmp_path_factory.mktemp("hosts")
-    database = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not database or not database.startswith("postgres"):
-        database = f"sqlite:///{tmp_path / 'hosts.sqlite3'}"
+    # A database of their own: what is shared here is the Redis, and the suite's database must
+    # keep only what its tests wrote.
+    database = f"sqlite:///{tmp_path / 'hosts.sqlite3'}"
     env = {
         **os.environ,
         "DATABASE_URL": database,
