@@ -63,7 +63,15 @@ def seal(proposal_id: str, correction: bool) -> None:
 def seal_due() -> None:
     """Open scheduled votes that are due and seal votes past their close. Run it from cron."""
     from app.proposals import service as proposals
+    from app.voting import commitments
 
+    # Commit the ballots of open votes first, so a vote sealed just below is covered up to
+    # its last minute; a vote that cannot be committed is named and the others carry on.
+    for outcome in commitments.commit_open_votes():
+        if outcome.committed:
+            click.echo(f"committed {outcome.proposal_id}: {outcome.count} ballots")
+        if outcome.problem:
+            click.echo(f"NOT committed {outcome.proposal_id}: {outcome.problem}", err=True)
     for line in proposals.run_due():
         click.echo(line)
     council_expire.callback()  # type: ignore[misc]
