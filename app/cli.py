@@ -72,9 +72,13 @@ def seal_due() -> None:
             click.echo(f"committed {outcome.proposal_id}: {outcome.count} ballots")
         if outcome.problem:
             click.echo(f"NOT committed {outcome.proposal_id}: {outcome.problem}", err=True)
+    failed = False
     for line in proposals.run_due():
-        click.echo(line)
+        failed = failed or line.startswith("FAILED")
+        click.echo(line, err=line.startswith("FAILED"))
     council_expire.callback()  # type: ignore[misc]
+    if failed:
+        raise SystemExit(1)
 
 
 @trust_cli.command("council-expire")

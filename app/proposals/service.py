@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -315,37 +316,58 @@ def run_due(now: datetime | None = None) -> list[str]:
 
     Run from cron; each proposal is its own transaction, so one failure stops no other.
     """
-    from app.council import elections
-    from app.results import service as results
-    from app.treasury import service as treasury
-
     now = now or utcnow()
     done: list[str] = []
     due_open = db.session.scalars(
         select(Proposal.id).where(Proposal.state == "scheduled", Proposal.opens_at <= now)
     ).all()
     for proposal_id in due_open:
-        proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
-        if proposal is not None and proposal.state == "scheduled":
-            open_vote(proposal, now)
-            db.session.commit()
-            done.append(f"opened {proposal_id}")
+        done.append(_isolated(proposal_id, "open", lambda pid: _open_due(pid, now)))
     due_close = db.session.scalars(
         select(Proposal.id).where(
             Proposal.state.in_(("voting", "closed")), Proposal.closes_at <= now
         )
     ).all()
     for proposal_id in due_close:
-        proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
-        if proposal is None:
-            continue
-        if proposal.state == "voting":
-            close_vote(proposal, now)
-        if proposal.state == "closed":
-            results.seal(proposal_id)
-            elections.apply_sealed_result(proposal_id)
-            treasury.authorise_budget_from_result(proposal_id)
-            charter.apply_sealed_amendment(proposal_id)
-            db.session.commit()
-            done.append(f"sealed {proposal_id}")
-    return done
+        done.append(_isolated(proposal_id, "seal", lambda pid: _seal_due(pid, now)))
+    return [line for line in done if line]
+
+
+def _isolated(proposal_id: str, step: str, work: Any) -> str:
+    """Run one proposal's step in its own transaction: a failure is rolled back at once,
+    logged with its cause, and reported as a FAILED line; the next proposal still runs."""
+    try:
+        line: str = work(proposal_id)
+        db.session.commit()
+        return line
+    except Exception as exc:
+        db.session.rollback()
+        current_app.logger.exception("seal-due: could not %s %s", step, proposal_id)
+        return f"FAILED to {step} {proposal_id}: {exc}"
+
+
+def _open_due(proposal_id: str, now: datetime) -> str:
+    proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
+    if proposal is None or proposal.state != "scheduled":
+        return ""
+    open_vote(proposal, now)
+    return f"opened {proposal_id}"
+
+
+def _seal_due(proposal_id: str, now: datetime) -> str:
+    from app.council import elections
+    from app.results import service as results
+    from app.treasury import service as treasury
+
+    proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
+    if proposal is None:
+        return ""
+    if proposal.state == "voting":
+        close_vote(proposal, now)
+    if proposal.state != "closed":
+        return ""
+    results.seal(proposal_id)
+    elections.apply_sealed_result(proposal_id)
+    treasury.authorise_budget_from_result(proposal_id)
+    charter.apply_sealed_amendment(proposal_id)
+    return f"sealed {proposal_id}"

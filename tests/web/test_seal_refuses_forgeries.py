@@ -188,3 +188,27 @@ def test_a_ballots_weight_edited_with_its_roll_row_is_refused(vote: dict[str, An
     _edit("UPDATE roll_entries SET weight = weight * 10 WHERE token = :t", t=token)
     _edit("UPDATE ballots SET weight = weight * 10 WHERE token = :t", t=token)
     _refused(vote["id"], "roll rows were edited.*its signature does not verify")
+
+
+def test_seal_due_commits_open_votes_and_isolates_a_vote_it_cannot_seal(
+    app: Any, vote: dict[str, Any]
+) -> None:
+    council = make_owner(500, role="council")
+    db.session.commit()
+    opens = utcnow() - timedelta(days=5)
+    other = make_open_vote(vote["owners"][1], council, opens=opens,
+                           closes=opens + timedelta(days=3), title="A second vote")
+    voting.cast(other, vote["owners"][2].id, ["yes"], now=opens + timedelta(minutes=3))
+    db.session.commit()
+    # The first vote is due too (it closed a day ago), and holds a forged ballot: it alone
+    # must fail.
+    _forge(vote["id"], _unvoted_token(vote))
+    result = app.test_cli_runner().invoke(args=["trust", "seal-due"])
+    assert result.exit_code == 1
+    assert f"committed {other}: 1 ballots" in result.output
+    assert f"NOT committed {vote['id']}: ballot id" in result.output
+    assert f"FAILED to seal {vote['id']}: refusing to seal" in result.output
+    assert f"sealed {other}" in result.output
+    db.session.rollback()
+    assert results.current_result(other) is not None
+    assert results.current_result(vote["id"]) is None
