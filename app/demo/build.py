@@ -16,6 +16,7 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.demo import council as demo_council
 from app.demo import treasury as demo_treasury
+from app.growth import batches as growth_batches
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals
@@ -112,6 +113,7 @@ def _people(now: datetime) -> Iterator[str]:
                 }
             )
     db.session.execute(insert(GrowthEntry), rows)
+    growth_batches.log_batch(rows)
     yield f"created {len(users) + 1} accounts and {len(rows)} growth-value entries"
 
 

@@ -45,6 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.audit.service import record, record_refusal
 from app.core.extensions import db
+from app.growth import batches
 from app.growth.models import DIMENSIONS, GrowthEntry
 
 COLUMNS = ("owner", "dimension", "points", "reason", "source_id", "occurred_at")
@@ -551,7 +552,7 @@ def import_entries(
             total = len(entries)
             owners = _owner_ids(entry.owner for entry in entries)
             existing = _existing(source, [entry.source_id for entry in entries])
-            recorded_at = datetime.now(UTC).replace(microsecond=0)
+            recorded_at = datetime.now(UTC)
             for done, entry in enumerate(entries, start=1):
                 if progress and done % PROGRESS_EVERY == 0:
                     progress("check", PROGRESS_EVERY, total)
@@ -596,6 +597,7 @@ def import_entries(
             return report
 
         _write(to_insert, progress)
+        batches.log_batch(to_insert)
         report.inserted = len(to_insert)
         record(
             "growth.import",

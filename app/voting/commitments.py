@@ -29,6 +29,7 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.keys import service as keys
 from app.proposals.models import Proposal
+from app.translog import kinds
 from app.translog import service as translog
 from app.translog.models import LogLeaf
 from app.voting.locks import hold_vote_exclusive
@@ -39,7 +40,7 @@ from ballots.merkle import MerkleStream, leaf_hash
 from ballots.receipts import build_receipt, receipt_hash
 from ballots.records import ballot_record, format_time
 
-LOG_TYPE = "ballots.committed"
+LOG_TYPE = kinds.BALLOTS_COMMITTED
 OPENED_TYPE = "proposal.opened"
 READ_CHUNK = 5000
 
