@@ -128,16 +128,28 @@ def register_cli(app: Flask) -> None:
 
 
 @trust_cli.command("audit")
-def audit() -> None:
-    """Re-verify every sealed result, the log and its checkpoints against the stored rows."""
+@click.option(
+    "--expect-checkpoint", "expect", multiple=True, metavar="FILE_OR_URL",
+    help="A signed checkpoint (file or URL) the log must still hold: a wiped or rolled-back "
+    "database then fails. May be given more than once.",
+)
+def audit(expect: tuple[str, ...]) -> None:
+    """Re-verify every sealed result, the log and its checkpoints, and every row of power or
+    money, against the log and the trust's signatures."""
+    from app.integrity.completeness import CheckpointSourceError, load_checkpoint
     from app.integrity.run import run_audit
 
-    findings = run_audit()
+    try:
+        expected = [(source, load_checkpoint(source)) for source in expect]
+    except CheckpointSourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    findings = run_audit(expected)
     for finding in findings:
         click.echo(f"FAIL {finding}", err=True)
     if findings:
         raise SystemExit(1)
-    click.echo("audit passed: every sealed result, log leaf and checkpoint verifies")
+    click.echo("audit passed: every sealed result, log leaf, checkpoint and row of power or "
+               "money verifies")
 
 
 @trust_cli.command("backup")

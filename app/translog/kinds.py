@@ -23,6 +23,10 @@ TREASURY_TXN = "treasury.txn"
 GROWTH_BATCH = "growth.batch"
 # An account given or relieved of the administrator role.
 ACCOUNT_ROLE = "account.role"
+# One council member's vote on a motion, as cast (the close's record lists them all again).
+MOTION_VOTE = "council.motion_vote"
+# One council member's approval of a disbursement, as given.
+APPROVAL = "disbursement.approved"
 # ---- end audit-all ------------------------------------------------------------------------
 
 
