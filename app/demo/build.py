@@ -21,6 +21,7 @@ from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals
 from app.results import service as results
+from app.voting import commitments
 from app.voting import service as voting
 from governance.default_charter import default_rules, default_text
 
@@ -248,6 +249,9 @@ def build_demo() -> Iterator[str]:
         seal=False,
     )
     yield f"open vote {live} (closes in 6 days)"
+    # As the cron step does every minute while ballots arrive.
+    for outcome in commitments.commit_open_votes():
+        yield f"committed {outcome.count} ballots of {outcome.proposal_id} to the log"
 
     yield from demo_council.build(now)
 

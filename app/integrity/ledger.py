@@ -7,6 +7,7 @@ inserted) pass the ledger's own balance checks; only the log can say what was wr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -14,15 +15,34 @@ from app.core.extensions import db
 from app.integrity.findings import Finding
 from app.translog import kinds
 from app.treasury import service as treasury
-from app.treasury.models import Budget, Disbursement, DisbursementApproval, TreasuryTxn
+from app.treasury.models import (
+    Budget,
+    Disbursement,
+    DisbursementApproval,
+    LedgerRow,
+    TreasuryTxn,
+)
 from ballots.keys import KeyRing
+
+
+class Posting(NamedTuple):
+    txn: str
+    account: str
+    amount_fen: int
+    kind: str
+    reference: str
 
 
 def audit_ledger_txns(_keyring: KeyRing) -> Iterator[Finding]:
     logged = {subject: record for _i, subject, record in kinds.records(kinds.TREASURY_TXN)}
-    by_txn: dict[str, list] = {}
-    for e in treasury.ledger():
-        by_txn.setdefault(e.txn, []).append(e)
+    # Raw rows, not treasury.ledger(): that refuses a malformed posting, which is exactly what
+    # this check must name.
+    by_txn: dict[str, list[Posting]] = {}
+    for row in db.session.execute(
+        select(LedgerRow.txn, LedgerRow.account, LedgerRow.amount_fen, LedgerRow.kind,
+               LedgerRow.reference).order_by(LedgerRow.id)
+    ):
+        by_txn.setdefault(row.txn, []).append(Posting(*row))
     stored = set()
     for row in db.session.scalars(select(TreasuryTxn).order_by(TreasuryTxn.seq)):
         subject = f"txn:{row.id}"
