@@ -14,7 +14,9 @@ from sqlalchemy import select
 from app.core.extensions import db
 from app.integrity.findings import Finding
 from app.translog import kinds
+from app.treasury import disbursements
 from app.treasury import service as treasury
+from app.treasury.ledger import txn_record
 from app.treasury.models import (
     Budget,
     Disbursement,
@@ -51,7 +53,7 @@ def audit_ledger_txns(_keyring: KeyRing) -> Iterator[Finding]:
         record = logged.get(subject)
         if record is None:
             yield Finding(where, "is not in the log: the transaction was inserted")
-        elif treasury.txn_record(row, by_txn.get(row.id, [])) != record:
+        elif txn_record(row, by_txn.get(row.id, [])) != record:
             yield Finding(where, "its postings or fields differ from the logged transaction")
     for subject in sorted(set(logged) - stored):
         yield Finding(f"treasury transaction {subject[4:]}", "logged but deleted")
@@ -98,7 +100,8 @@ def audit_approvals(_keyring: KeyRing) -> Iterator[Finding]:
                       f"user {member_id}'s logged approval was deleted")
     for disbursement_id, record in sorted(recorded.items()):
         d = db.session.get(Disbursement, disbursement_id)
-        names = sorted(treasury._name(a.member_id) for a in treasury.approvals_of(d)) if d else []
+        names = sorted(disbursements.approver_name(a.member_id)
+                       for a in treasury.approvals_of(d)) if d else []
         if "approvals" in record and sorted(record["approvals"]) != names:
             yield Finding(f"disbursement {disbursement_id}",
                           "its approvals differ from those logged when it was recorded")

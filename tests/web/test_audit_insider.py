@@ -81,8 +81,8 @@ def _replayed_ballot() -> None:
     # A genuine receipt and signature from a sealed vote, replayed under an open vote's token.
     _sql(
         "INSERT INTO ballots (proposal_id, token, selection_json, weight, cast_at, nonce,"
-        " receipt, signature_json) SELECT r.proposal_id, r.token, b.selection_json, r.weight, b.cast_at,"
-        " b.nonce, b.receipt, b.signature_json FROM ballots b, roll_entries r"
+        " receipt, signature_json) SELECT r.proposal_id, r.token, b.selection_json, r.weight,"
+        " b.cast_at, b.nonce, b.receipt, b.signature_json FROM ballots b, roll_entries r"
         " WHERE b.proposal_id = '2026-001' AND r.proposal_id = :p AND r.live_ballot_id IS NULL"
         " ORDER BY b.id, r.token LIMIT 1",
         p=OPEN,
@@ -171,7 +171,7 @@ def _rolled_back() -> None:
     # and every checkpoint the database held with them.
     size = translog.size()
     _sql("DELETE FROM log_checkpoints")
-    _sql("DELETE FROM log_leaves WHERE " + '"index"' + " >= :n", n=size - 3)
+    _sql('DELETE FROM log_leaves WHERE "index" >= :n', n=size - 3)
 
 
 def _growth_inserted() -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import select, text, update
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.proposals import service as proposals
+from app.results import seal as results_seal
 from app.results import service as results
 from app.results.models import SealedBallotBlock
 from app.voting import service as voting
@@ -30,7 +31,7 @@ def _count_damaged_rows(monkeypatch: Any) -> None:
     # These tests feed the counting paths rows no cast could write, to see each path count
     # or name them; the seal's refusal of rows the log does not vouch for (which would stop
     # them all first) is tested in test_seal_refuses_forgeries.py.
-    monkeypatch.setattr(results.seal_checks, "refusals", lambda *args: [])
+    monkeypatch.setattr("app.results.seal_checks.refusals", lambda *args: [])
 
 
 @pytest.fixture
@@ -182,7 +183,7 @@ def test_a_ballot_naming_an_unknown_option_refuses_the_seal(vote: dict[str, Any]
 def test_every_receipt_proves_inclusion_at_its_acceptance_position(
     vote: dict[str, Any], monkeypatch: Any, block: int
 ) -> None:
-    monkeypatch.setattr(results, "ID_BLOCK", block)
+    monkeypatch.setattr(results_seal, "ID_BLOCK", block)
     result = _seal(vote["id"])
     root = bytes.fromhex(result["ballots"]["root"])
     row = results.current_result(vote["id"])
