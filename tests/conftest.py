@@ -106,6 +106,8 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     _truncate(app)
     yield
     _truncate(app)
+    # The newest checkpoint is also kept outside the database; emptied tables drop it too.
+    (Path(app.instance_path) / "latest-checkpoint.json").unlink(missing_ok=True)
 
 
 def _truncate(app: Any) -> None:
