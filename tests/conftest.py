@@ -43,7 +43,7 @@ def app_test_config(database_url: str, instance: Path, **extra: Any) -> dict[str
         "TRUST_SIGNING_KEY_PASSPHRASE": "test signing passphrase",
         "TRUST_TOKEN_SECRET": "test-token-secret-0123456789abcdef0123456789",
         "TRUST_NAME": "Test Owners' Trust",
-        "TRUST_IMPORT_API_TOKEN": "test-import-token",
+        "TRUST_IMPORT_API_TOKEN": "test-import-token-0123456789",
         "PASSWORD_HASH_FAST": True,
         # Every test signs in from 127.0.0.1; the per-address limit has a test of its own.
         "RATELIMIT_ENABLED": False,
