@@ -96,12 +96,14 @@ def test_a_vote_opening_that_fails_mid_roll_rolls_back_at_once(
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(30)
     try:
-        with pytest.raises(ValueError, match="token secret must be at least"):
-            proposals.open_vote(db.session.get(Proposal, proposal.id), opens)
-        db.session.rollback()
+        # The cron path: before the fix it hung here, rolling back with the roll COPY open.
+        result = app.test_cli_runner().invoke(args=["trust", "seal-due"])
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+    assert result.exit_code == 1, result.output
+    assert f"FAILED to open {proposal.id}: token secret must be at least 32 bytes" in result.output
+    db.session.rollback()
     reopened = db.session.get(Proposal, proposal.id)
     assert reopened is not None and reopened.state == "scheduled"
     assert db.session.scalar(select(func.count()).select_from(RollEntry)) == rows
