@@ -206,7 +206,7 @@ def test_seal_due_commits_open_votes_and_isolates_a_vote_it_cannot_seal(
     result = app.test_cli_runner().invoke(args=["trust", "seal-due"])
     assert result.exit_code == 1
     assert f"committed {other}: 1 ballots" in result.output
-    assert f"NOT committed {vote['id']}: ballot id" in result.output
+    assert f"FAILED to commit {vote['id']}: ballot id" in result.output
     assert f"FAILED to seal {vote['id']}: refusing to seal" in result.output
     assert f"sealed {other}" in result.output
     db.session.rollback()

@@ -1,0 +1,114 @@
+"""The one time-driven entry point, run from cron by `flask trust seal-due`.
+
+In order: open every scheduled vote whose time has come; close and seal every vote past its
+close, with its consequence (votes.close_and_seal); record ended council terms; flag community
+certifications entering their renewal window and lapse those that ended. Each vote is its own
+transaction, so one failure stops no other; the command boundary here is what commits.
+
+The treasury has no time-driven step of its own: a budget is authorised or ratified when the
+vote that decides it is sealed or the motion closed (motions.py), not by a later catch-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.communities import service as communities
+from app.core.db_types import utcnow
+from app.core.extensions import db
+from app.council import service as council
+from app.decisions.votes import close_and_seal
+from app.proposals import service as proposals
+from app.proposals.models import Proposal
+from app.voting import commitments
+
+
+def open_due(now: datetime) -> list[str]:
+    done: list[str] = []
+    due = db.session.scalars(
+        select(Proposal.id).where(Proposal.state == "scheduled", Proposal.opens_at <= now)
+    ).all()
+    for proposal_id in due:
+        done.extend(isolated(proposal_id, "open", lambda pid: _open(pid, now)))
+    return done
+
+
+def _open(proposal_id: str, now: datetime) -> list[str]:
+    proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
+    if proposal is None or proposal.state != "scheduled":
+        return []
+    proposals.open_vote(proposal, now)
+    db.session.commit()
+    return [f"opened {proposal_id}"]
+
+
+def seal_due_votes(now: datetime) -> list[str]:
+    done: list[str] = []
+    due = db.session.scalars(
+        select(Proposal.id).where(
+            Proposal.state.in_(("voting", "closed")), Proposal.closes_at <= now
+        )
+    ).all()
+    for proposal_id in due:
+        done.extend(isolated(proposal_id, "seal", lambda pid: _seal(pid, now)))
+    return done
+
+
+def _seal(proposal_id: str, now: datetime) -> list[str]:
+    proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
+    if proposal is None or proposal.state not in ("voting", "closed"):
+        return []
+    decision = close_and_seal(proposal, now=now)
+    db.session.commit()
+    return [f"sealed {proposal_id}", *decision.lines]
+
+
+FAILED = "FAILED"
+
+
+def isolated(proposal_id: str, step: str, work: Callable[[str], list[str]]) -> list[str]:
+    """One proposal's step in its own transaction: a failure is rolled back at once, logged
+    with its cause and reported as a FAILED line; the next proposal still runs."""
+    try:
+        return work(proposal_id)
+    except Exception as exc:
+        db.session.rollback()
+        current_app.logger.exception("seal-due: could not %s %s", step, proposal_id)
+        return [f"{FAILED} to {step} {proposal_id}: {exc}"]
+
+
+def commit_ballots(now: datetime) -> list[str]:
+    """The running commitments of open votes (app/voting/commitments.py), each vote isolated."""
+    lines = []
+    for outcome in commitments.commit_open_votes(now):
+        if outcome.committed:
+            lines.append(f"committed {outcome.proposal_id}: {outcome.count} ballots")
+        if outcome.problem:
+            lines.append(f"{FAILED} to commit {outcome.proposal_id}: {outcome.problem}")
+    return lines
+
+
+def run_due(now: datetime | None = None) -> list[str]:
+    """Open the votes that are due; close and seal those past their close."""
+    now = now or utcnow()
+    return open_due(now) + seal_due_votes(now)
+
+
+def housekeeping(now: datetime | None = None) -> list[str]:
+    """Ended council terms; community certifications due for renewal, or lapsed."""
+    now = now or utcnow()
+    lines = council.expire_due(now)
+    lines += communities.housekeeping(now)
+    db.session.commit()
+    return lines
+
+
+def run(now: datetime | None = None) -> list[str]:
+    """Everything cron does, in order: the ballots of open votes are committed first, so a
+    vote sealed just after is covered up to its last minute."""
+    now = now or utcnow()
+    return commit_ballots(now) + run_due(now) + housekeeping(now)
