@@ -212,3 +212,34 @@ def test_seal_due_commits_open_votes_and_isolates_a_vote_it_cannot_seal(
     db.session.rollback()
     assert results.current_result(other) is not None
     assert results.current_result(vote["id"]) is None
+
+
+def test_the_outside_verifier_checks_the_published_commitments(
+    client: Any, vote: dict[str, Any], tmp_path: Any
+) -> None:
+    from ballots.verify import verify_bundle
+
+    commitments.commit_vote(vote["id"])
+    db.session.commit()
+    _close_and_seal(vote["id"])
+    db.session.commit()
+    for name in ("result.json", "roll.jsonl", "ballots.jsonl", "commitments.json"):
+        response = client.get(f"/results/{vote['id']}/{name}")
+        assert response.status_code == 200, name
+        (tmp_path / name).write_bytes(response.data)
+    (tmp_path / "trust-keys.json").write_bytes(client.get("/.well-known/trust-keys.json").data)
+    published = json.loads((tmp_path / "commitments.json").read_text())
+    assert [(c["count"], c["type"]) for c in published] == [(5, "ballots.committed")]
+    report = verify_bundle(str(tmp_path))
+    assert report.ok, report.message
+    # A bundle whose ballots lost one after the commitment (result re-made by a server that
+    # skipped the seal's checks) fails: here the committed root is simply not the sealed one.
+    published[0]["root"] = "00" * 32
+    (tmp_path / "commitments.json").write_text(json.dumps(published))
+    report = verify_bundle(str(tmp_path))
+    assert not report.ok and report.code == "ballots.commitment"
+    assert "the first 5 ballots do not have the root committed" in report.message
+    published[0]["count"] = 9
+    (tmp_path / "commitments.json").write_text(json.dumps(published))
+    report = verify_bundle(str(tmp_path))
+    assert "9 ballots were committed while voting, only 5 were sealed" in report.message

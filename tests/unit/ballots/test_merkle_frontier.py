@@ -31,3 +31,21 @@ def test_a_frontier_of_the_wrong_length_is_refused() -> None:
         MerkleStream.resume(7, stream.frontier())
     with pytest.raises(ValueError):
         MerkleStream.resume(6, [b"short", b"x" * 32])
+
+
+def test_commitments_are_checked_as_prefix_roots() -> None:
+    from ballots.commitments import CommitmentError, check_prefixes, parse
+    from ballots.merkle import leaf_hash
+
+    leaves = [leaf_hash(b"ballot %d" % i) for i in range(10)]
+    tree = MerkleTree.from_leaf_hashes(leaves)
+    good = parse([{"count": 3, "root": tree.root(3).hex()},
+                  {"count": 10, "root": tree.root().hex()}])
+    assert check_prefixes(iter(leaves), good) == []
+    assert check_prefixes(iter(leaves[:9]), good) == [
+        "10 ballots were committed while voting, only 9 were sealed: ballots were deleted"
+    ]
+    swapped = [leaves[1], leaves[0], *leaves[2:]]
+    assert "the first 3 ballots" in check_prefixes(iter(swapped), good)[0]
+    with pytest.raises(CommitmentError):
+        parse([{"count": -1, "root": "00" * 32}])
