@@ -120,7 +120,8 @@ def _budget_x10() -> None:
 
 
 def _balanced_ledger_edit() -> None:
-    _sql("UPDATE ledger_entries SET amount_fen = amount_fen * 2 WHERE txn = 'inc-1'")
+    _sql("UPDATE ledger_entries SET amount_fen = amount_fen * 2 WHERE txn = (SELECT id FROM"
+         " treasury_txns WHERE kind = 'income' ORDER BY seq LIMIT 1)")
 
 
 def _approval_deleted() -> None:
@@ -228,7 +229,7 @@ EDITS: list[tuple[str, Callable[[], None], str]] = [
     ("budget x10", _budget_x10,
      r"budget 2026-001: amount_fen differ from the logged authorisation"),
     ("balanced ledger edit", _balanced_ledger_edit,
-     r"treasury transaction inc-1 \(income\): its postings or fields differ"),
+     r"treasury transaction inc-\d+ \(income\): its postings or fields differ"),
     ("approval deleted", _approval_deleted,
      r"disbursement \d+: user \d+'s logged approval was deleted"),
     ("sealed result deleted", _result_deleted,
