@@ -116,5 +116,6 @@ def run(now: datetime | None = None) -> list[str]:
     # A signed checkpoint of the log as it now stands, kept in the database and in the
     # instance folder: `flask trust audit` compares against it, so a later wipe or rollback of
     # the database is named even if nobody fetched a checkpoint by hand.
-    translog.checkpoint()
+    if translog.size():
+        translog.checkpoint()
     return lines
