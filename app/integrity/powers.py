@@ -154,7 +154,8 @@ def audit_charter(_keyring: KeyRing) -> Iterator[Finding]:
         stored.add(version.version)
         where = f"charter version {version.version}"
         try:
-            digest = charter_digest(version.text, json.loads(version.rules_json), version.version)
+            digest = charter_digest(version.text, json.loads(version.rules_json), version.version,
+                                    version.text_zh)
         except (ValueError, TypeError) as exc:
             yield Finding(where, f"its rules cannot be read: {exc}")
             continue
