@@ -57,8 +57,13 @@ def seal_due() -> None:
     """Open scheduled votes that are due and seal votes past their close. Run it from cron."""
     from app.decisions import cron
 
+    failed = False
     for line in cron.run():
-        click.echo(line)
+        failure = line.startswith(cron.FAILED)
+        failed = failed or failure
+        click.echo(line, err=failure)
+    if failed:
+        raise SystemExit(1)  # after every other vote had its turn
 
 
 @trust_cli.command("council-expire")
@@ -120,16 +125,28 @@ def register_cli(app: Flask) -> None:
 
 
 @trust_cli.command("audit")
-def audit() -> None:
-    """Re-verify every sealed result, the log and its checkpoints against the stored rows."""
+@click.option(
+    "--expect-checkpoint", "expect", multiple=True, metavar="FILE_OR_URL",
+    help="A signed checkpoint (file or URL) the log must still hold: a wiped or rolled-back "
+    "database then fails. May be given more than once.",
+)
+def audit(expect: tuple[str, ...]) -> None:
+    """Re-verify every sealed result, the log and its checkpoints, and every row of power or
+    money, against the log and the trust's signatures."""
+    from app.integrity.completeness import CheckpointSourceError, load_checkpoint
     from app.integrity.run import run_audit
 
-    findings = run_audit()
+    try:
+        expected = [(source, load_checkpoint(source)) for source in expect]
+    except CheckpointSourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    findings = run_audit(expected)
     for finding in findings:
         click.echo(f"FAIL {finding}", err=True)
     if findings:
         raise SystemExit(1)
-    click.echo("audit passed: every sealed result, log leaf and checkpoint verifies")
+    click.echo("audit passed: every sealed result, log leaf, checkpoint and row of power or "
+               "money verifies")
 
 
 @trust_cli.command("backup")
@@ -150,20 +167,27 @@ def backup_command(target: str) -> None:
 @trust_cli.command("restore")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Confirm that the current contents are replaced.")
-def restore_command(source: str, yes: bool) -> None:
+@click.option(
+    "--expect-checkpoint", "expect", multiple=True, metavar="FILE_OR_URL",
+    help="A signed checkpoint the restored log must still hold (see `trust audit`).",
+)
+def restore_command(source: str, yes: bool, expect: tuple[str, ...]) -> None:
     """Replace the database with a backup (stop the app first), then audit it."""
     from pathlib import Path
 
     from app.core.backup import BackupError, restore
+    from app.integrity.completeness import CheckpointSourceError, load_checkpoint
     from app.integrity.run import run_audit
 
     if not yes:
         raise click.ClickException("restoring replaces everything: add --yes to confirm")
     try:
+        # Read before restoring: a checkpoint that cannot be read must not cost the database.
+        expected = [(origin, load_checkpoint(origin)) for origin in expect]
         restore(Path(source))
-    except BackupError as exc:
+    except (BackupError, CheckpointSourceError) as exc:
         raise click.ClickException(str(exc)) from exc
-    findings = run_audit()
+    findings = run_audit(expected)
     for finding in findings:
         click.echo(f"FAIL {finding}", err=True)
     if findings:

@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -21,12 +20,13 @@ from app.growth import imports
 from app.keys import service as keys
 from app.keys.models import SigningKeyRecord
 from app.web.auth import admin_required
+from app.web.forms import TrustForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 100
 
 
-class ImportForm(FlaskForm):
+class ImportForm(TrustForm):
     file = FileField(_l("File (.csv or .jsonl)"), validators=[FileRequired()])
     source = StringField(
         _l("Source system"),
@@ -36,7 +36,7 @@ class ImportForm(FlaskForm):
     dry_run = BooleanField(_l("Only check the file; write nothing"))
 
 
-class RotateForm(FlaskForm):
+class RotateForm(TrustForm):
     confirm = BooleanField(
         _l("I understand the current key is retired"), validators=[DataRequired()]
     )

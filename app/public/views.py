@@ -28,12 +28,13 @@ from app.results.models import SealedResult
 from app.translog import service as translog
 from app.translog.models import LogLeaf
 from app.web import pagecache
+from app.web.forms import TrustForm
 from app.web.i18n import COOKIE, LOCALES, TIMEZONES, TZ_COOKIE
 
 bp = Blueprint("public", __name__)
 
 
-class ReceiptCheckForm(FlaskForm):
+class ReceiptCheckForm(TrustForm):
     receipt = TextAreaField(_l("Receipt (JSON)"), validators=[Optional(), Length(max=20000)])
     upload = FileField(_l("…or upload the receipt file"))
 
