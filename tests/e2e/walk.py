@@ -2,7 +2,8 @@
 
 The walk starts from a few pages, follows every same-site link to an HTML page (never a form's
 button, so it changes nothing), and visits each kind of page (each Flask endpoint) at most a few
-times: two proposals show the same template, a hundred would only take longer.
+times: three proposals show the same template in its different states, a hundred would only
+take longer.
 """
 
 from __future__ import annotations
@@ -50,50 +51,62 @@ def endpoint_of(app: Any, path: str) -> str | None:
         endpoint, _ = app.url_map.bind("localhost").match(path, method="GET")
     except HTTPException:
         return None
-    return None if endpoint in NOT_PAGE_ENDPOINTS or endpoint.endswith("api") else str(endpoint)
+    if endpoint in NOT_PAGE_ENDPOINTS or endpoint.split(".")[0].endswith("api"):
+        return None
+    return str(endpoint)
 
 
-def crawl(
-    page: Any, app: Any, start: Iterable[str], per_endpoint: int = 2, skip: Iterable[str] = ()
-) -> list[str]:
-    """The paths reached from `start`, in the order found, at most `per_endpoint` per endpoint.
-
-    Each page is opened once here; the caller checks it (or not) through `visit`."""
-    seen: set[str] = set(skip)
-    counts: Counter[str] = Counter()
+def walk(
+    page: Any,
+    app: Any,
+    start: Iterable[str],
+    label: str,
+    per_endpoint: int = 2,
+    shot: Callable[[Any, str], Any] | None = None,
+    already: Counter[str] | None = None,
+    widths: Iterable[dict[str, int]] = (),
+) -> tuple[list[str], list[str]]:
+    """Follow links from `start`, checking every page reached, at most `per_endpoint` pages of
+    each endpoint, counting those `already` checked by an earlier walk. Each page is checked
+    at each of `widths` in turn (resized, not loaded again), or as it is if none are given.
+    Returns the paths checked and the problems, each naming walker, width and page."""
+    sizes = list(widths) or [page.viewport_size]
+    seen: set[str] = set()
+    counts: Counter[str] = Counter(already or {})
     queue = list(start)
-    found: list[str] = []
+    checked: list[str] = []
+    problems: list[str] = []
     while queue:
-        url = queue.pop(0)
-        parts = urlsplit(url)
+        parts = urlsplit(queue.pop(0))
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         if path in seen:
             continue
         seen.add(path)
         endpoint = endpoint_of(app, parts.path)
-        if endpoint is None or endpoint.startswith("api") or counts[endpoint] >= per_endpoint:
+        if endpoint is None or counts[endpoint] >= per_endpoint:
             continue
         counts[endpoint] += 1
         response = page.goto(path)
-        if response is None or "text/html" not in (response.headers.get("content-type") or ""):
+        found = (
+            []
+            if response is not None and response.status == 200
+            else [f"HTTP {response.status if response is not None else 'no response'}"]
+        )
+        if response is not None and "text/html" not in (response.headers.get("content-type") or ""):
             continue
-        found.append(path)
+        checked.append(path)
+        name = path.strip("/").replace("/", "-").replace("?", "-") or "home"
+        for size in sizes:
+            if page.viewport_size != size:
+                page.set_viewport_size(size)
+            found += every_problem_on(page)
+            if found and shot is not None:  # the picture of a failing page is what a fixer needs
+                shot(page, f"{label}-{size['width']}px-{name}")
+            problems += [f"{label} {size['width']}px {path}: {problem}" for problem in found]
+            found = []
         queue += page.evaluate(LINKS_JS)
-    return found
+    return checked, problems
 
 
-def check_pages(
-    page: Any, paths: Iterable[str], label: str, shot: Callable[[Any, str], Any] | None = None
-) -> list[str]:
-    """Open each path and return every problem found, each naming the walk and the page."""
-    problems: list[str] = []
-    for path in paths:
-        response = page.goto(path)
-        found = [] if response is not None and response.status == 200 else [
-            f"HTTP {response.status if response is not None else 'no response'}"
-        ]
-        found += every_problem_on(page)
-        if found and shot is not None:  # the picture of a failing page is what a fixer needs
-            shot(page, f"{label}-{path.strip('/').replace('/', '-') or 'home'}")
-        problems += [f"{label} {path}: {problem}" for problem in found]
-    return problems
+def endpoints_of(app: Any, paths: Iterable[str]) -> Counter[str]:
+    return Counter(e for p in paths if (e := endpoint_of(app, urlsplit(p).path)) is not None)
