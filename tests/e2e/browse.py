@@ -10,8 +10,7 @@ from tests.e2e.data import Owner
 def sign_in(page: Any, owner: Owner) -> None:
     """Sign in the way a person does: the nav link, the two labelled fields, the button."""
     page.goto("/")
-    open_menu(page)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
+    nav_link(page, "Sign in").click()
     page.get_by_label("Email or phone").fill(owner.email)
     page.get_by_label("Password", exact=True).fill(owner.password)
     page.get_by_role("button", name="Sign in").click()
@@ -33,6 +32,12 @@ def switch_language(page: Any, locale: str) -> None:
     if button.count():
         button.click()
         page.wait_for_load_state()
+
+
+def nav_link(page: Any, name: str) -> Any:
+    """A link of the main navigation, with the phone's menu opened first where there is one."""
+    open_menu(page)
+    return page.get_by_role("navigation", name="Main").get_by_role("link", name=name)
 
 
 def open_menu(page: Any) -> None:
