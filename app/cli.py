@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from app.extensions import db
+from app.core.extensions import db
 
 trust_cli = AppGroup("trust", help="Operate the trust: keys, charter, sealing, audit.")
 
@@ -35,46 +35,38 @@ def rotate_key() -> None:
 @click.argument("proposal_id")
 @click.option("--correction", is_flag=True, help="Seal again, superseding the current result.")
 def seal(proposal_id: str, correction: bool) -> None:
-    """Close (if due) and seal one vote."""
-    from app.charter import service as charter
-    from app.council import elections
+    """Close (if due) and seal one vote, with what its result sets in motion."""
+    from app.decisions.votes import close_and_seal
     from app.proposals import service as proposals
     from app.results import service as results
-    from app.treasury import service as treasury
 
     proposal = proposals.get(proposal_id)
     if proposal is None:
         raise click.ClickException(f"no proposal {proposal_id}")
     try:
-        if proposal.state == "voting":
-            proposals.close_vote(proposal)
-        row = results.seal(proposal_id, correction=correction)
-        elections.apply_sealed_result(proposal_id)
-        treasury.authorise_budget_from_result(proposal_id)
-        charter.apply_sealed_amendment(proposal_id)
+        decision = close_and_seal(proposal, correction=correction)
         db.session.commit()
     except (proposals.ProposalError, results.SealError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"sealed {proposal_id}: digest {row.digest}")
+    click.echo(f"sealed {proposal_id}: digest {decision.row.digest}")
 
 
 @trust_cli.command("seal-due")
 def seal_due() -> None:
     """Open scheduled votes that are due and seal votes past their close. Run it from cron."""
-    from app.proposals import service as proposals
+    from app.decisions import cron
 
-    for line in proposals.run_due():
+    for line in cron.run():
         click.echo(line)
-    council_expire.callback()  # type: ignore[misc]
 
 
 @trust_cli.command("council-expire")
 def council_expire() -> None:
     """Record ended council terms and certifications due for renewal or lapsed."""
-    from app.council import housekeeping
+    from app.decisions import cron
 
-    for line in housekeeping.run():
+    for line in cron.housekeeping():
         click.echo(line)
 
 
@@ -85,7 +77,7 @@ def council_expire() -> None:
 @with_appcontext
 def demo(no_serve: bool, host: str, port: int) -> None:
     """Create a believable demo trust (idempotently), then serve it on HOST:PORT."""
-    from app.demo import build_demo
+    from app.demo.build import build_demo
 
     for line in build_demo():
         click.echo(line)
@@ -118,7 +110,7 @@ def register_cli(app: Flask) -> None:
 @trust_cli.command("audit")
 def audit() -> None:
     """Re-verify every sealed result, the log and its checkpoints against the stored rows."""
-    from app.audit.integrity import run_audit
+    from app.integrity.run import run_audit
 
     findings = run_audit()
     for finding in findings:
@@ -134,7 +126,7 @@ def backup_command(target: str) -> None:
     """Write a consistent backup (SQLite backup API, or pg_dump --format=custom)."""
     from pathlib import Path
 
-    from app.backup import BackupError, backup
+    from app.core.backup import BackupError, backup
 
     try:
         backup(Path(target))
@@ -150,8 +142,8 @@ def restore_command(source: str, yes: bool) -> None:
     """Replace the database with a backup (stop the app first), then audit it."""
     from pathlib import Path
 
-    from app.audit.integrity import run_audit
-    from app.backup import BackupError, restore
+    from app.core.backup import BackupError, restore
+    from app.integrity.run import run_audit
 
     if not yes:
         raise click.ClickException("restoring replaces everything: add --yes to confirm")

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.extensions import db
+from app.core.extensions import db
 from app.growth import imports
 from app.growth.ledger import balance
 
@@ -87,6 +87,7 @@ def import_command(file: str, source: str, dry_run: bool, no_progress: bool) -> 
         report = imports.import_entries(
             parsed, source, dry_run=dry_run, progress=bars, via="cli"
         )
+        db.session.commit()
     finally:
         bars.close()
 

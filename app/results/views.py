@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request, stream_with_context
 
-from app.extensions import db
+from app.core.extensions import db
 from app.keys import service as keys
 from app.results import service as results
 from app.results.models import SealedResult
@@ -106,7 +106,9 @@ def _int_arg(name: str) -> int:
 
 @bp.get("/log/checkpoint")
 def log_checkpoint() -> Response:
-    return jsonify(translog.checkpoint())
+    signed = translog.checkpoint()
+    db.session.commit()
+    return jsonify(signed)
 
 
 @bp.get("/log/entries")

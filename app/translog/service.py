@@ -10,8 +10,8 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.keys import service as keys
 from app.translog.models import Checkpoint, LogLeaf
 from ballots.canonical import canonical_bytes, canonical_sha256
@@ -69,7 +69,10 @@ def tree(upto: int | None = None) -> MerkleTree:
 
 
 def checkpoint() -> dict[str, Any]:
-    """The signed checkpoint of the current size; each size is signed once and kept."""
+    """The signed checkpoint of the current size; each size is signed once and kept.
+
+    A new checkpoint is flushed; the view that asked for it commits it.
+    """
     current = size()
     stored = db.session.get(Checkpoint, current)
     if stored is not None:
@@ -79,12 +82,12 @@ def checkpoint() -> dict[str, Any]:
     signed = keys.sign(
         build_checkpoint(current_app.config["TRUST_NAME"], current, root, format_time(utcnow()))
     )
-    db.session.add(Checkpoint(size=current, root=root, signed_json=json.dumps(signed)))
     try:
-        db.session.commit()
+        # A savepoint: losing the race below undoes this row only, not the caller's work.
+        with db.session.begin_nested():
+            db.session.add(Checkpoint(size=current, root=root, signed_json=json.dumps(signed)))
     except IntegrityError:
         # Another worker signed this size first; publish theirs so there is one per size.
-        db.session.rollback()
         theirs = db.session.get(Checkpoint, current)
         if theirs is None:
             raise

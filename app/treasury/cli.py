@@ -5,14 +5,15 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
+from app.core.extensions import db
 
 treasury_cli = AppGroup("treasury", help="The trust's ledger: budgets and their authorisation.")
 
 
 @treasury_cli.command("sync-budgets")
 def sync_budgets() -> None:
-    """Authorise every passed spending vote and passed emergency motion (idempotent)."""
+    """Catch up budgets of passed votes and motions missing from the ledger (a repair;
+    idempotent)."""
     from app.treasury import service
 
     lines = service.sync_budgets()

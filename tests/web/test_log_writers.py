@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.keys import service as keys
 from app.translog import service as translog
 from app.translog.models import LogLeaf
@@ -29,6 +29,7 @@ def _writer(config: dict[str, Any], writer: int, checkpoints: Any) -> None:
             db.session.commit()
             if n % 5 == 4:
                 checkpoints.put(translog.checkpoint())
+                db.session.commit()
         db.session.remove()
 
 
