@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from app.demo import DEMO_PASSWORD, build_demo
-from app.extensions import db
+from app.core.extensions import db
+from app.demo.build import DEMO_PASSWORD, build_demo
 from tests.e2e.browse import open_menu, switch_language
 from tests.e2e.walk import endpoints_of, every_problem_on, walk
 
