@@ -67,6 +67,7 @@ def detail(proposal_id: str) -> str:
                               sort_keys=True),
         events=service.events(proposal.id),
         cosigns=service.cosign_count(proposal.id),
+        cosigners=service.cosigners(proposal.id),
         cosigns_needed=service.lifecycle.cosigns_needed(proposal, charter.current_rules()),
         result=results.current_result(proposal.id),
         my_entry=my_entry,

@@ -160,6 +160,7 @@ def disbursement(disbursement_id: int) -> str:
         record=translog.record_of(d.log_index) if d.log_index is not None else None,
         log_size=translog.size(), names=purpose_names(), form=EmptyForm(),
         is_council=is_council, reversed_=d.txn in service.reversed_txns(),
+        why_not=service.why_not_approve(current_user.id, d) if is_council else None,
         rules=charter.current_rules(),
     )
 

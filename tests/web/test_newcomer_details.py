@@ -1,0 +1,113 @@
+"""Details a newcomer trips over, each as a reader meets it: a receipt that leads back to its
+vote and says when it was replaced; co-signing that shows who signed and how far it has come;
+a council queue that lists the disbursements awaiting approval; no button that would only
+refuse (the submitter's Approve, a recused member's "your vote is awaited")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.extensions import db
+from app.council import service as council
+from app.proposals import service as proposals
+from app.treasury import service as treasury
+from tests.factories import csrf_from, install_charter, login, make_open_vote, make_owner
+from tests.web import test_treasury as money
+
+trust = money.trust  # the fixture: a charter, four seated members, cash and a budget
+
+
+def _vote(client: Any, proposal_id: str, choice: str) -> Any:
+    page = client.get(f"/me/vote/{proposal_id}")
+    return client.post(
+        f"/me/vote/{proposal_id}", data={"choice": choice, "csrf_token": csrf_from(page)}
+    )
+
+
+def test_a_receipt_leads_back_to_its_vote_and_a_replaced_one_says_so(
+    db_session: Any, client: Any
+) -> None:
+    install_charter()
+    chair = make_owner(500, role="council")
+    owner = make_owner(2500)
+    db.session.commit()
+    proposal_id = make_open_vote(owner, chair, title="Roadside help for owners")
+    login(client, owner)
+    first = _vote(client, proposal_id, "yes").headers["Location"]
+    second = _vote(client, proposal_id, "no").headers["Location"]
+
+    current = client.get(second).get_data(as_text=True)
+    assert f'href="/proposals/{proposal_id}"' in current  # the vote it belongs to
+    assert f'href="/me/vote/{proposal_id}"' in current and "Back to the vote" in current
+    assert "this is your ballot that counts" in current
+    assert "it does not count" not in current
+
+    replaced = client.get(first).get_data(as_text=True)
+    assert "This ballot was replaced by a later one: it does not count." in replaced
+    assert f'href="{second}"' in replaced  # to the receipt that counts
+
+
+def test_co_signing_shows_the_co_signers_and_the_progress_and_the_button_goes(
+    db_session: Any, client: Any
+) -> None:
+    install_charter()  # a general proposal needs 50 co-signatures
+    author = make_owner(100, name="Author Ma")
+    signer = make_owner(100, name="Signer Hu")
+    draft = proposals.create_draft(
+        author,
+        proposals.Draft(
+            kind="general",
+            title="Plant trees by the roads",
+            body="A proposal body long enough to be accepted by the rules.",
+            fields={},
+            options=[],
+        ),
+    )
+    proposals.submit(draft, author)
+    db.session.commit()
+
+    login(client, signer)
+    page = client.get(f"/proposals/{draft.id}").get_data(as_text=True)
+    assert "0 of the 50 needed" in page and "No co-signature yet." in page
+    response = client.post(
+        f"/proposals/{draft.id}/cosign", data={"csrf_token": csrf_from(client.get("/me/"))}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/proposals/{draft.id}").get_data(as_text=True)
+    assert "1 of the 50 needed" in page and "Signer Hu" in page
+    assert "You co-signed this proposal." in page
+    assert f'action="/proposals/{draft.id}/cosign"' not in page  # the button is gone
+
+
+def test_the_queue_lists_disbursements_and_shows_no_button_that_would_refuse(
+    trust: dict[str, Any], client: Any
+) -> None:
+    submitter, other = trust["members"][0], trust["members"][1]
+    d = treasury.draft(
+        submitter, trust["budget"], 100_00, "owner_care", "Families of 3 owners", "Bills."
+    )
+    motion = council.open_motion(other, "general", "member:1", "A motion", "Agreed.")
+    if submitter.id not in council.recusals_of(motion):  # a motion about them recuses them
+        council.recuse(motion, submitter, "I am the subject's relative.")
+    db.session.commit()
+
+    mine = money.switch_user(client, submitter)
+    queue = mine.get("/council/queue").get_data(as_text=True)
+    assert "Disbursements awaiting approval" in queue and "Families of 3 owners" in queue
+    assert "You submitted this request: other seated members approve it." in queue
+    assert "you are recused" in queue and "your vote is awaited" not in queue
+    page = mine.get(f"/treasury/disbursements/{d.id}").get_data(as_text=True)
+    assert f'action="/treasury/disbursements/{d.id}/approve"' not in page
+    assert "You submitted this request" in page
+
+    theirs = money.switch_user(client, other)
+    assert "your approval is awaited" in theirs.get("/council/queue").get_data(as_text=True)
+    page = theirs.get(f"/treasury/disbursements/{d.id}").get_data(as_text=True)
+    assert f'action="/treasury/disbursements/{d.id}/approve"' in page
+    theirs.post(
+        f"/treasury/disbursements/{d.id}/approve",
+        data={"csrf_token": csrf_from(theirs.get(f"/treasury/disbursements/{d.id}"))},
+    )
+    page = theirs.get(f"/treasury/disbursements/{d.id}").get_data(as_text=True)
+    assert "You have approved it." in page
+    assert f'action="/treasury/disbursements/{d.id}/approve"' not in page
