@@ -118,7 +118,7 @@ def result_page(proposal_id: str) -> str:
     # language: a prebuilt one-column lookup finds the digest, the rest comes from the cache.
     digest = fast_scalar(_CURRENT_DIGEST, {"p": proposal_id})
     if digest is None:
-        abort(404)
+        return _no_result_yet(proposal_id)
     key = (
         proposal_id,
         digest,
@@ -230,6 +230,15 @@ def set_language() -> Response:
     response = make_response(redirect(target))
     response.set_cookie(COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
+
+
+def _no_result_yet(proposal_id: str) -> str:
+    """A vote's result address before there is a result: say where the vote stands and when
+    the result comes, rather than a bare "not found" to an owner following a shared link."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.state not in ("scheduled", "voting", "closed"):
+        abort(404)
+    return render_template("public/result_pending.html", proposal=proposal)
 
 
 @bp.get("/healthz")

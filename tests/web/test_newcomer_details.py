@@ -111,3 +111,35 @@ def test_the_queue_lists_disbursements_and_shows_no_button_that_would_refuse(
     page = theirs.get(f"/treasury/disbursements/{d.id}").get_data(as_text=True)
     assert "You have approved it." in page
     assert f'action="/treasury/disbursements/{d.id}/approve"' not in page
+
+
+def test_the_result_address_of_an_open_vote_says_it_is_open_and_until_when(
+    db_session: Any, client: Any
+) -> None:
+    install_charter()
+    chair = make_owner(500, role="council")
+    owner = make_owner(2500)
+    db.session.commit()
+    proposal_id = make_open_vote(owner, chair, title="Roadside help for owners")
+    closes = proposals.get(proposal_id).closes_at
+    response = client.get(f"/results/{proposal_id}/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "This vote is open." in page and str(closes.year) in page and "UTC" in page
+    assert client.get("/results/no-such-vote/").status_code == 404
+
+
+def test_weight_rules_read_as_words(app: Any) -> None:
+    from app.web.templating import weight_rule_words
+
+    with app.test_request_context():
+        assert weight_rule_words("sqrt;min=100") == (
+            "the square root of the growth value, rounded down"
+            " (owners with at least 100 points of growth value)"
+        )
+        assert weight_rule_words("capped:5000") == (
+            "one vote per point of growth value, at most 5,000"
+        )
+        assert weight_rule_words("equal") == "one vote per owner, whatever their growth value"
+        assert weight_rule_words("linear", 10).endswith("at least 10 points of growth value)")
+        assert weight_rule_words("no-such-rule") == "no-such-rule"
