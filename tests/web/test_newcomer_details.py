@@ -143,3 +143,14 @@ def test_weight_rules_read_as_words(app: Any) -> None:
         assert weight_rule_words("equal") == "one vote per owner, whatever their growth value"
         assert weight_rule_words("linear", 10).endswith("at least 10 points of growth value)")
         assert weight_rule_words("no-such-rule") == "no-such-rule"
+
+
+def test_the_audit_trail_names_its_actors_and_says_its_details_in_words(
+    trust: dict[str, Any], client: Any
+) -> None:
+    admin = money.switch_user(client, trust["admin"])
+    page = admin.get("/admin/audit?action=treasury.income").get_data(as_text=True)
+    assert 'data-label="Actor">Admin</td>' in page  # the actor by name, not by row id
+    assert "Amount: ¥5,000,000.00" in page and "Reference: BANK-1" in page
+    assert "amount_fen=" not in page
+    assert 'data-label="Actor">Admin</td>' in admin.get("/admin/").get_data(as_text=True)
