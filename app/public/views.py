@@ -161,10 +161,23 @@ def charter() -> str:
         current=current,
         shown=shown,
         rules=rules,
-        rules_json=json.dumps(json.loads(shown.rules_json), indent=2, ensure_ascii=False)
-        if shown
-        else "",
+        rules_data=json.loads(shown.rules_json) if shown else {},
     )
+
+
+@bp.get("/charter/rules.json")
+def charter_rules_json() -> Response:
+    """The rules of a charter version (the one in force by default) exactly as stored."""
+    versions = charter_service.versions()
+    wanted = request.args.get("version", "")
+    shown = charter_service.current()
+    if wanted.isdigit():
+        shown = next((v for v in versions if v.version == int(wanted)), None)
+    if shown is None:
+        abort(404)
+    response = make_response(shown.rules_json)
+    response.mimetype = "application/json"
+    return response
 
 
 @bp.get("/log")

@@ -154,3 +154,23 @@ def test_the_audit_trail_names_its_actors_and_says_its_details_in_words(
     assert "Amount: ¥5,000,000.00" in page and "Reference: BANK-1" in page
     assert "amount_fen=" not in page
     assert 'data-label="Actor">Admin</td>' in admin.get("/admin/").get_data(as_text=True)
+
+
+def test_the_charter_shows_its_rules_as_tables_and_the_json_one_link_away(
+    db_session: Any, client: Any
+) -> None:
+    import json
+
+    from app.charter import service as charter
+
+    install_charter()
+    db.session.commit()
+    page = client.get("/charter").get_data(as_text=True)
+    assert "Rules in force" in page and "Each kind of vote" in page
+    assert "1/10 (10%)" in page and "Art. 11.1" in page and "¥5,000,000.00" in page
+    assert "&#34;voting&#34;" not in page and "&quot;voting&quot;" not in page  # no raw JSON
+    assert 'href="/charter/rules.json?version=1"' in page
+    rules = client.get("/charter/rules.json?version=1")
+    assert rules.mimetype == "application/json"
+    assert json.loads(rules.data) == json.loads(charter.current().rules_json)
+    assert client.get("/charter/rules.json?version=99").status_code == 404
