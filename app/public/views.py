@@ -205,6 +205,31 @@ def log_browser() -> str:
     )
 
 
+@bp.get("/log/<int:index>/")
+def log_entry(index: int) -> str:
+    """One log record as a page: what it records, field by field, and the proof that it is in
+    the log under the latest signed checkpoint. The JSON a verifier reads is linked."""
+    leaf = db.session.get(LogLeaf, index)
+    if leaf is None:
+        abort(404)
+    checkpoint = translog.checkpoint()
+    db.session.commit()
+    proof = translog.inclusion(index, checkpoint["size"])
+    record = json.loads(leaf.record_json)
+    fields = [
+        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in record.items()
+    ]
+    return render_template(
+        "public/log_entry.html",
+        leaf=leaf,
+        fields=fields,
+        checkpoint=checkpoint,
+        proof=proof,
+        size=checkpoint["size"],
+    )
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 def verify_page() -> str:
     form = ReceiptCheckForm()

@@ -63,6 +63,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("public.result_page", "GET"): PUBLIC,
     ("public.charter", "GET"): PUBLIC,
     ("public.charter_rules_json", "GET"): PUBLIC,
+    ("public.log_entry", "GET"): PUBLIC,
     ("public.log_browser", "GET"): PUBLIC,
     ("public.verify_page", "GET"): PUBLIC,
     ("public.verify_page", "POST"): PUBLIC,

@@ -174,3 +174,16 @@ def test_the_charter_shows_its_rules_as_tables_and_the_json_one_link_away(
     assert rules.mimetype == "application/json"
     assert json.loads(rules.data) == json.loads(charter.current().rules_json)
     assert client.get("/charter/rules.json?version=99").status_code == 404
+
+
+def test_a_log_record_and_its_proof_read_as_a_page(db_session: Any, client: Any) -> None:
+    install_charter()  # the charter's adoption is the log's first record
+    db.session.commit()
+    log = client.get("/log").get_data(as_text=True)
+    assert 'href="/log/0/"' in log
+    page = client.get("/log/0/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Log record #0" in text
+    assert "What it records" in text and "Proof that it is in the log" in text
+    assert 'href="/log/record/0"' in text and 'href="/log/proof/inclusion?index=0&amp;size=' in text
+    assert client.get("/log/999/").status_code == 404
