@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.charter import service as charter
 from app.communities import service
 from app.communities.forms import ApplicationForm, DecisionForm
 from app.core.extensions import db
@@ -94,7 +95,10 @@ def apply() -> str | Response:
         else:
             flash(_("Application received. The council will review it."), "success")
             return redirect(url_for("communities.detail", community_id=community.id))
-    return render_template("communities/apply.html", form=form, scheme=scheme)
+    return render_template(
+        "communities/apply.html", form=form, scheme=scheme,
+        needs=charter.current_rules().communities,
+    )
 
 
 @bp.post("/<int:community_id>/review")

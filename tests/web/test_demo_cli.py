@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.cli import start_demo_cron
 from app.core.db_types import utcnow
 from app.core.extensions import db
@@ -40,6 +42,7 @@ def test_demo_help_prints_its_options_without_building_anything(tmp_path: Path) 
     assert not database.exists(), "--help created the database"
 
 
+@pytest.mark.real_commits  # the cron's thread reads and writes on its own connection
 def test_the_demo_cron_closes_and_seals_a_vote_past_its_close(app: Any, db_session: Any) -> None:
     install_charter()
     chair = make_owner(300, role="council")
