@@ -187,3 +187,18 @@ def test_a_log_record_and_its_proof_read_as_a_page(db_session: Any, client: Any)
     assert "What it records" in text and "Proof that it is in the log" in text
     assert 'href="/log/record/0"' in text and 'href="/log/proof/inclusion?index=0&amp;size=' in text
     assert client.get("/log/999/").status_code == 404
+
+
+def test_a_community_offers_only_the_decisions_its_state_allows(app: Any) -> None:
+    from app.communities.views import _decision_form
+
+    with app.test_request_context():
+        offered = {
+            state: [code for code, _label in _decision_form(state).action.choices]
+            for state in ("under_review", "certified", "renewal_due")
+        }
+    assert offered == {
+        "under_review": ["certify", "reject"],
+        "certified": ["revoke"],  # no "renew" before the renewal window, no second "certify"
+        "renewal_due": ["renew", "revoke"],
+    }
