@@ -25,6 +25,7 @@ NOT_PAGES = (".json", ".jsonl", ".csv", ".svg")
 NOT_PAGE_ENDPOINTS = {
     "static",
     "treasury.evidence",
+    "communities.document",
     "treasury.export_csv",
     "treasury.chart",
     "public.healthz",
