@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from app.admin import words
 from app.audit.models import AuditEvent
 from app.core.extensions import db
 from app.growth import imports
@@ -46,7 +47,10 @@ class RotateForm(TrustForm):
 @admin_required
 def index() -> str:
     recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(10)).all()
-    return render_template("admin/index.html", recent=recent, active=keys.active_record())
+    names = words.names_for((e, {}) for e in recent)
+    return render_template(
+        "admin/index.html", recent=recent, names=names, active=keys.active_record()
+    )
 
 
 @bp.get("/audit")
@@ -63,9 +67,12 @@ def audit_trail() -> str:
     if before.isdigit():
         query = query.where(AuditEvent.id < int(before))
     events = db.session.scalars(query.limit(PAGE)).all()
+    rows = [(e, json.loads(e.details or "{}")) for e in events]
+    names = words.names_for(rows)
     return render_template(
         "admin/audit.html",
-        events=[(e, json.loads(e.details or "{}")) for e in events],
+        events=[(e, words.detail_lines(d, names)) for e, d in rows],
+        names=names,
         action=action,
         outcome=outcome,
         more=len(events) == PAGE,

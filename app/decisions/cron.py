@@ -142,3 +142,16 @@ def run(now: datetime | None = None) -> list[str]:
     if translog.size():
         translog.checkpoint()
     return lines
+
+
+def report(lines: list[str], now: datetime) -> list[str]:
+    """What a run did, headed by when it ran (in UTC), saying so also when nothing was due:
+    an operator reading the log must tell a quiet minute from a run that never happened."""
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if not lines:
+        return [
+            f"{stamp}: nothing was due (no vote to open, close or seal; "
+            "no council term or community certification to record)"
+        ]
+    steps = "1 step" if len(lines) == 1 else f"{len(lines)} steps"
+    return [f"{stamp}: {steps} done", *(f"  {line}" for line in lines)]

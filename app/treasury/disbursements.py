@@ -134,6 +134,20 @@ def approvals_of(d: Disbursement) -> list[DisbursementApproval]:
         .order_by(DisbursementApproval.at, DisbursementApproval.id)))
 
 
+def why_not_approve(member_id: int, d: Disbursement) -> str | None:
+    """Why `member_id` may not approve `d` now, in words, or None if they may: the page shows
+    an Approve button only to whom it would not refuse."""
+    if d.state != "pending":
+        return gettext("It is already recorded.")
+    if member_id == d.submitter_id:
+        return gettext("You submitted this request: other seated members approve it.")
+    if member_id in {a.member_id for a in approvals_of(d)}:
+        return gettext("You have approved it.")
+    if member_id not in council.seated_member_ids():
+        return gettext("Only seated council members approve disbursements.")
+    return None
+
+
 def approve(member: User, disbursement_id: int, *, now: datetime | None = None) -> bool:
     """Add a seated member's approval; with enough of them, record the disbursement.
 

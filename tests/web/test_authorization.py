@@ -64,6 +64,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("public.results_index", "GET"): PUBLIC,
     ("public.result_page", "GET"): PUBLIC,
     ("public.charter", "GET"): PUBLIC,
+    ("public.charter_rules_json", "GET"): PUBLIC,
+    ("public.log_entry", "GET"): PUBLIC,
     ("public.log_browser", "GET"): PUBLIC,
     ("public.verify_page", "GET"): PUBLIC,
     ("public.verify_page", "POST"): PUBLIC,
