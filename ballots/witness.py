@@ -20,14 +20,31 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from ballots.checkpoint import Checkpoint
-from ballots.note import SIG_COSIGNATURE_V1, Note, NoteError, NoteSigner, VerifierKey, parse_note
-from ballots.witnessing import MAX_REQUEST, Refusal, Witness, parse_add_checkpoint
+from ballots.note import (
+    SIG_COSIGNATURE_V1,
+    Note,
+    NoteError,
+    NoteSignature,
+    NoteSigner,
+    VerifierKey,
+    parse_note,
+    verify_note,
+)
+from ballots.witnessing import (
+    MAX_REQUEST,
+    Refusal,
+    Witness,
+    add_checkpoint_request,
+    parse_add_checkpoint,
+)
 
 KEY_FILE = "witness.key"
 LOGS_FILE = "logs.txt"
@@ -175,12 +192,70 @@ def make_server(directory: str | Path, host: str, port: int) -> ThreadingHTTPSer
     return ThreadingHTTPServer((host, port), _handler(store))
 
 
+class WitnessUnavailable(Exception):
+    """A witness did not cosign: unreachable, or it refused (``status`` is its HTTP status)."""
+
+    def __init__(self, status: int | None, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _post(url: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+    request = urllib.request.Request(  # noqa: S310 - the caller configures http(s) witness URLs
+        url, data=body, method="POST", headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return int(response.status), bytes(response.read(MAX_REQUEST))
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(MAX_REQUEST)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise WitnessUnavailable(None, f"{url}: {exc}") from None
+
+
+def request_cosignature(
+    url: str,
+    note: Note,
+    old_size: int,
+    proof_from: Callable[[int], Sequence[bytes]],
+    key: VerifierKey,
+    timeout: float = 10.0,
+) -> tuple[NoteSignature, int]:
+    """Ask the witness at ``url`` (its submission prefix) to cosign ``note``.
+
+    ``old_size`` is the size the caller believes the witness last cosigned; on a 409 the
+    witness names its size and the request is made once more with a proof from there.
+    Returns the witness's cosignature, checked against ``key``, and the size it now holds.
+    """
+    size = Checkpoint.parse(note.text).size
+    target = url.rstrip("/") + "/add-checkpoint"
+    for _ in range(2):
+        body = add_checkpoint_request(old_size, proof_from(old_size), note)
+        status, answer = _post(target, body, timeout)
+        if status == 409:
+            text = answer.decode("ascii", "replace").strip()
+            if not text.isdigit() or int(text) > size or int(text) == old_size:
+                raise WitnessUnavailable(409, f"{url}: conflict, says its size is {text!r}")
+            old_size = int(text)
+            continue
+        if status != 200:
+            message = answer.decode("utf-8", "replace").strip()[:300]
+            raise WitnessUnavailable(status, f"{url}: refused ({status}): {message}")
+        try:
+            cosigned = parse_note(note.text + b"\n" + answer)
+            _, good = verify_note(cosigned, [key])
+        except NoteError as exc:
+            raise WitnessUnavailable(status, f"{url}: bad cosignature: {exc}") from None
+        return good[0].signature, size
+    raise WitnessUnavailable(409, f"{url}: conflict twice")
+
+
 def init(directory: str | Path, name: str, logs: Sequence[str]) -> NoteSigner:
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)
     key_path = path / KEY_FILE
     if key_path.exists():
-        raise SystemExit(f"{key_path} exists; refusing to replace a witness key")
+        raise ValueError(f"{key_path} exists; refusing to replace a witness key")
     parsed = [VerifierKey.parse(v) for v in logs]  # refuse a bad vkey before writing anything
     signer = NoteSigner.generate(name, SIG_COSIGNATURE_V1)
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
