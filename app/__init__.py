@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask
 
-from app.config import build_config
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.core.config import build_config
+from app.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(build_config(app.instance_path, config))
 
     db.init_app(app)
-    from app.schema import render_item
+    from app.core.schema import render_item
 
     migrate.init_app(
         app,
@@ -40,9 +40,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _drop_limiter_sweep(app)
 
-    from app.database import configure_engine
-    from app.i18n import select_locale, select_timezone
-    from app.translations import ensure_compiled
+    from app.core.database import configure_engine
+    from app.core.translations import ensure_compiled
+    from app.web.i18n import select_locale, select_timezone
 
     ensure_compiled(PROJECT_ROOT / "translations")
     babel.init_app(
@@ -56,11 +56,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import models  # noqa: F401  (registers every table with the metadata)
     from app.blueprints import register_blueprints
     from app.cli import register_cli
-    from app.errors import register_error_handlers
-    from app.nul import register_nul_guard
-    from app.numbers import IdConverter
-    from app.security import register_security_headers
-    from app.templating import register_templating
+    from app.web.errors import register_error_handlers
+    from app.web.nul import register_nul_guard
+    from app.web.numbers import IdConverter
+    from app.web.security import register_security_headers
+    from app.web.templating import register_templating
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     register_blueprints(app)
@@ -71,7 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_nul_guard(app)
 
     if app.config["AUTO_MIGRATE"]:
-        from app.schema import upgrade_to_head
+        from app.core.schema import upgrade_to_head
 
         upgrade_to_head(app)
     return app

@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from app.extensions import db
+from app.core.extensions import db
 
 trust_cli = AppGroup("trust", help="Operate the trust: keys, charter, sealing, audit.")
 
@@ -85,7 +85,7 @@ def council_expire() -> None:
 @with_appcontext
 def demo(no_serve: bool, host: str, port: int) -> None:
     """Create a believable demo trust (idempotently), then serve it on HOST:PORT."""
-    from app.demo import build_demo
+    from app.demo.build import build_demo
 
     for line in build_demo():
         click.echo(line)
@@ -118,7 +118,7 @@ def register_cli(app: Flask) -> None:
 @trust_cli.command("audit")
 def audit() -> None:
     """Re-verify every sealed result, the log and its checkpoints against the stored rows."""
-    from app.audit.integrity import run_audit
+    from app.integrity.run import run_audit
 
     findings = run_audit()
     for finding in findings:
@@ -134,7 +134,7 @@ def backup_command(target: str) -> None:
     """Write a consistent backup (SQLite backup API, or pg_dump --format=custom)."""
     from pathlib import Path
 
-    from app.backup import BackupError, backup
+    from app.core.backup import BackupError, backup
 
     try:
         backup(Path(target))
@@ -150,8 +150,8 @@ def restore_command(source: str, yes: bool) -> None:
     """Replace the database with a backup (stop the app first), then audit it."""
     from pathlib import Path
 
-    from app.audit.integrity import run_audit
-    from app.backup import BackupError, restore
+    from app.core.backup import BackupError, restore
+    from app.integrity.run import run_audit
 
     if not yes:
         raise click.ClickException("restoring replaces everything: add --yes to confirm")

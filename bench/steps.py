@@ -37,8 +37,8 @@ def open_vote(when: str) -> dict[str, Any]:
     from app.accounts.models import User
     from app.accounts.services import create_user
     from app.charter import service as charter
-    from app.db_types import utcnow
-    from app.extensions import db
+    from app.core.db_types import utcnow
+    from app.core.extensions import db
     from app.keys import service as keys
     from app.proposals import service as proposals
     from governance.default_charter import default_rules
@@ -92,7 +92,7 @@ def open_vote(when: str) -> dict[str, Any]:
 
 
 def close_seal(proposal_id: str) -> dict[str, Any]:
-    from app.extensions import db
+    from app.core.extensions import db
     from app.proposals import service as proposals
     from app.results import service as results
 
@@ -141,7 +141,7 @@ def proofs(proposal_id: str, count: int) -> dict[str, Any]:
     """Server time of inclusion_for_receipt for random receipts (a fresh session each)."""
     from sqlalchemy import func, select
 
-    from app.extensions import db
+    from app.core.extensions import db
     from app.results import service as results
     from app.voting.models import Ballot
 

@@ -25,7 +25,7 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def _reset_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
 
-    from app.config import normalise_database_url
+    from app.core.config import normalise_database_url
 
     engine = create_engine(normalise_database_url(url))
     with engine.begin() as conn:
@@ -90,7 +90,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     application = create_app(app_test_config(database_url, instance))
     application.test_client_class = _isolated_client_class()
     yield application
-    from app.extensions import db
+    from app.core.extensions import db
 
     with application.app_context():
         db.engine.dispose()
@@ -111,7 +111,7 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
 def _truncate(app: Any) -> None:
     from sqlalchemy import text
 
-    from app.extensions import db
+    from app.core.extensions import db
 
     with app.app_context():
         db.session.remove()
@@ -127,7 +127,7 @@ def _truncate(app: Any) -> None:
 
 @pytest.fixture
 def db_session(app: Any) -> Iterator[Any]:
-    from app.extensions import db
+    from app.core.extensions import db
 
     with app.app_context():
         yield db.session

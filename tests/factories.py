@@ -11,10 +11,10 @@ from sqlalchemy import insert
 from app.accounts.models import User
 from app.accounts.services import create_user
 from app.charter import service as charter
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.council import service as council_service
 from app.council.models import CouncilSeat, Motion
-from app.db_types import utcnow
-from app.extensions import db
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals

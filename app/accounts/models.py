@@ -6,8 +6,8 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db_types import UTCDateTime, utcnow
-from app.extensions import db
+from app.core.db_types import UTCDateTime, utcnow
+from app.core.extensions import db
 
 ROLES = ("owner", "council", "admin")
 

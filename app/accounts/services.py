@@ -13,9 +13,9 @@ from sqlalchemy import bindparam, or_, select, update
 from app.accounts.models import ApiToken, User
 from app.accounts.passwords import hash_password, password_problems, verify_password
 from app.audit import service as audit
-from app.database import fast_scalar
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.database import fast_scalar
+from app.core.db_types import utcnow
+from app.core.extensions import db
 
 
 class AccountError(ValueError):

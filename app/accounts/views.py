@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from app.accounts import services
 from app.accounts.forms import LoginForm, RegisterForm
 from app.accounts.models import User
-from app.extensions import db, limiter, login_manager
+from app.core.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
 

@@ -16,11 +16,11 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from app.audit.models import AuditEvent
-from app.auth import admin_required
-from app.extensions import db
+from app.core.extensions import db
 from app.growth import imports
 from app.keys import service as keys
 from app.keys.models import SigningKeyRecord
+from app.web.auth import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 100

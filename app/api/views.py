@@ -21,8 +21,8 @@ from wtforms import ValidationError
 from app.accounts.models import User
 from app.accounts.services import api_token_owner, user_for_api_token
 from app.api.openapi import openapi_document
-from app.db_types import utcnow
-from app.extensions import csrf, db
+from app.core.db_types import utcnow
+from app.core.extensions import csrf, db
 from app.growth import ledger
 from app.proposals import service as proposals
 from app.proposals.models import Proposal

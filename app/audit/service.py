@@ -8,7 +8,7 @@ from typing import Any
 from flask import has_request_context, request
 
 from app.audit.models import AuditEvent
-from app.extensions import db
+from app.core.extensions import db
 
 
 def record(

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.audit import service as audit
 from app.charter.models import CharterVersion
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.translog import service as translog
 from governance.charter import CharterRules, charter_digest, parse_rules
 

@@ -6,7 +6,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.numbers import BoundedIntegerField
+from app.web.numbers import BoundedIntegerField
 
 DECISIONS = [
     ("certify", _l("Certify")),

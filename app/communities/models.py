@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db_types import UTCDateTime, utcnow
-from app.extensions import db
+from app.core.db_types import UTCDateTime, utcnow
+from app.core.extensions import db
 
 STATE_CHECK = (
     "state IN ('applied', 'under_review', 'certified', 'rejected', 'renewal_due', 'lapsed', "

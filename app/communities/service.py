@@ -18,10 +18,10 @@ from app.accounts.models import User
 from app.audit import service as audit
 from app.charter import service as charter
 from app.communities.models import Community, CommunityDocument, CommunityEvent, CommunityMember
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion
-from app.db_types import utcnow
-from app.extensions import db
 from app.proposals.models import Proposal
 from app.results.models import SealedResult
 from app.translog import service as translog

@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.auth import council_required, owner_required
 from app.communities import service
 from app.communities.forms import ApplicationForm, DecisionForm
+from app.core.extensions import db
 from app.council import service as council
 from app.council.forms import ActionForm
-from app.extensions import db
+from app.web.auth import council_required, owner_required
 from governance.transitions import TransitionError
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")

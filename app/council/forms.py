@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.numbers import BoundedIntegerField
+from app.web.numbers import BoundedIntegerField
 
 ROLE_CHOICES = [
     ("chair", _l("Chair (理事长)")),

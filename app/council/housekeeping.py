@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.communities import service as communities
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.council import service as council
-from app.db_types import utcnow
-from app.extensions import db
 from app.treasury import service as treasury
 
 

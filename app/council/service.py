@@ -13,9 +13,9 @@ from sqlalchemy import or_, select
 from app.accounts.models import User
 from app.audit import service as audit
 from app.charter import service as charter
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.council.models import CouncilSeat, Motion, MotionVoteRecord, Recusal
-from app.db_types import utcnow
-from app.extensions import db
 from app.translog import service as translog
 from ballots.records import format_time
 from governance.council import (

@@ -10,9 +10,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.auth import council_required, owner_required
 from app.charter import service as charter
 from app.communities import service as communities
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.council import elections
 from app.council import service as council
 from app.council.forms import (
@@ -25,11 +26,10 @@ from app.council.forms import (
     RecuseForm,
 )
 from app.council.models import Candidacy
-from app.db_types import utcnow
-from app.extensions import db
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.treasury import service as treasury
+from app.web.auth import council_required, owner_required
 from governance.charter import ROLES
 from governance.transitions import TransitionError
 

@@ -24,7 +24,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.audit.service import record_refusal
-from app.extensions import csrf
+from app.core.extensions import csrf
 from app.growth import imports
 
 bp = Blueprint("growth_api", __name__, url_prefix="/api/growth")

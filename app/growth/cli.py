@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.extensions import db
+from app.core.extensions import db
 from app.growth import imports
 from app.growth.ledger import balance
 

@@ -44,7 +44,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.audit.service import record, record_refusal
-from app.extensions import db
+from app.core.extensions import db
 from app.growth.models import DIMENSIONS, GrowthEntry
 
 COLUMNS = ("owner", "dimension", "points", "reason", "source_id", "occurred_at")

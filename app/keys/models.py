@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db_types import UTCDateTime, utcnow
-from app.extensions import db
+from app.core.db_types import UTCDateTime, utcnow
+from app.core.extensions import db
 
 
 class SigningKeyRecord(db.Model):  # type: ignore[name-defined,misc]

@@ -9,8 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.audit import service as audit
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.keys.models import SigningKeyRecord
 from ballots.keys import PublicKey, SigningKey, b64decode_strict, keys_document
 from ballots.records import format_time

@@ -10,17 +10,17 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.auth import owner_required
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.growth import ledger
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.proposals.spec import options_of
-from app.templating import option_label
 from app.voting import service as voting
 from app.voting.forms import ballot_form
 from app.voting.models import Ballot, RollEntry
+from app.web.auth import owner_required
+from app.web.templating import option_label
 from ballots.canonical import canonical_bytes
 
 bp = Blueprint("owner", __name__, url_prefix="/me")

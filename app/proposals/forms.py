@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.numbers import BoundedIntegerField
+from app.web.numbers import BoundedIntegerField
 
 KIND_CHOICES = [
     ("general", _l("General")),

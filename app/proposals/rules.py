@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext
 
-from app.db_types import utcnow
+from app.core.db_types import utcnow
 from governance.charter import CharterRules
 from governance.proposals import TransitionContext, TransitionError, transition
 from governance.proposals import validate_proposal_fields as _validate

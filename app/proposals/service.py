@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.audit import service as audit
 from app.charter import service as charter
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.proposals import rules as lifecycle
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.proposals.spec import vote_spec

@@ -9,17 +9,17 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.auth import council_required, owner_required
 from app.charter import service as charter
-from app.extensions import db
-from app.i18n import purpose_name
+from app.core.extensions import db
 from app.proposals import service
 from app.proposals.forms import EmptyForm, ProposalForm, ReasonForm, ScheduleForm
 from app.proposals.models import Proposal
 from app.proposals.spec import options_of
 from app.results import service as results
-from app.templating import STATE_LABELS
 from app.voting import service as voting
+from app.web.auth import council_required, owner_required
+from app.web.i18n import purpose_name
+from app.web.templating import STATE_LABELS
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 

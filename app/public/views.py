@@ -16,12 +16,10 @@ from werkzeug.wrappers import Response
 from wtforms import FileField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app import pagecache
 from app.charter import service as charter_service
-from app.database import fast_scalar
-from app.db_types import utcnow
-from app.extensions import db
-from app.i18n import COOKIE, LOCALES
+from app.core.database import fast_scalar
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.proposals.models import Proposal
 from app.proposals.spec import options_of
 from app.results import receipts as receipt_check
@@ -29,6 +27,8 @@ from app.results import service as results
 from app.results.models import SealedResult
 from app.translog import service as translog
 from app.translog.models import LogLeaf
+from app.web import pagecache
+from app.web.i18n import COOKIE, LOCALES
 
 bp = Blueprint("public", __name__)
 

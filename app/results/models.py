@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db_types import UTCDateTime
-from app.extensions import db
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
 
 
 class SealedResult(db.Model):  # type: ignore[name-defined,misc]

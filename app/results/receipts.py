@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.keys import service as keys
 from app.results import service as results
 from app.voting.models import Ballot, RollEntry

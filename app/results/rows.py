@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from app.extensions import db
+from app.core.extensions import db
 from app.results.models import SealedResult
 from app.voting.models import Ballot, RollEntry
 from ballots.records import format_time

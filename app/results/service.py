@@ -18,8 +18,8 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import defer
 
 from app.charter.models import CharterVersion
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.keys import service as keys
 from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request, stream_with_context
 
-from app.extensions import db
+from app.core.extensions import db
 from app.keys import service as keys
 from app.results import service as results
 from app.results.models import SealedResult

@@ -10,8 +10,8 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.keys import service as keys
 from app.translog.models import Checkpoint, LogLeaf
 from ballots.canonical import canonical_bytes, canonical_sha256

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
+from app.core.extensions import db
 
 treasury_cli = AppGroup("treasury", help="The trust's ledger: budgets and their authorisation.")
 

@@ -8,7 +8,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from app.numbers import BoundedIntegerField
+from app.web.numbers import BoundedIntegerField
 
 YUAN_RE = re.compile(r"\d{1,13}(\.\d{1,2})?")
 SOURCE_RE = r"[a-z0-9][a-z0-9_.-]{0,63}"

@@ -17,8 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db_types import UTCDateTime, utcnow
-from app.extensions import db
+from app.core.db_types import UTCDateTime, utcnow
+from app.core.extensions import db
 
 
 class TreasuryTxn(db.Model):  # type: ignore[name-defined,misc]

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.treasury import service
 from app.treasury.models import Budget, Disbursement, LedgerRow, TreasuryTxn
 from governance.treasury import CASH, balances

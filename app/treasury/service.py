@@ -24,10 +24,10 @@ from sqlalchemy import func, select, text
 from app.accounts.models import User
 from app.audit import service as audit
 from app.charter import service as charter
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion
-from app.db_types import utcnow
-from app.extensions import db
 from app.proposals.models import Proposal
 from app.results import service as results
 from app.translog import service as translog

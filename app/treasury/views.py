@@ -23,10 +23,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.auth import admin_required, council_required
 from app.charter import service as charter
+from app.core.extensions import db
 from app.council.models import Motion
-from app.extensions import db
 from app.translog import service as translog
 from app.treasury import charts, reports, service
 from app.treasury.forms import (
@@ -39,6 +38,7 @@ from app.treasury.forms import (
     fen_of,
 )
 from app.treasury.models import Budget, Disbursement, TreasuryTxn
+from app.web.auth import admin_required, council_required
 
 bp = Blueprint("treasury", __name__, url_prefix="/treasury")
 SHA_RE = re.compile(r"[0-9a-f]{64}")

@@ -6,7 +6,7 @@ import zlib
 
 from sqlalchemy import text
 
-from app.extensions import db
+from app.core.extensions import db
 
 VOTE_LOCK_CLASS = 0x766F7465  # any constant shared by every worker
 

@@ -15,8 +15,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db_types import UTCDateTime
-from app.extensions import db
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
 
 
 class RollEntry(db.Model):  # type: ignore[name-defined,misc]

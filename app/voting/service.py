@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, insert, select, text, update
 
 from app.accounts.models import User
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals.models import Proposal

@@ -64,7 +64,7 @@ def live_server(live_app: Any) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
-    from app.extensions import db
+    from app.core.extensions import db
 
     with live_app.app_context():
         db.engine.dispose()

@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.communities import service as communities
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion
-from app.db_types import utcnow
-from app.extensions import db
 from app.proposals import service as proposals
 from app.results import service as results
 from app.treasury import service as treasury

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.proposals import service as proposals
 from app.results import service as results
 from app.translog import service as translog

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.accounts.models import ApiToken
-from app.extensions import db
+from app.core.extensions import db
 from app.growth.models import GrowthEntry
 from app.keys.models import SigningKeyRecord
 from tests.factories import csrf_from, install_charter, login, make_owner

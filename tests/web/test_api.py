@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.services import issue_api_token
-from app.extensions import db
+from app.core.extensions import db
 from app.voting.models import Ballot
 from tests.factories import csrf_from, install_charter, login, make_open_vote, make_owner
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.proposals import service as proposals
 from app.results import service as results
 from app.voting import service as voting
@@ -109,7 +109,7 @@ def test_an_edited_stored_tree_level_is_named(app: Any, sealed: str) -> None:
 def test_blobs_are_compared_piece_by_piece_to_the_last_byte(
     app: Any, sealed: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.audit import integrity
+    from app.integrity import records as integrity
 
     monkeypatch.setattr(integrity, "_PIECE", 40)  # several pieces, the last one short
     assert _audit(app).exit_code == 0

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.communities.models import Community
+from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion, MotionVoteRecord
-from app.extensions import db
 from app.proposals.models import Proposal
 from app.results.models import SealedResult
 from app.treasury.models import Budget, Disbursement, Evidence, TreasuryTxn

@@ -12,8 +12,8 @@ import pytest
 from flask import current_app
 
 from app.communities import service as communities
+from app.core.extensions import db
 from app.council import service as council
-from app.extensions import db
 from governance.transitions import TransitionError
 from tests.factories import csrf_from, install_charter, login, make_owner, seat_member
 from tests.web.council_helpers import adopt_scheme, log_entries, proven_in_log

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.council import elections
 from app.council import service as council
-from app.db_types import utcnow
-from app.extensions import db
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from governance.default_charter import default_rules

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from app.accounts.services import issue_api_token
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.proposals import service as proposals
 from app.results import service as results
 from ballots.verifier import verify_bundle

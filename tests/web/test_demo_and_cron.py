@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.results.models import SealedResult

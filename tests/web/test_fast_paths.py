@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import ApiToken
 from app.accounts.services import issue_api_token, revoke_api_token
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.proposals import service as proposals
 from app.results import service as results
 from app.voting import service as voting

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
-from app.extensions import db
+from app.core.extensions import db
 from app.growth.ledger import balance
 from app.growth.models import GrowthEntry
 

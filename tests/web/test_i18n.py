@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from flask import render_template_string
 
-from app.translations import compile_all, is_stale
+from app.core.translations import compile_all, is_stale
 from tests.factories import csrf_from, login, make_owner
 
 ROOT = Path(__file__).resolve().parents[2]

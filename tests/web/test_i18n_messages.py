@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from app.communities import service as communities
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.proposals import service as proposals
 from app.treasury import service as treasury
 from app.treasury.models import TreasuryTxn

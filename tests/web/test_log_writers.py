@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.keys import service as keys
 from app.translog import service as translog
 from app.translog.models import LogLeaf

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.keys import service as keys
 from app.proposals import service as proposals
 from app.proposals.models import Proposal

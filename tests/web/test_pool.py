@@ -8,8 +8,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from app import database
-from app.extensions import db
+from app.core import database
+from app.core.extensions import db
 
 
 def _drop_every_other_connection() -> None:

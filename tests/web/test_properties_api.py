@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.accounts.services import issue_api_token
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from tests.factories import install_charter, make_open_vote, make_owner
 from tests.web.test_properties_support import BOUNDARY, PROPERTY_SETTINGS, Checksums, garbage
 

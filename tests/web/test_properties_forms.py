@@ -20,9 +20,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.communities import service as communities
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.council import service as council
-from app.db_types import utcnow
-from app.extensions import db
 from app.proposals import service as proposals
 from app.treasury import service as treasury
 from tests.factories import (

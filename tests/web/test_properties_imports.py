@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.growth import imports
 from app.growth.models import DIMENSIONS, GrowthEntry
 from tests.factories import csrf_from, login, make_owner

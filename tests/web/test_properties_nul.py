@@ -1,6 +1,6 @@
 """NUL (U+0000) in text: refused the same way on SQLite and PostgreSQL, never a 500.
 
-PostgreSQL text cannot hold NUL, so before app/nul.py a NUL in a form field, URL or query value
+PostgreSQL text cannot hold NUL, so before app/web/nul.py a NUL in a form field, URL or query value
 reached the driver and raised DataError. These examples pin down what the property tests found.
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import ApiToken
 from app.audit.models import AuditEvent
-from app.extensions import db
-from app.nul import contains_nul
+from app.core.extensions import db
+from app.web.nul import contains_nul
 from tests.factories import csrf_from, install_charter, login, make_owner
 
 TOKEN = "test-import-token"  # TRUST_IMPORT_API_TOKEN in tests/conftest.py

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 from tests.factories import csrf_from, install_charter, login, make_owner, seat_member
 
 

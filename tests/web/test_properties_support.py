@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from app.extensions import db
+from app.core.extensions import db
 
 PROPERTY_SETTINGS = settings(
     max_examples=25,

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.charter import service as charter
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.translog.models import LogLeaf

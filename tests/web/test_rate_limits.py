@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.extensions import limiter
+from app.core.extensions import limiter
 from tests.factories import csrf_from
 
 
@@ -19,7 +19,7 @@ def client(app: Any, database_url: str, tmp_path_factory: pytest.TempPathFactory
     is one shared extension object, so it is switched off again after the test.
     """
     from app import create_app
-    from app.extensions import db
+    from app.core.extensions import db
     from tests.conftest import app_test_config
 
     limited = create_app(

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.extensions import db
+from app.core.extensions import db
 from tests.factories import csrf_from, install_charter, make_owner
 
 

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
-from app.extensions import db
+from app.core.extensions import db
 
 
 def test_models_and_migrations_agree(app: Any) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.proposals import service as proposals
 from app.results import service as results
 from app.results.models import SealedBallotBlock

@@ -14,15 +14,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.audit.models import AuditEvent
+from app.core.db_types import utcnow
+from app.core.extensions import db
 from app.council.models import CouncilSeat
-from app.db_types import utcnow
-from app.extensions import db
+from app.integrity.treasury import audit_treasury
 from app.proposals import service as proposals
 from app.results import service as results
 from app.translog import service as translog
 from app.translog.models import LogLeaf
 from app.treasury import service
-from app.treasury.integrity import audit_treasury
 from app.treasury.models import Budget, Disbursement, LedgerRow, TreasuryTxn
 from app.voting import service as voting
 from ballots.canonical import canonical_bytes, canonical_sha256

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.communities import service as communities
+from app.core.extensions import db
 from app.council import elections
 from app.council import service as council
 from app.council.models import Motion
-from app.extensions import db
 from app.proposals import service as proposals
 from app.results import service as results
 from app.voting import service as voting

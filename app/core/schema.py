@@ -6,7 +6,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from app.extensions import db
+from app.core.extensions import db
 
 # Any constant shared by every worker: the lock only has to be the same number everywhere.
 MIGRATION_LOCK_ID = 0x7472757374
@@ -38,7 +38,7 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
 
     Migrations must keep working after the app's code moves on, so they import nothing from it.
     """
-    from app.db_types import UTCDateTime
+    from app.core.db_types import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

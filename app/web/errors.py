@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.extensions import db
+from app.core.extensions import db
 
 JSON_PREFIXES = ("/api/", "/results/", "/log/", "/.well-known/")
 

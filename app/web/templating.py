@@ -10,8 +10,8 @@ from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from app.i18n import LOCALE_NAMES
-from app.text import render_markdown
+from app.web.i18n import LOCALE_NAMES
+from app.web.text import render_markdown
 
 STATE_LABELS = {
     "draft": _l("Draft"),

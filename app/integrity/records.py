@@ -1,4 +1,4 @@
-"""`flask trust audit`: re-verify everything signed or logged against the rows behind it.
+"""`flask trust audit`, records part: sealed results, the log and its checkpoints.
 
 Anyone who can edit the database directly (a compromised server, a careless administrator)
 cannot also forge the trust's signatures or the roots they cover. This check recomputes every
@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import defer
 
-from app.extensions import db
-from app.keys import service as keys
+from app.core.extensions import db
+from app.integrity.findings import Finding
 from app.results import service as results
 from app.results.models import SealedBallotBlock, SealedResult
 from app.translog.models import Checkpoint, LogLeaf
@@ -32,15 +30,6 @@ from ballots.roll import Roll, RollError
 from ballots.tally import Tally, TallyError, VoteSpec
 
 _PIECE = 1 << 20
-
-
-@dataclass(frozen=True)
-class Finding:
-    where: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.problem}"
 
 
 def _split32(blob: bytes) -> list[bytes]:
@@ -208,24 +197,3 @@ def audit_sealed_log_records() -> Iterator[Finding]:
     for row in db.session.scalars(select(SealedResult)):
         if row.digest not in logged:
             yield Finding(f"result {row.proposal_id} ({row.digest[:12]})", "missing from the log")
-
-
-def run_audit() -> list[Finding]:
-    keyring = KeyRing.from_document(keys.published_keys())
-    findings: list[Finding] = []
-    # One result (and its ~100 MB of blobs at a million ballots) in memory at a time.
-    for result_id in db.session.scalars(select(SealedResult.id).order_by(SealedResult.id)).all():
-        row = db.session.get(
-            SealedResult,
-            result_id,
-            options=[defer(SealedResult.roll_leaves), defer(SealedResult.ballots_tree)],
-        )
-        assert row is not None
-        findings.extend(audit_result(row, keyring))
-        db.session.expunge(row)
-    findings.extend(audit_log(keyring))
-    findings.extend(audit_sealed_log_records())
-    from app.treasury.integrity import audit_treasury
-
-    findings.extend(audit_treasury())
-    return findings

@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from app import demo_council, demo_treasury
 from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.accounts.services import create_user
 from app.charter import service as charter
-from app.db_types import utcnow
-from app.extensions import db
+from app.core.db_types import utcnow
+from app.core.extensions import db
+from app.demo import council as demo_council
+from app.demo import treasury as demo_treasury
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals

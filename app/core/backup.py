@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from app.extensions import db
+from app.core.extensions import db
 
 
 class BackupError(RuntimeError):

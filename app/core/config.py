@@ -100,6 +100,6 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Writers wait for each other instead of failing at once with "database is locked".
         return {"connect_args": {"timeout": 30}}
-    # Connections are checked when they come back from a long idle spell (app/database.py), not
+    # Connections are checked when they come back from a long idle spell (app/core/database.py), not
     # on every checkout.
     return {"pool_size": 5, "max_overflow": 10}

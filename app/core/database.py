@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 
-from app.extensions import db
+from app.core.extensions import db
 
 # A pooled connection idle for longer than this is pinged before it is handed out again.
 PING_AFTER_IDLE_SECONDS = 10.0

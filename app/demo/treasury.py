@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion
-from app.extensions import db
 from app.treasury import service
 from app.treasury.models import Budget
 

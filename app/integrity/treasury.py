@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from app.audit.integrity import Finding
-from app.extensions import db
+from app.core.extensions import db
+from app.integrity.findings import Finding
 from app.translog import service as translog
 from app.treasury import service
 from app.treasury.models import Disbursement

@@ -1,0 +1,2 @@
+"""Application wiring: configuration, the database and its types, extensions, schema,
+translations, backups."""

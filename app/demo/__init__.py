@@ -1,0 +1,1 @@
+"""The demo trust that `flask demo` builds: build (the whole story), council, treasury."""

@@ -1,0 +1,1 @@
+"""Whole-system re-verification (`flask trust audit`); the list of checks is in run.py."""
