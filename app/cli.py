@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -59,6 +62,22 @@ def seal(proposal_id: str, correction: bool) -> None:
     click.echo(f"sealed {proposal_id}: digest {row.digest}")
 
 
+@trust_cli.command("cosign")
+def cosign() -> None:
+    """Ask the charter's witnesses to cosign the current checkpoint. Run it from cron."""
+    from app.translog import witnesses
+
+    failed = 0
+    for outcome in witnesses.collect():
+        if outcome["ok"]:
+            click.echo(f"{outcome['witness']}: cosigned size {outcome['size']}")
+        else:
+            failed += 1
+            click.echo(f"{outcome['witness']}: NOT cosigned: {outcome['error']}", err=True)
+    if failed:
+        raise SystemExit(1)
+
+
 @trust_cli.command("seal-due")
 def seal_due() -> None:
     """Open scheduled votes that are due and seal votes past their close. Run it from cron."""
@@ -85,15 +104,26 @@ def council_expire() -> None:
 @with_appcontext
 def demo(no_serve: bool, host: str, port: int) -> None:
     """Create a believable demo trust (idempotently), then serve it on HOST:PORT."""
+    from app.demo import witnesses as demo_witnesses
     from app.demo.build import build_demo
+    from app.translog import witnesses
 
     for line in build_demo():
         click.echo(line)
-    # End this command's own transaction: on SQLite even a read holds the write lock, and the
-    # server below must not wait on it.
-    db.session.remove()
-    if no_serve:
-        return
+    procs = demo_witnesses.start()
+    try:
+        for outcome in witnesses.collect():
+            click.echo(f"witness {outcome['witness']}: {'cosigned' if outcome['ok'] else outcome}")
+        # End this command's own transaction: on SQLite even a read holds the write lock, and
+        # the server below must not wait on it.
+        db.session.remove()
+        if not no_serve:
+            _serve_demo(host, port, witnesses.collect)
+    finally:
+        demo_witnesses.stop(procs)
+
+
+def _serve_demo(host: str, port: int, collect: Any) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # The demo serves plain HTTP on loopback; production cookies stay Secure.
     app.config["SESSION_COOKIE_SECURE"] = False
@@ -102,7 +132,22 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     # Not app.run(): Flask ignores it inside its own CLI. Production serves with gunicorn.
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    stopping = threading.Event()
+
+    def cosign_loop() -> None:
+        # The demo's witnesses cosign each new checkpoint within half a minute, as cron would.
+        while not stopping.wait(30):
+            with app.app_context():
+                try:
+                    collect()
+                finally:
+                    db.session.remove()
+
+    threading.Thread(target=cosign_loop, daemon=True).start()
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    finally:
+        stopping.set()
 
 
 def register_cli(app: Flask) -> None:

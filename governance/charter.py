@@ -39,6 +39,7 @@ from typing import Any
 
 from governance.default_charter import default_rules as default_rules
 from governance.default_charter import default_text as default_text
+from governance.witnesses import WitnessRules, parse_witnesses
 
 Fraction = tuple[int, int]
 
@@ -199,6 +200,7 @@ class CharterRules:
     council: CouncilRules
     spending: SpendingRules
     communities: CommunityRules
+    witnesses: WitnessRules = WitnessRules()
 
     @property
     def purpose_ids(self) -> frozenset[str]:
@@ -281,6 +283,8 @@ class CharterRules:
                 "min_members": self.communities.min_members,
                 "min_cosigners": self.communities.min_cosigners,
             },
+            # Only when the charter names witnesses: earlier charters keep their exact form.
+            **({"witnesses": self.witnesses.to_json()} if self.witnesses.article else {}),
         }
 
 
@@ -382,6 +386,7 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
         data,
         "$",
         ("articles", "citations", "purposes", "voting", "council", "spending", "communities"),
+        ("witnesses",),
     )
     articles = _parse_articles(c, top.get("articles", MISSING))
     known = dict(articles)
@@ -391,9 +396,12 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
     council = _parse_council(c, top.get("council", MISSING))
     spending = _parse_spending(c, top.get("spending", MISSING), council)
     communities = _parse_communities(c, top.get("communities", MISSING))
+    witnesses = parse_witnesses(top.get("witnesses"), c.add, known)
     if c.problems:
         raise CharterRulesError(c.problems)
-    return CharterRules(articles, citations, purposes, voting, council, spending, communities)
+    return CharterRules(
+        articles, citations, purposes, voting, council, spending, communities, witnesses
+    )
 
 
 def _parse_articles(c: _Checker, value: Any) -> tuple[tuple[str, str], ...]:

@@ -16,6 +16,7 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.demo import council as demo_council
 from app.demo import treasury as demo_treasury
+from app.demo import witnesses as demo_witnesses
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals
@@ -169,9 +170,11 @@ def build_demo() -> Iterator[str]:
     now = utcnow()
     rng = random.Random(SEED)
     keys.ensure_key(valid_from=now - timedelta(days=2300))
-    charter.install_first(
-        CHARTER_HEADER + default_text(), default_rules(), at=now - timedelta(days=400)
-    )
+    rules = default_rules()
+    rules["articles"][demo_witnesses.ARTICLE] = demo_witnesses.ARTICLE_TEXT
+    rules["witnesses"] = demo_witnesses.prepare()
+    text = default_text() + f"\n\n**{demo_witnesses.ARTICLE}** {demo_witnesses.ARTICLE_TEXT}\n"
+    charter.install_first(CHARTER_HEADER + text, rules, at=now - timedelta(days=400))
     yield from _people(now)
     db.session.commit()
     yield from demo_council.seat_founding_council(now)

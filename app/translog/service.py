@@ -37,12 +37,19 @@ def append(type_: str, subject: str, record: dict[str, Any], at: datetime | None
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOG_LOCK_ID})
     size = db.session.scalar(select(func.count()).select_from(LogLeaf)) or 0
-    when = at or utcnow()
-    leaf = log_leaf(size, type_, format_time(when), subject, canonical_sha256(record))
+    now = utcnow()
+    when = at or now
+    last = db.session.scalar(select(LogLeaf.logged_at).where(LogLeaf.index == size - 1))
+    # Numbered and timed here, under the lock: a clock stepping back never reorders the log.
+    logged = max(now, last) if last is not None else now
+    leaf = log_leaf(
+        size, type_, format_time(when), subject, canonical_sha256(record), format_time(logged)
+    )
     row = LogLeaf(
         index=size,
         type=type_,
         at=when,
+        logged_at=logged,
         subject=subject,
         sha256=leaf["sha256"],
         record_json=canonical_bytes(record).decode(),
@@ -54,7 +61,8 @@ def append(type_: str, subject: str, record: dict[str, Any], at: datetime | None
 
 
 def leaf_object(row: LogLeaf) -> dict[str, Any]:
-    return log_leaf(row.index, row.type, format_time(row.at), row.subject, row.sha256)
+    logged = format_time(row.logged_at) if row.logged_at is not None else None
+    return log_leaf(row.index, row.type, format_time(row.at), row.subject, row.sha256, logged)
 
 
 def size() -> int:
