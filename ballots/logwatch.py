@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ballots.canonical import canonical_sha256
-from ballots.keys import KeyRing, SignatureError, verify_object
+from ballots.keys import KeyRing, PublicKey, SignatureError, b64decode_strict, verify_object
 from ballots.merkle import EMPTY_ROOT, node_hash
 from ballots.records import parse_time
 
@@ -143,8 +143,27 @@ class LeafChecker:
         known = self.keys.get(record["key_id"])
         if known is not None and known != record["public_key"]:
             raise Alarm("keys.leaf", f"{where}: key {record['key_id']} logged with another key")
+        if record.get("type") == "key.rotated":
+            self._endorsement(where, record)
         self.keys[record["key_id"]] = record["public_key"]
         self.announced.add(record["key_id"])
+
+    def _endorsement(self, where: str, record: dict[str, Any]) -> None:
+        """A rotated key is signed by the key before it, which this monitor already knows."""
+        statement = record.get("endorsement")
+        previous = record.get("previous")
+        if type(statement) is not dict or previous not in self.keys:
+            raise Alarm("keys.endorsement", f"{where}: a new key not endorsed by a known key")
+        if (statement.get("key_id"), statement.get("public_key")) != (
+            record["key_id"],
+            record["public_key"],
+        ):
+            raise Alarm("keys.endorsement", f"{where}: the endorsement names another key")
+        try:
+            old = PublicKey(b64decode_strict(self.keys[previous], "key"), "1970-01-01T00:00:00Z")
+            verify_object(statement, KeyRing([old]), check_validity=False)
+        except (ValueError, SignatureError) as exc:
+            raise Alarm("keys.endorsement", f"{where}: endorsement fails: {exc}") from None
 
     def finish(self, ring: KeyRing) -> None:
         """At the end of a pass: every published key was logged (or pinned), no logged key was

@@ -3,6 +3,7 @@ and motions with their votes and recusals."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 from datetime import datetime
@@ -269,6 +270,11 @@ def open_motion(
     db.session.add(motion)
     db.session.flush()
     audit.record("motion.opened", actor_id=opener.id, subject=f"motion:{motion.id}", kind=kind)
+    translog.append("motion.opened", f"motion:{motion.id}", {
+        "type": "motion.opened", "motion": motion.id, "kind": kind, "subject": subject,
+        "title": motion.title, "body_sha256": hashlib.sha256(motion.body.encode()).hexdigest(),
+        "opened_by": _names({opener.id})[opener.id], "opened_at": format_time(now),
+    }, at=now)
     for member_id in sorted(seated_member_ids(now)):
         if recusal_required(interests_of(member_id), {subject}):
             db.session.add(Recusal(motion_id=motion.id, member_id=member_id,

@@ -46,6 +46,8 @@ from app.accounts.models import User
 from app.audit.service import record, record_refusal
 from app.core.extensions import db
 from app.growth.models import DIMENSIONS, GrowthEntry
+from app.translog import kinds
+from app.translog import service as translog
 
 COLUMNS = ("owner", "dimension", "points", "reason", "source_id", "occurred_at")
 DEFAULT_SOURCE = "brand-crm"
@@ -597,6 +599,8 @@ def import_entries(
 
         _write(to_insert, progress)
         report.inserted = len(to_insert)
+        if to_insert:
+            _log_batch(parsed, source, to_insert, {v: k for k, v in owners.items()})
         record(
             "growth.import",
             actor_id=actor_id,
@@ -622,6 +626,22 @@ def import_entries(
         db.session.rollback()
         raise
     return report
+
+
+def _log_batch(
+    parsed: Parsed, source: str, rows: list[dict[str, Any]], external: dict[int, str]
+) -> None:
+    """The batch as a log leaf: its file's hash and a commitment to the totals it changed."""
+    deltas: dict[str, int] = {}
+    for row in rows:
+        owner = external[row["owner_id"]]
+        deltas[owner] = deltas.get(owner, 0) + row["points"]
+    root, owners = kinds.totals_commitment(deltas)
+    translog.append("growth.imported", f"growth:{source[:64]}:{parsed.sha256[:16]}", {
+        "type": "growth.imported", "source": source, "file_sha256": parsed.sha256,
+        "rows": parsed.rows, "inserted": len(rows), "owners_changed": owners,
+        "points_total": sum(deltas.values()), "totals_root": root,
+    })
 
 
 INSERT_COLUMNS = (

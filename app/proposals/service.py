@@ -21,6 +21,7 @@ from app.core.extensions import db
 from app.proposals import rules as lifecycle
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.proposals.spec import vote_spec
+from app.translog import kinds
 from app.translog import service as translog
 from app.voting import service as voting
 from app.voting.locks import hold_vote_exclusive
@@ -82,6 +83,13 @@ def record_transition(
         reason=reason,
         at=at or utcnow(),
     )
+    kind = kinds.PROPOSAL_ACTIONS.get(action)
+    if kind is not None:
+        record = kinds.proposal_step(kind, proposal.id, proposal.state, to_state, reason, event.at)
+        if action == "accept" and proposal.opens_at and proposal.closes_at:
+            record["opens_at"] = format_time(proposal.opens_at)
+            record["closes_at"] = format_time(proposal.closes_at)
+        translog.append(kind, proposal.id, record, at=event.at)
     proposal.state = to_state
     db.session.add(event)
     audit.record(f"proposal.{action}", actor_id=actor_id, subject=proposal.id, reason=reason)

@@ -25,6 +25,7 @@ from app.proposals.spec import options_of
 from app.results import receipts as receipt_check
 from app.results import service as results
 from app.results.models import SealedResult
+from app.translog import notes as translog_notes
 from app.translog import service as translog
 from app.translog.models import LogLeaf
 from app.web import pagecache
@@ -186,7 +187,7 @@ def log_browser() -> str:
         size=size,
         start=start,
         page_size=page_size,
-        checkpoint=translog.checkpoint() if size else None,
+        checkpoint=translog_notes.checkpoint() if size else None,
     )
 
 

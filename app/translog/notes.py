@@ -7,12 +7,15 @@ signed by the trust's key under the log's origin. Witnesses add cosignatures (``
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.keys import service as keys
 from app.translog import service as translog
@@ -20,7 +23,9 @@ from app.translog.models import Checkpoint as CheckpointRow
 from app.translog.models import Cosignature
 from ballots.checkpoint import Checkpoint, open_checkpoint
 from ballots.keys import KeyRing
+from ballots.log import build_checkpoint
 from ballots.note import SIG_ED25519, Note, NoteError, VerifierKey, parse_note, parse_signature_line
+from ballots.records import format_time
 from governance.witnesses import WitnessRules
 
 DEFAULT_ORIGIN = "owners-trust.local/log"
@@ -53,6 +58,31 @@ def log_keys() -> list[VerifierKey]:
     return [VerifierKey(origin(), SIG_ED25519, k.raw) for k in ring.entries()]
 
 
+def checkpoint() -> dict[str, Any]:
+    """The signed checkpoint of the current size; each size is signed once and kept."""
+    keys.signing_key()  # a first key is itself a leaf: let it land before the size is taken
+    current = translog.size()
+    stored = db.session.get(CheckpointRow, current)
+    if stored is not None:
+        loaded: dict[str, Any] = json.loads(stored.signed_json)
+        return loaded
+    root = translog.tree(current).root().hex()
+    signed = keys.sign(
+        build_checkpoint(current_app.config["TRUST_NAME"], current, root, format_time(utcnow()))
+    )
+    db.session.add(CheckpointRow(size=current, root=root, signed_json=json.dumps(signed)))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another worker signed this size first; publish theirs so there is one per size.
+        db.session.rollback()
+        theirs = db.session.get(CheckpointRow, current)
+        if theirs is None:
+            raise
+        signed = json.loads(theirs.signed_json)
+    return signed
+
+
 def ensure_note(row: CheckpointRow) -> str:
     if row.note is None:
         text = Checkpoint(origin(), row.size, bytes.fromhex(row.root)).text()
@@ -64,9 +94,9 @@ def ensure_note(row: CheckpointRow) -> str:
 
 def current() -> CheckpointRow:
     """The checkpoint of the log's current size, with its note (committed)."""
-    translog.checkpoint()
+    checkpoint()
     row = db.session.get(CheckpointRow, translog.size())
-    assert row is not None  # translog.checkpoint() stored it
+    assert row is not None  # checkpoint() stored it
     if row.note is None:
         ensure_note(row)
         db.session.commit()

@@ -6,16 +6,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.keys import service as keys
-from app.translog.models import Checkpoint, LogLeaf
+from app.translog.models import LogLeaf
 from ballots.canonical import canonical_bytes, canonical_sha256
-from ballots.log import build_checkpoint, log_leaf
+from ballots.log import log_leaf
 from ballots.merkle import MerkleTree, leaf_hash
 from ballots.records import format_time
 
@@ -74,30 +71,6 @@ def tree(upto: int | None = None) -> MerkleTree:
     if upto is not None:
         query = query.where(LogLeaf.index < upto)
     return MerkleTree.from_leaf_hashes(bytes(h) for h in db.session.scalars(query))
-
-
-def checkpoint() -> dict[str, Any]:
-    """The signed checkpoint of the current size; each size is signed once and kept."""
-    current = size()
-    stored = db.session.get(Checkpoint, current)
-    if stored is not None:
-        loaded: dict[str, Any] = json.loads(stored.signed_json)
-        return loaded
-    root = tree(current).root().hex()
-    signed = keys.sign(
-        build_checkpoint(current_app.config["TRUST_NAME"], current, root, format_time(utcnow()))
-    )
-    db.session.add(Checkpoint(size=current, root=root, signed_json=json.dumps(signed)))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another worker signed this size first; publish theirs so there is one per size.
-        db.session.rollback()
-        theirs = db.session.get(Checkpoint, current)
-        if theirs is None:
-            raise
-        signed = json.loads(theirs.signed_json)
-    return signed
 
 
 def entries(start: int, end: int) -> list[dict[str, Any]]:
