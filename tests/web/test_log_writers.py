@@ -37,8 +37,8 @@ def test_concurrent_appends_from_several_processes_are_consecutive_and_consisten
     app: Any, db_session: Any, tmp_path: Path
 ) -> None:
     keys.ensure_key()
-    db.session.commit()
     base = translog.size()  # the key's creation is itself a leaf
+    db.session.commit()  # on SQLite even a read holds the write lock until the commit
     config = {
         key: app.config[key]
         for key in (
