@@ -231,6 +231,7 @@ def _world(app: Any) -> dict[str, Any]:
         "owner.receipt_download": {"proposal_id": sealed.proposal_id},
         "verifiable.receipt_proof": {"proposal_id": sealed.proposal_id},
         "verifiable.result_json": {"proposal_id": sealed.proposal_id},
+        "witnessed.log_proof": {"proposal_id": sealed.proposal_id},
         "verifiable.result_history": {"proposal_id": sealed.proposal_id},
         "verifiable.roll_jsonl": {"proposal_id": sealed.proposal_id},
         "verifiable.ballots_jsonl": {"proposal_id": sealed.proposal_id},
