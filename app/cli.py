@@ -37,7 +37,8 @@ def rotate_key() -> None:
 @trust_cli.command("seal")
 @click.argument("proposal_id")
 @click.option("--correction", is_flag=True, help="Seal again, superseding the current result.")
-def seal(proposal_id: str, correction: bool) -> None:
+@click.option("--reason", default="", help="Why a correction is made (required; published).")
+def seal(proposal_id: str, correction: bool, reason: str) -> None:
     """Close (if due) and seal one vote."""
     from app.charter import service as charter
     from app.council import elections
@@ -51,7 +52,7 @@ def seal(proposal_id: str, correction: bool) -> None:
     try:
         if proposal.state == "voting":
             proposals.close_vote(proposal)
-        row = results.seal(proposal_id, correction=correction)
+        row = results.seal(proposal_id, correction=correction, reason=reason)
         elections.apply_sealed_result(proposal_id)
         treasury.authorise_budget_from_result(proposal_id)
         charter.apply_sealed_amendment(proposal_id)
@@ -60,6 +61,7 @@ def seal(proposal_id: str, correction: bool) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     click.echo(f"sealed {proposal_id}: digest {row.digest}")
+    _cosign_quietly()
 
 
 @trust_cli.command("cosign")
@@ -86,6 +88,17 @@ def seal_due() -> None:
     for line in proposals.run_due():
         click.echo(line)
     council_expire.callback()  # type: ignore[misc]
+    _cosign_quietly()
+
+
+def _cosign_quietly() -> None:
+    """Ask the witnesses to cosign what was just appended; a witness down is reported, and the
+    next run (or `flask trust cosign`) asks again."""
+    from app.translog import witnesses
+
+    for outcome in witnesses.collect():
+        if not outcome["ok"]:
+            click.echo(f"witness {outcome['witness']}: NOT cosigned: {outcome['error']}", err=True)
 
 
 @trust_cli.command("council-expire")

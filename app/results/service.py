@@ -311,11 +311,12 @@ def count_stored(
                  ids)
 
 
-def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
+def seal(proposal_id: str, *, correction: bool = False, reason: str = "") -> SealedResult:
     """Tally a closed vote with `ballots`, sign the result, store it and append it to the log.
 
     A sealed result is never edited. With `correction`, a sealed vote is sealed again from the
-    stored roll and ballots, the new result naming the old one in `supersedes`.
+    stored roll and ballots, the new result naming the old one in `supersedes`, and `reason`
+    (required) is logged beside it: a correction is never silent.
     """
     from app.proposals import service as proposals
 
@@ -326,6 +327,8 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     if correction:
         if previous is None:
             raise SealError(f"{proposal_id} has no sealed result to correct")
+        if not reason.strip():
+            raise SealError("say why the result is corrected: the reason is published in the log")
     elif proposal.state != "closed":
         raise SealError(f"{proposal_id} is {proposal.state}; only a closed vote can be sealed")
 
@@ -378,6 +381,11 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     if ballot_ids:
         db.session.execute(insert(SealedBallotBlock), _id_blocks(row.id, ballot_ids))
     translog.append("result.sealed", proposal_id, signed, at=sealed_at)
+    if correction:
+        translog.append("result.corrected", proposal_id, {
+            "type": "result.corrected", "proposal": proposal_id, "digest": digest,
+            "supersedes": unsigned["supersedes"], "reason": reason.strip(),
+        }, at=sealed_at)
     if not correction:
         proposals.move(proposal, "seal", None, now=sealed_at)
     return row

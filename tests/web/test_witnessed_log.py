@@ -135,6 +135,20 @@ def test_monitor_watches_the_demo(live: str, tmp_path: Path, capsys) -> None:
     state = tmp_path / "monitor"
     assert monitor_main([live, "--state", str(state)]) == 0, capsys.readouterr().err
     assert "OK checkpoint" in capsys.readouterr().out
+    # A correction made in the open: a new result superseding the old, with its reason logged.
+    from app.results import service as results
+
+    proposal_id = db.session.scalars(select(SealedResult.proposal_id)).first()
+    with pytest.raises(results.SealError):
+        results.seal(proposal_id, correction=True)  # no reason: refused
+    db.session.rollback()
+    results.seal(proposal_id, correction=True, reason="a ballot was double-counted")
+    db.session.commit()
+    assert monitor_main([live, "--state", str(state)]) == 0, capsys.readouterr().err
+    assert "PENDING" in capsys.readouterr().out  # the witnesses have not cosigned it yet
+    assert all(o["ok"] for o in witnesses.collect())
+    assert monitor_main([live, "--state", str(state)]) == 0, capsys.readouterr().err
+    assert "PENDING" not in capsys.readouterr().out
     # A silent correction: the served result changes with nothing in the log.
     row = db.session.scalars(select(SealedResult).where(SealedResult.current)).first()
     signed = json.loads(row.result_json)
