@@ -74,7 +74,7 @@ def start() -> list[subprocess.Popen[bytes]]:
         procs.append(
             subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
         )
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # a loaded machine takes a while to start Python
     for i in range(len(procs)):
         while time.monotonic() < deadline:
             with socket.socket() as s:
