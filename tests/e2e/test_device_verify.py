@@ -55,7 +55,7 @@ def browser_verdict(page: Any, f: Files, folder: Path) -> str | None:
         path = folder / f"{name}.json"
         path.write_bytes(json.dumps(value).encode())
         page.set_input_files(f"input[name={name}]", str(path))
-    page.get_by_role("button", name="Check on this device").click()
+    page.get_by_role("button", name="Verify on this device").click()
     status = page.locator("#device-verify-status")
     status.and_(page.locator("[data-ok=true], [data-ok=false]")).wait_for()
     if status.get_attribute("data-ok") == "true":
