@@ -39,28 +39,21 @@ def rotate_key() -> None:
 @click.option("--correction", is_flag=True, help="Seal again, superseding the current result.")
 @click.option("--reason", default="", help="Why a correction is made (required; published).")
 def seal(proposal_id: str, correction: bool, reason: str) -> None:
-    """Close (if due) and seal one vote."""
-    from app.charter import service as charter
-    from app.council import elections
+    """Close (if due) and seal one vote, with what its result sets in motion."""
+    from app.decisions.votes import close_and_seal
     from app.proposals import service as proposals
     from app.results import service as results
-    from app.treasury import service as treasury
 
     proposal = proposals.get(proposal_id)
     if proposal is None:
         raise click.ClickException(f"no proposal {proposal_id}")
     try:
-        if proposal.state == "voting":
-            proposals.close_vote(proposal)
-        row = results.seal(proposal_id, correction=correction, reason=reason)
-        elections.apply_sealed_result(proposal_id)
-        treasury.authorise_budget_from_result(proposal_id)
-        charter.apply_sealed_amendment(proposal_id)
+        decision = close_and_seal(proposal, correction=correction, reason=reason)
         db.session.commit()
     except (proposals.ProposalError, results.SealError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"sealed {proposal_id}: digest {row.digest}")
+    click.echo(f"sealed {proposal_id}: digest {decision.row.digest}")
     _cosign_quietly()
 
 
@@ -70,7 +63,9 @@ def cosign() -> None:
     from app.translog import witnesses
 
     failed = 0
-    for outcome in witnesses.collect():
+    outcomes = witnesses.collect()
+    db.session.commit()
+    for outcome in outcomes:
         if outcome["ok"]:
             click.echo(f"{outcome['witness']}: cosigned size {outcome['size']}")
         else:
@@ -83,11 +78,10 @@ def cosign() -> None:
 @trust_cli.command("seal-due")
 def seal_due() -> None:
     """Open scheduled votes that are due and seal votes past their close. Run it from cron."""
-    from app.proposals import service as proposals
+    from app.decisions import cron
 
-    for line in proposals.run_due():
+    for line in cron.run():
         click.echo(line)
-    council_expire.callback()  # type: ignore[misc]
     _cosign_quietly()
 
 
@@ -96,7 +90,9 @@ def _cosign_quietly() -> None:
     next run (or `flask trust cosign`) asks again."""
     from app.translog import witnesses
 
-    for outcome in witnesses.collect():
+    outcomes = witnesses.collect()
+    db.session.commit()
+    for outcome in outcomes:
         if not outcome["ok"]:
             click.echo(f"witness {outcome['witness']}: NOT cosigned: {outcome['error']}", err=True)
 
@@ -104,9 +100,9 @@ def _cosign_quietly() -> None:
 @trust_cli.command("council-expire")
 def council_expire() -> None:
     """Record ended council terms and certifications due for renewal or lapsed."""
-    from app.council import housekeeping
+    from app.decisions import cron
 
-    for line in housekeeping.run():
+    for line in cron.housekeeping():
         click.echo(line)
 
 
@@ -125,7 +121,9 @@ def demo(no_serve: bool, host: str, port: int) -> None:
         click.echo(line)
     procs = demo_witnesses.start()
     try:
-        for outcome in witnesses.collect():
+        outcomes = witnesses.collect()
+        db.session.commit()
+        for outcome in outcomes:
             click.echo(f"witness {outcome['witness']}: {'cosigned' if outcome['ok'] else outcome}")
         # End this command's own transaction: on SQLite even a read holds the write lock, and
         # the server below must not wait on it.
@@ -153,6 +151,7 @@ def _serve_demo(host: str, port: int, collect: Any) -> None:
             with app.app_context():
                 try:
                     collect()
+                    db.session.commit()
                 finally:
                     db.session.remove()
 

@@ -107,7 +107,9 @@ def _int_arg(name: str) -> int:
 
 @bp.get("/log/checkpoint")
 def log_checkpoint() -> Response:
-    return jsonify(translog_notes.checkpoint())
+    signed = translog_notes.checkpoint()
+    db.session.commit()
+    return jsonify(signed)
 
 
 @bp.get("/log/entries")

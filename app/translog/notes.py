@@ -59,7 +59,10 @@ def log_keys() -> list[VerifierKey]:
 
 
 def checkpoint() -> dict[str, Any]:
-    """The signed checkpoint of the current size; each size is signed once and kept."""
+    """The signed checkpoint of the current size; each size is signed once and kept.
+
+    A new checkpoint is flushed; the view or command that asked for it commits it.
+    """
     keys.signing_key()  # a first key is itself a leaf: let it land before the size is taken
     current = translog.size()
     stored = db.session.get(CheckpointRow, current)
@@ -70,12 +73,14 @@ def checkpoint() -> dict[str, Any]:
     signed = keys.sign(
         build_checkpoint(current_app.config["TRUST_NAME"], current, root, format_time(utcnow()))
     )
-    db.session.add(CheckpointRow(size=current, root=root, signed_json=json.dumps(signed)))
     try:
-        db.session.commit()
+        # A savepoint: losing the race below undoes this row only, not the caller's work.
+        with db.session.begin_nested():
+            db.session.add(
+                CheckpointRow(size=current, root=root, signed_json=json.dumps(signed))
+            )
     except IntegrityError:
         # Another worker signed this size first; publish theirs so there is one per size.
-        db.session.rollback()
         theirs = db.session.get(CheckpointRow, current)
         if theirs is None:
             raise
@@ -93,13 +98,11 @@ def ensure_note(row: CheckpointRow) -> str:
 
 
 def current() -> CheckpointRow:
-    """The checkpoint of the log's current size, with its note (committed)."""
+    """The checkpoint of the log's current size, with its note (flushed; the caller commits)."""
     checkpoint()
     row = db.session.get(CheckpointRow, translog.size())
     assert row is not None  # checkpoint() stored it
-    if row.note is None:
-        ensure_note(row)
-        db.session.commit()
+    ensure_note(row)
     return row
 
 

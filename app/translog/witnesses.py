@@ -34,7 +34,8 @@ def _last_size(vkey: str) -> int:
 
 
 def collect(timeout: float = 10.0) -> list[dict[str, Any]]:
-    """Ask every witness to cosign the current checkpoint; store what comes back (committed)."""
+    """Ask every witness to cosign the current checkpoint; store what comes back (flushed: the
+    command that asked commits)."""
     row = notes.current()
     note = parse_note(notes.ensure_note(row).encode())
     tree = translog.tree(row.size)
@@ -76,7 +77,7 @@ def collect(timeout: float = 10.0) -> list[dict[str, Any]]:
         )
         _contact(entry.vkey, now, size, True, None)
         outcomes.append({"witness": entry.holder, "ok": True, "size": size})
-    db.session.commit()
+    db.session.flush()
     return outcomes
 
 

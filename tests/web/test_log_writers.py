@@ -30,6 +30,7 @@ def _writer(config: dict[str, Any], writer: int, checkpoints: Any) -> None:
             db.session.commit()
             if n % 5 == 4:
                 checkpoints.put(notes.checkpoint())
+                db.session.commit()
         db.session.remove()
 
 

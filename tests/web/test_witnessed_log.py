@@ -113,6 +113,7 @@ def test_a_rewritten_history_is_refused_by_the_witnesses(demo: Any, client: Any)
     translog.append("income.recorded", "income:test", {"type": "income.recorded", "n": 1})
     db.session.commit()
     outcomes = witnesses.collect()
+    db.session.commit()
     assert outcomes and not any(o["ok"] for o in outcomes)
     assert all("422" in o["error"] for o in outcomes)
     contacts = db.session.scalars(select(WitnessContact)).all()
@@ -147,6 +148,7 @@ def test_monitor_watches_the_demo(live: str, tmp_path: Path, capsys) -> None:
     assert monitor_main([live, "--state", str(state)]) == 0, capsys.readouterr().err
     assert "PENDING" in capsys.readouterr().out  # the witnesses have not cosigned it yet
     assert all(o["ok"] for o in witnesses.collect())
+    db.session.commit()
     assert monitor_main([live, "--state", str(state)]) == 0, capsys.readouterr().err
     assert "PENDING" not in capsys.readouterr().out
     # A silent correction: the served result changes with nothing in the log.
