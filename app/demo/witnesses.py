@@ -71,9 +71,11 @@ def start() -> list[subprocess.Popen[bytes]]:
             continue
         cmd = [sys.executable, "-m", "ballots.witness", "serve", str(directory)]
         cmd += ["--port", str(_port(i))]
-        procs.append(
-            subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
-        )
+        # The witness's own log beside its state: why it refused, or why it did not start.
+        with open(directory / "serve.log", "ab") as log:
+            procs.append(
+                subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+            )
     deadline = time.monotonic() + 60  # a loaded machine takes a while to start Python
     for i in range(len(procs)):
         while time.monotonic() < deadline:

@@ -33,7 +33,8 @@ CHECKER = Path(__file__).resolve().parents[1] / "independent" / "c2sp_check.mjs"
 
 @pytest.fixture
 def demo(app: Any, db_session: Any) -> Iterator[Any]:
-    app.config["TRUST_DEMO_WITNESS_PORT"] = random.randrange(20000, 60000, 10)
+    # Below the kernel's ephemeral range (32768+), where outgoing connections take ports.
+    app.config["TRUST_DEMO_WITNESS_PORT"] = random.randrange(20000, 32000, 10)
     result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert result.output.count(": cosigned") == len(demo_witnesses.WITNESSES), result.output
