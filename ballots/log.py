@@ -21,8 +21,6 @@ LOG_TYPES = (
     "proposal.accepted",
     "proposal.rejected",
     "proposal.withdrawn",
-    "motion.opened",
-    "motion.closed",
     "income.recorded",
     "ledger.reversed",
     "growth.imported",

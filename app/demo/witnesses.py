@@ -24,6 +24,10 @@ ARTICLE_TEXT = (
     "witnesses listed in these rules: council members, certified communities and outside "
     "parties, each holding their own key on their own machine."
 )
+ARTICLE_TEXT_ZH = (
+    "信托日志的检查点须经本规则所列见证人中至少法定数量者副署方为有效：见证人包括理事会成员、"
+    "认证社群和外部机构，各自在自己的机器上保管自己的密钥。"
+)
 # (key name, kind, holder); the holders are the demo's own council and communities.
 WITNESSES = (
     ("chair.council.demo.trust/witness", "council", "Council chair (chair@demo.trust)"),

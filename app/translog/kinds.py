@@ -28,7 +28,7 @@ EVENT_KINDS: dict[str, str] = {
     "council.seated": "a council seat filled",
     "council.vacated": "a council seat vacated",
     "council.election": "a council election's outcome",
-    "motion.opened": "a council motion opened",
+    "council.motion_opened": "a council motion opened",
     "council.motion": "a council motion closed, with its votes and outcome",
     "community.certified": "a community certified",
     "community.revoked": "a community's certification revoked",
