@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from app.proposals.views import bp as proposals_bp
     from app.public.views import bp as public_bp
     from app.results.views import bp as verifiable_bp
+    from app.translog.views import bp as witnessed_bp
     from app.treasury.views import bp as treasury_bp
 
     for bp in (
@@ -27,6 +28,7 @@ def register_blueprints(app: Flask) -> None:
         proposals_bp,
         owner_bp,
         verifiable_bp,
+        witnessed_bp,
         growth_api_bp,
         api_bp,
         council_bp,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -36,7 +37,8 @@ def rotate_key() -> None:
 @trust_cli.command("seal")
 @click.argument("proposal_id")
 @click.option("--correction", is_flag=True, help="Seal again, superseding the current result.")
-def seal(proposal_id: str, correction: bool) -> None:
+@click.option("--reason", default="", help="Why a correction is made (required; published).")
+def seal(proposal_id: str, correction: bool, reason: str) -> None:
     """Close (if due) and seal one vote, with what its result sets in motion."""
     from app.decisions.votes import close_and_seal
     from app.proposals import service as proposals
@@ -46,12 +48,31 @@ def seal(proposal_id: str, correction: bool) -> None:
     if proposal is None:
         raise click.ClickException(f"no proposal {proposal_id}")
     try:
-        decision = close_and_seal(proposal, correction=correction)
+        decision = close_and_seal(proposal, correction=correction, reason=reason)
         db.session.commit()
     except (proposals.ProposalError, results.SealError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     click.echo(f"sealed {proposal_id}: digest {decision.row.digest}")
+    _cosign_quietly()
+
+
+@trust_cli.command("cosign")
+def cosign() -> None:
+    """Ask the charter's witnesses to cosign the current checkpoint. Run it from cron."""
+    from app.translog import witnesses
+
+    failed = 0
+    outcomes = witnesses.collect()
+    db.session.commit()
+    for outcome in outcomes:
+        if outcome["ok"]:
+            click.echo(f"{outcome['witness']}: cosigned size {outcome['size']}")
+        else:
+            failed += 1
+            click.echo(f"{outcome['witness']}: NOT cosigned: {outcome['error']}", err=True)
+    if failed:
+        raise SystemExit(1)
 
 
 @trust_cli.command("seal-due")
@@ -63,15 +84,26 @@ def seal_due(quiet: bool) -> None:
 
     now = utcnow()
     lines = cron.run(now)
-    if not lines and quiet:
-        return
     failed = False
-    for line in cron.report(lines, now):
+    for line in cron.report(lines, now) if lines or not quiet else []:
         failure = line.lstrip().startswith(cron.FAILED)
         failed = failed or failure
         click.echo(line, err=failure)
+    _cosign_quietly()
     if failed:
         raise SystemExit(1)  # after every other vote had its turn
+
+
+def _cosign_quietly() -> None:
+    """Ask the witnesses to cosign what was just appended; a witness down is reported, and the
+    next run (or `flask trust cosign`) asks again."""
+    from app.translog import witnesses
+
+    outcomes = witnesses.collect()
+    db.session.commit()
+    for outcome in outcomes:
+        if not outcome["ok"]:
+            click.echo(f"witness {outcome['witness']}: NOT cosigned: {outcome['error']}", err=True)
 
 
 @trust_cli.command("council-expire")
@@ -98,8 +130,11 @@ def council_expire() -> None:
 def demo(no_serve: bool, host: str, port: int, cron_every: int) -> None:
     """Create a believable demo trust (idempotently), then serve it on HOST:PORT.
 
-    While it serves, the demo runs its own cron: the open vote closes and is sealed on time."""
+    While it serves, the demo runs its own cron (the open vote closes and is sealed on time)
+    and its four witnesses as their own processes."""
+    from app.demo import witnesses as demo_witnesses
     from app.demo.build import build_demo
+    from app.translog import witnesses
 
     for line in build_demo():
         click.echo(line)
@@ -111,11 +146,22 @@ def demo(no_serve: bool, host: str, port: int, cron_every: int) -> None:
         click.echo("mail held in the outbox (MAIL_URL unset; all at /admin/outbox):")
         for line in held:
             click.echo("  " + line)
-    # End this command's own transaction: on SQLite even a read holds the write lock, and the
-    # server below must not wait on it.
-    db.session.remove()
-    if no_serve:
-        return
+    procs = demo_witnesses.start()
+    try:
+        outcomes = witnesses.collect()
+        db.session.commit()
+        for outcome in outcomes:
+            click.echo(f"witness {outcome['witness']}: {'cosigned' if outcome['ok'] else outcome}")
+        # End this command's own transaction: on SQLite even a read holds the write lock, and
+        # the server below must not wait on it.
+        db.session.remove()
+        if not no_serve:
+            _serve_demo(host, port, cron_every, witnesses.collect)
+    finally:
+        demo_witnesses.stop(procs)
+
+
+def _serve_demo(host: str, port: int, cron_every: int, collect: Any) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # The demo serves plain HTTP on loopback; production cookies stay Secure.
     app.config["SESSION_COOKIE_SECURE"] = False
@@ -127,7 +173,23 @@ def demo(no_serve: bool, host: str, port: int, cron_every: int) -> None:
     # Not app.run(): Flask ignores it inside its own CLI. Production serves with gunicorn.
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    stopping = threading.Event()
+
+    def cosign_loop() -> None:
+        # The demo's witnesses cosign each new checkpoint within half a minute, as cron would.
+        while not stopping.wait(30):
+            with app.app_context():
+                try:
+                    collect()
+                    db.session.commit()
+                finally:
+                    db.session.remove()
+
+    threading.Thread(target=cosign_loop, daemon=True).start()
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    finally:
+        stopping.set()
 
 
 def start_demo_cron(app: Flask, every: float) -> threading.Event:

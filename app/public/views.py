@@ -25,6 +25,7 @@ from app.proposals.spec import options_of
 from app.results import receipts as receipt_check
 from app.results import service as results
 from app.results.models import SealedResult
+from app.translog import notes as translog_notes
 from app.translog import service as translog
 from app.translog.models import LogLeaf
 from app.web import pagecache
@@ -198,7 +199,7 @@ def log_browser() -> str:
     rows = db.session.scalars(
         select(LogLeaf).where(LogLeaf.index >= start).order_by(LogLeaf.index).limit(page_size)
     ).all()
-    checkpoint = translog.checkpoint() if size else None
+    checkpoint = translog_notes.checkpoint() if size else None
     db.session.commit()
     return render_template(
         "public/log.html",
