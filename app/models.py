@@ -6,7 +6,9 @@ from app.charter.models import CharterVersion
 from app.communities.models import Community, CommunityDocument, CommunityEvent, CommunityMember
 from app.council.models import Candidacy, CouncilSeat, Motion, MotionVoteRecord, Recusal
 from app.growth.models import GrowthEntry
+from app.jobs.models import Job
 from app.keys.models import SigningKeyRecord
+from app.notifications.models import Notification, NotificationPrefs, NotificationSetting
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.results.models import SealedBallotBlock, SealedResult
 from app.translog.models import Checkpoint, LogLeaf
@@ -43,7 +45,11 @@ __all__ = [
     "MotionVoteRecord",
     "Recusal",
     "GrowthEntry",
+    "Job",
     "LogLeaf",
+    "Notification",
+    "NotificationPrefs",
+    "NotificationSetting",
     "Proposal",
     "ProposalEvent",
     "RollEntry",

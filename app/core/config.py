@@ -21,6 +21,9 @@ ENV_KEYS = (
     "TRUST_BASE_URL",
     "TRUST_IMPORT_API_TOKEN",
     "RATELIMIT_STORAGE_URI",
+    "MAIL_URL",
+    "TRUST_JOB_STORE",
+    "TRUST_JOB_QUEUE",
 )
 
 
@@ -92,6 +95,14 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
     secure = os.environ.get("TRUST_INSECURE_COOKIES", "") != "1"
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
+    # Background jobs (app/jobs): where huey keeps job ids, and how long a silent worker keeps one.
+    config["TRUST_JOB_STORE"] = pick("TRUST_JOB_STORE")
+    config["TRUST_JOB_QUEUE"] = pick("TRUST_JOB_QUEUE", "trust")
+    config["TRUST_JOB_LEASE_SECONDS"] = int(os.environ.get("TRUST_JOB_LEASE_SECONDS", "60"))
+    config["TRUST_JOB_RECOVER_SECONDS"] = float(os.environ.get("TRUST_JOB_RECOVER_SECONDS", "15"))
+    config["TRUST_JOB_RETRY_DELAY"] = float(os.environ.get("TRUST_JOB_RETRY_DELAY", "5"))
+    config["TRUST_JOB_CRON"] = os.environ.get("TRUST_JOB_CRON", "1") != "0"
+    config["MAIL_URL"] = pick("MAIL_URL")
     config.update(overrides)
     return config
 

@@ -1,0 +1,1 @@
+"""Notification jobs (registered with the queue)."""
