@@ -54,6 +54,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_engine(app)
 
     from app import models  # noqa: F401  (registers every table with the metadata)
+    from app.notifications import hooks
+
+    hooks.install()
     from app.blueprints import register_blueprints
     from app.cli import register_cli
     from app.web.errors import register_error_handlers

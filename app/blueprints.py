@@ -10,6 +10,8 @@ def register_blueprints(app: Flask) -> None:
     from app.communities.views import bp as communities_bp
     from app.council.views import bp as council_bp
     from app.growth.api import bp as growth_api_bp
+    from app.jobs.views import bp as jobs_bp
+    from app.notifications.views import bp as notifications_bp
     from app.owner.views import bp as owner_bp
     from app.proposals.views import bp as proposals_bp
     from app.public.views import bp as public_bp
@@ -28,5 +30,7 @@ def register_blueprints(app: Flask) -> None:
         communities_bp,
         treasury_bp,
         admin_bp,
+        notifications_bp,
+        jobs_bp,
     ):
         app.register_blueprint(bp)

@@ -24,10 +24,12 @@ def cron_tick(payload: dict[str, Any]) -> str:
     """The cron steps: open due votes, close and seal due ones, expire terms (`flask trust
     seal-due` does the same in the foreground)."""
     from app.council import housekeeping
+    from app.notifications.jobs import scan
     from app.proposals import service as proposals
 
     lines = proposals.run_due()
     lines += housekeeping.run()
+    lines += scan()
     return "\n".join(lines)
 
 

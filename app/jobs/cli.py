@@ -15,7 +15,7 @@ jobs_cli = AppGroup("jobs", help="The background job queue.")
 @click.option("--threads", default=2, show_default=True, help="Jobs run at once by this worker.")
 def worker_command(threads: int) -> None:
     """Run a worker: start as many as you like, on as many hosts as share the database."""
-    from app.jobs.runner import run_worker
+    from app.jobs.worker import run_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     click.echo(f"worker: {threads} threads on queue {app.config.get('TRUST_JOB_QUEUE') or 'trust'}")
@@ -36,9 +36,9 @@ def list_command(state: str | None, limit: int) -> None:
 @jobs_cli.command("recover")
 def recover_command() -> None:
     """Queue again the jobs of workers that died (every worker also does this by itself)."""
-    from app.jobs.runner import recover
+    from app.jobs.worker import recover_and_push
 
-    ids = recover(current_app._get_current_object())  # type: ignore[attr-defined]
+    ids = recover_and_push(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(f"re-queued {len(ids)} job(s)")
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app
-from huey import Huey
+from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,37 +19,26 @@ from sqlalchemy.orm import Session
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.jobs import policy
 from app.jobs.models import Job
+from app.jobs.transport import push
 
-RETRIES = 5  # huey's retries after the first attempt
-RETRY_DELAY = 5  # seconds before the first retry; each next waits RETRY_BACKOFF times longer
-RETRY_BACKOFF = 3.0
 _PENDING = "trust_jobs_to_push"
 
 
-def huey_of(app: Flask) -> Huey:
-    found = app.extensions.get("trust_huey")
-    if found is None:
-        from app.jobs.runner import bind
-
-        found = bind(app)
-    return found  # type: ignore[no-any-return]
-
-
-def first_retry_delay(app: Flask) -> float:
-    return float(app.config.get("TRUST_JOB_RETRY_DELAY", RETRY_DELAY))
+def enqueue(
+    name: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    key: str | None = None,
+    session: Session | None = None,
+) -> None:
+    enqueue_many([(name, payload or {}, key)], session=session)
 
 
-def retry_delay(app: Flask, attempt: int) -> float:
-    """Seconds before retry number `attempt` (1-based), as huey schedules it."""
-    return first_retry_delay(app) * RETRY_BACKOFF ** max(0, attempt - 1)
-
-
-def enqueue(name: str, payload: dict[str, Any] | None = None, *, key: str | None = None) -> None:
-    enqueue_many([(name, payload or {}, key)])
-
-
-def enqueue_many(items: Iterable[tuple[str, dict[str, Any], str | None]]) -> int:
+def enqueue_many(
+    items: Iterable[tuple[str, dict[str, Any], str | None]], session: Session | None = None
+) -> int:
     """Add jobs to the current transaction; those whose key is already queued are skipped."""
     rows = []
     now = utcnow()
@@ -64,7 +51,7 @@ def enqueue_many(items: Iterable[tuple[str, dict[str, Any], str | None]]) -> int
                 "payload": body,
                 "state": "queued",
                 "attempts": 0,
-                "max_attempts": RETRIES + 1,
+                "max_attempts": policy.RETRIES + 1,
                 "last_error": "",
                 "result": "",
                 "worker": "",
@@ -74,7 +61,7 @@ def enqueue_many(items: Iterable[tuple[str, dict[str, Any], str | None]]) -> int
         )
     if not rows:
         return 0
-    session = db.session
+    session = session or db.session()
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     added: list[int] = []
@@ -86,17 +73,6 @@ def enqueue_many(items: Iterable[tuple[str, dict[str, Any], str | None]]) -> int
     pending.extend(added)
     session.info["trust_app"] = current_app._get_current_object()  # type: ignore[attr-defined]
     return len(added)
-
-
-def push(app: Flask, job_ids: Iterable[int], delay: float | None = None) -> None:
-    from app.jobs.runner import run_job_task
-
-    task = run_job_task(app)
-    for job_id in job_ids:
-        if delay:
-            task.schedule(args=(job_id,), delay=delay)
-        else:
-            task(job_id)
 
 
 @event.listens_for(Session, "after_commit")
@@ -137,7 +113,3 @@ def retry_failed(job: Job) -> None:
     job.due_at = utcnow()
     db.session.info.setdefault(_PENDING, []).append(job.id)
     db.session.info["trust_app"] = current_app._get_current_object()  # type: ignore[attr-defined]
-
-
-def overdue_after(app: Flask) -> timedelta:
-    return timedelta(seconds=int(app.config.get("TRUST_JOB_LEASE_SECONDS", 60)))

@@ -17,46 +17,19 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from huey import Huey
-from huey.api import TaskWrapper
 from sqlalchemy import and_, or_, select, update
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.jobs import queue
+from app.jobs import policy
 from app.jobs.models import Job
 from app.jobs.registry import load_handlers
 
 log = logging.getLogger("trust.jobs")
-TASK_NAME = "trust.run_job"
 
 
 class JobFailed(RuntimeError):
     """Raised to huey so that it schedules the next attempt with its backoff."""
-
-
-def bind(app: Flask) -> Huey:
-    from app.jobs.store import build_huey
-
-    huey = build_huey(app)
-
-    def run(job_id: int) -> None:
-        execute(app, job_id)
-
-    wrapper = huey.task(
-        retries=queue.RETRIES,
-        retry_delay=queue.first_retry_delay(app),
-        retry_backoff=queue.RETRY_BACKOFF,
-        name=TASK_NAME,
-    )(run)
-    app.extensions["trust_huey"] = huey
-    app.extensions["trust_huey_task"] = wrapper
-    return huey
-
-
-def run_job_task(app: Flask) -> TaskWrapper:
-    queue.huey_of(app)
-    return app.extensions["trust_huey_task"]  # type: ignore[no-any-return]
 
 
 def _worker_name() -> str:
@@ -161,7 +134,7 @@ def execute(app: Flask, job_id: int) -> None:
                     .values(
                         state="failed" if last else "queued",
                         finished_at=now if last else None,
-                        due_at=now + timedelta(seconds=queue.retry_delay(app, job.attempts)),
+                        due_at=now + timedelta(seconds=policy.retry_delay(app, job.attempts)),
                         lease_until=None,
                         last_error="".join(traceback.format_exception_only(exc))[:4000],
                     )
@@ -176,7 +149,8 @@ def execute(app: Flask, job_id: int) -> None:
 
 
 def recover(app: Flask) -> list[int]:
-    """Queue again what a dead worker held, and push what no worker was ever told about."""
+    """Queue again what a dead worker held, and find what no worker was ever told about; the
+    caller pushes the ids returned."""
     now = utcnow()
     grace = _lease(app)
     with app.app_context():
@@ -203,43 +177,4 @@ def recover(app: Flask) -> list[int]:
     ids = expired + stale
     if ids:
         log.info("recovered jobs %s", ids)
-        queue.push(app, ids)
     return ids
-
-
-def run_worker(app: Flask, threads: int = 2, recover_every: float | None = None) -> None:
-    """Run huey's consumer for this app, with a recovery pass at start and then periodically."""
-    load_handlers()
-    huey = queue.huey_of(app)
-    every = recover_every or float(app.config.get("TRUST_JOB_RECOVER_SECONDS", 15))
-    stop = threading.Event()
-
-    cron = bool(app.config.get("TRUST_JOB_CRON", True))
-
-    def recovering() -> None:
-        while True:
-            try:
-                recover(app)
-                if cron:
-                    queue_cron_tick(app)
-            except Exception:  # noqa: BLE001 - the next pass tries again
-                log.warning("recovery pass failed", exc_info=True)
-            if stop.wait(every):
-                return
-
-    threading.Thread(target=recovering, daemon=True, name="recover").start()
-    consumer = huey.create_consumer(workers=threads, worker_type="thread", periodic=False,
-                                    max_delay=1.0)
-    try:
-        consumer.run()
-    finally:
-        stop.set()
-
-
-def queue_cron_tick(app: Flask) -> None:
-    from app.jobs.builtin import tick_key
-
-    with app.app_context():
-        queue.enqueue("cron.tick", {}, key=tick_key(utcnow()))
-        db.session.commit()
-        db.session.remove()

@@ -86,3 +86,28 @@ def test_a_job_whose_worker_is_killed_mid_run_runs_again(app: Any) -> None:
         )
     assert done.attempts == 2
     assert done.worker != held.worker
+
+
+def test_administrators_see_the_queue_and_retry_a_failed_job(
+    app: Any, client: Any, db_session: Any
+) -> None:
+    from tests.factories import csrf_from, login, make_owner
+
+    admin = make_owner(0, role="admin")
+    owner = make_owner(10)
+    db.session.add(Job(key="k-failed", name="jobs.ping", payload="{}", state="failed",
+                       attempts=6, max_attempts=6, last_error="RuntimeError: boom"))
+    db.session.commit()
+    login(client, owner)
+    assert client.get("/admin/jobs/").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/"))})
+    login(client, admin)
+    page = client.get("/admin/jobs/?state=failed")
+    text = page.get_data(as_text=True)
+    assert "RuntimeError: boom" in text and "jobs.ping" in text
+    job_id = db.session.scalar(select(Job.id).where(Job.key == "k-failed"))
+    client.post(f"/admin/jobs/{job_id}/retry", data={"csrf_token": csrf_from(page)})
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert job.state == "queued" and job.attempts == 0
+    db.session.commit()
