@@ -26,14 +26,10 @@ A file with any problem is rejected whole. Re-importing the same file is idempot
 content it is a problem, since entries are never edited.
 """
 
+
 from __future__ import annotations
 
-import codecs
-import csv
-import hashlib
-import json
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -45,78 +41,29 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.audit.service import record, record_refusal
 from app.core.extensions import db
-from app.growth.models import DIMENSIONS, GrowthEntry
+from app.growth.models import GrowthEntry
+from app.growth.readers import READERS, parse_bytes, read_csv, read_file, read_jsonl, read_objects
+from app.growth.rows import (
+    CHANGED_CONTENT,
+    COLUMNS,
+    DEFAULT_SOURCE,
+    MAX_POINTS,
+    PROGRESS_EVERY,
+    EntryRow,
+    Parsed,
+    Problem,
+    Progress,
+    check_source,
+    parse_points,
+    parse_time,
+    validate_row,
+)
 
-COLUMNS = ("owner", "dimension", "points", "reason", "source_id", "occurred_at")
-DEFAULT_SOURCE = "brand-crm"
-MAX_POINTS = 10_000_000
-MAX_REASON = 200
-MAX_SOURCE_ID = 128
-MAX_OWNER = 64
-MAX_SOURCE = 64
 # Values per lookup query: an IN list on SQLite (well under its oldest limit of 999 bound
 # variables); on PostgreSQL one array parameter, `= ANY(:values)`, so chunks can be large.
 LOOKUP_CHUNK = 500
 LOOKUP_CHUNK_POSTGRES = 10_000
 INSERT_CHUNK = 5_000
-PROGRESS_EVERY = 5_000
-
-# Unicode category Cc: C0 and C1 control characters, DEL (PostgreSQL refuses NUL in text).
-CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
-SOURCE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
-INTEGER_RE = re.compile(r"[+-]?[0-9]{1,12}\Z")
-RFC3339_UTC_RE = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|\+00:00)\Z"
-)
-RFC3339_ANY_RE = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})?\Z"
-)
-
-CHANGED_CONTENT = (
-    "source_id already imported with different content — entries are never edited; "
-    "send a correction under a new source_id"
-)
-
-# progress(stage, advance, total): `stage` is "validate", "check" or "write".
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    row: int
-    field: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "reason": self.reason}
-
-    def __str__(self) -> str:
-        where = f"row {self.row}" if self.row else "file"
-        return f"{where}, {self.field}: {self.reason}"
-
-
-@dataclass(frozen=True)
-class EntryRow:
-    """One valid row, as it will be written (before the owner is resolved)."""
-
-    row: int
-    owner: str
-    dimension: str
-    points: int
-    reason: str
-    source_id: str
-    occurred_at: datetime
-
-
-@dataclass
-class Parsed:
-    """What the reading layer hands the service: the rows that passed, and every problem."""
-
-    rows: int
-    entries: list[EntryRow]
-    problems: list[Problem]
-    sha256: str = ""
 
 
 @dataclass
@@ -141,337 +88,6 @@ class ImportReport:
             "dry_run": self.dry_run,
         }
 
-
-# --------------------------------------------------------------------------- reading
-
-
-def _decode_lines(data: bytes, problems: list[Problem]) -> list[str]:
-    """Split into lines (keeping their endings) and decode each as UTF-8, noting bad lines.
-
-    A line that is not UTF-8 is reported and decoded with replacement characters, so that the
-    rest of the file is still checked and every problem listed at once.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return _split_keep_nl(text)
-    lines: list[str] = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            problems.append(
-                Problem(number, "file", f"not UTF-8 (byte {error.start + 1} of the line)")
-            )
-            line = raw.decode("utf-8", errors="replace")
-        lines.append(line + "\n")
-    if lines and lines[-1] == "\n":
-        lines.pop()  # the file ended with a newline
-    return lines
-
-
-def _split_keep_nl(text: str) -> list[str]:
-    lines = text.split("\n")
-    last = lines.pop()
-    out = [line + "\n" for line in lines]
-    if last:
-        out.append(last)
-    return out
-
-
-def read_csv(data: bytes, progress: Progress | None = None) -> Parsed:
-    """Parse and validate a CSV file (UTF-8, optional BOM, header line naming the columns)."""
-    problems: list[Problem] = []
-    sha = hashlib.sha256(data).hexdigest()
-    lines = _decode_lines(data, problems)
-    if not lines or not any(line.strip() for line in lines):
-        return Parsed(0, [], [Problem(0, "file", "empty file: no header and no rows")], sha)
-
-    # Track the line where each record starts: csv.reader reports where it ends.
-    reader = csv.reader(lines, strict=True)
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for cells in reader:
-            records.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as error:
-        problems.append(Problem(start, "file", f"malformed CSV: {error}"))
-
-    if not records:
-        return Parsed(0, [], [*problems, Problem(0, "file", "empty file")], sha)
-    header_line, header = records[0]
-    if not header or all(not name.strip() for name in header):
-        problems.append(Problem(header_line, "header", "the first line must name the columns"))
-        return Parsed(max(len(records) - 1, 0), [], problems, sha)
-
-    names = [name.strip() for name in header]
-    column_problems = False
-    seen_names: set[str] = set()
-    for name in names:
-        label = name or "(blank)"  # every problem names a field, even a nameless column
-        if name in seen_names:
-            problems.append(Problem(header_line, label, "column named twice in the header"))
-            column_problems = True
-        seen_names.add(name)
-        if name not in COLUMNS:
-            problems.append(
-                Problem(header_line, label, "unknown column (expected: "
-                        + ", ".join(COLUMNS) + ")")
-            )
-            column_problems = True
-    for name in COLUMNS:
-        if name not in seen_names:
-            problems.append(Problem(header_line, name, "missing column"))
-            column_problems = True
-
-    body = records[1:]
-    if not body and not column_problems:
-        problems.append(Problem(0, "file", "no rows after the header"))
-
-    entries: list[EntryRow] = []
-    source_ids: dict[str, int] = {}
-    now = datetime.now(UTC)
-    width = len(names)
-    validated = 0
-    for line_number, cells in body:
-        validated += 1
-        if progress and validated % PROGRESS_EVERY == 0:
-            progress("validate", PROGRESS_EVERY, len(body))
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            problems.append(Problem(line_number, "row", "blank line"))
-            continue
-        if len(cells) != width:
-            problems.append(
-                Problem(line_number, "row", f"{len(cells)} fields where the header has {width}")
-            )
-            continue
-        if column_problems:
-            continue  # the header is already wrong; do not repeat it for every row
-        values = dict(zip(names, cells, strict=True))
-        entry = validate_row(line_number, values, source_ids, problems, text_only=True, now=now)
-        if entry is not None:
-            entries.append(entry)
-    if progress and validated % PROGRESS_EVERY:
-        progress("validate", validated % PROGRESS_EVERY, len(body))
-    return Parsed(len(body), entries, problems, sha)
-
-
-def read_jsonl(data: bytes, progress: Progress | None = None) -> Parsed:
-    """Parse and validate a JSON Lines file: one JSON object per line, the CSV's keys."""
-    problems: list[Problem] = []
-    sha = hashlib.sha256(data).hexdigest()
-    lines = _decode_lines(data, problems)
-    if not any(line.strip() for line in lines):
-        return Parsed(0, [], [*problems, Problem(0, "file", "empty file: no rows")], sha)
-    entries: list[EntryRow] = []
-    source_ids: dict[str, int] = {}
-    now = datetime.now(UTC)
-    for number, line in enumerate(lines, start=1):
-        if progress and number % PROGRESS_EVERY == 0:
-            progress("validate", PROGRESS_EVERY, len(lines))
-        if not line.strip():
-            problems.append(Problem(number, "row", "blank line"))
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError as error:
-            problems.append(Problem(number, "row", f"not valid JSON: {error}"))
-            continue
-        if not isinstance(value, dict):
-            problems.append(Problem(number, "row", "not a JSON object"))
-            continue
-        entry = validate_row(number, value, source_ids, problems, now=now)
-        if entry is not None:
-            entries.append(entry)
-    if progress and len(lines) % PROGRESS_EVERY:
-        progress("validate", len(lines) % PROGRESS_EVERY, len(lines))
-    return Parsed(len(lines), entries, problems, sha)
-
-
-def read_objects(items: Sequence[Any]) -> Parsed:
-    """Validate the API's JSON `entries` list; rows are 1-based positions in the list."""
-    problems: list[Problem] = []
-    entries: list[EntryRow] = []
-    source_ids: dict[str, int] = {}
-    if not items:
-        problems.append(Problem(0, "entries", "no entries"))
-    for number, value in enumerate(items, start=1):
-        if not isinstance(value, dict):
-            problems.append(Problem(number, "row", "not a JSON object"))
-            continue
-        entry = validate_row(number, value, source_ids, problems)
-        if entry is not None:
-            entries.append(entry)
-    canonical = json.dumps(list(items), sort_keys=True, ensure_ascii=False, default=str)
-    return Parsed(len(items), entries, problems, hashlib.sha256(canonical.encode()).hexdigest())
-
-
-READERS: dict[str, Callable[[bytes, Progress | None], Parsed]] = {
-    ".csv": read_csv,
-    ".jsonl": read_jsonl,
-    ".ndjson": read_jsonl,
-}
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _has_control(text: str) -> bool:
-    return CONTROL_RE.search(text) is not None
-
-
-def _text(
-    row: int, name: str, value: Any, limit: int, problems: list[Problem]
-) -> str | None:
-    if not isinstance(value, str):
-        problems.append(Problem(row, name, "must be a string"))
-        return None
-    if not value.strip():
-        problems.append(Problem(row, name, "empty"))
-        return None
-    if len(value) > limit:
-        problems.append(Problem(row, name, f"longer than {limit} characters ({len(value)})"))
-        return None
-    if _has_control(value):
-        problems.append(Problem(row, name, "contains control characters"))
-        return None
-    return value
-
-
-def _identifier(
-    row: int, name: str, value: Any, limit: int, problems: list[Problem]
-) -> str | None:
-    text = _text(row, name, value, limit, problems)
-    if text is not None and text != text.strip():
-        problems.append(Problem(row, name, "leading or trailing spaces"))
-        return None
-    return text
-
-
-def parse_points(value: Any) -> int | str:
-    """The points as an int, or the reason they are not acceptable."""
-    if isinstance(value, bool):
-        return "not an integer"
-    if isinstance(value, str):
-        if not INTEGER_RE.match(value):
-            return "not an integer" if value.strip() else "empty"
-        number = int(value)
-    elif isinstance(value, int):
-        number = value
-    else:
-        return "not an integer"
-    if number == 0:
-        return "zero: an entry must add or remove points"
-    if abs(number) > MAX_POINTS:
-        return f"out of range (at most {MAX_POINTS:,} either way)"
-    return number
-
-
-def parse_time(value: Any, now: datetime | None = None) -> datetime | str:
-    """An RFC 3339 UTC time as an aware datetime, or the reason it is not acceptable."""
-    if not isinstance(value, str):
-        return "must be a string (RFC 3339 UTC, e.g. 2026-11-23T11:00:00Z)"
-    if not RFC3339_UTC_RE.match(value):
-        if RFC3339_ANY_RE.match(value):
-            return "must be in UTC, ending in Z (e.g. 2026-11-23T11:00:00Z)"
-        return "not an RFC 3339 time (e.g. 2026-11-23T11:00:00Z)"
-    text = value[:-1] + "+00:00" if value[-1] in "Zz" else value
-    text = text.replace("t", "T")
-    if "." in text:  # Python keeps microseconds: cut longer fractions to six digits
-        head, rest = text.split(".", 1)
-        digits, offset = rest[:-6], rest[-6:]
-        text = f"{head}.{digits[:6].ljust(6, '0')}{offset}"
-    try:
-        moment = datetime.fromisoformat(text).astimezone(UTC)
-    except ValueError:
-        return "not a valid date or time"
-    if now is not None and moment > now:
-        return "in the future"
-    return moment
-
-
-def validate_row(
-    row: int,
-    values: Mapping[str, Any],
-    source_ids: dict[str, int],
-    problems: list[Problem],
-    *,
-    text_only: bool = False,
-    now: datetime | None = None,
-) -> EntryRow | None:
-    """Check one row, appending every problem found; the row when it has none.
-
-    `source_ids` maps each source_id seen so far in the file to its row, to catch duplicates.
-    """
-    before = len(problems)
-    now = now or datetime.now(UTC)
-    if not text_only:
-        for name in values:
-            if name not in COLUMNS:
-                problems.append(Problem(row, str(name) or "(blank)", "unknown field"))
-    for name in COLUMNS:
-        if name not in values or values[name] is None:
-            problems.append(Problem(row, name, "missing"))
-
-    owner = _identifier(row, "owner", values["owner"], MAX_OWNER, problems) \
-        if values.get("owner") is not None else None
-
-    dimension = values.get("dimension")
-    if dimension is not None and dimension not in DIMENSIONS:
-        problems.append(
-            Problem(row, "dimension", f"unknown dimension {str(dimension)[:40]!r} (expected: "
-                    + ", ".join(DIMENSIONS) + ")")
-        )
-
-    points: int | str | None = None
-    if values.get("points") is not None:
-        points = parse_points(values["points"])
-        if isinstance(points, str):
-            problems.append(Problem(row, "points", points))
-
-    reason = _text(row, "reason", values["reason"], MAX_REASON, problems) \
-        if values.get("reason") is not None else None
-
-    source_id = None
-    if values.get("source_id") is not None:
-        source_id = _identifier(row, "source_id", values["source_id"], MAX_SOURCE_ID, problems)
-        if source_id is not None:
-            first = source_ids.setdefault(source_id, row)
-            if first != row:
-                problems.append(
-                    Problem(row, "source_id", f"duplicate source_id (first at row {first})")
-                )
-
-    occurred: datetime | str | None = None
-    if values.get("occurred_at") is not None:
-        occurred = parse_time(values["occurred_at"], now)
-        if isinstance(occurred, str):
-            problems.append(Problem(row, "occurred_at", occurred))
-
-    if len(problems) != before:
-        return None
-    assert owner is not None and reason is not None and source_id is not None
-    assert isinstance(points, int) and isinstance(occurred, datetime)
-    return EntryRow(row, owner, str(dimension), points, reason, source_id, occurred)
-
-
-def check_source(source: Any) -> Problem | None:
-    if not isinstance(source, str) or not source:
-        return Problem(0, "source", "missing source system name")
-    if len(source) > MAX_SOURCE or not SOURCE_RE.match(source):
-        return Problem(
-            0, "source",
-            f"source must be 1-{MAX_SOURCE} letters, digits, '.', '_' or '-' (got {source[:80]!r})",
-        )
-    return None
-
-
-# --------------------------------------------------------------------------- the service
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -674,25 +290,11 @@ def _refuse(report: ImportReport, parsed: Parsed, via: str, actor_id: int | None
     )
 
 
-def read_file(path: str, progress: Progress | None = None) -> Parsed:
-    """Read a .csv, .jsonl or .ndjson file by its extension."""
-    suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    reader = READERS.get(suffix)
-    if reader is None:
-        raise ValueError(
-            f"unknown file type {suffix or '(none)'!r}: use .csv, .jsonl or .ndjson"
-        )
-    with open(path, "rb") as handle:
-        data = handle.read()
-    return reader(data, progress)
-
-
-def parse_bytes(data: bytes, kind: str) -> Parsed:
-    """Read an in-memory body, `kind` being "csv" or "jsonl"."""
-    return read_csv(data) if kind == "csv" else read_jsonl(data)
-
-
 __all__ = [
+    "MAX_POINTS",
+    "READERS",
+    "check_source",
+    "parse_points",
     "COLUMNS",
     "DEFAULT_SOURCE",
     "EntryRow",

@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.integrity.findings import Finding
+from app.results import rows as result_rows
+from app.results import seal as results_seal
 from app.results import service as results
 from app.results.models import SealedBallotBlock, SealedResult
 from app.translog.models import Checkpoint, LogLeaf
@@ -103,7 +105,7 @@ def _audit_id_blocks(row: SealedResult, where: str, ids: array[int]) -> Iterator
     ).all()
     if not stored:
         return  # sealed before migration 0008: proofs read the seq stored on each ballot
-    expected = results._id_blocks(row.id, ids)
+    expected = results_seal.id_blocks(row.id, ids)
     found = [(b["first_id"], b["first_seq"], b["ballot_ids"]) for b in expected]
     if [(f, s, bytes(i)) for f, s, i in stored] != found:
         yield Finding(where, "ballot positions for proofs (sealed_ballot_blocks) were changed")
@@ -133,7 +135,7 @@ def _locate_changes(
         yield Finding(where, "roll root differs from the signed roll root")
 
     # Ballots: rows against the stored tree's leaves, then the signed root and the tally.
-    levels = results._unpack_levels(row.ballots_tree or b"")
+    levels = result_rows.unpack_levels(row.ballots_tree or b"")
     stored = MerkleTree.from_levels(levels, check=False) if levels else MerkleTree()
     if stored.root().hex() != signed["ballots"]["root"]:
         yield Finding(where, "stored ballots tree does not match the signed ballots root")

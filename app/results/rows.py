@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from app.core.extensions import db
 from app.results.models import SealedResult
 from app.voting.models import Ballot, RollEntry
+from ballots.merkle import HASH_SIZE
 from ballots.records import format_time
 
 BATCH = 8192
@@ -205,3 +206,25 @@ class BlobStage:
                 (result_id,),
             )
             cursor.execute("DROP TABLE sealing_blobs")
+
+
+# The packed tree a seal stores: level 0 upward, each level an 8-byte big-endian length and
+# its hashes, so a level's offset follows from the number of leaves alone.
+def level_spans(size: int) -> list[tuple[int, int]]:
+    """(offset, length) of each level in a packed tree of `size` leaves."""
+    spans, offset = [], 0
+    for k in range(max(1, size.bit_length())):
+        length = (size >> k) * HASH_SIZE
+        spans.append((offset + 8, length))
+        offset += 8 + length
+    return spans
+
+
+def unpack_levels(blob: bytes) -> list[bytes]:
+    levels, offset = [], 0
+    while offset < len(blob):
+        (length,) = struct.unpack_from(">Q", blob, offset)
+        offset += 8
+        levels.append(blob[offset : offset + length])
+        offset += length
+    return levels

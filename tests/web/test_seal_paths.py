@@ -13,6 +13,7 @@ from sqlalchemy import select, text, update
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.proposals import service as proposals
+from app.results import seal as results_seal
 from app.results import service as results
 from app.results.models import SealedBallotBlock
 from app.voting import service as voting
@@ -174,7 +175,7 @@ def test_a_ballot_naming_an_unknown_option_refuses_the_seal(vote: dict[str, Any]
 def test_every_receipt_proves_inclusion_at_its_acceptance_position(
     vote: dict[str, Any], monkeypatch: Any, block: int
 ) -> None:
-    monkeypatch.setattr(results, "ID_BLOCK", block)
+    monkeypatch.setattr(results_seal, "ID_BLOCK", block)
     result = _seal(vote["id"])
     root = bytes.fromhex(result["ballots"]["root"])
     row = results.current_result(vote["id"])

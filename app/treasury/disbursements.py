@@ -1,0 +1,198 @@
+"""Disbursements: a seated member's request against a budget, its evidence, the council's
+approvals, and the ledger entry once enough of them are in (checked again at that moment)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.audit import service as audit
+from app.charter import service as charter
+from app.core.db_types import utcnow
+from app.core.extensions import db
+from app.council import service as council
+from app.translog import service as translog
+from app.treasury.ledger import (
+    MAX_EVIDENCE_BYTES,
+    TreasuryError,
+    Upload,
+    budget_state,
+    ledger,
+    lock,
+    write,
+)
+from app.treasury.models import (
+    Budget,
+    Disbursement,
+    DisbursementApproval,
+    Evidence,
+)
+from ballots.records import format_time
+from governance.charter import CharterRules, Violation
+from governance.treasury import (
+    DisbursementRequest,
+    balances,
+    check_approval,
+    check_disbursement,
+    disbursement,
+    is_fully_approved,
+)
+
+
+def request_of(d: Disbursement) -> DisbursementRequest:
+    return DisbursementRequest(str(d.id), d.budget_id, d.category, d.amount_fen, d.beneficiary,
+                               d.purpose, d.submitter_id)
+
+
+def _check(request: DisbursementRequest, rules: CharterRules) -> list[Violation]:
+    entries = ledger()
+    state = budget_state(db.session.get(Budget, request.budget_id), entries)
+    return check_disbursement(request, state, rules,
+                              cash_fen=balances(entries).get("assets:cash", 0))
+
+
+def draft(
+    member: User, budget_id: str, amount_fen: int, category: str, beneficiary: str,
+    purpose: str, *, beneficiary_private: str = "", uploads: Sequence[Upload] = (),
+) -> Disbursement:
+    """A seated member asks for money from a budget; checked now and again when approved."""
+    rules = charter.current_rules()
+    lock()
+    request = DisbursementRequest("new", budget_id, category, amount_fen, beneficiary.strip(),
+                                  purpose.strip(), member.id)
+    problems = _check(request, rules)
+    if not council.is_seated(member):
+        problems.append(rules.violation("spending.approvals",
+                                        "only a seated council member submits a disbursement"))
+    if problems:
+        raise TreasuryError(
+            gettext("The disbursement was refused; nothing was recorded."), problems)
+    row = Disbursement(budget_id=budget_id, amount_fen=amount_fen, category=category,
+                       beneficiary=beneficiary.strip(), beneficiary_private=beneficiary_private,
+                       purpose=purpose.strip(), submitter_id=member.id)
+    db.session.add(row)
+    db.session.flush()
+    for upload in uploads:
+        add_evidence(member, row, upload)
+    audit.record("treasury.disbursement_drafted", actor_id=member.id,
+                 subject=f"disbursement:{row.id}", budget=budget_id, amount_fen=amount_fen)
+    return row
+
+
+def evidence_dir() -> Path:
+    return Path(current_app.instance_path) / "evidence"
+
+
+def add_evidence(member: User, d: Disbursement, upload: Upload) -> Evidence:
+    if d.state != "pending":
+        raise TreasuryError(gettext("Evidence is attached before the disbursement is recorded."))
+    if not upload.data or len(upload.data) > MAX_EVIDENCE_BYTES:
+        raise TreasuryError(gettext("An evidence file is between 1 byte and 10 MB."))
+    digest = hashlib.sha256(upload.data).hexdigest()
+    folder = evidence_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = folder / digest
+    if not target.exists():  # content-addressed: the same bytes are stored once
+        target.write_bytes(upload.data)
+        target.chmod(0o600)
+    row = Evidence(disbursement_id=d.id, sha256=digest, filename=upload.filename[:255],
+                   content_type=upload.content_type[:100] or "application/octet-stream",
+                   size=len(upload.data), uploaded_by=member.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("treasury.evidence", actor_id=member.id, subject=f"disbursement:{d.id}",
+                 sha256=digest)
+    return row
+
+
+def evidence_of(d: Disbursement) -> list[Evidence]:
+    return list(db.session.scalars(
+        select(Evidence).where(Evidence.disbursement_id == d.id).order_by(Evidence.id)))
+
+
+def approvals_of(d: Disbursement) -> list[DisbursementApproval]:
+    return list(db.session.scalars(
+        select(DisbursementApproval).where(DisbursementApproval.disbursement_id == d.id)
+        .order_by(DisbursementApproval.at, DisbursementApproval.id)))
+
+
+def approve(member: User, disbursement_id: int, *, now: datetime | None = None) -> bool:
+    """Add a seated member's approval; with enough of them, record the disbursement.
+
+    Returns whether it was recorded. The budget and cash are checked again at that moment."""
+    rules = charter.current_rules()
+    lock()
+    d = db.session.get(Disbursement, disbursement_id)
+    if d is None:
+        raise TreasuryError(gettext("There is no disbursement %(id)s.", id=disbursement_id))
+    if d.state != "pending":
+        raise TreasuryError(gettext("Disbursement %(id)s is already recorded.", id=d.id))
+    seated = council.seated_member_ids(now)
+    request = request_of(d)
+    approved = {a.member_id for a in approvals_of(d)}
+    problems = check_approval(member.id, request, seated, approved, rules)
+    if problems:
+        raise TreasuryError(gettext("The approval was refused."), problems)
+    db.session.add(DisbursementApproval(disbursement_id=d.id, member_id=member.id,
+                                        at=now or utcnow()))
+    db.session.flush()
+    audit.record("treasury.approved", actor_id=member.id, subject=f"disbursement:{d.id}")
+    if not is_fully_approved(approved | {member.id}, rules, submitter_id=d.submitter_id,
+                             seated_ids=seated):
+        return False
+    problems = _check(request, rules)
+    if problems:
+        raise TreasuryError(
+            gettext("The disbursement can no longer be made; nothing was recorded."), problems)
+    _record(d, now or utcnow())
+    return True
+
+
+def _name(user_id: int) -> str:
+    user = db.session.get(User, user_id)
+    return user.display_name if user else f"#{user_id}"
+
+
+def public_record(d: Disbursement, txn_id: str, at: datetime) -> dict[str, Any]:
+    """What the log publishes: no private beneficiary details, no file names, only hashes."""
+    budget = db.session.get(Budget, d.budget_id)
+    assert budget is not None
+    return {
+        "type": "disbursement",
+        "id": d.id,
+        "txn": txn_id,
+        "amount_fen": d.amount_fen,
+        "budget": d.budget_id,
+        "category": d.category,
+        "purpose": d.purpose,
+        "beneficiary": d.beneficiary,
+        "evidence_sha256": sorted({e.sha256 for e in evidence_of(d)}),
+        "submitted_by": _name(d.submitter_id),
+        "approvals": [_name(a.member_id) for a in approvals_of(d)],
+        "proposal": budget.proposal_id,
+        "motion": budget.motion_id,
+        "recorded_at": format_time(at),
+    }
+
+
+def _record(d: Disbursement, at: datetime) -> None:
+    row = write("disbursement", "dis",
+                 lambda txn: disbursement(txn, d.budget_id, d.category, d.amount_fen,
+                                          f"disbursement:{d.id}"),
+                 at=at, description=d.purpose[:500])
+    leaf = translog.append("disbursement.recorded", f"disbursement:{d.id}",
+                           public_record(d, row.id, at), at=at)
+    d.state = "recorded"
+    d.recorded_at = at
+    d.txn = row.id
+    d.log_index = leaf.index
+    audit.record("treasury.disbursement_recorded", subject=f"disbursement:{d.id}",
+                 txn=row.id, log_index=leaf.index, amount_fen=d.amount_fen)

@@ -1,0 +1,333 @@
+"""Checking a charter's rules JSON completely: `parse_rules` reports every problem at once, as
+(path, message) pairs, so a drafting committee fixes a proposed amendment in one pass."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from governance.charter_rules import (
+    ARTICLE_RE,
+    CITATION_KEYS,
+    ID_RE,
+    KINDS,
+    MAX_INT,
+    MAX_TEXT,
+    METHODS,
+    MISSING,
+    ROLES,
+    SINGLE_SEAT_ROLES,
+    WEIGHT_RULE_RE,
+    CharterRules,
+    CharterRulesError,
+    CommunityRules,
+    CouncilRules,
+    Fraction,
+    KindRule,
+    Purpose,
+    SpendingRules,
+    VotingRules,
+)
+
+
+class _Checker:
+    """Collects problems; readers return a harmless placeholder after reporting one."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append((path, message))
+
+    def ok(self, *paths: str) -> bool:
+        """No problem reported at, above or below any of ``paths`` (for cross-checks)."""
+        return not any(
+            p == path or path.startswith(p + ".") or p.startswith(path + ".")
+            for p, _ in self.problems
+            for path in paths
+        )
+
+    @staticmethod
+    def absent(value: Any) -> bool:
+        return value is MISSING
+
+    def obj(
+        self, value: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> Mapping[str, Any]:
+        if self.absent(value):
+            return {}
+        if not isinstance(value, Mapping):
+            self.add(path, "must be an object")
+            return {}
+        for key in required:
+            if key not in value:
+                self.add(f"{path}.{key}", "is required")
+        for key in value:
+            if key not in required and key not in optional:
+                self.add(f"{path}.{key}", "is not a known rule")
+        return value
+
+    def int_(self, value: Any, path: str, lo: int, hi: int = MAX_INT) -> int:
+        if self.absent(value):
+            return lo
+        # bool is an int subclass; True must not pass for a seat count.
+        if type(value) is not int:
+            self.add(path, "must be an integer")
+            return lo
+        if not lo <= value <= hi:
+            self.add(path, f"must be between {lo} and {hi}, got {value}")
+            return lo
+        return value
+
+    def bool_(self, value: Any, path: str) -> bool:
+        if self.absent(value):
+            return False
+        if type(value) is not bool:
+            self.add(path, "must be true or false")
+            return False
+        return value
+
+    def str_(self, value: Any, path: str, pattern: re.Pattern[str] | None = None) -> str:
+        if self.absent(value):
+            return ""
+        if type(value) is not str or not value.strip():
+            self.add(path, "must be a non-empty string")
+            return ""
+        if len(value) > MAX_TEXT:
+            self.add(path, f"must be at most {MAX_TEXT} characters")
+        if pattern is not None and pattern.fullmatch(value) is None:
+            self.add(path, f"{value!r} is not of the form {pattern.pattern}")
+        return value
+
+    def fraction(self, value: Any, path: str) -> Fraction:
+        if self.absent(value):
+            return (0, 1)
+        if type(value) not in (list, tuple) or len(value) != 2:
+            self.add(path, "must be a fraction [num, den]")
+            return (0, 1)
+        num, den = value
+        if type(num) is not int or type(den) is not int:
+            self.add(path, "numerator and denominator must be integers")
+            return (0, 1)
+        if not 1 <= den <= 1_000_000 or not 0 <= num <= den:
+            self.add(path, f"must satisfy 0 <= num <= den, 1 <= den <= 1000000, got {num}/{den}")
+            return (0, 1)
+        return (num, den)
+
+    def article_ref(self, value: Any, path: str, known: Mapping[str, Any]) -> str:
+        ref = self.str_(value, path, ARTICLE_RE)
+        if known and ref and ARTICLE_RE.fullmatch(ref) and ref not in known:
+            self.add(path, f"cites {ref!r}, which is not among the articles")
+        return ref
+
+
+def parse_rules(data: Mapping[str, Any]) -> CharterRules:
+    """Validate ``data`` completely; raise ``CharterRulesError`` listing every problem."""
+    c = _Checker()
+    top = c.obj(
+        data,
+        "$",
+        ("articles", "citations", "purposes", "voting", "council", "spending", "communities"),
+    )
+    articles = _parse_articles(c, top.get("articles", MISSING))
+    known = dict(articles)
+    citations = _parse_citations(c, top.get("citations", MISSING), known)
+    purposes = _parse_purposes(c, top.get("purposes", MISSING), known)
+    voting = _parse_voting(c, top.get("voting", MISSING), known)
+    council = _parse_council(c, top.get("council", MISSING))
+    spending = _parse_spending(c, top.get("spending", MISSING), council)
+    communities = _parse_communities(c, top.get("communities", MISSING))
+    if c.problems:
+        raise CharterRulesError(c.problems)
+    return CharterRules(articles, citations, purposes, voting, council, spending, communities)
+
+
+def _parse_articles(c: _Checker, value: Any) -> tuple[tuple[str, str], ...]:
+    if c.absent(value):
+        return ()
+    if not isinstance(value, Mapping) or not value:
+        c.add("$.articles", "must be a non-empty object of article number -> text")
+        return ()
+    out = []
+    for ref, text in value.items():
+        path = f"$.articles[{ref!r}]"
+        if type(ref) is not str or ARTICLE_RE.fullmatch(ref) is None:
+            c.add(path, "article numbers look like 'Art. 21.1'")
+            continue
+        out.append((ref, c.str_(text, path)))
+    return tuple(sorted(out, key=lambda item: _article_order(item[0])))
+
+
+def _article_order(ref: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in ref.removeprefix("Art. ").split("."))
+
+
+def _parse_citations(
+    c: _Checker, value: Any, known: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    cites = c.obj(value, "$.citations", CITATION_KEYS)
+    return tuple(
+        (key, c.article_ref(cites[key], f"$.citations.{key}", known))
+        for key in CITATION_KEYS
+        if key in cites
+    )
+
+
+def _parse_purposes(c: _Checker, value: Any, known: Mapping[str, str]) -> tuple[Purpose, ...]:
+    if c.absent(value):
+        return ()
+    if type(value) is not list or not value:
+        c.add("$.purposes", "must be a non-empty list")
+        return ()
+    out: list[Purpose] = []
+    for i, item in enumerate(value):
+        path = f"$.purposes[{i}]"
+        p = c.obj(item, path, ("id", "name_en", "name_zh", "article"))
+        purpose = Purpose(
+            c.str_(p.get("id", MISSING), f"{path}.id", ID_RE),
+            c.str_(p.get("name_en", MISSING), f"{path}.name_en"),
+            c.str_(p.get("name_zh", MISSING), f"{path}.name_zh"),
+            c.article_ref(p.get("article", MISSING), f"{path}.article", known),
+        )
+        if purpose.id and any(other.id == purpose.id for other in out):
+            c.add(f"{path}.id", f"duplicate purpose {purpose.id!r}")
+        out.append(purpose)
+    return tuple(out)
+
+
+def _parse_voting(c: _Checker, value: Any, known: Mapping[str, str]) -> VotingRules:
+    keys = ("weight_rule", "eligibility_min", "min_hours", "max_hours", "kinds")
+    v = c.obj(value, "$.voting", keys)
+    weight_rule = c.str_(v.get("weight_rule", MISSING), "$.voting.weight_rule", WEIGHT_RULE_RE)
+    eligibility_min = c.int_(v.get("eligibility_min", MISSING), "$.voting.eligibility_min", 0)
+    min_hours = c.int_(v.get("min_hours", MISSING), "$.voting.min_hours", 1, 24 * 366)
+    max_hours = c.int_(v.get("max_hours", MISSING), "$.voting.max_hours", 1, 24 * 366)
+    if c.ok("$.voting.min_hours", "$.voting.max_hours") and max_hours < min_hours:
+        c.add("$.voting.max_hours", f"must be at least min_hours ({min_hours})")
+    kinds_obj = c.obj(v.get("kinds", MISSING), "$.voting.kinds", KINDS)
+    kinds = tuple(
+        _parse_kind(c, name, kinds_obj[name], known) for name in KINDS if name in kinds_obj
+    )
+    return VotingRules(weight_rule, eligibility_min, min_hours, max_hours, kinds)
+
+
+def _parse_kind(c: _Checker, name: str, value: Any, known: Mapping[str, str]) -> KindRule:
+    path = f"$.voting.kinds.{name}"
+    k = c.obj(
+        value,
+        path,
+        ("method", "quorum", "threshold", "cosign_required", "article"),
+        ("weight_rule",),
+    )
+    method = c.str_(k.get("method", MISSING), f"{path}.method")
+    if method and method not in METHODS:
+        c.add(f"{path}.method", f"must be one of {', '.join(METHODS)}")
+    if name == "council_election" and method and method != "approval":
+        c.add(f"{path}.method", "council elections are approval votes with seats")
+    if name != "council_election" and method == "approval":
+        c.add(f"{path}.method", "approval voting is for council elections")
+    threshold = c.fraction(k.get("threshold", MISSING), f"{path}.threshold")
+    # Below one half, the side that lost could carry a yes/no vote.
+    if method == "yes_no" and c.ok(f"{path}.threshold") and 2 * threshold[0] < threshold[1]:
+        c.add(f"{path}.threshold", "a yes/no threshold must be at least 1/2")
+    weight_rule = None
+    if "weight_rule" in k:
+        weight_rule = c.str_(k["weight_rule"], f"{path}.weight_rule", WEIGHT_RULE_RE)
+    return KindRule(
+        kind=name,
+        method=method,
+        quorum=c.fraction(k.get("quorum", MISSING), f"{path}.quorum"),
+        threshold=threshold,
+        weight_rule=weight_rule,
+        cosign_required=c.int_(
+            k.get("cosign_required", MISSING), f"{path}.cosign_required", 0, 1_000_000
+        ),
+        article=c.article_ref(k.get("article", MISSING), f"{path}.article", known),
+    )
+
+
+def _parse_council(c: _Checker, value: Any) -> CouncilRules:
+    keys = ("seats", "term_days", "term_limit", "motion_quorum", "motion_majority")
+    v = c.obj(value, "$.council", keys)
+    seats_obj = c.obj(v.get("seats", MISSING), "$.council.seats", ROLES)
+    seats = []
+    for role in ROLES:
+        if role not in seats_obj:
+            continue
+        path = f"$.council.seats.{role}"
+        if role in SINGLE_SEAT_ROLES:
+            seats.append((role, c.int_(seats_obj[role], path, 1, 1)))
+        else:
+            seats.append((role, c.int_(seats_obj[role], path, 1, 1000)))
+    majority = c.fraction(v.get("motion_majority", MISSING), "$.council.motion_majority")
+    if c.ok("$.council.motion_majority") and 2 * majority[0] < majority[1]:
+        c.add("$.council.motion_majority", "must be at least 1/2")
+    quorum = c.fraction(v.get("motion_quorum", MISSING), "$.council.motion_quorum")
+    if c.ok("$.council.motion_quorum") and quorum[0] == 0:
+        c.add("$.council.motion_quorum", "a council motion needs a quorum above zero")
+    return CouncilRules(
+        seats=tuple(seats),
+        term_days=c.int_(v.get("term_days", MISSING), "$.council.term_days", 1, 3660),
+        term_limit=c.int_(v.get("term_limit", MISSING), "$.council.term_limit", 1, 100),
+        motion_quorum=quorum,
+        motion_majority=majority,
+    )
+
+
+def _parse_spending(c: _Checker, value: Any, council: CouncilRules) -> SpendingRules:
+    keys = (
+        "approvals_required",
+        "emergency_cap_fen",
+        "emergency_year_cap_fen",
+        "ratification_days",
+        "beneficiary_required",
+    )
+    v = c.obj(value, "$.spending", keys)
+    approvals = c.int_(v.get("approvals_required", MISSING), "$.spending.approvals_required", 1)
+    # The submitter never approves their own request, so one seat is always out.
+    if c.ok("$.council.seats", "$.spending.approvals_required") and (
+        approvals > council.total_seats - 1
+    ):
+        c.add(
+            "$.spending.approvals_required",
+            f"cannot exceed the council's seats minus the submitter ({council.total_seats - 1})",
+        )
+    cap = c.int_(v.get("emergency_cap_fen", MISSING), "$.spending.emergency_cap_fen", 0)
+    year_cap = c.int_(
+        v.get("emergency_year_cap_fen", MISSING), "$.spending.emergency_year_cap_fen", 0
+    )
+    if c.ok("$.spending.emergency_cap_fen", "$.spending.emergency_year_cap_fen") and (
+        year_cap < cap
+    ):
+        c.add("$.spending.emergency_year_cap_fen", "must be at least emergency_cap_fen")
+    return SpendingRules(
+        approvals_required=approvals,
+        emergency_cap_fen=cap,
+        emergency_year_cap_fen=year_cap,
+        ratification_days=c.int_(
+            v.get("ratification_days", MISSING), "$.spending.ratification_days", 1
+        ),
+        beneficiary_required=c.bool_(
+            v.get("beneficiary_required", MISSING), "$.spending.beneficiary_required"
+        ),
+    )
+
+
+def _parse_communities(c: _Checker, value: Any) -> CommunityRules:
+    keys = ("valid_days", "renewal_window_days", "min_members", "min_cosigners")
+    v = c.obj(value, "$.communities", keys)
+    valid_days = c.int_(v.get("valid_days", MISSING), "$.communities.valid_days", 1, 3660)
+    window = c.int_(
+        v.get("renewal_window_days", MISSING), "$.communities.renewal_window_days", 0, 3660
+    )
+    if c.ok("$.communities.valid_days", "$.communities.renewal_window_days") and (
+        window >= valid_days
+    ):
+        c.add("$.communities.renewal_window_days", "must be shorter than valid_days")
+    return CommunityRules(
+        valid_days=valid_days,
+        renewal_window_days=window,
+        min_members=c.int_(v.get("min_members", MISSING), "$.communities.min_members", 1),
+        min_cosigners=c.int_(v.get("min_cosigners", MISSING), "$.communities.min_cosigners", 0),
+    )

@@ -1,0 +1,251 @@
+"""The charter's rules as typed values: the kinds, roles and citation keys, and the frozen
+dataclasses `parse_rules` (charter_parse.py) builds. See charter.py for the rules JSON."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+Fraction = tuple[int, int]
+
+KINDS = (
+    "general",
+    "spending",
+    "charter_amendment",
+    "community_scheme",
+    "council_election",
+    "poll",
+)
+METHODS = ("yes_no", "approval", "choice")
+ROLES = ("chair", "asset_committee", "proceeds_committee", "supervisors", "protector")
+SINGLE_SEAT_ROLES = ("chair", "protector")
+
+CITATION_KEYS = (
+    "voting.weight_rule",
+    "voting.eligibility",
+    "voting.period",
+    "council.seats",
+    "council.term",
+    "council.term_limit",
+    "council.motion_quorum",
+    "council.motion_majority",
+    "council.recusal",
+    "council.members_only",
+    "spending.amount",
+    "spending.budget",
+    "spending.category",
+    "spending.beneficiary",
+    "spending.purpose",
+    "spending.cash",
+    "spending.approvals",
+    "spending.self_approval",
+    "spending.emergency_cap",
+    "spending.emergency_year_cap",
+    "spending.ratification",
+    "communities.scheme",
+    "communities.application",
+    "communities.min_members",
+    "communities.min_cosigners",
+    "communities.validity",
+    "communities.renewal",
+    "communities.revocation",
+    "charter.amendment",
+    "charter.versions",
+)
+
+# Integers must survive a trip through any JSON reader (RFC 8785 / IEEE-754 doubles).
+MAX_INT = 2**53 - 1
+ARTICLE_RE = re.compile(r"Art\. [1-9][0-9]*(\.[1-9][0-9]*)*")
+ID_RE = re.compile(r"[a-z][a-z0-9_]{0,47}")
+WEIGHT_RULE_RE = re.compile(r"linear|sqrt|equal|capped:[1-9][0-9]{0,15}")
+MAX_TEXT = 2000
+# A missing key is reported once, by its parent; readers then stay quiet about it.
+MISSING: Any = object()
+
+
+class CharterRulesError(ValueError):
+    """The rules are not valid; ``problems`` lists every (path, message) found."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        lines = "; ".join(f"{path}: {message}" for path, message in problems)
+        super().__init__(f"{len(problems)} problem(s) in charter rules: {lines}")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A rule a request breaks: the article, its text, and what was wrong."""
+
+    article: str
+    text: str
+    message: str
+
+    def __str__(self) -> str:
+        if not self.article:
+            return self.message
+        return f'{self.message} ({self.article}: "{self.text}")'
+
+
+@dataclass(frozen=True)
+class Purpose:
+    id: str
+    name_en: str
+    name_zh: str
+    article: str
+
+
+@dataclass(frozen=True)
+class KindRule:
+    kind: str
+    method: str
+    quorum: Fraction
+    threshold: Fraction
+    weight_rule: str | None
+    cosign_required: int
+    article: str
+
+
+@dataclass(frozen=True)
+class VotingRules:
+    weight_rule: str
+    eligibility_min: int
+    min_hours: int
+    max_hours: int
+    kinds: tuple[KindRule, ...]
+
+    def kind(self, kind: str) -> KindRule:
+        for rule in self.kinds:
+            if rule.kind == kind:
+                return rule
+        raise KeyError(f"unknown proposal kind {kind!r}; known: {', '.join(KINDS)}")
+
+
+@dataclass(frozen=True)
+class CouncilRules:
+    seats: tuple[tuple[str, int], ...]
+    term_days: int
+    term_limit: int
+    motion_quorum: Fraction
+    motion_majority: Fraction
+
+    def seats_for(self, role: str) -> int:
+        for name, count in self.seats:
+            if name == role:
+                return count
+        raise KeyError(f"unknown council role {role!r}; known: {', '.join(ROLES)}")
+
+    @property
+    def total_seats(self) -> int:
+        return sum(count for _, count in self.seats)
+
+
+@dataclass(frozen=True)
+class SpendingRules:
+    approvals_required: int
+    emergency_cap_fen: int
+    emergency_year_cap_fen: int
+    ratification_days: int
+    beneficiary_required: bool
+
+
+@dataclass(frozen=True)
+class CommunityRules:
+    valid_days: int
+    renewal_window_days: int
+    min_members: int
+    min_cosigners: int
+
+
+@dataclass(frozen=True)
+class CharterRules:
+    articles: tuple[tuple[str, str], ...]
+    citations: tuple[tuple[str, str], ...]
+    purposes: tuple[Purpose, ...]
+    voting: VotingRules
+    council: CouncilRules
+    spending: SpendingRules
+    communities: CommunityRules
+
+    @property
+    def purpose_ids(self) -> frozenset[str]:
+        return frozenset(p.id for p in self.purposes)
+
+    def article_ref(self, key: str) -> str:
+        """The article number stating rule ``key``, e.g. ``"Art. 21.1"``."""
+        for name, ref in self.citations:
+            if name == key:
+                return ref
+        section, _, item = key.partition(".")
+        if section == "purposes":
+            for purpose in self.purposes:
+                if purpose.id == item:
+                    return purpose.article
+        if key.startswith("voting.kinds."):
+            return self.voting.kind(key.removeprefix("voting.kinds.")).article
+        raise KeyError(f"no article cited for rule {key!r}")
+
+    def article_text(self, ref: str) -> str:
+        for name, text in self.articles:
+            if name == ref:
+                return text
+        raise KeyError(f"no article {ref!r} in the charter")
+
+    def article(self, key: str) -> str:
+        """``'Art. 21.1: "A disbursement may not exceed ..."'`` for rule ``key``."""
+        ref = self.article_ref(key)
+        return f'{ref}: "{self.article_text(ref)}"'
+
+    def violation(self, key: str, message: str) -> Violation:
+        ref = self.article_ref(key)
+        return Violation(ref, self.article_text(ref), message)
+
+    def to_json(self) -> dict[str, Any]:
+        """Canonical JSON form; ``parse_rules(r.to_json()) == r``."""
+        kinds: dict[str, Any] = {}
+        for k in self.voting.kinds:
+            entry: dict[str, Any] = {
+                "method": k.method,
+                "quorum": list(k.quorum),
+                "threshold": list(k.threshold),
+                "cosign_required": k.cosign_required,
+                "article": k.article,
+            }
+            if k.weight_rule is not None:
+                entry["weight_rule"] = k.weight_rule
+            kinds[k.kind] = entry
+        return {
+            "articles": dict(self.articles),
+            "citations": dict(self.citations),
+            "purposes": [
+                {"id": p.id, "name_en": p.name_en, "name_zh": p.name_zh, "article": p.article}
+                for p in self.purposes
+            ],
+            "voting": {
+                "weight_rule": self.voting.weight_rule,
+                "eligibility_min": self.voting.eligibility_min,
+                "min_hours": self.voting.min_hours,
+                "max_hours": self.voting.max_hours,
+                "kinds": kinds,
+            },
+            "council": {
+                "seats": dict(self.council.seats),
+                "term_days": self.council.term_days,
+                "term_limit": self.council.term_limit,
+                "motion_quorum": list(self.council.motion_quorum),
+                "motion_majority": list(self.council.motion_majority),
+            },
+            "spending": {
+                "approvals_required": self.spending.approvals_required,
+                "emergency_cap_fen": self.spending.emergency_cap_fen,
+                "emergency_year_cap_fen": self.spending.emergency_year_cap_fen,
+                "ratification_days": self.spending.ratification_days,
+                "beneficiary_required": self.spending.beneficiary_required,
+            },
+            "communities": {
+                "valid_days": self.communities.valid_days,
+                "renewal_window_days": self.communities.renewal_window_days,
+                "min_members": self.communities.min_members,
+                "min_cosigners": self.communities.min_cosigners,
+            },
+        }
