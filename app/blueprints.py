@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from app.proposals.views import bp as proposals_bp
     from app.public.views import bp as public_bp
     from app.results.views import bp as verifiable_bp
+    from app.search.views import bp as search_bp
     from app.treasury.views import bp as treasury_bp
 
     for bp in (
@@ -32,5 +33,6 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         notifications_bp,
         jobs_bp,
+        search_bp,
     ):
         app.register_blueprint(bp)

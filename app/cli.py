@@ -108,10 +108,12 @@ def demo(no_serve: bool, host: str, port: int) -> None:
 def register_cli(app: Flask) -> None:
     from app.growth.cli import growth_cli
     from app.jobs.cli import jobs_cli, worker_command
+    from app.search.cli import reindex_command
     from app.treasury.cli import treasury_cli
 
     trust_cli.add_command(worker_command)
     trust_cli.add_command(jobs_cli)
+    trust_cli.add_command(reindex_command)
     app.cli.add_command(trust_cli)
     app.cli.add_command(treasury_cli)
     app.cli.add_command(growth_cli)

@@ -11,6 +11,7 @@ from app.keys.models import SigningKeyRecord
 from app.notifications.models import Notification, NotificationPrefs, NotificationSetting
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.results.models import SealedBallotBlock, SealedResult
+from app.search.models import SearchDocument
 from app.translog.models import Checkpoint, LogLeaf
 from app.treasury.models import (
     Budget,
@@ -55,6 +56,7 @@ __all__ = [
     "RollEntry",
     "SealedBallotBlock",
     "SealedResult",
+    "SearchDocument",
     "SigningKeyRecord",
     "User",
 ]

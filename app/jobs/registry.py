@@ -14,6 +14,7 @@ HANDLERS: dict[str, Handler] = {}
 HANDLER_MODULES = (
     "app.jobs.builtin",
     "app.notifications.jobs",
+    "app.search.index",
 )
 
 
