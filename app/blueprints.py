@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.communities.views import bp as communities_bp
     from app.council.views import bp as council_bp
+    from app.discussion.views import bp as discussion_bp
     from app.growth.api import bp as growth_api_bp
     from app.jobs.views import bp as jobs_bp
     from app.notifications.views import bp as notifications_bp
@@ -34,5 +35,6 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         jobs_bp,
         search_bp,
+        discussion_bp,
     ):
         app.register_blueprint(bp)

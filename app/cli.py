@@ -86,9 +86,12 @@ def council_expire() -> None:
 def demo(no_serve: bool, host: str, port: int) -> None:
     """Create a believable demo trust (idempotently), then serve it on HOST:PORT."""
     from app.demo.build import build_demo
+    from app.search.index import reindex_all
 
     for line in build_demo():
         click.echo(line)
+    click.echo(f"search: indexed {reindex_all()} records")
+    db.session.commit()
     # End this command's own transaction: on SQLite even a read holds the write lock, and the
     # server below must not wait on it.
     db.session.remove()
@@ -98,6 +101,14 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     # The demo serves plain HTTP on loopback; production cookies stay Secure.
     app.config["SESSION_COOKIE_SECURE"] = False
     app.config["REMEMBER_COOKIE_SECURE"] = False
+    if not app.config.get("TRUST_BASE_URL"):
+        app.config["TRUST_BASE_URL"] = f"http://{host}:{port}"  # links in the demo's mail
+    from app.jobs.worker import start_in_process
+
+    # Background jobs (mail, search index, cron) run as threads of the demo: no other server.
+    start_in_process(app)
+    mail = app.config.get("MAIL_URL") or "not set: mail is not sent"
+    click.echo(f"jobs: in-process worker; MAIL_URL {mail}")
     click.echo(f"serving the demo trust on http://{host}:{port}/  (Ctrl+C to stop)")
     # Not app.run(): Flask ignores it inside its own CLI. Production serves with gunicorn.
     from werkzeug.serving import run_simple

@@ -5,6 +5,7 @@ from app.audit.models import AuditEvent
 from app.charter.models import CharterVersion
 from app.communities.models import Community, CommunityDocument, CommunityEvent, CommunityMember
 from app.council.models import Candidacy, CouncilSeat, Motion, MotionVoteRecord, Recusal
+from app.discussion.models import Amendment, Comment, CommentAppeal, CommentReport
 from app.growth.models import GrowthEntry
 from app.jobs.models import Job
 from app.keys.models import SigningKeyRecord
@@ -46,6 +47,10 @@ __all__ = [
     "MotionVoteRecord",
     "Recusal",
     "GrowthEntry",
+    "Amendment",
+    "Comment",
+    "CommentAppeal",
+    "CommentReport",
     "Job",
     "LogLeaf",
     "Notification",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
@@ -67,7 +68,20 @@ def mail_batch(payload: dict[str, Any]) -> str:
     return f"{sent} sent"
 
 
+def _links() -> contextlib.AbstractContextManager[object]:
+    """Links in mail point at TRUST_BASE_URL; a worker has no request to take a host from."""
+    if has_request_context():
+        return contextlib.nullcontext()
+    base = str(current_app.config.get("TRUST_BASE_URL") or "http://localhost")
+    return current_app.test_request_context("/", base_url=base)
+
+
 def _send(mailer: Mailer, user: User, notes: list[Notification], template: str) -> None:
+    with _links():
+        _render_and_send(mailer, user, notes, template)
+
+
+def _render_and_send(mailer: Mailer, user: User, notes: list[Notification], template: str) -> None:
     from flask import url_for
 
     from app.notifications.service import unsubscribe_token

@@ -53,7 +53,8 @@ def for_event(event: dict[str, Any]) -> Iterator[Recipients]:
             yield ("cosign_requested", f"{subject}:{event['by']}",
                    select(User.id).where(User.id.in_(event["owners"])),
                    {**base, "by": _name(event["by"])})
-        elif action == "open":
+        elif action == "open" and proposal.state == "voting":
+            # (A job run after the vote closed announces nothing: there is nothing to do.)
             yield ("vote_opened", subject,
                    select(RollEntry.owner_id).where(RollEntry.proposal_id == proposal.id),
                    {**base, "closes_at": _iso(proposal.closes_at)})

@@ -51,9 +51,22 @@ def _receipt(proposal_id: str, user_id: int) -> str | None:
     )
 
 
-def describe(n: Notification) -> Message:
-    from app.web.templating import when
+def when(value: Any) -> str:
+    """A time with its zone stated: Beijing time for Chinese readers, UTC for others."""
+    from zoneinfo import ZoneInfo
 
+    from babel.dates import format_datetime
+    from flask_babel import get_locale
+
+    if value is None:
+        return "—"
+    locale = get_locale()
+    zone = "Asia/Shanghai" if locale and str(locale).startswith("zh") else "UTC"
+    return format_datetime(value, "yyyy-MM-dd HH:mm (ZZZZ)", tzinfo=ZoneInfo(zone),
+                           locale=locale)
+
+
+def describe(n: Notification) -> Message:
     p = json.loads(n.params or "{}")
     kind = n.kind
     pid = p.get("proposal", "")

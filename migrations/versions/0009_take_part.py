@@ -1,4 +1,4 @@
-"""take part: background jobs, notifications, search
+"""take part: background jobs, notifications, search, discussion
 
 Search documents get a text index of the database's own: on SQLite an FTS5 table with the trigram
 tokenizer kept in step by triggers; on PostgreSQL pg_trgm and full-text expression indexes.
@@ -130,8 +130,97 @@ def upgrade():
             "INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END"
         )
 
+    # Discussion: comments, reports, appeals, amendments.
+    op.create_table('amendments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.String(length=64), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('explanation', sa.Text(), nullable=False),
+    sa.Column('base_sha256', sa.String(length=64), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=False),
+    sa.CheckConstraint("state IN ('proposed', 'accepted', 'rejected', 'withdrawn')", name=op.f('ck_amendments_state_known')),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_amendments_author_id_users')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_amendments_proposal_id_proposals')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_amendments'))
+    )
+    with op.batch_alter_table('amendments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_amendments_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.String(length=64), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('hidden_reason', sa.Text(), nullable=False),
+    sa.Column('hidden_by', sa.Integer(), nullable=True),
+    sa.Column('hidden_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("state IN ('visible', 'hidden')", name=op.f('ck_comments_state_known')),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_comments_author_id_users')),
+    sa.ForeignKeyConstraint(['hidden_by'], ['users.id'], name=op.f('fk_comments_hidden_by_users')),
+    sa.ForeignKeyConstraint(['parent_id'], ['comments.id'], name=op.f('fk_comments_parent_id_comments')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_comments_proposal_id_proposals')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comments'))
+    )
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.create_index('ix_comments_author_created', ['author_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_comments_proposal_id_id', ['proposal_id', 'id'], unique=False)
+
+    op.create_table('comment_appeals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decision', sa.String(length=8), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=False),
+    sa.CheckConstraint("decision IN ('pending', 'restored', 'upheld')", name=op.f('ck_comment_appeals_decision_known')),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_comment_appeals_author_id_users')),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_comment_appeals_comment_id_comments')),
+    sa.ForeignKeyConstraint(['decided_by'], ['users.id'], name=op.f('fk_comment_appeals_decided_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comment_appeals')),
+    sa.UniqueConstraint('comment_id', name=op.f('uq_comment_appeals_comment_id'))
+    )
+    op.create_table('comment_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('handled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_comment_reports_comment_id_comments')),
+    sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_comment_reports_reporter_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comment_reports')),
+    sa.UniqueConstraint('comment_id', 'reporter_id', name=op.f('uq_comment_reports_comment_id_reporter_id'))
+    )
+    with op.batch_alter_table('comment_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_comment_reports_comment_id'), ['comment_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('comment_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comment_reports_comment_id'))
+
+    op.drop_table('comment_reports')
+    op.drop_table('comment_appeals')
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_proposal_id_id')
+        batch_op.drop_index('ix_comments_author_created')
+
+    op.drop_table('comments')
+    with op.batch_alter_table('amendments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_amendments_proposal_id'))
+
+    op.drop_table('amendments')
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_search_documents_tsv")
         op.execute("DROP INDEX IF EXISTS ix_search_documents_trgm")
