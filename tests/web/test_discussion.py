@@ -61,7 +61,8 @@ def _count() -> int:
 
 def test_owners_comment_in_threads_on_an_open_vote(client: Any, people: dict[str, Any]) -> None:
     login(client, people["critic"])
-    assert _post(client, people["vote"], "Why **this** amount? <script>x</script>").status_code == 302
+    posted = _post(client, people["vote"], "Why **this** amount? <script>x</script>")
+    assert posted.status_code == 302
     first = db.session.scalar(select(Comment.id))
     _post(client, people["vote"], "A reply", parent=first)
     page = client.get(f"/proposals/{people['vote']}").get_data(as_text=True)
