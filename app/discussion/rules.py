@@ -23,8 +23,8 @@ def text_problem(text: str, limit: int = BODY_MAX, *, required: bool = True) -> 
     if required and not text.strip():
         return _("Write something first.")
     if len(text) > limit:
-        return _("At most %(max)s characters, please (this is %(n)s).", max=f"{limit:,}",
-                 n=f"{len(text):,}")
+        most, given = format(limit, ","), format(len(text), ",")
+        return _("At most %(max)s characters, please (this is %(n)s).", max=most, n=given)
     for ch in text:
         if ch in "\n\t\r":
             continue
