@@ -35,46 +35,38 @@ def rotate_key() -> None:
 @click.argument("proposal_id")
 @click.option("--correction", is_flag=True, help="Seal again, superseding the current result.")
 def seal(proposal_id: str, correction: bool) -> None:
-    """Close (if due) and seal one vote."""
-    from app.charter import service as charter
-    from app.council import elections
+    """Close (if due) and seal one vote, with what its result sets in motion."""
+    from app.decisions.votes import close_and_seal
     from app.proposals import service as proposals
     from app.results import service as results
-    from app.treasury import service as treasury
 
     proposal = proposals.get(proposal_id)
     if proposal is None:
         raise click.ClickException(f"no proposal {proposal_id}")
     try:
-        if proposal.state == "voting":
-            proposals.close_vote(proposal)
-        row = results.seal(proposal_id, correction=correction)
-        elections.apply_sealed_result(proposal_id)
-        treasury.authorise_budget_from_result(proposal_id)
-        charter.apply_sealed_amendment(proposal_id)
+        decision = close_and_seal(proposal, correction=correction)
         db.session.commit()
     except (proposals.ProposalError, results.SealError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"sealed {proposal_id}: digest {row.digest}")
+    click.echo(f"sealed {proposal_id}: digest {decision.row.digest}")
 
 
 @trust_cli.command("seal-due")
 def seal_due() -> None:
     """Open scheduled votes that are due and seal votes past their close. Run it from cron."""
-    from app.proposals import service as proposals
+    from app.decisions import cron
 
-    for line in proposals.run_due():
+    for line in cron.run():
         click.echo(line)
-    council_expire.callback()  # type: ignore[misc]
 
 
 @trust_cli.command("council-expire")
 def council_expire() -> None:
     """Record ended council terms and certifications due for renewal or lapsed."""
-    from app.council import housekeeping
+    from app.decisions import cron
 
-    for line in housekeeping.run():
+    for line in cron.housekeeping():
         click.echo(line)
 
 

@@ -93,8 +93,8 @@ def open_vote(when: str) -> dict[str, Any]:
 
 def close_seal(proposal_id: str) -> dict[str, Any]:
     from app.core.extensions import db
+    from app.decisions.votes import close_and_seal
     from app.proposals import service as proposals
-    from app.results import service as results
 
     with _app().app_context():
         proposal = proposals.get(proposal_id)
@@ -102,7 +102,8 @@ def close_seal(proposal_id: str) -> dict[str, Any]:
         db.session.commit()
         before = _peak_mb()
         started = time.perf_counter()
-        row = results.seal(proposal_id)
+        # The seal with its consequence (this spending vote's budget), as cron runs it.
+        row = close_and_seal(proposal).row
         db.session.commit()
         took = time.perf_counter() - started
         result = json.loads(row.result_json)

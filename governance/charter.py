@@ -31,101 +31,66 @@ Fractions are ``(num, den)`` pairs of integers, money is integer fen, and there 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from governance.charter_parse import parse_rules as parse_rules
+from ballots.canonical import canonical_sha256
+from governance.charter_parse import parse_rules
 from governance.charter_rules import (
-    ARTICLE_RE as ARTICLE_RE,
+    ARTICLE_RE,
+    CITATION_KEYS,
+    ID_RE,
+    KINDS,
+    MAX_INT,
+    MAX_TEXT,
+    METHODS,
+    MISSING,
+    ROLES,
+    SINGLE_SEAT_ROLES,
+    WEIGHT_RULE_RE,
+    CharterRules,
+    CharterRulesError,
+    CommunityRules,
+    CouncilRules,
+    Fraction,
+    KindRule,
+    Purpose,
+    SpendingRules,
+    Violation,
+    VotingRules,
 )
-from governance.charter_rules import (
-    CITATION_KEYS as CITATION_KEYS,
-)
-from governance.charter_rules import (
-    ID_RE as ID_RE,
-)
-from governance.charter_rules import (
-    KINDS as KINDS,
-)
-from governance.charter_rules import (
-    MAX_INT as MAX_INT,
-)
-from governance.charter_rules import (
-    MAX_TEXT as MAX_TEXT,
-)
-from governance.charter_rules import (
-    METHODS as METHODS,
-)
-from governance.charter_rules import (
-    MISSING as MISSING,
-)
-from governance.charter_rules import (
-    ROLES as ROLES,
-)
-from governance.charter_rules import (
-    SINGLE_SEAT_ROLES as SINGLE_SEAT_ROLES,
-)
-from governance.charter_rules import (
-    WEIGHT_RULE_RE as WEIGHT_RULE_RE,
-)
-from governance.charter_rules import (
-    CharterRules as CharterRules,
-)
-from governance.charter_rules import (
-    CharterRulesError as CharterRulesError,
-)
-from governance.charter_rules import (
-    CommunityRules as CommunityRules,
-)
-from governance.charter_rules import (
-    CouncilRules as CouncilRules,
-)
-from governance.charter_rules import (
-    Fraction as Fraction,
-)
-from governance.charter_rules import (
-    KindRule as KindRule,
-)
-from governance.charter_rules import (
-    Purpose as Purpose,
-)
-from governance.charter_rules import (
-    SpendingRules as SpendingRules,
-)
-from governance.charter_rules import (
-    Violation as Violation,
-)
-from governance.charter_rules import (
-    VotingRules as VotingRules,
-)
-from governance.default_charter import default_rules as default_rules
-from governance.default_charter import default_text as default_text
+from governance.default_charter import default_rules, default_text
 
-
-def canonical_bytes(obj: Any) -> bytes:
-    """RFC 8785 bytes for JSON without floats and with ASCII keys (which is all we publish)."""
-    _check_canonical(obj, "$")
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _check_canonical(value: Any, path: str) -> None:
-    if type(value) in (str, bool) or value is None:
-        return
-    if type(value) is int:
-        if abs(value) > MAX_INT:
-            raise ValueError(f"integer out of the safe JSON range at {path}")
-    elif type(value) is dict:
-        for key, item in value.items():
-            if type(key) is not str or not key.isascii():
-                raise ValueError(f"object key {key!r} is not an ASCII string at {path}")
-            _check_canonical(item, f"{path}.{key}")
-    elif type(value) in (list, tuple):
-        for i, item in enumerate(value):
-            _check_canonical(item, f"{path}[{i}]")
-    else:
-        raise ValueError(f"{type(value).__name__} not allowed in canonical JSON at {path}")
+# What `governance.charter` offers: the rules' types (charter_rules.py), their parser
+# (charter_parse.py), the default charter, and the digest and amendment check below.
+__all__ = [
+    "ARTICLE_RE",
+    "CITATION_KEYS",
+    "CharterRules",
+    "CharterRulesError",
+    "CommunityRules",
+    "CouncilRules",
+    "Fraction",
+    "ID_RE",
+    "KINDS",
+    "KindRule",
+    "MAX_INT",
+    "MAX_TEXT",
+    "METHODS",
+    "MISSING",
+    "Purpose",
+    "ROLES",
+    "SINGLE_SEAT_ROLES",
+    "SpendingRules",
+    "Violation",
+    "VotingRules",
+    "WEIGHT_RULE_RE",
+    "charter_digest",
+    "check_amendment_allowed",
+    "default_rules",
+    "default_text",
+    "parse_rules",
+]
 
 
 def charter_digest(text: str, rules_json: Mapping[str, Any], version: int) -> str:
@@ -135,7 +100,7 @@ def charter_digest(text: str, rules_json: Mapping[str, Any], version: int) -> st
     if type(text) is not str:
         raise ValueError("charter text must be a string")
     obj = {"version": version, "text": text, "rules": dict(rules_json)}
-    return hashlib.sha256(canonical_bytes(obj)).hexdigest()
+    return canonical_sha256(obj)
 
 
 def check_amendment_allowed(

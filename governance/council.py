@@ -26,6 +26,7 @@ MOTION_KINDS = (
     "renew_community",
     "approve_disbursement",
     "emergency_spending",
+    "ratify_emergency",
     "accept_proposal",
     "reject_proposal",
     "general",

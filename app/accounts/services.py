@@ -70,7 +70,10 @@ def create_user(
 
 
 def authenticate(login: str, password: str) -> LoginResult:
-    """Check a login; count failures in the database so every worker sees the same lockout."""
+    """Check a login; count failures in the database so every worker sees the same lockout.
+
+    The count and the audit are flushed; the login view commits them, whatever the outcome.
+    """
     generic = "wrong"
     user = find_by_login(login)
     now = utcnow()
@@ -78,11 +81,11 @@ def authenticate(login: str, password: str) -> LoginResult:
         # Spend the same effort as a real check so timing does not reveal which logins exist.
         verify_password(hash_password("timing-equaliser"), password)
         audit.record("auth.login", subject=login[:64], outcome="refused", reason="unknown")
-        db.session.commit()
+        db.session.flush()
         return LoginResult(None, generic)
     if user.locked_until and user.locked_until > now:
         audit.record("auth.login", actor_id=user.id, outcome="refused", reason="locked")
-        db.session.commit()
+        db.session.flush()
         return LoginResult(None, "locked")
     if not verify_password(user.password_hash, password):
         limit = current_app.config["LOGIN_MAX_FAILURES"]
@@ -96,12 +99,12 @@ def authenticate(login: str, password: str) -> LoginResult:
             user.failed_logins = 0
             audit.record("auth.lockout", actor_id=user.id, outcome="refused")
         audit.record("auth.login", actor_id=user.id, outcome="refused", reason="password")
-        db.session.commit()
+        db.session.flush()
         return LoginResult(None, generic)
     user.failed_logins = 0
     user.locked_until = None
     audit.record("auth.login", actor_id=user.id)
-    db.session.commit()
+    db.session.flush()
     return LoginResult(user)
 
 

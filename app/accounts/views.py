@@ -42,6 +42,7 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         result = services.authenticate(form.login.data or "", form.password.data or "")
+        db.session.commit()
         if result.user is not None:
             login_user(result.user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")) or url_for("owner.dashboard"))

@@ -115,4 +115,5 @@ def growth_import() -> str:
             via="admin page",
             actor_id=current_user.id,
         )
+        db.session.commit()
     return render_template("admin/imports.html", form=form, report=report)

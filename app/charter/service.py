@@ -12,6 +12,8 @@ from app.audit import service as audit
 from app.charter.models import CharterVersion
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.proposals.models import Proposal
+from app.results.reads import current_result, sealed_outcome
 from app.translog import service as translog
 from governance.charter import CharterRules, charter_digest, parse_rules
 
@@ -102,23 +104,24 @@ def adopt_amendment(proposal_id: str, text: str, rules: dict[str, Any]) -> Chart
     return _adopt(latest.version + 1, text, rules, utcnow(), proposal_id, None)
 
 
-def apply_sealed_amendment(proposal_id: str) -> CharterVersion | None:
-    """Adopt a sealed, passed `charter_amendment` as the next charter version, once.
+def adopt_passed_amendment(proposal: Proposal, passed: bool) -> CharterVersion | None:
+    """A sealed `charter_amendment` vote that passed becomes the next charter version, once.
 
-    Call after `app.results.service.seal` in the same transaction, like the other
-    `apply`/`authorise` steps; anything else (another kind, not sealed, not passed, already
-    adopted) is left alone and returns None.
+    The decisions layer calls this with the sealed outcome; a vote that did not pass, or one
+    already adopted, changes nothing and returns None.
     """
-    from app.proposals.models import Proposal
-    from app.results import service as results
-
-    if db.session.scalar(select(CharterVersion.id).where(CharterVersion.adopted_by == proposal_id)):
+    if not passed or proposal.kind != "charter_amendment":
         return None
-    proposal = db.session.get(Proposal, proposal_id)
-    row = results.current_result(proposal_id)
-    if proposal is None or proposal.kind != "charter_amendment" or row is None:
-        return None
-    if json.loads(row.result_json)["tally"]["outcome"] != "passed":
+    if db.session.scalar(select(CharterVersion.id).where(CharterVersion.adopted_by == proposal.id)):
         return None
     payload = json.loads(proposal.payload_json)
-    return adopt_amendment(proposal_id, payload["new_text"], payload["new_rules"])
+    return adopt_amendment(proposal.id, payload["new_text"], payload["new_rules"])
+
+
+def apply_sealed_amendment(proposal_id: str) -> CharterVersion | None:
+    """`adopt_passed_amendment` from the stored seal (a re-run; anything else is left alone)."""
+    proposal = db.session.get(Proposal, proposal_id)
+    row = current_result(proposal_id)
+    if proposal is None or row is None:
+        return None
+    return adopt_passed_amendment(proposal, sealed_outcome(row) == "passed")

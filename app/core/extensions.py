@@ -26,6 +26,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Who commits: services add and flush; the boundary commits — the view for a request, the
+# command for the CLI, the cron entry point (app.decisions.cron) per vote — so one request's
+# work lands whole or not at all, whatever services it called. Two exceptions, each for a
+# reason the caller cannot undo: audit.record_refusal rolls the refused work back and commits
+# the refusal alone (a refusal is kept whatever happens next), and voting.cast commits before
+# it returns a signed receipt (a receipt promises a stored ballot). docs/architecture.md.
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()

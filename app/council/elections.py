@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from app.council import service as council
 from app.council.models import Candidacy, CouncilSeat
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
-from app.results import service as results
+from app.results.reads import current_result
 from app.translog import service as translog
 from app.translog.models import LogLeaf
 from ballots.records import format_time
@@ -110,19 +111,27 @@ def _applied(proposal_id: str) -> bool:
 
 
 def apply_sealed_result(proposal_id: str) -> list[str]:
-    """Seat the winners of a sealed council election (once); report a tie, never break it.
-
-    Call after `app.results.service.seal` in the same transaction. Anything but a sealed
-    council_election is left alone.
-    """
+    """`seat_winners` from the stored seal (a re-run; anything but a sealed election is left
+    alone)."""
     proposal = db.session.get(Proposal, proposal_id)
-    row = results.current_result(proposal_id)
+    row = current_result(proposal_id)
     if proposal is None or proposal.kind != "council_election" or row is None:
         return []
-    if _applied(proposal_id):
+    return seat_winners(proposal, json.loads(row.result_json)["tally"], row.digest,
+                        row.sealed_at)
+
+
+def seat_winners(
+    proposal: Proposal, tally: dict[str, Any], digest: str, sealed_at: datetime
+) -> list[str]:
+    """Seat the winners of a sealed council election (once); report a tie, never break it.
+
+    The decisions layer calls this with the sealed tally, in the seal's transaction; the terms
+    start at the moment of the seal.
+    """
+    proposal_id = proposal.id
+    if proposal.kind != "council_election" or _applied(proposal_id):
         return []
-    result = json.loads(row.result_json)
-    tally = result["tally"]
     totals = {
         int(option[len(CANDIDATE_PREFIX):]): int(weight)
         for option, weight in tally["totals"].items()
@@ -133,7 +142,7 @@ def apply_sealed_result(proposal_id: str) -> list[str]:
     outcome = seats_from_election(
         totals, role, rules, passed=tally["outcome"] != "no_quorum", seats=proposal.seats
     )
-    start = row.sealed_at
+    start = sealed_at
     lines = []
     for member_id in outcome.elected:
         member = db.session.get(User, member_id)
@@ -153,7 +162,7 @@ def apply_sealed_result(proposal_id: str) -> list[str]:
         {
             "type": "council.election",
             "proposal": proposal_id,
-            "result": row.digest,
+            "result": digest,
             "role": role,
             "seats": outcome.seats,
             "elected": [names[i] for i in outcome.elected],

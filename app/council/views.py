@@ -26,9 +26,9 @@ from app.council.forms import (
     RecuseForm,
 )
 from app.council.models import Candidacy
+from app.decisions import motions as motion_decisions
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
-from app.treasury import service as treasury
 from app.web.auth import council_required, owner_required
 from governance.charter import ROLES
 from governance.transitions import TransitionError
@@ -254,9 +254,7 @@ def close(motion_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        passed = council.close_motion(row, current_user)
-        communities.carry_out(row)
-        treasury.carry_out(row)
+        passed = motion_decisions.close(row, current_user).passed
         db.session.commit()
     except (council.MotionError, TransitionError) as exc:
         return _refused(exc, target)

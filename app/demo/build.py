@@ -14,12 +14,12 @@ from app.accounts.services import create_user
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.decisions.votes import close_and_seal
 from app.demo import council as demo_council
 from app.demo import treasury as demo_treasury
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals
-from app.results import service as results
 from app.voting import service as voting
 from governance.default_charter import default_rules, default_text
 
@@ -156,8 +156,7 @@ def _run_vote(
     db.session.commit()
     _vote(proposal.id, opens, choices, rng)
     if seal:
-        proposals.close_vote(proposal, closes)
-        results.seal(proposal.id)
+        close_and_seal(proposal, now=closes)
         db.session.commit()
     return proposal.id
 

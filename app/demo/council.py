@@ -16,8 +16,9 @@ from app.core.extensions import db
 from app.council import elections
 from app.council import service as council
 from app.council.models import Motion
+from app.decisions import motions
+from app.decisions.votes import close_and_seal
 from app.proposals import service as proposals
-from app.results import service as results
 from app.voting import service as voting
 
 FOUNDING_ROLES = ["chair"] + ["asset_committee"] * 3 + ["proceeds_committee"] * 3 + [
@@ -51,7 +52,7 @@ def pass_motion(opener: User, kind: str, subject: str, title: str, at: datetime,
         member = db.session.get(User, member_id)
         assert member is not None
         council.vote(motion, member, "for", now=at + timedelta(hours=1))
-    council.close_motion(motion, opener, now=at + timedelta(hours=2))
+    motions.close(motion, opener, now=at + timedelta(hours=2))
     return motion
 
 
@@ -95,8 +96,7 @@ def _scheme(chair: User, now: datetime) -> str:
     for i, owner in enumerate(_owners(1, 120)):
         choice = ["yes"] if i % 5 else ["no"]
         voting.cast(proposal.id, owner.id, choice, now=opens + timedelta(minutes=i + 1))
-    proposals.close_vote(proposal, opens + timedelta(days=4))
-    results.seal(proposal.id)
+    close_and_seal(proposal, now=opens + timedelta(days=4))
     db.session.commit()
     return proposal.id
 
@@ -121,9 +121,7 @@ def _election(chair: User, now: datetime) -> str:
         if i % 7 == 0:
             pick = [candidates[2]]
         voting.cast(proposal.id, owner.id, pick, now=opens + timedelta(minutes=i + 1))
-    proposals.close_vote(proposal, now - timedelta(days=5))
-    results.seal(proposal.id)
-    elections.apply_sealed_result(proposal.id)
+    close_and_seal(proposal, now=now - timedelta(days=5))
     db.session.commit()
     return proposal.id
 
@@ -157,8 +155,7 @@ def _communities(now: datetime) -> Iterator[str]:
                 member = db.session.get(User, member_id)
                 assert member is not None
                 council.vote(motion, member, "for", now=at + timedelta(hours=1))
-            council.close_motion(motion, opener, now=at + timedelta(hours=2))
-            communities.carry_out(motion, now=at + timedelta(hours=2))
+            motions.close(motion, opener, now=at + timedelta(hours=2))
         db.session.commit()
     lines = communities.housekeeping(now)
     db.session.commit()

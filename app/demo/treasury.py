@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion
+from app.decisions import motions
 from app.treasury import service
 from app.treasury.models import Budget
 
@@ -38,11 +39,13 @@ PAYMENTS = [
 def _pass(motion: Motion, members: list[User], at: datetime) -> None:
     for member in members:
         council.vote(motion, member, "for", now=at + timedelta(hours=1))
-    council.close_motion(motion, members[0], now=at + timedelta(hours=2))
+    motions.close(motion, members[0], now=at + timedelta(hours=2))
 
 
 def build_treasury_demo(now: datetime) -> Iterator[str]:
-    if db.session.scalar(select(Budget.id).limit(1)) is not None:
+    # The budget of the demo's passed spending vote exists since its seal; the emergency fund
+    # is what this builder adds.
+    if db.session.scalar(select(Budget.id).where(Budget.source == "emergency").limit(1)):
         yield "treasury demo already present"
         return
     # Members seated both then and now approve, so every historical act is by a seated member.
@@ -68,8 +71,7 @@ def build_treasury_demo(now: datetime) -> Iterator[str]:
                                            now=decided)
         motion = db.session.get(Motion, budget.motion_id)
         assert motion is not None
-        _pass(motion, members, decided)
-        service.authorise_emergency(budget.id)
+        _pass(motion, members, decided)  # authorises the budget (app.decisions.motions)
         budgets.append(budget)
         db.session.commit()
     yield "council emergency decision: RMB 5 M COVID relief (3 M owner care + 2 M matched)"
@@ -88,8 +90,7 @@ def build_treasury_demo(now: datetime) -> Iterator[str]:
     ratify = council.open_motion(chair, service.RATIFY_KIND, f"emergency:{budgets[0].id}",
                                  "Record the owners' ratification of the COVID relief",
                                  now=now - timedelta(days=330))
-    _pass(ratify, members, now - timedelta(days=330))
-    service.ratify_emergency(chair, budgets[0].id, motion_id=ratify.id)
+    _pass(ratify, members, now - timedelta(days=330))  # ratifies it
     db.session.commit()
     yield f"emergency budget {budgets[0].id} ratified; {budgets[1].id} overdue"
 
@@ -98,8 +99,6 @@ def build_treasury_demo(now: datetime) -> Iterator[str]:
 
 
 def _vote_budget(members: list[User], now: datetime) -> Iterator[str]:
-    yield from service.sync_budgets()
-    db.session.commit()
     budget = db.session.scalar(select(Budget).where(Budget.source == "proposal").limit(1))
     if budget is None:
         return

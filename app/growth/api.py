@@ -17,6 +17,7 @@ with nothing written; 400 for a body that cannot be parsed at all; 401 without t
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Any
 
@@ -24,7 +25,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.audit.service import record_refusal
-from app.core.extensions import csrf
+from app.core.extensions import csrf, db
 from app.growth import imports
 
 bp = Blueprint("growth_api", __name__, url_prefix="/api/growth")
@@ -85,7 +86,7 @@ def import_entries() -> tuple[Any, int]:
             return _error(400, f"unknown keys in the body: {', '.join(unknown)}")
         source = body.get("source", source)
         dry_run = body.get("dry_run") is True or _flag("dry_run")
-        parsed = imports.read_objects(entries)
+        parsed = imports.read_objects(entries, hashlib.sha256(request.get_data()).hexdigest())
     elif mimetype in JSONL_TYPES or mimetype in CSV_TYPES:
         data = request.get_data(cache=False)
         kind = "csv" if mimetype in CSV_TYPES else "jsonl"
@@ -98,6 +99,7 @@ def import_entries() -> tuple[Any, int]:
         )
 
     report = imports.import_entries(parsed, source, dry_run=dry_run, via="api")
+    db.session.commit()
     if not report.ok:
         return _error(
             422,

@@ -87,6 +87,7 @@ def import_command(file: str, source: str, dry_run: bool, no_progress: bool) -> 
         report = imports.import_entries(
             parsed, source, dry_run=dry_run, progress=bars, via="cli"
         )
+        db.session.commit()
     finally:
         bars.close()
 

@@ -152,7 +152,8 @@ def import_entries(
 
     On any problem (from reading, unknown owners, changed content under a known source_id)
     nothing is written and a refusal is audited; on success the entries and a "growth.import"
-    audit event are committed together. A dry run checks everything and writes nothing.
+    audit event are flushed together, for the caller (the view, the API, the command) to commit.
+    A dry run checks everything and writes nothing.
     """
     report = ImportReport(rows=parsed.rows, source=source, dry_run=dry_run)
     problems = list(parsed.problems)
@@ -223,7 +224,7 @@ def import_entries(
             skipped=report.skipped,
             sha256=parsed.sha256,
         )
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # Another import of the same source ids committed between our check and our insert.
         db.session.rollback()

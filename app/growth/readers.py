@@ -174,8 +174,11 @@ def read_jsonl(data: bytes, progress: Progress | None = None) -> Parsed:
     return Parsed(len(lines), entries, problems, sha)
 
 
-def read_objects(items: Sequence[Any]) -> Parsed:
-    """Validate the API's JSON `entries` list; rows are 1-based positions in the list."""
+def read_objects(items: Sequence[Any], sha256: str = "") -> Parsed:
+    """Validate the API's JSON `entries` list; rows are 1-based positions in the list.
+
+    `sha256` fingerprints the request body as sent, as a file's bytes do for the file readers.
+    """
     problems: list[Problem] = []
     entries: list[EntryRow] = []
     source_ids: dict[str, int] = {}
@@ -188,8 +191,7 @@ def read_objects(items: Sequence[Any]) -> Parsed:
         entry = validate_row(number, value, source_ids, problems)
         if entry is not None:
             entries.append(entry)
-    canonical = json.dumps(list(items), sort_keys=True, ensure_ascii=False, default=str)
-    return Parsed(len(items), entries, problems, hashlib.sha256(canonical.encode()).hexdigest())
+    return Parsed(len(items), entries, problems, sha256)
 
 
 READERS: dict[str, Callable[[bytes, Progress | None], Parsed]] = {

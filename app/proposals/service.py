@@ -1,11 +1,11 @@
 """From an owner's idea to a scheduled vote: drafting, co-signing, council review, scheduling,
-opening (which freezes the roll), closing. Sealing lives in app.results.service."""
+opening (which freezes the roll), closing. Sealing, and what it sets in motion, is
+app.decisions.votes.close_and_seal."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,16 +14,20 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.audit import service as audit
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.proposals import rules as lifecycle
+from app.council import service as council
+from app.proposals import lifecycle
+from app.proposals.lifecycle import Draft as Draft
+from app.proposals.lifecycle import move as move
+from app.proposals.lifecycle import record_transition as record_transition
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.proposals.spec import vote_spec
 from app.translog import service as translog
 from app.voting import service as voting
 from app.voting.locks import hold_vote_exclusive
+from app.voting.roll import roll_root
 from ballots.records import format_time
 
 BINARY_OPTIONS = [
@@ -41,15 +45,6 @@ class ProposalError(ValueError):
         self.problems = problems or []
 
 
-@dataclass(frozen=True)
-class Draft:
-    kind: str
-    title: str
-    body: str
-    fields: dict[str, Any]
-    options: list[str]
-
-
 def get(proposal_id: str) -> Proposal | None:
     return db.session.get(Proposal, proposal_id)
 
@@ -61,46 +56,6 @@ def events(proposal_id: str) -> list[ProposalEvent]:
             .where(ProposalEvent.proposal_id == proposal_id)
             .order_by(ProposalEvent.at, ProposalEvent.id)
         )
-    )
-
-
-def record_transition(
-    proposal: Proposal,
-    action: str,
-    to_state: str,
-    *,
-    actor_id: int | None,
-    reason: str = "",
-    at: datetime | None = None,
-) -> ProposalEvent:
-    event = ProposalEvent(
-        proposal_id=proposal.id,
-        action=action,
-        from_state=proposal.state,
-        to_state=to_state,
-        actor_id=actor_id,
-        reason=reason,
-        at=at or utcnow(),
-    )
-    proposal.state = to_state
-    db.session.add(event)
-    audit.record(f"proposal.{action}", actor_id=actor_id, subject=proposal.id, reason=reason)
-    return event
-
-
-def move(
-    proposal: Proposal,
-    action: str,
-    actor: User | None,
-    reason: str = "",
-    *,
-    now: datetime | None = None,
-    **facts: Any,
-) -> None:
-    """Check the step against the lifecycle rules in `governance`, then record it."""
-    to_state = lifecycle.next_state(proposal, action, actor, now=now, reason=reason, **facts)
-    record_transition(
-        proposal, action, to_state, actor_id=actor.id if actor else None, reason=reason, at=now
     )
 
 
@@ -165,12 +120,12 @@ def create_draft(author: User, draft: Draft, now: datetime | None = None) -> Pro
             charter_version=version.version,
             created_at=now,
         )
-        db.session.add(proposal)
         try:
-            db.session.flush()
+            # A savepoint: losing the race undoes this row only, not the caller's work.
+            with db.session.begin_nested():
+                db.session.add(proposal)
         except IntegrityError:
             # Two authors took the same number at once; the loser takes the next one.
-            db.session.rollback()
             if attempt == 4:
                 raise
             continue
@@ -206,11 +161,11 @@ def cosign(proposal: Proposal, owner: User, now: datetime | None = None) -> int:
     move(
         proposal, "cosign", owner, now=now, cosign_count=count, already_cosigned=already is not None
     )
-    db.session.add(Cosignature(proposal_id=proposal.id, owner_id=owner.id))
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(Cosignature(proposal_id=proposal.id, owner_id=owner.id))
     except IntegrityError:
-        db.session.rollback()
+        # The caller rolls back the refused request (the co-sign step included).
         raise ProposalError(gettext("You have already co-signed this proposal.")) from None
     return count + 1
 
@@ -265,8 +220,6 @@ def reject(proposal: Proposal, actor: User, reason: str) -> None:
 
 
 def _passed_motion(proposal: Proposal, kind: str) -> Any:
-    from app.council import service as council
-
     motion = council.passed_motion(kind, f"proposal:{proposal.id}")
     if motion is None:
         raise ProposalError(gettext(
@@ -280,8 +233,6 @@ def withdraw(proposal: Proposal, actor: User, reason: str = "") -> None:
 
 def open_vote(proposal: Proposal, now: datetime | None = None) -> None:
     """Freeze the roll and open voting; the roll's root goes into the public log at once."""
-    from app.results.service import roll_root
-
     now = now or utcnow()
     move(proposal, "open", None, now=now)
     summary = voting.freeze_roll(proposal, now)
@@ -308,44 +259,3 @@ def close_vote(proposal: Proposal, now: datetime | None = None) -> None:
     hold_vote_exclusive(proposal.id)
     db.session.refresh(proposal)
     move(proposal, "close", None, now=now)
-
-
-def run_due(now: datetime | None = None) -> list[str]:
-    """Open every scheduled vote whose time has come; close and seal every vote past its close.
-
-    Run from cron; each proposal is its own transaction, so one failure stops no other.
-    """
-    from app.council import elections
-    from app.results import service as results
-    from app.treasury import service as treasury
-
-    now = now or utcnow()
-    done: list[str] = []
-    due_open = db.session.scalars(
-        select(Proposal.id).where(Proposal.state == "scheduled", Proposal.opens_at <= now)
-    ).all()
-    for proposal_id in due_open:
-        proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
-        if proposal is not None and proposal.state == "scheduled":
-            open_vote(proposal, now)
-            db.session.commit()
-            done.append(f"opened {proposal_id}")
-    due_close = db.session.scalars(
-        select(Proposal.id).where(
-            Proposal.state.in_(("voting", "closed")), Proposal.closes_at <= now
-        )
-    ).all()
-    for proposal_id in due_close:
-        proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
-        if proposal is None:
-            continue
-        if proposal.state == "voting":
-            close_vote(proposal, now)
-        if proposal.state == "closed":
-            results.seal(proposal_id)
-            elections.apply_sealed_result(proposal_id)
-            treasury.authorise_budget_from_result(proposal_id)
-            charter.apply_sealed_amendment(proposal_id)
-            db.session.commit()
-            done.append(f"sealed {proposal_id}")
-    return done

@@ -180,13 +180,15 @@ def log_browser() -> str:
     rows = db.session.scalars(
         select(LogLeaf).where(LogLeaf.index >= start).order_by(LogLeaf.index).limit(page_size)
     ).all()
+    checkpoint = translog.checkpoint() if size else None
+    db.session.commit()
     return render_template(
         "public/log.html",
         rows=rows,
         size=size,
         start=start,
         page_size=page_size,
-        checkpoint=translog.checkpoint() if size else None,
+        checkpoint=checkpoint,
     )
 
 

@@ -52,6 +52,11 @@ def current_result(proposal_id: str) -> SealedResult | None:
     )
 
 
+def sealed_outcome(row: SealedResult) -> str:
+    """The tally's outcome of a stored seal: passed, rejected, no_quorum, ..."""
+    return str(json.loads(row.result_json)["tally"]["outcome"])
+
+
 class ResultHead(NamedTuple):
     """What a proof needs of the current seal, without an ORM object (a hot read)."""
 

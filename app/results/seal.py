@@ -18,6 +18,7 @@ from app.charter.models import CharterVersion
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.keys import service as keys
+from app.proposals import lifecycle
 from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
 from app.results import rows as result_rows
@@ -170,10 +171,10 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     """Tally a closed vote with `ballots`, sign the result, store it and append it to the log.
 
     A sealed result is never edited. With `correction`, a sealed vote is sealed again from the
-    stored roll and ballots, the new result naming the old one in `supersedes`.
+    stored roll and ballots, the new result naming the old one in `supersedes`. The state
+    change goes through the proposal lifecycle. What the result sets in motion is not run
+    here: app code seals through app.decisions.votes.close_and_seal, which does both.
     """
-    from app.proposals import service as proposals
-
     proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None:
         raise SealError(f"no proposal {proposal_id}")
@@ -234,5 +235,5 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
         db.session.execute(insert(SealedBallotBlock), id_blocks(row.id, ballot_ids))
     translog.append("result.sealed", proposal_id, signed, at=sealed_at)
     if not correction:
-        proposals.move(proposal, "seal", None, now=sealed_at)
+        lifecycle.move(proposal, "seal", None, now=sealed_at)
     return row

@@ -106,7 +106,9 @@ def _int_arg(name: str) -> int:
 
 @bp.get("/log/checkpoint")
 def log_checkpoint() -> Response:
-    return jsonify(translog.checkpoint())
+    signed = translog.checkpoint()
+    db.session.commit()
+    return jsonify(signed)
 
 
 @bp.get("/log/entries")

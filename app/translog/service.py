@@ -69,7 +69,10 @@ def tree(upto: int | None = None) -> MerkleTree:
 
 
 def checkpoint() -> dict[str, Any]:
-    """The signed checkpoint of the current size; each size is signed once and kept."""
+    """The signed checkpoint of the current size; each size is signed once and kept.
+
+    A new checkpoint is flushed; the view that asked for it commits it.
+    """
     current = size()
     stored = db.session.get(Checkpoint, current)
     if stored is not None:
@@ -79,12 +82,12 @@ def checkpoint() -> dict[str, Any]:
     signed = keys.sign(
         build_checkpoint(current_app.config["TRUST_NAME"], current, root, format_time(utcnow()))
     )
-    db.session.add(Checkpoint(size=current, root=root, signed_json=json.dumps(signed)))
     try:
-        db.session.commit()
+        # A savepoint: losing the race below undoes this row only, not the caller's work.
+        with db.session.begin_nested():
+            db.session.add(Checkpoint(size=current, root=root, signed_json=json.dumps(signed)))
     except IntegrityError:
         # Another worker signed this size first; publish theirs so there is one per size.
-        db.session.rollback()
         theirs = db.session.get(Checkpoint, current)
         if theirs is None:
             raise

@@ -17,7 +17,7 @@ from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion
 from app.proposals.models import Proposal
-from app.results import service as results
+from app.results.reads import current_result, sealed_outcome
 from app.translog import service as translog
 from app.treasury.ledger import (
     EMERGENCY_KIND,
@@ -40,8 +40,8 @@ from governance.treasury import (
 
 
 def _passed(proposal_id: str) -> bool:
-    row = results.current_result(proposal_id)
-    return row is not None and json.loads(row.result_json)["tally"]["outcome"] == "passed"
+    row = current_result(proposal_id)
+    return row is not None and sealed_outcome(row) == "passed"
 
 
 def _authorise(budget: Budget, reference: str, at: datetime) -> None:
@@ -63,12 +63,26 @@ def _authorise(budget: Budget, reference: str, at: datetime) -> None:
 
 
 def authorise_budget_from_result(proposal_id: str) -> Budget | None:
-    """A sealed, passed `spending` proposal becomes a budget; idempotent, None if not due."""
+    """`authorise_budget` from the stored seal (a re-run: the repair command, tests)."""
     existing = db.session.scalar(select(Budget).where(Budget.proposal_id == proposal_id))
     if existing is not None:
         return existing
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.kind != "spending" or not _passed(proposal_id):
+    if proposal is None or proposal.kind != "spending":
+        return None
+    return authorise_budget(proposal, _passed(proposal_id))
+
+
+def authorise_budget(proposal: Proposal, passed: bool) -> Budget | None:
+    """A sealed `spending` vote that passed becomes a budget; idempotent, None if not passed.
+
+    The decisions layer calls this with the sealed outcome, in the seal's transaction.
+    """
+    proposal_id = proposal.id
+    existing = db.session.scalar(select(Budget).where(Budget.proposal_id == proposal_id))
+    if existing is not None:
+        return existing
+    if proposal.kind != "spending" or not passed:
         return None
     lock()
     payload = json.loads(proposal.payload_json)
@@ -184,7 +198,13 @@ def ratify_emergency(
 
 
 def sync_budgets() -> list[str]:
-    """Authorise every passed spending vote and passed emergency motion not yet in the ledger."""
+    """Authorise every passed spending vote and passed emergency motion not yet in the ledger.
+
+    A repair, not a routine: app.decisions runs each consequence when its vote is sealed or its
+    motion closed, so on a healthy trust this finds nothing. It catches up a database written
+    before the decisions layer, or a motion closed by hand outside it (the operator's
+    `flask treasury sync-budgets`).
+    """
     done = []
     sealed = db.session.scalars(select(Proposal.id).where(
         Proposal.kind == "spending", Proposal.state == "sealed")).all()
@@ -207,10 +227,29 @@ def sync_budgets() -> list[str]:
 
 
 def carry_out(motion: Motion) -> list[str]:
-    """Apply a closed treasury motion at once (cron's sync_budgets would, later)."""
-    is_budget_motion = db.session.scalar(select(Budget.id).where(Budget.motion_id == motion.id))
-    if motion.state == "passed" and (motion.kind == RATIFY_KIND or is_budget_motion):
-        return sync_budgets()
+    """The consequence of one closed treasury motion (subject `emergency:<budget id>`).
+
+    A passed emergency motion authorises its budget (within the charter's cap, checked again
+    now); a later passed ratification motion ratifies it. Anything else changes nothing. A cap
+    refusal is reported, not raised: the motion's outcome stands either way.
+    """
+    if motion.state != "passed" or not motion.subject.startswith("emergency:"):
+        return []
+    budget = db.session.get(Budget, motion.subject.removeprefix("emergency:"))
+    if budget is None:
+        return []
+    if motion.kind == EMERGENCY_KIND and budget.motion_id == motion.id:
+        if budget.authorised_at is not None:
+            return []
+        try:
+            authorise_emergency(budget.id)
+        except TreasuryError as exc:
+            return [f"budget {budget.id} refused: {exc}"]
+        return [f"emergency budget {budget.id} authorised by motion {motion.id}"]
+    if (motion.kind == RATIFY_KIND and motion.id != budget.motion_id
+            and budget.authorised_at is not None and budget.ratified_at is None):
+        ratify_emergency(None, budget.id, motion_id=motion.id)
+        return [f"emergency budget {budget.id} ratified by motion {motion.id}"]
     return []
 
 

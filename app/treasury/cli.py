@@ -12,7 +12,8 @@ treasury_cli = AppGroup("treasury", help="The trust's ledger: budgets and their 
 
 @treasury_cli.command("sync-budgets")
 def sync_budgets() -> None:
-    """Authorise every passed spending vote and passed emergency motion (idempotent)."""
+    """Catch up budgets of passed votes and motions missing from the ledger (a repair;
+    idempotent)."""
     from app.treasury import service
 
     lines = service.sync_budgets()

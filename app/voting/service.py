@@ -1,4 +1,4 @@
-"""Freezing the roll, casting ballots, closing the vote."""
+"""Casting ballots and reading receipts; the roll itself (freeze, read, hash) is in roll.py."""
 
 from __future__ import annotations
 
@@ -8,141 +8,27 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, update
 
-from app.accounts.models import User
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
 from app.voting.locks import hold_vote_open, vote_lock_key
 from app.voting.models import Ballot, RollEntry
+from app.voting.roll import RollSummary as RollSummary
+from app.voting.roll import freeze_roll as freeze_roll
+from app.voting.roll import roll_entry_for as roll_entry_for
+from app.voting.roll import token_for as token_for
 from ballots.receipts import build_receipt, new_nonce
-from ballots.records import format_time, voter_token
+from ballots.records import format_time
 from ballots.tally import SelectionError, VoteSpec, validate_selection
-from ballots.weights import parse_weight_rule
-
-ROLL_CHUNK = 5000
 
 
 class VoteRefused(ValueError):
     """A cast that was refused; nothing was written."""
-
-
-@dataclass(frozen=True)
-class RollSummary:
-    size: int
-    total_weight: int
-
-
-def token_for(proposal_id: str, owner_id: int) -> str:
-    secret = str(current_app.config["TRUST_TOKEN_SECRET"]).encode()
-    return voter_token(secret, proposal_id, owner_id)
-
-
-def freeze_roll(proposal: Proposal, at: datetime) -> RollSummary:
-    """Every eligible owner's weight at `at`, per the proposal's rule, written once.
-
-    Administrators are staff, not owners, and are never on a roll. Later growth-value entries
-    cannot touch a frozen roll: it is a table of its own, written here and never updated.
-    """
-    rule = parse_weight_rule(proposal.weight_rule, minimum=proposal.eligibility_min)
-    balance = (
-        select(GrowthEntry.owner_id, func.sum(GrowthEntry.points).label("gv"))
-        .where(GrowthEntry.occurred_at <= at)
-        .group_by(GrowthEntry.owner_id)
-        .subquery()
-    )
-    # A Core execute hands rows over as they are read; the ORM's would first build a Python
-    # row object for every owner (about 190 MB at a million owners). It does not autoflush.
-    db.session.flush()
-    result = db.session.connection().execute(
-        select(User.id, func.coalesce(balance.c.gv, 0))
-        .outerjoin(balance, balance.c.owner_id == User.id)
-        .where(User.role != "admin")
-        .order_by(User.id)
-    )
-    # The rows have arrived whole (no server-side cursor), so COPY may start on the connection.
-    copy = _roll_copier(proposal.id)
-    # SQLite inserts the roll through the same connection as it goes: read every row first.
-    rows = result if copy is not None else result.all()
-    size = total = 0
-    chunk: list[dict[str, Any]] = []
-    for owner_id, growth_value in rows:
-        weight = rule.weight(max(int(growth_value), 0))
-        if weight <= 0:
-            continue
-        token = token_for(proposal.id, owner_id)
-        size += 1
-        total += weight
-        if copy is not None:
-            copy.write_row((proposal.id, token, owner_id, weight, int(growth_value)))
-            continue
-        chunk.append(
-            {
-                "proposal_id": proposal.id,
-                "token": token,
-                "owner_id": owner_id,
-                "weight": weight,
-                "growth_value": int(growth_value),
-            }
-        )
-        if len(chunk) >= ROLL_CHUNK:
-            db.session.execute(insert(RollEntry), chunk)
-            chunk = []
-    if copy is not None:
-        copy.finish()
-        # A million rows arrived at once: refresh the planner's statistics now, or every
-        # cast's roll lookup may be planned as a scan until autovacuum gets round to it.
-        db.session.execute(text("ANALYZE roll_entries"))
-    if chunk:
-        db.session.execute(insert(RollEntry), chunk)
-    proposal.roll_size = size
-    proposal.roll_total_weight = total
-    return RollSummary(size, total)
-
-
-class _RollCopy:
-    """COPY into roll_entries on the session's own PostgreSQL connection and transaction.
-
-    A million-row roll is written in seconds this way; the ORM's executemany takes minutes.
-    """
-
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
-        self._copy = cursor.copy(
-            "COPY roll_entries (proposal_id, token, owner_id, weight, growth_value) FROM STDIN"
-        )
-        self._writer = self._copy.__enter__()
-
-    def write_row(self, row: tuple[Any, ...]) -> None:
-        self._writer.write_row(row)
-
-    def finish(self) -> None:
-        self._copy.__exit__(None, None, None)
-        self._cursor.close()
-
-
-def _roll_copier(proposal_id: str) -> _RollCopy | None:
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        return None
-    # Everything the session holds must reach the database before COPY writes beside it.
-    db.session.flush()
-    return _RollCopy(connection.connection.driver_connection.cursor())
-
-
-def roll_entry_for(proposal_id: str, owner_id: int, *, lock: bool = False) -> RollEntry | None:
-    query = select(RollEntry).where(
-        RollEntry.proposal_id == proposal_id, RollEntry.owner_id == owner_id
-    )
-    if lock:
-        query = query.with_for_update()
-    return db.session.scalar(query)
 
 
 # The columns vote_spec reads: a cast fetches just these and reuses the spec built from them.

@@ -12,8 +12,8 @@ from datetime import timedelta
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.decisions import votes as decisions
 from app.proposals import service as proposals
-from app.results import service as results
 from app.voting import service as voting
 from tests.factories import PASSWORD, install_charter, make_open_vote, make_owner
 
@@ -54,8 +54,7 @@ def close_and_seal(proposal_id: str) -> None:
     """What cron's `seal-due` does once the window has passed, with the clock at the close."""
     proposal = proposals.get(proposal_id)
     assert proposal is not None and proposal.closes_at is not None
-    proposals.close_vote(proposal, now=proposal.closes_at)
-    results.seal(proposal_id)
+    decisions.close_and_seal(proposal, now=proposal.closes_at)
     db.session.commit()
     db.session.remove()
 

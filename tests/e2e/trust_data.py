@@ -18,8 +18,9 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion
+from app.decisions import motions
+from app.decisions.votes import close_and_seal
 from app.proposals import service as proposals
-from app.results import service as results
 from app.treasury import service as treasury
 from app.treasury.models import Budget
 from app.voting import service as voting
@@ -90,8 +91,7 @@ def _spending_vote(author: User, chair: User, amount_fen: int) -> str:
     voting.cast(proposal_id, author.id, ["yes"], now=opens + timedelta(hours=1))
     proposal = proposals.get(proposal_id)
     assert proposal is not None
-    proposals.close_vote(proposal)
-    results.seal(proposal_id)
+    close_and_seal(proposal)
     db.session.commit()
     return proposal_id
 
@@ -126,8 +126,7 @@ def treasury_with_spending() -> TreasuryScene:
     assert motion is not None
     for member in members:
         council.vote(motion, member, "for")
-    council.close_motion(motion, members[0])
-    treasury.authorise_emergency(emergency.id)
+    motions.close(motion, members[0])  # authorises the emergency budget
     db.session.commit()
     upload = treasury.Upload(EVIDENCE_NAME, "application/pdf", EVIDENCE)
     care = _pay(members, budget.id, 200_000_00, "owner_care", "Families of 12 owners",

@@ -29,6 +29,7 @@ def _writer(config: dict[str, Any], writer: int, checkpoints: Any) -> None:
             db.session.commit()
             if n % 5 == 4:
                 checkpoints.put(translog.checkpoint())
+                db.session.commit()
         db.session.remove()
 
 

@@ -147,6 +147,7 @@ def test_any_file_is_imported_whole_or_not_at_all(owners: list[str]) -> None:
         assert well_formed(parsed.problems, parsed.rows)
         before, count = sums.before(), entry_count()
         report = imports.import_entries(parsed, "brand-crm", dry_run=dry_run, via="test")
+        db.session.commit()  # the boundary commits, as the view, the API and the command do
         sums.forget()
         assert well_formed(report.problems, report.rows)
         if report.problems or dry_run:
@@ -174,6 +175,7 @@ def test_a_bad_row_anywhere_rejects_the_whole_file(owners: list[str]) -> None:
         parsed = imports.read_csv(as_csv(list(imports.COLUMNS), body).encode())
         before = sums.before()
         report = imports.import_entries(parsed, "brand-crm", via="test")
+        db.session.commit()
         sums.forget()
         assert report.inserted == 0 and report.problems
         assert any(p.row == bad_at % good + 2 and p.field == bad[0] for p in report.problems)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.proposals import service as proposals
+from app.decisions import cron
 from app.proposals.models import Proposal
 from app.translog.models import LogLeaf
 from app.voting import service as voting
@@ -161,7 +161,7 @@ def test_a_passed_amendment_becomes_charter_v2_and_is_logged_once(db_session: An
     old_max = charter.current_rules().voting.max_hours
     proposal_id = _amendment_vote("yes")
 
-    assert f"sealed {proposal_id}" in proposals.run_due()
+    assert f"sealed {proposal_id}" in cron.run_due()
 
     current = charter.require_current()
     assert (current.version, current.adopted_by, current.text) == (2, proposal_id, "# Charter v2")
@@ -178,7 +178,7 @@ def test_a_rejected_amendment_changes_nothing(db_session: Any) -> None:
     _install_charter_the_council_may_put_amendments_to_the_vote()
     proposal_id = _amendment_vote("no")
 
-    assert f"sealed {proposal_id}" in proposals.run_due()
+    assert f"sealed {proposal_id}" in cron.run_due()
 
     assert [v.version for v in charter.versions()] == [1]
     assert charter.apply_sealed_amendment(proposal_id) is None

@@ -1,14 +1,24 @@
-"""The app's side of the proposal lifecycle: load the facts, ask `governance`, get an answer."""
+"""The proposal lifecycle: the one door for a proposal's state change.
+
+`move` loads the facts, asks `governance.proposals` whether the step is allowed and records it
+(the event row, the new state, the audit); everything that changes a proposal's state, the seal
+included, goes through here. Also the app's side of the charter's proposal rules (fields, vote
+parameters, the voting window)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext
 
+from app.audit import service as audit
+from app.charter import service as charter
 from app.core.db_types import utcnow
+from app.core.extensions import db
+from app.proposals.models import ProposalEvent
 from governance.charter import CharterRules
 from governance.proposals import TransitionContext, TransitionError, transition
 from governance.proposals import validate_proposal_fields as _validate
@@ -18,11 +28,19 @@ from governance.transitions import Actor
 if TYPE_CHECKING:
     from app.accounts.models import User
     from app.proposals.models import Proposal
-    from app.proposals.service import Draft
 
 # The charter names methods for people; the ballots core and the result use the spec's names.
 METHODS = {"yes_no": "binary", "choice": "single", "approval": "approval"}
 LifecycleError = TransitionError
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: str
+    title: str
+    body: str
+    fields: dict[str, Any]
+    options: list[str]
 
 
 def actor_of(user: User | None) -> Actor:
@@ -48,8 +66,6 @@ def next_state(
     passed_motion: str | None = None,
     cosign_required: int | None = None,
 ) -> str:
-    from app.charter import service as charter
-
     if cosign_required is None:
         cosign_required = cosigns_needed(proposal, charter.current_rules())
     ctx = TransitionContext(
@@ -104,3 +120,43 @@ def window_problems(
                                   article=rules.article("voting.period")))
         )
     return problems
+
+
+def record_transition(
+    proposal: Proposal,
+    action: str,
+    to_state: str,
+    *,
+    actor_id: int | None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> ProposalEvent:
+    event = ProposalEvent(
+        proposal_id=proposal.id,
+        action=action,
+        from_state=proposal.state,
+        to_state=to_state,
+        actor_id=actor_id,
+        reason=reason,
+        at=at or utcnow(),
+    )
+    proposal.state = to_state
+    db.session.add(event)
+    audit.record(f"proposal.{action}", actor_id=actor_id, subject=proposal.id, reason=reason)
+    return event
+
+
+def move(
+    proposal: Proposal,
+    action: str,
+    actor: User | None,
+    reason: str = "",
+    *,
+    now: datetime | None = None,
+    **facts: Any,
+) -> None:
+    """Check the step against the lifecycle rules in `governance`, then record it."""
+    to_state = next_state(proposal, action, actor, now=now, reason=reason, **facts)
+    record_transition(
+        proposal, action, to_state, actor_id=actor.id if actor else None, reason=reason, at=now
+    )

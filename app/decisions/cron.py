@@ -1,0 +1,77 @@
+"""The one time-driven entry point, run from cron by `flask trust seal-due`.
+
+In order: open every scheduled vote whose time has come; close and seal every vote past its
+close, with its consequence (votes.close_and_seal); record ended council terms; flag community
+certifications entering their renewal window and lapse those that ended. Each vote is its own
+transaction, so one failure stops no other; the command boundary here is what commits.
+
+The treasury has no time-driven step of its own: a budget is authorised or ratified when the
+vote that decides it is sealed or the motion closed (motions.py), not by a later catch-up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.communities import service as communities
+from app.core.db_types import utcnow
+from app.core.extensions import db
+from app.council import service as council
+from app.decisions.votes import close_and_seal
+from app.proposals import service as proposals
+from app.proposals.models import Proposal
+
+
+def open_due(now: datetime) -> list[str]:
+    done: list[str] = []
+    due = db.session.scalars(
+        select(Proposal.id).where(Proposal.state == "scheduled", Proposal.opens_at <= now)
+    ).all()
+    for proposal_id in due:
+        proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
+        if proposal is not None and proposal.state == "scheduled":
+            proposals.open_vote(proposal, now)
+            db.session.commit()
+            done.append(f"opened {proposal_id}")
+    return done
+
+
+def seal_due_votes(now: datetime) -> list[str]:
+    done: list[str] = []
+    due = db.session.scalars(
+        select(Proposal.id).where(
+            Proposal.state.in_(("voting", "closed")), Proposal.closes_at <= now
+        )
+    ).all()
+    for proposal_id in due:
+        proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
+        if proposal is None or proposal.state not in ("voting", "closed"):
+            continue
+        decision = close_and_seal(proposal, now=now)
+        db.session.commit()
+        done.append(f"sealed {proposal_id}")
+        done.extend(decision.lines)
+    return done
+
+
+def run_due(now: datetime | None = None) -> list[str]:
+    """Open the votes that are due; close and seal those past their close."""
+    now = now or utcnow()
+    return open_due(now) + seal_due_votes(now)
+
+
+def housekeeping(now: datetime | None = None) -> list[str]:
+    """Ended council terms; community certifications due for renewal, or lapsed."""
+    now = now or utcnow()
+    lines = council.expire_due(now)
+    lines += communities.housekeeping(now)
+    db.session.commit()
+    return lines
+
+
+def run(now: datetime | None = None) -> list[str]:
+    """Everything cron does, in order."""
+    now = now or utcnow()
+    return run_due(now) + housekeeping(now)
