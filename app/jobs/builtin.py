@@ -21,14 +21,13 @@ def ping(payload: dict[str, Any]) -> str:
 
 @handler("cron.tick")
 def cron_tick(payload: dict[str, Any]) -> str:
-    """The cron steps: open due votes, close and seal due ones, expire terms (`flask trust
-    seal-due` does the same in the foreground)."""
-    from app.council import housekeeping
+    """The cron entry point (app.decisions.cron.run: open due votes, close and seal due ones
+    with their consequences, council and community housekeeping), then notification reminders
+    and digests. `flask trust seal-due` runs the same steps in the foreground."""
+    from app.decisions import cron
     from app.notifications.jobs import scan
-    from app.proposals import service as proposals
 
-    lines = proposals.run_due()
-    lines += housekeeping.run()
+    lines = cron.run()
     lines += scan()
     return "\n".join(lines)
 

@@ -111,3 +111,43 @@ def test_administrators_see_the_queue_and_retry_a_failed_job(
     job = db.session.get(Job, job_id)
     assert job.state == "queued" and job.attempts == 0
     db.session.commit()
+
+
+def test_the_cron_tick_seals_a_due_vote_on_a_worker(app: Any, db_session: Any) -> None:
+    """Sealing runs through the queue: the worker's cron job closes and seals a vote past its
+    close, and the seal's notification follows as a job of its own."""
+    from datetime import timedelta
+
+    from app.core.db_types import utcnow
+    from app.proposals.models import Proposal
+    from tests.factories import install_charter, make_open_vote, make_owner
+
+    install_charter()
+    council, author = make_owner(500, role="council"), make_owner(3000)
+    opens = utcnow() - timedelta(days=4)
+    proposal_id = make_open_vote(author, council, opens=opens, closes=opens + timedelta(days=3))
+    db.session.commit()
+    db.session.remove()
+    with running_worker(app, TRUST_JOB_CRON=True):
+        wait_for(lambda: _sealed(app, proposal_id), timeout=90)
+        wait_for(lambda: _job_named(app, "notify.event", "seal"), timeout=60)
+    with app.app_context():
+        assert db.session.get(Proposal, proposal_id).state == "sealed"
+        db.session.remove()
+
+
+def _sealed(app: Any, proposal_id: str) -> bool:
+    from app.proposals.models import Proposal
+
+    with app.app_context():
+        state = db.session.get(Proposal, proposal_id).state
+        db.session.remove()
+    return state == "sealed"
+
+
+def _job_named(app: Any, name: str, fragment: str) -> bool:
+    with app.app_context():
+        keys = db.session.scalars(select(Job.key).where(Job.name == name,
+                                                         Job.state == "done")).all()
+        db.session.remove()
+    return any(fragment in k for k in keys)
