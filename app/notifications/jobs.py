@@ -39,6 +39,22 @@ def _locale(user: User) -> str:
     return str(current_app.config.get("MAIL_DEFAULT_LOCALE") or "zh_Hans_CN")
 
 
+# Sent mail is recorded every MARK_EVERY messages: a worker killed mid-batch re-sends at most
+# that many when the job runs again (at-least-once, as SMTP itself is), instead of paying a
+# commit per message.
+MARK_EVERY = 50
+
+
+def _mark_sent(ids: list[int]) -> None:
+    if ids:
+        db.session.execute(
+            update(Notification).where(Notification.id.in_(ids))
+            .values(mail_state="sent", mailed_at=utcnow())
+        )
+        db.session.commit()
+        ids.clear()
+
+
 @handler("notify.mail")
 def mail_batch(payload: dict[str, Any]) -> str:
     rows = db.session.execute(
@@ -51,20 +67,23 @@ def mail_batch(payload: dict[str, Any]) -> str:
         )
         .order_by(Notification.id)
     ).all()
+    # Render every mail first, then end the transaction: on SQLite a transaction holds the
+    # write lock, and SMTP round trips must not keep the web waiting.
+    with _links():
+        outgoing = [(note.id, _render(user, [note], "notification")) for note, user in rows]
+    db.session.commit()
     sent = 0
+    done: list[int] = []
     with Mailer() as mailer:
         if not mailer.enabled:
             return "MAIL_URL not set: nothing sent"
-        for note, user in rows:
-            _send(mailer, user, [note], "notification")
-            # Marked one by one: a crash mid-batch re-sends at most the message in flight.
-            db.session.execute(
-                update(Notification)
-                .where(Notification.id == note.id)
-                .values(mail_state="sent", mailed_at=utcnow())
-            )
-            db.session.commit()
+        for note_id, mail in outgoing:
+            mailer.send(*mail)
+            done.append(note_id)
             sent += 1
+            if len(done) >= MARK_EVERY:
+                _mark_sent(done)
+        _mark_sent(done)
     return f"{sent} sent"
 
 
@@ -78,10 +97,14 @@ def _links() -> contextlib.AbstractContextManager[object]:
 
 def _send(mailer: Mailer, user: User, notes: list[Notification], template: str) -> None:
     with _links():
-        _render_and_send(mailer, user, notes, template)
+        mail = _render(user, notes, template)
+    mailer.send(*mail)
 
 
-def _render_and_send(mailer: Mailer, user: User, notes: list[Notification], template: str) -> None:
+def _render(
+    user: User, notes: list[Notification], template: str
+) -> tuple[str, str, str, str, str, str]:
+    """(to, subject, text, html, unsubscribe link, locale) in the recipient's language."""
     from flask import url_for
 
     from app.notifications.service import unsubscribe_token
@@ -89,9 +112,7 @@ def _render_and_send(mailer: Mailer, user: User, notes: list[Notification], temp
     locale = _locale(user)
     kind = notes[0].kind if len(notes) == 1 else "*"
     token = unsubscribe_token(user.id, kind)
-    base = str(current_app.config.get("TRUST_BASE_URL") or "").rstrip("/")
-    unsubscribe = (base + url_for("notifications.unsubscribe", token=token)) if base else url_for(
-        "notifications.unsubscribe", token=token, _external=True)
+    unsubscribe = url_for("notifications.unsubscribe", token=token, _external=True)
     with force_locale(locale):
         messages = [describe(n) for n in notes]
         context = {"messages": messages, "user": user, "unsubscribe_url": unsubscribe,
@@ -100,7 +121,7 @@ def _render_and_send(mailer: Mailer, user: User, notes: list[Notification], temp
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
     assert user.email
-    mailer.send(user.email, subject, text, html, unsubscribe, locale)
+    return user.email, subject, text, html, unsubscribe, locale
 
 
 @handler("notify.closing")

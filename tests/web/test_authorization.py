@@ -152,6 +152,29 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("admin.signing_keys", "POST"): ADMIN,
     ("admin.growth_import", "GET"): ADMIN,
     ("admin.growth_import", "POST"): ADMIN,
+    # take-part (issue 21): notifications, the job queue, search, discussion.
+    ("notifications.index", "GET"): OWNER,
+    ("notifications.read", "POST"): OWNER,
+    ("notifications.follow", "GET"): {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},
+    ("notifications.settings", "GET"): OWNER,
+    ("notifications.settings", "POST"): OWNER,
+    # The signed token is the authority (a forged one here): no session needed, none enough.
+    ("notifications.unsubscribe", "GET"): dict.fromkeys(ROLES, 404),
+    ("notifications.unsubscribe", "POST"): dict.fromkeys(ROLES, 404),
+    ("jobs.index", "GET"): ADMIN,
+    ("jobs.retry", "POST"): ADMIN,
+    ("jobs.ping", "POST"): ADMIN,
+    ("search.search", "GET"): PUBLIC,
+    ("discussion.post", "POST"): OWNER,
+    ("discussion.edit", "POST"): OWNER,
+    ("discussion.report", "POST"): OWNER,
+    ("discussion.appeal", "POST"): OWNER,
+    ("discussion.amend", "POST"): OWNER,
+    ("discussion.decide_amendment", "POST"): OWNER,
+    ("discussion.hide", "POST"): COUNCIL,
+    ("discussion.dismiss", "POST"): COUNCIL,
+    ("discussion.decide", "POST"): COUNCIL,
+    ("discussion.moderation", "GET"): COUNCIL,
 }
 
 
@@ -220,6 +243,13 @@ def _world(app: Any) -> dict[str, Any]:
         "sha256": db.session.scalar(select(Evidence.sha256)),
         "txn_id": db.session.scalar(select(TreasuryTxn.id)),
         "name": "by-purpose",
+        # Rows that do not exist: the role check comes first, then a 404.
+        "notification_id": 999999,
+        "token": "forged",
+        "job_id": 999999,
+        "comment_id": 999999,
+        "appeal_id": 999999,
+        "amendment_id": 999999,
     }
     overrides = {
         # Receipts and results live under the sealed vote; elections under the election.
