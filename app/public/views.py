@@ -66,13 +66,18 @@ def home() -> str:
 
 @bp.get("/results/")
 def results_index() -> str:
-    rows = db.session.execute(
+    from app.web.paging import paginate
+
+    page = paginate(
         select(Proposal, SealedResult)
         .join(SealedResult, SealedResult.proposal_id == Proposal.id)
-        .order_by(SealedResult.sealed_at.desc())
-    ).all()
+        .order_by(SealedResult.sealed_at.desc(), SealedResult.id.desc()),
+        30,
+        scalars=False,
+    )
     return render_template(
-        "public/results_index.html", rows=[(p, r, json.loads(r.result_json)) for p, r in rows]
+        "public/results_index.html", page=page,
+        rows=[(p, r, json.loads(r.result_json)) for p, r in page.items],
     )
 
 
@@ -175,7 +180,8 @@ def log_browser() -> str:
     start = (
         int(page) * page_size
         if page.isdigit()
-        else max(size - page_size, 0) // page_size * page_size
+        # With no page asked for, the newest page: the one holding the last leaf.
+        else max(size - 1, 0) // page_size * page_size
     )
     rows = db.session.scalars(
         select(LogLeaf).where(LogLeaf.index >= start).order_by(LogLeaf.index).limit(page_size)
