@@ -3,12 +3,21 @@
 The same tests run on SQLite (default, a fresh file per session) or on PostgreSQL when
 TEST_DATABASE_URL or DATABASE_URL names one. The schema is built once per session by the
 migrations, exactly as in production; every test then starts from empty tables.
+
+Isolation, as Indico's `db` fixture does it: a test runs inside one outer transaction on one
+connection, which every session of the app joins with a savepoint, so `commit` releases a
+savepoint and `rollback` returns to one; at the end the outer transaction is rolled back. This
+is honest on both databases because services only flush and the boundary commits
+(app/core/extensions.py): the savepoints stand exactly where the real commits would. A test
+whose commits must reach the database for real — another thread, process or app reads them,
+or it restores a backup — is marked `real_commits` and runs on truncated tables instead.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -102,14 +111,43 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture(autouse=True)
 def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test that uses the app starts on empty tables."""
+    """Every test that uses the app starts on empty tables and leaves them empty."""
     if "app" not in request.fixturenames:
         yield
         return
     app = request.getfixturevalue("app")
-    _truncate(app)
-    yield
-    _truncate(app)
+    if request.node.get_closest_marker("real_commits") is not None:
+        _truncate(app)
+        yield
+        _truncate(app)
+        return
+    with _rolled_back(app):
+        yield
+
+
+@contextmanager
+def _rolled_back(app: Any) -> Iterator[None]:
+    from app.core.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        # Every session finds its bind here (Flask-SQLAlchemy's get_bind), so all of them,
+        # in the test's app context or a request's, work on this one connection.
+        engines[None] = connection
+        db.session.configure(join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.remove()
+            engines[None] = engine
+            db.session.session_factory.kw.pop("join_transaction_mode", None)
+            outer.rollback()
+            connection.close()
 
 
 def _truncate(app: Any) -> None:

@@ -37,6 +37,14 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The live server is another app on its own connections: commits must be real here."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.real_commits)
+
+
 @pytest.fixture(scope="session")
 def live_app(app: Any, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     from app import create_app

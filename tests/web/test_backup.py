@@ -20,6 +20,9 @@ from app.voting import service as voting
 from app.voting.models import Ballot
 from tests.factories import install_charter, make_open_vote, make_owner
 
+# Its commits must reach the database for real (see tests/conftest.py).
+pytestmark = pytest.mark.real_commits
+
 
 @pytest.fixture
 def trust_with_a_sealed_vote(app: Any, db_session: Any) -> str:

@@ -18,6 +18,9 @@ from app.voting import service as voting
 from app.voting.models import Ballot, RollEntry
 from tests.factories import install_charter, make_open_vote, make_owner
 
+# Its commits must reach the database for real (see tests/conftest.py).
+pytestmark = pytest.mark.real_commits
+
 
 def _run_in_threads(
     app: Any, jobs: list[tuple[int, list[str]]], proposal_id: str, when: Any

@@ -26,6 +26,9 @@ from app.results import service as results
 from ballots.verifier import verify_bundle
 from tests.factories import install_charter, make_open_vote, make_owner
 
+# Its commits must reach the database for real (see tests/conftest.py).
+pytestmark = pytest.mark.real_commits
+
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 6
 

@@ -18,6 +18,9 @@ from flask import render_template_string
 from app.core.translations import compile_all, is_stale
 from tests.factories import csrf_from, login, make_owner
 
+# Its commits must reach the database for real (see tests/conftest.py).
+pytestmark = pytest.mark.real_commits
+
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "translations"
 ZH_PO = TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"

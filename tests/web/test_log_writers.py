@@ -6,6 +6,7 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from app.core.extensions import db
@@ -14,6 +15,9 @@ from app.translog import service as translog
 from app.translog.models import LogLeaf
 from ballots.keys import KeyRing, verify_object
 from ballots.merkle import verify_consistency
+
+# Its commits must reach the database for real (see tests/conftest.py).
+pytestmark = pytest.mark.real_commits
 
 WRITERS = 4
 APPENDS = 15

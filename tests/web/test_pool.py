@@ -11,6 +11,9 @@ import pytest
 from app.core import database
 from app.core.extensions import db
 
+# Its commits must reach the database for real (see tests/conftest.py).
+pytestmark = pytest.mark.real_commits
+
 
 def _drop_every_other_connection() -> None:
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)

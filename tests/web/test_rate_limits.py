@@ -10,6 +10,9 @@ import pytest
 from app.core.extensions import limiter
 from tests.factories import csrf_from
 
+# Its commits must reach the database for real (see tests/conftest.py).
+pytestmark = pytest.mark.real_commits
+
 
 @pytest.fixture
 def client(app: Any, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
 from app.core.extensions import db
+
+# Its commits must reach the database for real (see tests/conftest.py).
+pytestmark = pytest.mark.real_commits
 
 
 def test_models_and_migrations_agree(app: Any) -> None:
