@@ -101,3 +101,44 @@ def unsubscribe(token: str) -> str | Response:
         db.session.commit()
         return render_template("notifications/unsubscribed.html", kind=KINDS.get(kind))
     return render_template("notifications/unsubscribe.html", kind=KINDS.get(kind), token=token)
+
+
+MAX_ASKED = 20
+
+
+@bp.post("/ask-cosign/<proposal_id>")
+@owner_required
+def ask_cosign(proposal_id: str) -> Response | tuple[str, int]:
+    """The author of a proposal gathering co-signatures asks named owners to co-sign."""
+    from sqlalchemy import or_, select
+
+    from app.accounts.models import User
+    from app.jobs import queue
+    from app.proposals.models import Proposal
+
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    if proposal.author_id != current_user.id or proposal.state != "submitted":
+        abort(403)
+    given = request.form.get("owners", "").replace(",", " ").replace("，", " ")
+    names = given.split()[: MAX_ASKED + 1]
+    back = url_for("proposals.detail", proposal_id=proposal_id)
+    if not names or len(names) > MAX_ASKED:
+        flash(_("Name between one and %(max)s owners by email or phone.", max=MAX_ASKED), "error")
+        return redirect(back)
+    found = db.session.scalars(
+        select(User.id).where(or_(User.email.in_(names), User.phone.in_(names)),
+                              User.id != current_user.id)
+    ).all()
+    if len(found) != len(set(names)):
+        flash(_("Some of these are not owners of the trust; nobody was asked."), "error")
+        return redirect(back)
+    ids = sorted(set(found))
+    queue.enqueue("notify.event",
+                  {"type": "cosign_request", "proposal": proposal_id, "by": current_user.id,
+                   "owners": ids},
+                  key=f"cosign-request:{proposal_id}:{current_user.id}:{ids}")
+    db.session.commit()
+    flash(_("Asked: they will be told."), "success")
+    return redirect(back)

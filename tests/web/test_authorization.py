@@ -161,6 +161,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The signed token is the authority (a forged one here): no session needed, none enough.
     ("notifications.unsubscribe", "GET"): dict.fromkeys(ROLES, 404),
     ("notifications.unsubscribe", "POST"): dict.fromkeys(ROLES, 404),
+    ("notifications.ask_cosign", "POST"): OWNER,
     ("jobs.index", "GET"): ADMIN,
     ("jobs.retry", "POST"): ADMIN,
     ("jobs.ping", "POST"): ADMIN,

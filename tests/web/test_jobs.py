@@ -5,12 +5,16 @@ from __future__ import annotations
 import signal
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from app.core.extensions import db
 from app.jobs import queue
 from app.jobs.models import Job
 from tests.jobs_helpers import running_worker, start_worker, wait_for
+
+# Real commits: a worker process reads what the test commits.
+pytestmark = pytest.mark.real_commits
 
 
 def _job(app: Any, key: str) -> Job | None:

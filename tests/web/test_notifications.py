@@ -21,6 +21,9 @@ from tests.factories import install_charter, login, make_open_vote, make_owner, 
 from tests.jobs_helpers import running_worker, wait_for
 from tests.smtp_helpers import body_of, smtp_server
 
+# Real commits: a worker process reads what the test commits.
+pytestmark = pytest.mark.real_commits
+
 
 def _idle(app: Any) -> bool:
     busy = db.session.scalar(
@@ -178,3 +181,37 @@ def test_a_daily_digest_gathers_mail_into_one(app: Any, owners: dict[str, Any]) 
     mails = inbox.to(email["alice"])
     assert len(mails) == 1
     assert "First" in body_of(mails[0]) and "Second" in body_of(mails[0])
+
+
+def test_an_author_asks_named_owners_to_co_sign(
+    app: Any, client: Any, owners: dict[str, Any]
+) -> None:
+    from app.proposals import service as proposals
+    from tests.factories import SPENDING_FIELDS, csrf_from
+
+    users, email = owners["users"], owners["email"]
+    draft = proposals.create_draft(users["alice"], proposals.Draft(
+        kind="spending", title="Help for flooded owners", body="A body long enough to pass.",
+        fields=SPENDING_FIELDS, options=[]))
+    proposals.submit(draft, users["alice"])
+    db.session.commit()
+    draft_id = draft.id
+    _quiet()
+    login(client, SimpleNamespace(email=email["bob"]))
+    page = client.get(f"/proposals/{draft_id}")
+    assert client.post(f"/notifications/ask-cosign/{draft_id}", data={
+        "owners": email["dora"], "csrf_token": csrf_from(page)}).status_code == 403  # not his
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/"))})
+    login(client, SimpleNamespace(email=email["alice"]))
+    page = client.get(f"/proposals/{draft_id}")
+    client.post(f"/notifications/ask-cosign/{draft_id}", data={
+        "owners": f"{email['bob']}, nobody@example.test", "csrf_token": csrf_from(page)})
+    assert db.session.scalar(select(func.count()).select_from(Job).where(
+        Job.name == "notify.event")) == 0  # one unknown name: nobody asked
+    client.post(f"/notifications/ask-cosign/{draft_id}", data={
+        "owners": f"{email['bob']}, {email['dora']}", "csrf_token": csrf_from(page)})
+    _quiet()
+    with smtp_server() as (inbox, url), running_worker(app, MAIL_URL=url):
+        wait_for(lambda: _idle(app) and inbox.to(email["dora"]) and inbox.to(email["bob"]))
+    assert "Help for flooded owners" in inbox.to(email["dora"])[0]["Subject"]
+    assert inbox.to(email["carol"]) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from app.core.extensions import db
@@ -12,6 +13,9 @@ from app.search.index import reindex_all
 from app.search.models import SearchDocument
 from tests.factories import install_charter, make_open_vote, make_owner
 from tests.jobs_helpers import running_worker, wait_for
+
+# Real commits: a worker process reads what the test commits.
+pytestmark = pytest.mark.real_commits
 
 
 def _vote(title: str) -> str:
