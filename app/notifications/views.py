@@ -119,11 +119,13 @@ def ask_cosign(proposal_id: str) -> Response | tuple[str, int]:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         abort(404)
+    back = url_for("proposals.detail", proposal_id=proposal_id)
     if proposal.author_id != current_user.id or proposal.state != "submitted":
-        abort(403)
+        flash(_("Only the author of a proposal gathering co-signatures can ask for them."),
+              "error")
+        return redirect(back)
     given = request.form.get("owners", "").replace(",", " ").replace("，", " ")
     names = given.split()[: MAX_ASKED + 1]
-    back = url_for("proposals.detail", proposal_id=proposal_id)
     if not names or len(names) > MAX_ASKED:
         flash(_("Name between one and %(max)s owners by email or phone.", max=MAX_ASKED), "error")
         return redirect(back)

