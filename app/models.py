@@ -1,14 +1,15 @@
 """Every model, imported in one place so Alembic sees the whole schema."""
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import AccountCode, ApiToken, RecoveryCode, User, UserSession
 from app.audit.models import AuditEvent
 from app.charter.models import CharterVersion
 from app.communities.models import Community, CommunityDocument, CommunityEvent, CommunityMember
 from app.council.models import Candidacy, CouncilSeat, Motion, MotionVoteRecord, Recusal
 from app.discussion.models import Amendment, Comment, CommentAppeal, CommentReport
-from app.growth.models import GrowthEntry
+from app.growth.models import GrowthEntry, HeldGrowthEntry, OwnerClaim, OwnerContact
 from app.jobs.models import Job
 from app.keys.models import SigningKeyRecord
+from app.mail.models import OutboxMessage
 from app.notifications.models import Notification, NotificationPrefs, NotificationSetting
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.results.models import SealedBallotBlock, SealedResult
@@ -25,7 +26,14 @@ from app.treasury.models import (
 from app.voting.models import Ballot, RollEntry
 
 __all__ = [
+    "AccountCode",
     "ApiToken",
+    "HeldGrowthEntry",
+    "OutboxMessage",
+    "OwnerClaim",
+    "OwnerContact",
+    "RecoveryCode",
+    "UserSession",
     "Budget",
     "Disbursement",
     "DisbursementApproval",
