@@ -85,7 +85,7 @@ def test_vote_opened_mails_every_owner_on_the_roll_once_in_their_language(
     assert inbox.to(email["carol"]) == []  # not on the roll
     assert service.unread_count(ids["bob"]) == 1  # ...but told in the app
     _quiet()
-    login(client, SimpleNamespace(email=email["alice"]))
+    login(client, SimpleNamespace(email=email["alice"], id=owners["id"]["alice"]))
     page = client.get("/notifications/")
     assert "充电桩补贴" in page.get_data(as_text=True)
     home = client.get("/proposals/").get_data(as_text=True)
@@ -197,12 +197,12 @@ def test_an_author_asks_named_owners_to_co_sign(
     db.session.commit()
     draft_id = draft.id
     _quiet()
-    login(client, SimpleNamespace(email=email["bob"]))
+    login(client, SimpleNamespace(email=email["bob"], id=owners["id"]["bob"]))
     page = client.get(f"/proposals/{draft_id}")
     assert client.post(f"/notifications/ask-cosign/{draft_id}", data={
         "owners": email["dora"], "csrf_token": csrf_from(page)}).status_code == 302  # not his
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/"))})
-    login(client, SimpleNamespace(email=email["alice"]))
+    login(client, SimpleNamespace(email=email["alice"], id=owners["id"]["alice"]))
     page = client.get(f"/proposals/{draft_id}")
     client.post(f"/notifications/ask-cosign/{draft_id}", data={
         "owners": f"{email['bob']}, nobody@example.test", "csrf_token": csrf_from(page)})
