@@ -134,10 +134,13 @@ def demo(no_serve: bool, host: str, port: int, cron_every: int) -> None:
     and its four witnesses as their own processes."""
     from app.demo import witnesses as demo_witnesses
     from app.demo.build import build_demo
+    from app.search.index import reindex_all
     from app.translog import witnesses
 
     for line in build_demo():
         click.echo(line)
+    click.echo(f"search: indexed {reindex_all()} records")
+    db.session.commit()
     from app.mail.cli import outbox_lines
 
     held = outbox_lines(limit=10)
@@ -166,6 +169,14 @@ def _serve_demo(host: str, port: int, cron_every: int, collect: Any) -> None:
     # The demo serves plain HTTP on loopback; production cookies stay Secure.
     app.config["SESSION_COOKIE_SECURE"] = False
     app.config["REMEMBER_COOKIE_SECURE"] = False
+    if not app.config.get("TRUST_BASE_URL"):
+        app.config["TRUST_BASE_URL"] = f"http://{host}:{port}"  # links in the demo's mail
+    from app.jobs.worker import start_in_process
+
+    # Background jobs (mail, search index, cron) run as threads of the demo: no other server.
+    start_in_process(app)
+    mail = app.config.get("MAIL_URL") or "not set: mail is not sent"
+    click.echo(f"jobs: in-process worker; MAIL_URL {mail}")
     app.config["MAIL_ECHO"] = not app.config.get("MAIL_URL")
     if cron_every > 0:
         start_demo_cron(app, cron_every)
@@ -223,8 +234,13 @@ def start_demo_cron(app: Flask, every: float) -> threading.Event:
 
 def register_cli(app: Flask) -> None:
     from app.growth.cli import growth_cli
+    from app.jobs.cli import jobs_cli, worker_command
+    from app.search.cli import reindex_command
     from app.treasury.cli import treasury_cli
 
+    trust_cli.add_command(worker_command)
+    trust_cli.add_command(jobs_cli)
+    trust_cli.add_command(reindex_command)
     app.cli.add_command(trust_cli)
     app.cli.add_command(treasury_cli)
     app.cli.add_command(growth_cli)
