@@ -70,21 +70,19 @@ def mail_batch(payload: dict[str, Any]) -> str:
     # Render every mail first, then end the transaction: on SQLite a transaction holds the
     # write lock, and SMTP round trips must not keep the web waiting.
     with _links():
-        outgoing = [(note.id, _render(user, [note], "notification")) for note, user in rows]
+        outgoing = [(note.id, user, _render(user, [note], "notification")) for note, user in rows]
     db.session.commit()
     sent = 0
     done: list[int] = []
     with Mailer() as mailer:
-        if not mailer.enabled:
-            return "MAIL_URL not set: nothing sent"
-        for note_id, mail in outgoing:
-            mailer.send(*mail)
+        for note_id, user, mail in outgoing:
+            mailer.send(*mail, user=user, template="notification")
             done.append(note_id)
             sent += 1
             if len(done) >= MARK_EVERY:
                 _mark_sent(done)
         _mark_sent(done)
-    return f"{sent} sent"
+    return f"{sent} sent" if mailer.enabled else f"{sent} held in the outbox (MAIL_URL not set)"
 
 
 def _links() -> contextlib.AbstractContextManager[object]:
@@ -98,7 +96,7 @@ def _links() -> contextlib.AbstractContextManager[object]:
 def _send(mailer: Mailer, user: User, notes: list[Notification], template: str) -> None:
     with _links():
         mail = _render(user, notes, template)
-    mailer.send(*mail)
+    mailer.send(*mail, user=user, template=template)
 
 
 def _render(
@@ -150,9 +148,6 @@ def digest(payload: dict[str, Any]) -> str:
     prefs.last_digest_at = utcnow()
     if notes:
         with Mailer() as mailer:
-            if not mailer.enabled:
-                db.session.rollback()
-                return "MAIL_URL not set: nothing sent"
             _send(mailer, user, notes, "digest")
         db.session.execute(
             update(Notification)

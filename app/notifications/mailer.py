@@ -1,8 +1,9 @@
-"""The email channel: one function, so that the trust's mail interface can carry it.
+"""The email channel of notifications.
 
-Until app/mail (the "Getting in" work) is in this tree, mail goes straight over SMTP to MAIL_URL
-(smtp://host:port, smtp+starttls://user:pass@host:port); with no MAIL_URL it is not sent and
-stays recorded as unsent on the notification, visible in the bell.
+With MAIL_URL set, a batch goes over one SMTP connection (smtp://, smtp+starttls://, smtps://,
+parsed by app.mail's transport) with the RFC 8058 one-click unsubscribe headers. With no
+MAIL_URL (the embedded default), each mail is held in app.mail's outbox like every other mail,
+where administrators read it (/admin/outbox) and `flask demo` prints it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
@@ -36,18 +36,17 @@ class Mailer:
                 self.smtp.quit()
 
     def _connect(self) -> smtplib.SMTP:
-        parts = urlsplit(self.url)
-        host, port = parts.hostname or "127.0.0.1", parts.port or 25
-        smtp = (smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP)(host, port,
-                                                                               timeout=30)
-        if parts.scheme == "smtp+starttls":
-            smtp.starttls()
-        if parts.username:
-            smtp.login(unquote(parts.username), unquote(parts.password or ""))
-        return smtp
+        from app.mail.transport import connect, parse_mail_url
+
+        return connect(parse_mail_url(self.url, current_app.config.get("MAIL_CA_FILE")))
 
     def send(self, to: str, subject: str, text: str, html: str, unsubscribe: str,
-             locale: str) -> None:
+             locale: str, user: Any = None, template: str = "notification") -> None:
+        if not self.enabled:
+            from app import mail
+
+            mail.hold_rendered(to, user, template, locale, subject, text, html)
+            return
         message = EmailMessage()
         message["From"] = formataddr((str(current_app.config.get("TRUST_NAME", "")), self.sender))
         message["To"] = to

@@ -215,3 +215,26 @@ def test_an_author_asks_named_owners_to_co_sign(
         wait_for(lambda: _idle(app) and inbox.to(email["dora"]) and inbox.to(email["bob"]))
     assert "Help for flooded owners" in inbox.to(email["dora"])[0]["Subject"]
     assert inbox.to(email["carol"]) == []
+
+
+def test_with_no_mail_url_notification_mail_is_held_in_the_outbox(
+    app: Any, owners: dict[str, Any]
+) -> None:
+    """The embedded default has no mail server: notification mail waits in the outbox that
+    administrators read, like every other mail, instead of being dropped."""
+    from app.mail.models import OutboxMessage
+
+    users, email = owners["users"], owners["email"]
+    make_open_vote(users["alice"], users["council"], title="充电桩补贴 charging subsidy")
+    _quiet()
+    with running_worker(app, MAIL_URL="", TRUST_BASE_URL="http://trust.test"):
+        wait_for(lambda: _idle(app) and db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.recipient == email["dora"])), timeout=60)
+    held = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == email["dora"])).all()
+    assert {m.status for m in held} == {"held"}
+    assert any("Vote open" in m.subject and "3,000" not in m.body_text and "2,000" in m.body_text
+               for m in held)
+    assert not db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == email["carol"])).all()
