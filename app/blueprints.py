@@ -14,6 +14,8 @@ def register_blueprints(app: Flask) -> None:
     from app.proposals.views import bp as proposals_bp
     from app.public.views import bp as public_bp
     from app.results.views import bp as verifiable_bp
+    from app.secret.views import api as secret_api_bp
+    from app.secret.views import pages as secret_pages_bp
     from app.treasury.views import bp as treasury_bp
 
     for bp in (
@@ -28,5 +30,7 @@ def register_blueprints(app: Flask) -> None:
         communities_bp,
         treasury_bp,
         admin_bp,
+        secret_api_bp,
+        secret_pages_bp,
     ):
         app.register_blueprint(bp)

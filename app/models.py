@@ -9,6 +9,12 @@ from app.growth.models import GrowthEntry
 from app.keys.models import SigningKeyRecord
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.results.models import SealedBallotBlock, SealedResult
+from app.secret.models import (
+    SecretBundleFiles,
+    SecretDealtShare,
+    SecretElection,
+    SecretTrustee,
+)
 from app.translog.models import Checkpoint, LogLeaf
 from app.treasury.models import (
     Budget,
@@ -49,6 +55,10 @@ __all__ = [
     "RollEntry",
     "SealedBallotBlock",
     "SealedResult",
+    "SecretBundleFiles",
+    "SecretDealtShare",
+    "SecretElection",
+    "SecretTrustee",
     "SigningKeyRecord",
     "User",
 ]

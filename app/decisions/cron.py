@@ -22,6 +22,8 @@ from app.council import service as council
 from app.decisions.votes import close_and_seal
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
+from app.secret import ceremony
+from app.secret import seal as secret_seal
 
 
 def open_due(now: datetime) -> list[str]:
@@ -49,10 +51,17 @@ def seal_due_votes(now: datetime) -> list[str]:
         proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
         if proposal is None or proposal.state not in ("voting", "closed"):
             continue
+        if proposal.secrecy == "secret" and proposal.state == "closed" and (
+            not secret_seal.ready_to_seal(proposal_id)
+        ):
+            continue  # still waiting for its trustees; mark_overdue says when time is up
         decision = close_and_seal(proposal, now=now)
         db.session.commit()
-        done.append(f"sealed {proposal_id}")
+        if decision.row is not None:
+            done.append(f"sealed {proposal_id}")
         done.extend(decision.lines)
+    done.extend(ceremony.mark_overdue(now))
+    db.session.commit()
     return done
 
 
