@@ -8,6 +8,10 @@ starts (app/translations.py), so a checkout that was never installed still works
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from setuptools import setup
@@ -32,9 +36,71 @@ def compile_catalogues() -> None:
         print(f"compiled {po.with_suffix('.mo').relative_to(TRANSLATIONS.parent)}")
 
 
+ROOT = TRANSLATIONS.parent
+# The browser's secret ballot (static/js/secret-ballot.js) uses the audited @noble/curves
+# (ristretto255) and @noble/hashes, installed from the npm registry at package-lock.json's
+# versions. Their ES modules are copied as they are into static/vendor/ (only the files the
+# entry points import); bare '@noble/hashes/...' specifiers become relative paths, since a
+# page can resolve those only through an import map, which would be an inline script.
+VENDOR_TREES = {
+    "@noble/curves": ("static/vendor/noble-curves", ("ed25519.js",)),
+    "@noble/hashes": ("static/vendor/noble-hashes", ("sha2.js",)),
+}
+_IMPORT = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"]+)\2""")
+
+
+def _copy_module_trees() -> None:
+    """Copy every module reachable from the entry points, rewriting bare specifiers."""
+    todo = [(package, entry) for package, (_, entries) in VENDOR_TREES.items()
+            for entry in entries]
+    seen: set[tuple[str, str]] = set()
+    while todo:
+        package, name = todo.pop()
+        if (package, name) in seen:
+            continue
+        seen.add((package, name))
+        text = (ROOT / "node_modules" / package / name).read_text(encoding="utf-8")
+        depth = name.count("/")
+
+        def rewrite(match: re.Match[str], package: str = package, name: str = name,
+                    depth: int = depth) -> str:
+            spec, quote = match.group(3), match.group(2)
+            for other, (other_target, _) in VENDOR_TREES.items():
+                if spec.startswith(other + "/"):
+                    rest = spec[len(other) + 1 :]
+                    todo.append((other, rest))
+                    folder = other_target.rsplit("/", 1)[1]
+                    return f"{match.group(1)}{quote}{'../' * (depth + 1)}{folder}/{rest}{quote}"
+            if spec.startswith("."):
+                todo.append((package, os.path.normpath(os.path.join(os.path.dirname(name),
+                                                                    spec))))
+            return match.group(0)
+
+        text = _IMPORT.sub(rewrite, text)
+        out = ROOT / VENDOR_TREES[package][0] / name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    print(f"vendored {len(seen)} ES modules into static/vendor")
+
+
+def vendor_javascript() -> None:
+    """`npm ci` from package-lock.json, then copy the modules the pages load into static/vendor."""
+    npm = shutil.which("npm")
+    if npm is None:
+        print("npm is not installed; secret voting in the browser will be unavailable")
+        return
+    subprocess.run(  # noqa: S603 - a fixed command in the checkout
+        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=ROOT,
+        check=True,
+    )
+    _copy_module_trees()
+
+
 class BuildPyWithCatalogues(build_py):
     def run(self) -> None:
         compile_catalogues()
+        vendor_javascript()
         super().run()
 
 
