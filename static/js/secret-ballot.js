@@ -174,3 +174,30 @@ export function checkAudit(spec, keyHex, record) {
   });
   return record.selection;
 }
+
+// The election document's checks before any encryption, as ballots.secret.trustees
+// .verify_election: every trustee commitment's proof of knowledge, and the key is their sum.
+export function checkElection(doc, proposalId) {
+  if (!doc || doc.type !== "election" || doc.format !== 2 || doc.proposal !== proposalId) {
+    throw new BallotFail("election.json is not this vote's election document");
+  }
+  let key = Point.ZERO;
+  doc.trustees.forEach((t, position) => {
+    if (t.index !== position + 1 || t.commitments.length !== doc.threshold) {
+      throw new BallotFail(`trustee entry ${position + 1} is malformed`);
+    }
+    t.commitments.forEach((cHex, ell) => {
+      const C = pointFromHex(cHex);
+      const [c, z] = t.proofs[ell].map(scalarFromHex);
+      const T = baseMul(z).subtract(mul(c, C));
+      if (challenge("trustee-commitment", proposalId, t.index, ell, cHex, pointHex(T)) !== c) {
+        throw new BallotFail(`trustee ${t.index} commitment ${ell}: proof fails`);
+      }
+    });
+    key = key.add(pointFromHex(t.commitments[0]));
+  });
+  if (key.is0() || pointHex(key) !== doc.key) {
+    throw new BallotFail("the election key is not the sum of the trustees' commitments");
+  }
+  return doc.key;
+}

@@ -4,7 +4,7 @@
 // same bytes as ballots.secret.ballot.encrypt_ballot; without one, the browser's CSPRNG.
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha512 } from "@noble/hashes/sha2.js";
-import { L, auditRecord, checkAudit, encryptBallot, osRng } from "../../static/js/secret-ballot.js";
+import { L, auditRecord, checkAudit, checkElection, encryptBallot, osRng } from "../../static/js/secret-ballot.js";
 
 function seededRng(seedHex) {
   const seed = Uint8Array.from(seedHex.match(/../g), (h) => parseInt(h, 16));
@@ -27,6 +27,15 @@ for await (const chunk of process.stdin) input += chunk;
 const cases = JSON.parse(input);
 const out = [];
 for (const c of cases) {
+  if (c.election) {
+    try {
+      checkElection(c.election, c.spec.id);
+      out.push({ election: "ok" });
+    } catch (error) {
+      out.push({ election: error.message });
+    }
+    continue;
+  }
   const rng = c.seed ? seededRng(c.seed) : osRng;
   const ballot = await encryptBallot(c.spec, c.key, c.token, c.selection, rng);
   const record = auditRecord(ballot);

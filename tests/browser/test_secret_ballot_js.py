@@ -68,3 +68,18 @@ def test_browser_ballots_pass_every_server_check_and_their_audit_shows_the_choic
         BallotChecker(spec, key).check_cast(got["cast"])
         assert list(audit_ballot(spec, key, got["audit"])) == [
             o for o in spec.option_ids if o in selection]
+
+
+def test_the_browser_checks_the_election_document_like_python() -> None:
+    from ballots.secret.trustees import TrusteeDealer, election_document
+
+    spec = CASES[0][0]
+    dealers = [TrusteeDealer.generate(i, 2) for i in (1, 2, 3)]
+    doc = election_document(spec.id, 2, [d.public(spec.id, f"T{d.index}") for d in dealers])
+    forged = json.loads(json.dumps(doc))
+    forged["trustees"][1]["proofs"][0] = forged["trustees"][1]["proofs"][1]
+    wrong_key = dict(doc, key=base_mul(5).hex())
+    got = _node([{"spec": spec.to_json(), "election": d} for d in (doc, forged, wrong_key)])
+    assert got[0] == {"election": "ok"}
+    assert "trustee 2 commitment 0: proof fails" in str(got[1]["election"])
+    assert "sum" in str(got[2]["election"])

@@ -44,7 +44,11 @@ def bearer(user: User) -> dict[str, str]:
 
 
 def open_secret_vote(client: Any, n_trustees: int = 3, **kwargs: Any) -> SecretVote:
-    install_secret_charter()
+    """Voters made before this call are on the roll (it is frozen at opening)."""
+    from app.charter import service as charter
+
+    if charter.current() is None:
+        install_secret_charter()
     council = [make_owner(name=f"Trustee {i}") for i in range(1, n_trustees + 1)]
     for member in council:
         seat_member(member, start=utcnow() - timedelta(days=40))
