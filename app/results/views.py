@@ -117,7 +117,7 @@ def receipt_proof(proposal_id: str, receipt: str) -> Response:
         abort(400, description="A receipt is 64 lowercase hexadecimal characters.")
     row = results.current_result(proposal_id)
     files = _secret_files(row) if row is not None else None
-    if files is not None:
+    if row is not None and files is not None:
         from app.secret.proofs import tracker_proof
 
         found = tracker_proof(row, files, receipt)

@@ -85,7 +85,8 @@ def _trustee(proposal_id: str, user_id: int) -> SecretTrustee:
         SecretTrustee.proposal_id == proposal_id, SecretTrustee.user_id == user_id))
     if row is None:
         raise CeremonyRefused("you are not a trustee of this vote", 403)
-    return row
+    trustee: SecretTrustee = row
+    return trustee
 
 
 def _locked(proposal_id: str) -> SecretElection:
@@ -162,7 +163,7 @@ def post_keygen(proposal_id: str, user_id: int, body: Any, now: datetime | None 
     audit.record("secret.keygen", actor_id=user_id, subject=proposal_id, trustee=me.index)
     rows = trustees_of(proposal_id)
     if all(t.public_json for t in rows):
-        doc = election_document(proposal_id, k, [json.loads(t.public_json) for t in rows])
+        doc = election_document(proposal_id, k, [json.loads(t.public_json or "{}") for t in rows])
         try:
             verify_election(doc, proposal_id)
         except TrusteeError as exc:

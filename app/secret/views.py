@@ -6,6 +6,7 @@ exempt from CSRF) or by the session with X-CSRFToken, like the rest of /api.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request
@@ -18,6 +19,7 @@ from app.proposals.spec import vote_spec
 from app.secret import casting, ceremony
 from app.secret import seal as secret_seal
 from app.secret.models import SecretElection
+from app.voting.service import VoteRefused
 
 api = Blueprint("secret_api", __name__, url_prefix="/api/secret/<proposal_id>")
 csrf.exempt(api)
@@ -111,8 +113,7 @@ def tally(proposal_id: str) -> Any:
     election = ceremony.election_of(proposal_id)
     if election is None or election.tally_json is None:
         abort(404, description="the encrypted tally is fixed when the vote closes")
-    return Response('{"proposal":"%s","ciphertexts":%s}' % (proposal_id, election.tally_json),
-                    mimetype="application/json")
+    return jsonify({"proposal": proposal_id, "ciphertexts": json.loads(election.tally_json)})
 
 
 @api.post("/decrypt")
@@ -143,7 +144,7 @@ def cast(proposal_id: str) -> tuple[Response, int]:
         receipt = casting.cast_secret(proposal_id, owner_id, body)
     except casting.BallotRefused as exc:
         return jsonify({"error": str(exc), "reason": exc.reason, "status": 400}), 400
-    except casting.VoteRefused as exc:
+    except VoteRefused as exc:
         return jsonify({"error": str(exc), "status": 422}), 422
     return jsonify(receipt), 201
 

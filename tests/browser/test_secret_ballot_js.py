@@ -21,12 +21,20 @@ TOKEN = "7" * 64
 
 
 def _spec(method: str, options: list[str], seats: int = 1) -> VoteSpec:
-    return VoteSpec.from_json({
-        "id": "2026-007", "title": "A vote", "method": method,
-        "options": [{"id": o, "label": o.title()} for o in options],
-        "opens_at": "2026-11-01T00:00:00Z", "closes_at": "2026-11-04T00:00:00Z",
-        "weight_rule": "linear", "quorum": {"num": 1, "den": 10}, "threshold": {"num": 1, "den": 2}, "seats": seats,
-    })
+    return VoteSpec.from_json(
+        {
+            "id": "2026-007",
+            "title": "A vote",
+            "method": method,
+            "options": [{"id": o, "label": o.title()} for o in options],
+            "opens_at": "2026-11-01T00:00:00Z",
+            "closes_at": "2026-11-04T00:00:00Z",
+            "weight_rule": "linear",
+            "quorum": {"num": 1, "den": 10},
+            "threshold": {"num": 1, "den": 2},
+            "seats": seats,
+        }
+    )
 
 
 CASES = [
@@ -39,10 +47,19 @@ CASES = [
 def _node(cases: list[dict[str, object]]) -> list[dict[str, object]]:
     node = shutil.which("node")
     if node is None or not (ROOT / "static" / "vendor" / "noble-curves" / "ed25519.js").exists():
-        pytest.fail("node and the vendored @noble modules are needed: run the install step "
-                    "(pip install -e .), which runs `npm ci` and fills static/vendor")
-    done = subprocess.run([node, "--no-warnings", str(SCRIPT)], input=json.dumps(cases),
-                          capture_output=True, text=True, check=True, cwd=ROOT, timeout=120)
+        pytest.fail(
+            "node and the vendored @noble modules are needed: run the install step "
+            "(pip install -e .), which runs `npm ci` and fills static/vendor"
+        )
+    done = subprocess.run(
+        [node, "--no-warnings", str(SCRIPT)],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     return list(json.loads(done.stdout))
 
 
@@ -50,24 +67,35 @@ def test_the_browser_makes_the_same_bytes_as_python_from_the_same_seed() -> None
     key = base_mul(123456789)
     inputs = []
     for i, (spec, selection) in enumerate(CASES):
-        inputs.append({"spec": spec.to_json(), "key": key.hex(), "token": TOKEN,
-                       "selection": selection, "seed": f"{i:02x}" * 16})
+        inputs.append(
+            {
+                "spec": spec.to_json(),
+                "key": key.hex(),
+                "token": TOKEN,
+                "selection": selection,
+                "seed": f"{i:02x}" * 16,
+            }
+        )
     for case, got in zip(inputs, _node(inputs), strict=True):
         spec = VoteSpec.from_json(case["spec"])
-        want = encrypt_ballot(spec, key, TOKEN, case["selection"],
-                              Rng(seed=bytes.fromhex(str(case["seed"]))))
+        want = encrypt_ballot(
+            spec, key, TOKEN, case["selection"], Rng(seed=bytes.fromhex(str(case["seed"])))
+        )
         assert got["cast"] == want.cast
         assert got["tracker"] == want.tracker
 
 
 def test_browser_ballots_pass_every_server_check_and_their_audit_shows_the_choice() -> None:
     key = base_mul(987654321)
-    inputs = [{"spec": spec.to_json(), "key": key.hex(), "token": TOKEN, "selection": sel}
-              for spec, sel in CASES]
+    inputs = [
+        {"spec": spec.to_json(), "key": key.hex(), "token": TOKEN, "selection": sel}
+        for spec, sel in CASES
+    ]
     for (spec, selection), got in zip(CASES, _node(inputs), strict=True):
         BallotChecker(spec, key).check_cast(got["cast"])
         assert list(audit_ballot(spec, key, got["audit"])) == [
-            o for o in spec.option_ids if o in selection]
+            o for o in spec.option_ids if o in selection
+        ]
 
 
 def test_the_browser_checks_the_election_document_like_python() -> None:

@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", *args], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
 
 
 def test_an_owner_casts_a_browser_encrypted_ballot_and_the_sealed_result_verifies(
@@ -59,11 +60,17 @@ def test_an_owner_casts_a_browser_encrypted_ballot_and_the_sealed_result_verifie
     assert record["selection"] == ["yes"] and len(record["randomness"]) == 3
     (tmp_path / "audit.json").write_text(json.dumps(record))
     (tmp_path / "proposal.json").write_bytes(
-        client.get(f"/api/secret/{vote.id}/proposal.json").data)
+        client.get(f"/api/secret/{vote.id}/proposal.json").data
+    )
     (tmp_path / "election.json").write_bytes(
-        client.get(f"/api/secret/{vote.id}/election.json").data)
-    checked = _run("ballots.secret.audit", str(tmp_path / "proposal.json"),
-                   str(tmp_path / "election.json"), str(tmp_path / "audit.json"))
+        client.get(f"/api/secret/{vote.id}/election.json").data
+    )
+    checked = _run(
+        "ballots.secret.audit",
+        str(tmp_path / "proposal.json"),
+        str(tmp_path / "election.json"),
+        str(tmp_path / "audit.json"),
+    )
     assert checked.returncode == 0 and "yes" in checked.stdout, checked.stderr
     db.session.remove()
 

@@ -65,8 +65,7 @@ def run_ceremony(client: Any, vote: SecretVote) -> None:
     for t in vote.trustees:
         info = client.get(base + "/ceremony", headers=t.headers).get_json()
         t.state = KeygenState.generate(vote.id, info["you"]["index"], info["threshold"])
-        r = client.post(base + "/keygen", json=t.state.post(info["you"]["name"]),
-                        headers=t.headers)
+        r = client.post(base + "/keygen", json=t.state.post(info["you"]["name"]), headers=t.headers)
         assert r.status_code == 201, r.get_json()
     info = client.get(base + "/ceremony").get_json()
     for t in vote.trustees:
@@ -85,8 +84,9 @@ def post_decryption(client: Any, vote: SecretVote, trustee: Trustee) -> Any:
     base = f"/api/secret/{vote.id}"
     assert trustee.share is not None
     tally = client.get(base + "/tally").get_json()
-    return client.post(base + "/decrypt", json=decrypt(trustee.share, tally),
-                       headers=trustee.headers)
+    return client.post(
+        base + "/decrypt", json=decrypt(trustee.share, tally), headers=trustee.headers
+    )
 
 
 def close_now(vote_id: str) -> Any:

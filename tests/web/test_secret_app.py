@@ -17,12 +17,22 @@ from app.voting.models import Ballot
 from ballots.secret.client import check_audit, prepare_ballot
 from ballots.verify import verify_any
 from tests.factories import make_owner
-from tests.web.secret_helpers import bearer, close_now, open_secret_vote, post_decryption, run_ceremony
+from tests.web.secret_helpers import (
+    bearer,
+    close_now,
+    open_secret_vote,
+    post_decryption,
+    run_ceremony,
+)
 
 
 def _ballots(proposal_id: str) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Ballot).where(Ballot.proposal_id == proposal_id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Ballot).where(Ballot.proposal_id == proposal_id)
+        )
+        or 0
+    )
 
 
 def _encrypt(client: Any, vote_id: str, headers: dict[str, str], choice: list[str]) -> Any:
@@ -42,7 +52,9 @@ def _download(client: Any, vote_id: str, folder: Path) -> Path:
     return folder
 
 
-def test_a_secret_vote_from_ceremony_to_verified_seal(client: Any, db_session: Any, tmp_path: Path) -> None:
+def test_a_secret_vote_from_ceremony_to_verified_seal(
+    client: Any, db_session: Any, tmp_path: Path
+) -> None:
     vote = open_secret_vote(client)
     proposal = db.session.get(Proposal, vote.id)
     assert proposal.secrecy == "secret"
@@ -60,8 +72,9 @@ def test_a_secret_vote_from_ceremony_to_verified_seal(client: Any, db_session: A
     db.session.commit()
     spec, election_doc, ballot = _encrypt(client, vote.id, headers, ["yes"])
     # An open cast of a secret vote is refused: a plain choice never reaches the server.
-    plain = client.post(f"/api/proposals/{vote.id}/ballots", json={"selection": ["yes"]},
-                        headers=headers)
+    plain = client.post(
+        f"/api/proposals/{vote.id}/ballots", json={"selection": ["yes"]}, headers=headers
+    )
     assert plain.status_code == 422 and _ballots(vote.id) == 0
     # A malformed or forged ballot: a clear 400, nothing stored.
     forged = dict(ballot.cast, sum_proof=ballot.cast["proofs"][0])
@@ -77,8 +90,10 @@ def test_a_secret_vote_from_ceremony_to_verified_seal(client: Any, db_session: A
     assert receipt["tracker"] == ballot.tracker and "selection" not in receipt
     # A revote: the later ballot counts.
     _, _, again = _encrypt(client, vote.id, headers, ["no"])
-    assert client.post(f"/api/secret/{vote.id}/ballots", json=again.cast,
-                       headers=headers).status_code == 201
+    assert (
+        client.post(f"/api/secret/{vote.id}/ballots", json=again.cast, headers=headers).status_code
+        == 201
+    )
     assert _ballots(vote.id) == 2
     del voter, other
 
@@ -106,7 +121,9 @@ def test_a_secret_vote_from_ceremony_to_verified_seal(client: Any, db_session: A
     assert b'"selection"' not in client.get(f"/results/{vote.id}/ballots.jsonl").data
 
 
-def test_fewer_than_k_shares_in_time_leaves_the_vote_sealed_pending(client: Any, db_session: Any) -> None:
+def test_fewer_than_k_shares_in_time_leaves_the_vote_sealed_pending(
+    client: Any, db_session: Any
+) -> None:
     from app.decisions.cron import seal_due_votes
 
     vote = open_secret_vote(client)
