@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import insert, select
 
 from app.accounts.models import User
@@ -16,10 +18,12 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.decisions.votes import close_and_seal
 from app.demo import council as demo_council
+from app.demo import secret as demo_secret
 from app.demo import treasury as demo_treasury
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals
+from app.proposals.models import Proposal
 from app.voting import service as voting
 from governance.default_charter import default_rules, default_text
 
@@ -129,19 +133,24 @@ def _vote(proposal_id: str, opens: datetime, choices: list[list[str]], rng: rand
     return cast
 
 
-def _run_vote(
-    author: User,
-    council: User,
-    draft: proposals.Draft,
-    opens: datetime,
-    closes: datetime,
-    choices: list[list[str]],
-    rng: random.Random,
-    seal: bool,
-) -> str:
+def _put_to_vote(
+    author: User, council: User, draft: proposals.Draft, opens: datetime, closes: datetime
+) -> Proposal:
     drafted = opens - timedelta(days=7)
     proposal = proposals.create_draft(author, draft, now=drafted)
     proposals.submit(proposal, author, now=drafted)
+    needed = charter.current_rules().voting.kind(draft.kind).cosign_required
+    if needed:
+        # The owners' path: enough co-signatures, then the author schedules the vote.
+        owners = db.session.scalars(
+            select(User).where(User.role == "owner", User.id != author.id).order_by(User.id)
+            .limit(needed)).all()
+        for owner in owners:
+            proposals.cosign(proposal, owner, now=drafted)
+        proposals.schedule(proposal, author, opens, closes, now=drafted)
+        proposals.open_vote(proposal, opens)
+        db.session.commit()
+        return proposal
     demo_council.pass_motion(council, "accept_proposal", f"proposal:{proposal.id}",
                              f"Put {proposal.id} to the owners", drafted)
     proposals.accept(
@@ -154,11 +163,67 @@ def _run_vote(
     )
     proposals.open_vote(proposal, opens)
     db.session.commit()
+    return proposal
+
+
+def _run_vote(
+    author: User,
+    council: User,
+    draft: proposals.Draft,
+    opens: datetime,
+    closes: datetime,
+    choices: list[list[str]],
+    rng: random.Random,
+    seal: bool,
+) -> str:
+    proposal = _put_to_vote(author, council, draft, opens, closes)
     _vote(proposal.id, opens, choices, rng)
     if seal:
         close_and_seal(proposal, now=closes)
         db.session.commit()
     return proposal.id
+
+
+def _secret_votes(author: User, chair: User, now: datetime, rng: random.Random) -> Iterator[str]:
+    sealed = _put_to_vote(
+        author,
+        chair,
+        proposals.Draft(
+            kind="general",
+            title="Owners' code of conduct · 车主行为准则",
+            body="Adopt the owners' code of conduct for events and online groups. "
+            "A secret vote: ballots were encrypted, and the council's trustees decrypted "
+            "only the total.",
+            fields={},
+            options=[],
+        ),
+        now - timedelta(days=20),
+        now - timedelta(days=13),
+    )
+    shares = demo_secret.run_ceremony(sealed.id, now - timedelta(days=20))
+    cast = demo_secret.cast_all(sealed.id, now - timedelta(days=20),
+                                [["yes"]] * 6 + [["no"]] * 3 + [["abstain"]], rng)
+    demo_secret.seal_with_trustees(sealed, shares, now - timedelta(days=13))
+    del shares  # the builder's trustee keys for a sealed vote are gone with this frame
+    yield f"sealed secret vote {sealed.id} ({cast} encrypted ballots)"
+    live = _put_to_vote(
+        author,
+        chair,
+        proposals.Draft(
+            kind="general",
+            title="Quiet hours at owner events · 车主活动安静时段",
+            body="Keep owner events quiet after 22:00 local time. A secret vote: your ballot "
+            "is encrypted in your browser.",
+            fields={},
+            options=[],
+        ),
+        now - timedelta(hours=6),
+        now + timedelta(days=6),
+    )
+    shares = demo_secret.run_ceremony(live.id, now - timedelta(hours=6))
+    yield f"open secret vote {live.id} (closes in 6 days; trustees' keys ready)"
+    folder = Path(current_app.instance_path) / "demo-trustees"
+    yield from demo_secret.keep_trustee_files(live.id, shares, folder, DEMO_PASSWORD)
 
 
 def build_demo() -> Iterator[str]:
@@ -168,9 +233,12 @@ def build_demo() -> Iterator[str]:
     now = utcnow()
     rng = random.Random(SEED)
     keys.ensure_key(valid_from=now - timedelta(days=2300))
-    charter.install_first(
-        CHARTER_HEADER + default_text(), default_rules(), at=now - timedelta(days=400)
-    )
+    rules = default_rules()
+    # General resolutions are secret in the demo charter (issue 19); the other kinds stay open,
+    # so the demo shows both formats.
+    rules["voting"]["kinds"]["general"]["secrecy"] = "secret"
+    rules["voting"]["trustees"] = {"threshold": [1, 2], "key_hours": 48, "share_hours": 72}
+    charter.install_first(CHARTER_HEADER + default_text(), rules, at=now - timedelta(days=400))
     yield from _people(now)
     db.session.commit()
     yield from demo_council.seat_founding_council(now)
@@ -245,6 +313,7 @@ def build_demo() -> Iterator[str]:
         seal=False,
     )
     yield f"open vote {live} (closes in 6 days)"
+    yield from _secret_votes(author, chair, now, rng)
 
     yield from demo_council.build(now)
 

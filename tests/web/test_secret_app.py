@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,35 @@ def test_a_forged_keygen_is_refused_and_stores_nothing(client: Any, db_session: 
     db.session.commit()
     r = client.post(f"/api/secret/{vote.id}/keygen", json=post, headers=outsider)
     assert r.status_code == 403
+
+
+def test_the_audit_names_an_edited_secret_ballot_row(
+    app: Any, client: Any, db_session: Any
+) -> None:
+    from sqlalchemy import update
+
+    from app.integrity.run import run_audit
+
+    vote = open_secret_vote(client)
+    run_ceremony(client, vote)
+    headers = bearer(vote.author)
+    db.session.commit()
+    _, _, ballot = _encrypt(client, vote.id, headers, ["yes"])
+    assert (
+        client.post(f"/api/secret/{vote.id}/ballots", json=ballot.cast, headers=headers).status_code
+        == 201
+    )
+    closes = close_now(vote.id)
+    close_and_seal(vote.id, now=closes + timedelta(seconds=1))
+    db.session.commit()
+    for trustee in vote.trustees[:2]:
+        post_decryption(client, vote, trustee)
+    assert run_audit() == []
+    _, _, other = _encrypt(client, vote.id, headers, ["no"])
+    db.session.execute(
+        update(Ballot)
+        .where(Ballot.proposal_id == vote.id)
+        .values(selection_json=json.dumps(other.cast, sort_keys=True, separators=(",", ":")))
+    )
+    findings = [f.problem for f in run_audit()]
+    assert any("differs from the sealed ballots.jsonl" in m for m in findings), findings
