@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
@@ -87,10 +88,17 @@ def cast_secret(
         tracker = tracker_of(cast)
         receipt = build_receipt2(keys.signing_key(), proposal_id, seen.token, tracker,
                                  format_time(now))
-        store.write(_NewBallot(
-            proposal_id=proposal_id, token=seen.token,
-            selection_json=canonical_bytes(cast).decode(), weight=seen.weight, cast_at=now,
-            nonce="", receipt=tracker, signature_json=json.dumps(receipt["signature"])))
+        try:
+            with db.session.begin_nested():
+                store.write(_NewBallot(
+                    proposal_id=proposal_id, token=seen.token,
+                    selection_json=canonical_bytes(cast).decode(), weight=seen.weight,
+                    cast_at=now, nonce="", receipt=tracker,
+                    signature_json=json.dumps(receipt["signature"])))
+        except IntegrityError:
+            # The same cast object again (same tracker): a replay, never a second ballot.
+            raise BallotRefused("this exact ballot was already cast; encrypt a new one",
+                                "replay") from None
         db.session.commit()
     except Exception:
         db.session.rollback()

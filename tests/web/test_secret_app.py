@@ -88,6 +88,9 @@ def test_a_secret_vote_from_ceremony_to_verified_seal(
     first = client.post(f"/api/secret/{vote.id}/ballots", json=ballot.cast, headers=headers)
     assert first.status_code == 201, first.get_json()
     receipt = first.get_json()
+    replay = client.post(f"/api/secret/{vote.id}/ballots", json=ballot.cast, headers=headers)
+    assert replay.status_code == 400 and replay.get_json()["reason"] == "replay"
+    assert _ballots(vote.id) == 1
     assert receipt["tracker"] == ballot.tracker and "selection" not in receipt
     # A revote: the later ballot counts.
     _, _, again = _encrypt(client, vote.id, headers, ["no"])
