@@ -14,15 +14,16 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.keys import service as keys
+from app.keys.models import SigningKeyRecord
 from app.proposals.models import Proposal
-from app.proposals.spec import vote_spec
 from app.secret.models import SecretElection
-from app.voting.service import VoteRefused, _CoreCast, _NewBallot
+from app.voting.models import Ballot
+from app.voting.service import _SPEC_COLUMNS, VoteRefused, _CoreCast, _NewBallot, _spec_from
 from ballots.canonical import canonical_bytes
 from ballots.records import format_time
 from ballots.secret.ballot import BallotChecker, BallotError, tracker_of
@@ -38,20 +39,26 @@ class BallotRefused(VoteRefused):
         self.reason = reason
 
 
+# One statement for what a cast needs to know before its locks: the spec's columns, the
+# proposal's secrecy, the election's state and document, the active signing key's id.
+_READ = (
+    select(*_SPEC_COLUMNS, SecretElection.state, SecretElection.election_json,
+           select(SigningKeyRecord.key_id).where(SigningKeyRecord.valid_until.is_(None))
+           .order_by(SigningKeyRecord.valid_from.desc(), SigningKeyRecord.id.desc())
+           .limit(1).scalar_subquery())
+    .join(SecretElection, SecretElection.proposal_id == Proposal.id)
+    .where(Proposal.id == bindparam("p"))
+)
+_REPLAY = select(Ballot.id).where(Ballot.proposal_id == bindparam("p"),
+                                  Ballot.receipt == bindparam("t"))
+_SECRECY = _SPEC_COLUMNS.index(Proposal.secrecy)
+
+
 @lru_cache(maxsize=16)
-def _checker(proposal_key: tuple[Any, ...], election_json: str) -> BallotChecker:
+def _checker(spec_values: tuple[Any, ...], election_json: str) -> BallotChecker:
     # Keyed by everything the checker is built from, so it is never stale.
-    proposal = Proposal(**dict(proposal_key))
-    spec = vote_spec(proposal)
+    spec = _spec_from(spec_values)
     return BallotChecker(spec, verify_election(json.loads(election_json), spec.id).key)
-
-
-def checker_for(proposal: Proposal, election: SecretElection) -> BallotChecker:
-    key = tuple((c, getattr(proposal, c)) for c in (
-        "id", "title", "method", "options_json", "opens_at", "closes_at", "weight_rule",
-        "eligibility_min", "quorum_num", "quorum_den", "threshold_num", "threshold_den",
-        "seats"))
-    return _checker(key, election.election_json or "")
 
 
 def cast_secret(
@@ -60,19 +67,21 @@ def cast_secret(
     """Check and store one encrypted ballot; its signed receipt holds the tracker only."""
     now = now or utcnow()
     try:
-        proposal = db.session.get(Proposal, proposal_id)
-        election = db.session.get(SecretElection, proposal_id)
-        if proposal is None or proposal.secrecy != "secret" or election is None:
+        conn = db.session.connection()
+        found = conn.execute(_READ, {"p": proposal_id}).one_or_none()
+        if found is None or found[_SECRECY] != "secret":
             raise VoteRefused(_l("This vote does not take encrypted ballots."))
-        if election.state != "ready":
+        spec_values = tuple(found[: len(_SPEC_COLUMNS)])
+        state, election_json, key_id = found[len(_SPEC_COLUMNS):]
+        if state != "ready":
             raise VoteRefused(_l("The trustees have not finished the key ceremony; ballots are "
                                  "accepted once the election key is ready."))
-        checker = checker_for(proposal, election)
+        checker = _checker(spec_values, election_json or "")
         try:
             checker.check_cast(cast)
         except BallotError as exc:
             raise BallotRefused(str(exc), exc.reason) from None
-        store = _CoreCast(db.session.connection())
+        store = _CoreCast(conn)
         seen = store.read(proposal_id, owner_id)
         if seen is None or seen.state != "voting" or seen.opens_at is None:
             raise VoteRefused(_l("This proposal is not open for voting."))
@@ -86,19 +95,16 @@ def cast_secret(
             raise BallotRefused("the ballot is made for another roll token than yours",
                                 "token")
         tracker = tracker_of(cast)
-        receipt = build_receipt2(keys.signing_key(), proposal_id, seen.token, tracker,
-                                 format_time(now))
-        try:
-            with db.session.begin_nested():
-                store.write(_NewBallot(
-                    proposal_id=proposal_id, token=seen.token,
-                    selection_json=canonical_bytes(cast).decode(), weight=seen.weight,
-                    cast_at=now, nonce="", receipt=tracker,
-                    signature_json=json.dumps(receipt["signature"])))
-        except IntegrityError:
-            # The same cast object again (same tracker): a replay, never a second ballot.
+        # Under the owner's row lock, so two copies of one ballot cannot both pass this.
+        if conn.execute(_REPLAY, {"p": proposal_id, "t": tracker}).first() is not None:
             raise BallotRefused("this exact ballot was already cast; encrypt a new one",
-                                "replay") from None
+                                "replay")
+        key = keys.signing_key_by_id(str(key_id)) if key_id else keys.signing_key()
+        receipt = build_receipt2(key, proposal_id, seen.token, tracker, format_time(now))
+        store.write(_NewBallot(
+            proposal_id=proposal_id, token=seen.token,
+            selection_json=canonical_bytes(cast).decode(), weight=seen.weight, cast_at=now,
+            nonce="", receipt=tracker, signature_json=json.dumps(receipt["signature"])))
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -7,7 +7,7 @@ from typing import Any
 _ERR = {"description": "Refused; nothing stored",
         "content": {"application/json": {"schema": {"type": "object"}}}}
 _OBJ = {"content": {"application/json": {"schema": {"type": "object"}}}}
-_AUTH = [{"bearer": []}, {"session": []}]
+_AUTH: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
 
 def _get(summary: str, pid: dict[str, Any], auth: bool = False) -> dict[str, Any]:
