@@ -42,7 +42,6 @@ def _secret_vote(voters: int, bodies: Path) -> str:
     from app.core.extensions import db
     from app.council import service as council
     from app.demo.secret import run_ceremony
-    from app.proposals import service as proposals
     from app.proposals.models import Proposal
     from app.proposals.spec import vote_spec
     from app.secret import ceremony
