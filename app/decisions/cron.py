@@ -34,7 +34,14 @@ def open_due(now: datetime) -> list[str]:
     for proposal_id in due:
         proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
         if proposal is not None and proposal.state == "scheduled":
-            proposals.open_vote(proposal, now)
+            try:
+                proposals.open_vote(proposal, now)
+            except proposals.ProposalError as exc:
+                # A secret vote with no seated council has no trustees: it stays scheduled,
+                # and every run says why, until the council is seated.
+                db.session.rollback()
+                done.append(f"could not open {proposal_id}: {exc}")
+                continue
             db.session.commit()
             done.append(f"opened {proposal_id}")
     return done
