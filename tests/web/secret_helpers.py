@@ -21,7 +21,7 @@ def install_secret_charter() -> None:
     for kind in voting["kinds"].values():
         kind["secrecy"] = "secret"
     voting["trustees"] = {"threshold": [1, 2], "key_hours": 24, "share_hours": 48}
-    install_charter(voting=voting)
+    install_charter(secret=True, voting=voting)
 
 
 @dataclass
