@@ -14,6 +14,7 @@ from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.results.models import SealedResult
 from ballots.verify import verify_any
+from tests.unit.ballots import independent_format2
 from tests.factories import install_charter, make_owner, pass_motion, seat_member
 
 
@@ -52,6 +53,7 @@ def test_the_demo_is_built_once_and_its_published_bundles_verify(
         # No sealed secret vote publishes a selection in clear.
         if (folder / "election.json").exists():
             assert b'"selection"' not in (folder / "ballots.jsonl").read_bytes()
+            assert independent_format2.verify(folder) is None
         assert report.ok, f"{proposal_id}: {report.message}"
     audit = runner.invoke(args=["trust", "audit"])
     assert audit.exit_code == 0, audit.output

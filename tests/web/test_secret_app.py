@@ -18,6 +18,7 @@ from app.voting.models import Ballot
 from ballots.secret.client import check_audit, prepare_ballot
 from ballots.verify import verify_any
 from tests.factories import make_owner
+from tests.unit.ballots import independent_format2
 from tests.web.secret_helpers import (
     bearer,
     close_now,
@@ -118,8 +119,11 @@ def test_a_secret_vote_from_ceremony_to_verified_seal(
     result = client.get(f"/results/{vote.id}/result.json").get_json()
     assert result["format"] == 2
     assert result["tally"]["totals"]["no"] > 0 and result["tally"]["totals"]["yes"] == 0
-    report = verify_any(_download(client, vote.id, tmp_path / "bundle"))
+    bundle = _download(client, vote.id, tmp_path / "bundle")
+    report = verify_any(bundle)
     assert report.ok, report.message
+    # And the verifier written from docs/verification.md alone.
+    assert independent_format2.verify(bundle) is None
     proof = client.get(f"/results/{vote.id}/proof/{ballot.tracker}").get_json()
     assert proof["counted"] is False and proof["leaf"]["tracker"] == ballot.tracker
     assert b'"selection"' not in client.get(f"/results/{vote.id}/ballots.jsonl").data
