@@ -14,8 +14,8 @@ from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.results.models import SealedResult
 from ballots.verify import verify_any
-from tests.unit.ballots import independent_format2
 from tests.factories import install_charter, make_owner, pass_motion, seat_member
+from tests.unit.ballots import independent_format2
 
 
 def test_the_demo_is_built_once_and_its_published_bundles_verify(
