@@ -39,7 +39,10 @@ def _calls(path: Path, names: set[str]) -> list[str]:
 def test_nothing_in_the_app_seals_or_closes_a_motion_around_the_decisions_layer() -> None:
     """Only app/decisions calls the seal and the motion count; everything else (views, CLI,
     cron, demo, bench) goes through it, so a decision never lands without its consequence."""
-    allowed = {ROOT / "app/decisions/votes.py", ROOT / "app/decisions/motions.py"}
+    allowed = {ROOT / "app/decisions/votes.py", ROOT / "app/decisions/motions.py",
+               # The secret seal itself: its BallotBox.seal builds the format 2 bundle; only
+               # app/decisions calls seal_secret (checked below with the other names).
+               ROOT / "app/secret/seal.py"}
     stray = []
     for folder in ("app", "bench"):
         for path in sorted((ROOT / folder).rglob("*.py")):
