@@ -32,7 +32,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ballots import AcceptedBallot, SigningKey, Tally, keys_document, seal  # noqa: E402
+from ballots import AcceptedBallot, SigningKey, Tally, keys_document  # noqa: E402
+
+# The pure core's open-format bundle builder (no database, no consequences), for comparison.
+from ballots import seal as build_open_bundle  # noqa: E402
 from ballots.canonical import canonical_bytes, canonical_sha256  # noqa: E402
 from ballots.merkle import MerkleStream  # noqa: E402
 from ballots.receipts import build_receipt, new_nonce  # noqa: E402
@@ -242,7 +245,8 @@ def make_bundles(n: int, workers: int, cache: Path) -> tuple[Path, Path, dict[st
         (secret_dir / name).write_bytes(canonical_bytes(obj) + b"\n")
     (secret_dir / "trust-keys.json").write_bytes(keys)
 
-    sealed = seal(signer, trust=TRUST, charter_version=1, charter_sha256="ab" * 32, spec=spec,
+    sealed = build_open_bundle(signer, trust=TRUST, charter_version=1, charter_sha256="ab" * 32,
+                  spec=spec,
                   roll=weights, sealed_at=SEALED,
                   ballots=(AcceptedBallot(token_of(i), [choice_of(i)], CAST, "cd" * 32)
                            for i in range(n)))

@@ -14,10 +14,12 @@ Rules JSON (see ``default_rules()`` for a full example)::
                  kinds: {<kind>: {method, quorum: [n, d], threshold: [n, d],
                                   weight_rule?, cosign_required, article}}}
     council     {seats: {<role>: n}, term_days, term_limit,
-                 motion_quorum: [n, d], motion_majority: [n, d]}
+                 motion_quorum: [n, d], motion_majority: [n, d],
+                 motion_min_hours, motion_max_hours, recusal_fallback}
+    articles_zh {"Art. 21.1": "中文", ...}            optional: the articles in Chinese
     spending    {approvals_required, emergency_cap_fen, emergency_year_cap_fen,
                  ratification_days, beneficiary_required}
-    communities {valid_days, renewal_window_days, min_members, min_cosigners}
+    communities {valid_days, renewal_window_days, min_members, min_cosigners, cosign_days}
 
 Deviation from the first sketch: the council election's method and weight rule are not repeated
 in ``council``; they are those of ``voting.kinds.council_election`` (whose method must be
@@ -39,12 +41,14 @@ from governance.charter_parse import parse_rules
 from governance.charter_rules import (
     ARTICLE_RE,
     CITATION_KEYS,
+    FALLBACKS,
     ID_RE,
     KINDS,
     MAX_INT,
     MAX_TEXT,
     METHODS,
     MISSING,
+    OPTIONAL_KINDS,
     ROLES,
     SINGLE_SEAT_ROLES,
     WEIGHT_RULE_RE,
@@ -60,6 +64,8 @@ from governance.charter_rules import (
     VotingRules,
 )
 from governance.default_charter import default_rules, default_text
+from governance.default_charter_zh import default_text_zh
+from governance.refusals import N_
 
 # What `governance.charter` offers: the rules' types (charter_rules.py), their parser
 # (charter_parse.py), the default charter, and the digest and amendment check below.
@@ -70,6 +76,7 @@ __all__ = [
     "CharterRulesError",
     "CommunityRules",
     "CouncilRules",
+    "FALLBACKS",
     "Fraction",
     "ID_RE",
     "KINDS",
@@ -78,6 +85,7 @@ __all__ = [
     "MAX_TEXT",
     "METHODS",
     "MISSING",
+    "OPTIONAL_KINDS",
     "Purpose",
     "ROLES",
     "SINGLE_SEAT_ROLES",
@@ -89,17 +97,27 @@ __all__ = [
     "check_amendment_allowed",
     "default_rules",
     "default_text",
+    "default_text_zh",
     "parse_rules",
 ]
 
 
-def charter_digest(text: str, rules_json: Mapping[str, Any], version: int) -> str:
-    """Hex SHA-256 of canonical ``{"version", "text", "rules"}``: what a charter version is."""
+def charter_digest(
+    text: str, rules_json: Mapping[str, Any], version: int, text_zh: str | None = None
+) -> str:
+    """Hex SHA-256 of canonical ``{"version", "text", "rules"}``: what a charter version is.
+
+    A version with a Chinese text adds ``"text_zh"``; both languages are then what was adopted.
+    """
     if type(version) is not int or version < 1:
         raise ValueError("charter version must be an integer >= 1")
     if type(text) is not str:
         raise ValueError("charter text must be a string")
-    obj = {"version": version, "text": text, "rules": dict(rules_json)}
+    obj: dict[str, Any] = {"version": version, "text": text, "rules": dict(rules_json)}
+    if text_zh is not None:
+        if type(text_zh) is not str:
+            raise ValueError("charter text_zh must be a string")
+        obj["text_zh"] = text_zh
     return canonical_sha256(obj)
 
 
@@ -128,21 +146,23 @@ def check_amendment_allowed(
         out.append(
             current.violation(
                 "charter.versions",
-                f"version {new_version} does not follow version {current_version}",
+                N_("version %(new)s does not follow version %(current)s"),
+                new=new_version,
+                current=current_version,
             )
         )
     if proposal_kind != "charter_amendment":
         out.append(
             current.violation(
-                "charter.amendment", "a new charter is adopted only by a charter amendment vote"
+                "charter.amendment",
+                N_("a new charter is adopted only by a charter amendment vote"),
             )
         )
     elif proposal_state != "sealed" or not proposal_passed:
         out.append(
             current.violation(
                 "charter.amendment",
-                "the amendment vote must be sealed and passed "
-                f"(state {proposal_state!r}, passed={proposal_passed})",
+                N_("the amendment vote must be sealed and passed"),
             )
         )
     return out

@@ -10,12 +10,14 @@ from typing import Any
 from governance.charter_rules import (
     ARTICLE_RE,
     CITATION_KEYS,
+    FALLBACKS,
     ID_RE,
     KINDS,
     MAX_INT,
     MAX_TEXT,
     METHODS,
     MISSING,
+    OPTIONAL_KINDS,
     ROLES,
     SINGLE_SEAT_ROLES,
     WEIGHT_RULE_RE,
@@ -130,6 +132,7 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
         data,
         "$",
         ("articles", "citations", "purposes", "voting", "council", "spending", "communities"),
+        ("articles_zh",),
     )
     articles = _parse_articles(c, top.get("articles", MISSING))
     known = dict(articles)
@@ -139,9 +142,37 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
     council = _parse_council(c, top.get("council", MISSING))
     spending = _parse_spending(c, top.get("spending", MISSING), council)
     communities = _parse_communities(c, top.get("communities", MISSING))
+    articles_zh = _parse_articles_zh(c, top.get("articles_zh", MISSING), known)
+    if (
+        c.ok("$.council.recusal_fallback", "$.voting.kinds")
+        and council.recusal_fallback == "owners_vote"
+        and not any(k.kind == "council_referral" for k in voting.kinds)
+    ):
+        c.add("$.voting.kinds.council_referral", "the owners_vote fallback needs this kind")
     if c.problems:
         raise CharterRulesError(c.problems)
-    return CharterRules(articles, citations, purposes, voting, council, spending, communities)
+    return CharterRules(
+        articles, citations, purposes, voting, council, spending, communities, articles_zh
+    )
+
+
+def _parse_articles_zh(
+    c: _Checker, value: Any, known: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    # Optional, but when given every article it names must exist in the English articles.
+    if c.absent(value):
+        return ()
+    if not isinstance(value, Mapping):
+        c.add("$.articles_zh", "must be an object of article number -> Chinese text")
+        return ()
+    out = []
+    for ref, text in value.items():
+        path = f"$.articles_zh[{ref!r}]"
+        if ref not in known:
+            c.add(path, "is not among the articles")
+            continue
+        out.append((ref, c.str_(text, path)))
+    return tuple(sorted(out, key=lambda item: _article_order(item[0])))
 
 
 def _parse_articles(c: _Checker, value: Any) -> tuple[tuple[str, str], ...]:
@@ -206,7 +237,8 @@ def _parse_voting(c: _Checker, value: Any, known: Mapping[str, str]) -> VotingRu
     max_hours = c.int_(v.get("max_hours", MISSING), "$.voting.max_hours", 1, 24 * 366)
     if c.ok("$.voting.min_hours", "$.voting.max_hours") and max_hours < min_hours:
         c.add("$.voting.max_hours", f"must be at least min_hours ({min_hours})")
-    kinds_obj = c.obj(v.get("kinds", MISSING), "$.voting.kinds", KINDS)
+    required = tuple(k for k in KINDS if k not in OPTIONAL_KINDS)
+    kinds_obj = c.obj(v.get("kinds", MISSING), "$.voting.kinds", required, OPTIONAL_KINDS)
     kinds = tuple(
         _parse_kind(c, name, kinds_obj[name], known) for name in KINDS if name in kinds_obj
     )
@@ -272,7 +304,16 @@ def _parse_kind(c: _Checker, name: str, value: Any, known: Mapping[str, str]) ->
 
 
 def _parse_council(c: _Checker, value: Any) -> CouncilRules:
-    keys = ("seats", "term_days", "term_limit", "motion_quorum", "motion_majority")
+    keys = (
+        "seats",
+        "term_days",
+        "term_limit",
+        "motion_quorum",
+        "motion_majority",
+        "motion_min_hours",
+        "motion_max_hours",
+        "recusal_fallback",
+    )
     v = c.obj(value, "$.council", keys)
     seats_obj = c.obj(v.get("seats", MISSING), "$.council.seats", ROLES)
     seats = []
@@ -290,12 +331,22 @@ def _parse_council(c: _Checker, value: Any) -> CouncilRules:
     quorum = c.fraction(v.get("motion_quorum", MISSING), "$.council.motion_quorum")
     if c.ok("$.council.motion_quorum") and quorum[0] == 0:
         c.add("$.council.motion_quorum", "a council motion needs a quorum above zero")
+    low = c.int_(v.get("motion_min_hours", MISSING), "$.council.motion_min_hours", 1, 24 * 366)
+    high = c.int_(v.get("motion_max_hours", MISSING), "$.council.motion_max_hours", 1, 24 * 366)
+    if c.ok("$.council.motion_min_hours", "$.council.motion_max_hours") and high < low:
+        c.add("$.council.motion_max_hours", f"must be at least motion_min_hours ({low})")
+    fallback = c.str_(v.get("recusal_fallback", MISSING), "$.council.recusal_fallback")
+    if fallback and fallback not in FALLBACKS:
+        c.add("$.council.recusal_fallback", f"must be one of {', '.join(FALLBACKS)}")
     return CouncilRules(
         seats=tuple(seats),
         term_days=c.int_(v.get("term_days", MISSING), "$.council.term_days", 1, 3660),
         term_limit=c.int_(v.get("term_limit", MISSING), "$.council.term_limit", 1, 100),
         motion_quorum=quorum,
         motion_majority=majority,
+        motion_min_hours=low,
+        motion_max_hours=high,
+        recusal_fallback=fallback,
     )
 
 
@@ -339,7 +390,7 @@ def _parse_spending(c: _Checker, value: Any, council: CouncilRules) -> SpendingR
 
 
 def _parse_communities(c: _Checker, value: Any) -> CommunityRules:
-    keys = ("valid_days", "renewal_window_days", "min_members", "min_cosigners")
+    keys = ("valid_days", "renewal_window_days", "min_members", "min_cosigners", "cosign_days")
     v = c.obj(value, "$.communities", keys)
     valid_days = c.int_(v.get("valid_days", MISSING), "$.communities.valid_days", 1, 3660)
     window = c.int_(
@@ -354,4 +405,5 @@ def _parse_communities(c: _Checker, value: Any) -> CommunityRules:
         renewal_window_days=window,
         min_members=c.int_(v.get("min_members", MISSING), "$.communities.min_members", 1),
         min_cosigners=c.int_(v.get("min_cosigners", MISSING), "$.communities.min_cosigners", 0),
+        cosign_days=c.int_(v.get("cosign_days", MISSING), "$.communities.cosign_days", 1, 366),
     )

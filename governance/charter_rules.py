@@ -4,8 +4,11 @@ dataclasses `parse_rules` (charter_parse.py) builds. See charter.py for the rule
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+from governance.refusals import Param, Reason, fill
 
 Fraction = tuple[int, int]
 
@@ -16,10 +19,16 @@ KINDS = (
     "community_scheme",
     "council_election",
     "poll",
+    "council_referral",
+    "emergency_ratification",
 )
+# Kinds a charter may leave out; a rule that relies on one says so when it is missing.
+OPTIONAL_KINDS = ("council_referral", "emergency_ratification")
 METHODS = ("yes_no", "approval", "choice")
 ROLES = ("chair", "asset_committee", "proceeds_committee", "supervisors", "protector")
 SINGLE_SEAT_ROLES = ("chair", "protector")
+# What happens to a motion when recusals leave too few members to reach the quorum.
+FALLBACKS = ("owners_vote",)
 
 CITATION_KEYS = (
     "voting.weight_rule",
@@ -32,6 +41,9 @@ CITATION_KEYS = (
     "council.motion_majority",
     "council.recusal",
     "council.members_only",
+    "council.motion_window",
+    "council.recusal_fallback",
+    "council.interests",
     "spending.amount",
     "spending.budget",
     "spending.category",
@@ -43,6 +55,7 @@ CITATION_KEYS = (
     "spending.emergency_cap",
     "spending.emergency_year_cap",
     "spending.ratification",
+    "spending.ratification_overdue",
     "communities.scheme",
     "communities.application",
     "communities.min_members",
@@ -75,11 +88,27 @@ class CharterRulesError(ValueError):
 
 @dataclass(frozen=True)
 class Violation:
-    """A rule a request breaks: the article, its text, and what was wrong."""
+    """A rule a request breaks: the article, its text, and what was wrong.
+
+    ``code`` is the rule's citation key; ``template`` and ``params`` let the app say
+    ``message`` in the reader's language (see ``governance.refusals``).
+    """
 
     article: str
     text: str
     message: str
+    code: str = ""
+    template: str = ""
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+    def reason(self) -> Reason:
+        return Reason(
+            self.code or "charter.violation",
+            self.template or self.message,
+            self.params if self.template else {},
+            self.article,
+            self.text,
+        )
 
     def __str__(self) -> str:
         if not self.article:
@@ -145,6 +174,9 @@ class CouncilRules:
     term_limit: int
     motion_quorum: Fraction
     motion_majority: Fraction
+    motion_min_hours: int
+    motion_max_hours: int
+    recusal_fallback: str
 
     def seats_for(self, role: str) -> int:
         for name, count in self.seats:
@@ -172,6 +204,7 @@ class CommunityRules:
     renewal_window_days: int
     min_members: int
     min_cosigners: int
+    cosign_days: int
 
 
 @dataclass(frozen=True)
@@ -183,6 +216,8 @@ class CharterRules:
     council: CouncilRules
     spending: SpendingRules
     communities: CommunityRules
+    # The articles in Chinese, where the charter gives them; the English text is the fallback.
+    articles_zh: tuple[tuple[str, str], ...] = ()
 
     @property
     def purpose_ids(self) -> frozenset[str]:
@@ -202,6 +237,17 @@ class CharterRules:
             return self.voting.kind(key.removeprefix("voting.kinds.")).article
         raise KeyError(f"no article cited for rule {key!r}")
 
+    def article_text_in(self, ref: str, language: str) -> str:
+        """Article ``ref`` in ``language`` ("zh" or "en"), English when there is no Chinese."""
+        if language.startswith("zh"):
+            for name, text in self.articles_zh:
+                if name == ref:
+                    return text
+        return self.article_text(ref)
+
+    def has_chinese(self, ref: str) -> bool:
+        return any(name == ref for name, _ in self.articles_zh)
+
     def article_text(self, ref: str) -> str:
         for name, text in self.articles:
             if name == ref:
@@ -213,9 +259,12 @@ class CharterRules:
         ref = self.article_ref(key)
         return f'{ref}: "{self.article_text(ref)}"'
 
-    def violation(self, key: str, message: str) -> Violation:
+    def violation(self, key: str, template: str, **params: Param) -> Violation:
+        """Rule ``key`` is broken; ``template`` (marked with ``N_``) says how."""
         ref = self.article_ref(key)
-        return Violation(ref, self.article_text(ref), message)
+        return Violation(
+            ref, self.article_text(ref), fill(template, params), key, template, dict(params)
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Canonical JSON form; ``parse_rules(r.to_json()) == r``."""
@@ -234,6 +283,7 @@ class CharterRules:
                 entry["secrecy"] = k.secrecy
             kinds[k.kind] = entry
         return {
+            **({"articles_zh": dict(self.articles_zh)} if self.articles_zh else {}),
             "articles": dict(self.articles),
             "citations": dict(self.citations),
             "purposes": [
@@ -258,6 +308,9 @@ class CharterRules:
                 "term_limit": self.council.term_limit,
                 "motion_quorum": list(self.council.motion_quorum),
                 "motion_majority": list(self.council.motion_majority),
+                "motion_min_hours": self.council.motion_min_hours,
+                "motion_max_hours": self.council.motion_max_hours,
+                "recusal_fallback": self.council.recusal_fallback,
             },
             "spending": {
                 "approvals_required": self.spending.approvals_required,
@@ -271,5 +324,6 @@ class CharterRules:
                 "renewal_window_days": self.communities.renewal_window_days,
                 "min_members": self.communities.min_members,
                 "min_cosigners": self.communities.min_cosigners,
+                "cosign_days": self.communities.cosign_days,
             },
         }

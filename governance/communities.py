@@ -32,6 +32,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from governance.charter import CharterRules
+from governance.refusals import N_, Reason
+from governance.refusals import cite as _cite
 from governance.transitions import (
     Actor,
     Transition,
@@ -83,6 +85,8 @@ class CommunityContext:
     reasons: tuple[str, ...] = ()
     valid_until: datetime | None = None
     scheme_in_force: bool = True
+    # Co-signatures owners gave in their own accounts before the deadline (None: not counted).
+    cosigns_given: int | None = None
 
     def __post_init__(self) -> None:
         require_aware(self.now, "now")
@@ -103,51 +107,88 @@ def transition(
 ) -> Transition:
     """The step ``action`` from ``state``, or ``TransitionError`` saying why not."""
     if state not in STATES:
-        raise TransitionError(state, action, "unknown state")
+        raise TransitionError(state, action, Reason("community.unknown_state", N_("unknown state")))
     target = TRANSITIONS.get((state, action))
     if target is None:
-        allowed = ", ".join(a for (s, a) in TRANSITIONS if s == state) or "none (final state)"
-        raise TransitionError(state, action, f"not allowed from this state; allowed: {allowed}")
+        allowed = tuple(a for (s, a) in TRANSITIONS if s == state)
+        refusal = (
+            Reason(
+                "community.not_allowed",
+                N_("this step is not allowed from this state"),
+                {"allowed": ", ".join(allowed)},
+            )
+            if allowed
+            else Reason("community.final_state", N_("nothing more can be done in a final state"))
+        )
+        raise TransitionError(state, action, refusal)
     why = _guard(action, actor, ctx, rules)
-    if why:
+    if why is not None:
         raise TransitionError(state, action, why)
     reason = "; ".join(r.strip() for r in ctx.reasons if r.strip())
     return Transition(target, TransitionRecord(actor.id, action, state, target, reason))
 
 
-def _guard(action: str, actor: Actor, ctx: CommunityContext, rules: CharterRules) -> str:
+def _guard(action: str, actor: Actor, ctx: CommunityContext, rules: CharterRules) -> Reason | None:
     if action in MOTIONS:
         if not actor.has("council"):
-            return "only the council decides this"
+            return Reason("community.council_only", N_("only the council decides this"))
         if ctx.passed_motion != MOTIONS[action]:
-            return f"needs a passed {MOTIONS[action]!r} council motion"
+            return Reason(
+                "community.needs_motion",
+                N_("needs a passed council motion: %(motion)s"),
+                {"motion": MOTIONS[action]},
+            )
     elif action == "review":
         if not actor.has("council", "admin"):
-            return "only the council or an admin opens a review"
+            return Reason("community.review_who", N_("only the council or an admin opens a review"))
+        required = rules.communities.min_cosigners
+        if ctx.cosigns_given is not None and ctx.cosigns_given < required:
+            return Reason(
+                "community.cosigns_short",
+                N_("%(given)s of %(required)s co-signatures have been given"),
+                {"given": ctx.cosigns_given, "required": required},
+                **_cite(rules, "communities.min_cosigners"),
+            )
     elif not actor.has("system", "admin"):
-        return "only the system or an admin does this"
+        return Reason("community.system_only", N_("only the system or an admin does this"))
     if action in NEEDS_REASONS and not any(r.strip() for r in ctx.reasons):
         key = "communities.revocation" if action == "revoke" else "communities.application"
-        return f"give the reasons; {rules.article(key)}"
+        return Reason("community.reasons_required", N_("give the reasons"), {}, **_cite(rules, key))
     if action == "certify" and not ctx.scheme_in_force:
-        return f"no community scheme is in force; {rules.article('communities.scheme')}"
+        return Reason(
+            "community.no_scheme",
+            N_("no community scheme is in force"),
+            {},
+            **_cite(rules, "communities.scheme"),
+        )
     if action in ("flag_renewal", "renew", "lapse"):
         return _timing(action, ctx, rules)
-    return ""
+    return None
 
 
-def _timing(action: str, ctx: CommunityContext, rules: CharterRules) -> str:
+def _timing(action: str, ctx: CommunityContext, rules: CharterRules) -> Reason | None:
     if ctx.valid_until is None:
-        return "the certification's end date (valid_until) is needed"
+        return Reason("community.no_end", N_("the certification's end date is needed"))
     if action == "flag_renewal" and ctx.now < renewal_opens(ctx.valid_until, rules):
-        days = rules.communities.renewal_window_days
-        where = rules.article("communities.renewal")
-        return f"the renewal window opens {days} days before {ctx.valid_until}; {where}"
+        return Reason(
+            "community.renewal_not_open",
+            N_("the renewal window opens %(days)s days before %(until)s"),
+            {"days": rules.communities.renewal_window_days, "until": ctx.valid_until},
+            **_cite(rules, "communities.renewal"),
+        )
     if action == "renew" and ctx.now >= ctx.valid_until:
-        return f"the certification ended at {ctx.valid_until}; it has lapsed"
+        return Reason(
+            "community.lapsed",
+            N_("the certification ended at %(until)s; it has lapsed"),
+            {"until": ctx.valid_until},
+        )
     if action == "lapse" and ctx.now < ctx.valid_until:
-        return f"the certification runs until {ctx.valid_until}"
-    return ""
+        return Reason(
+            "community.still_valid",
+            N_("the certification runs until %(until)s"),
+            {"until": ctx.valid_until},
+        )
+    return None
 
 
 def validate_application(
@@ -188,9 +229,6 @@ def validate_application(
         out.append(("cosigners", "an owner co-signs once"))
     elif rep in cosigners:
         out.append(("cosigners", "the representative does not count as a co-signer"))
-    elif len(cosigners) < c.min_cosigners:
-        where = rules.article("communities.min_cosigners")
-        out.append(("cosigners", f"{len(cosigners)} co-signers, {c.min_cosigners} needed; {where}"))
     documents = fields.get("documents")
     if type(documents) is not list or not documents:
         out.append(("documents", "list the supporting documents' SHA-256 digests"))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from governance.charter import ROLES, CharterRules
+from governance.refusals import N_, Refusal, cite
 from governance.transitions import require_aware
 
 MOTION_KINDS = (
@@ -34,8 +35,8 @@ MOTION_KINDS = (
 CHOICES = ("for", "against", "abstain")
 
 
-class MotionError(ValueError):
-    """A council vote that may not be cast or counted."""
+class MotionError(Refusal):
+    """A council motion step that is refused: opening, voting, recusing or closing."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,10 @@ class MotionVote:
 
     def __post_init__(self) -> None:
         if self.choice not in CHOICES:
-            raise MotionError(f"a motion vote is one of {', '.join(CHOICES)}, not {self.choice!r}")
+            raise MotionError(
+                "motion.unknown_choice",
+                N_("a motion vote is for, against or abstain"),
+            )
 
 
 def recusal_required(member_interests: Collection[str], motion_subject: Collection[str]) -> bool:
@@ -187,16 +191,18 @@ def cast_motion_vote(
     """Check a council member's vote on a motion; raise ``MotionError`` quoting the charter."""
     if member_id not in seated_ids:
         raise MotionError(
-            f"member {member_id} is not seated on the council; "
-            + rules.article("council.members_only")
+            "motion.not_seated",
+            N_("only seated council members vote on motions"),
+            **cite(rules, "council.members_only"),
         )
     if member_id in recused_ids:
         raise MotionError(
-            f"member {member_id} is recused from this motion and may not vote; "
-            + rules.article("council.recusal")
+            "motion.recused",
+            N_("you are recused from this motion and may not vote"),
+            **cite(rules, "council.recusal"),
         )
     if any(v.member_id == member_id for v in votes_so_far):
-        raise MotionError(f"member {member_id} has already voted on this motion")
+        raise MotionError("motion.voted_twice", N_("you have already voted on this motion"))
     return MotionVote(member_id, choice)
 
 
@@ -224,10 +230,16 @@ def motion_outcome(
     counts = dict.fromkeys(CHOICES, 0)
     for vote in votes:
         if vote.member_id in seen:
-            raise MotionError(f"member {vote.member_id} voted twice")
+            raise MotionError(
+                "motion.counted_twice",
+                N_("member %(member)s voted twice"),
+                member=vote.member_id,
+            )
         if vote.member_id not in eligible_ids:
-            why = "recused" if vote.member_id in recusals else "not seated"
-            raise MotionError(f"vote by member {vote.member_id} refused: {why}")
+            code = "motion.recused" if vote.member_id in recusals else "motion.not_seated"
+            raise MotionError(
+                code, N_("the vote of member %(member)s may not count"), member=vote.member_id
+            )
         seen.add(vote.member_id)
         counts[vote.choice] += 1
     voted = len(seen)
@@ -255,3 +267,110 @@ def motion_outcome(
         passed=passed,
         explanation=explanation,
     )
+
+
+def check_motion_window(opened_at: datetime, closes_at: datetime, rules: CharterRules) -> None:
+    """Raise ``MotionError`` unless the voting deadline lies within the charter's window."""
+    require_aware(opened_at, "opened_at")
+    require_aware(closes_at, "closes_at")
+    low, high = rules.council.motion_min_hours, rules.council.motion_max_hours
+    if not timedelta(hours=low) <= closes_at - opened_at <= timedelta(hours=high):
+        raise MotionError(
+            "motion.window",
+            N_("a motion is open for %(low)s to %(high)s hours"),
+            low=low,
+            high=high,
+            **cite(rules, "council.motion_window"),
+        )
+
+
+def needs_fallback(
+    seated_ids: Collection[int], recused_ids: Collection[int], rules: CharterRules
+) -> bool:
+    """Do recusals leave fewer members able to vote than the quorum of the seated council?
+
+    The quorum is counted against the whole seated council here: otherwise a council recused
+    down to one member would decide alone.
+    """
+    seated = set(seated_ids)
+    eligible = len(seated - set(recused_ids))
+    num, den = rules.council.motion_quorum
+    return eligible == 0 or eligible * den < num * len(seated)
+
+
+def outcome_settled(
+    seated_member_ids: Collection[int],
+    votes: Sequence[MotionVote],
+    recusals: Collection[int],
+    rules: CharterRules,
+) -> bool:
+    """May the motion close before its deadline: has every eligible member voted, or can the
+    outcome no longer change whatever the others do?
+
+    Passing is monotone: more votes for only help, more against only hurt, and fewer voters only
+    hurt the quorum. So the three extremes (the rest all for, all against, none voting) bound
+    every way the remaining members could vote.
+    """
+    eligible = set(seated_member_ids) - set(recusals)
+    voted = {v.member_id for v in votes}
+    remaining = sorted(eligible - voted)
+    if not remaining:
+        return True
+    results = {
+        motion_outcome(seated_member_ids, [*votes, *extra], recusals, rules).passed
+        for extra in (
+            [MotionVote(m, "for") for m in remaining],
+            [MotionVote(m, "against") for m in remaining],
+            [],
+        )
+    }
+    return len(results) == 1
+
+
+def check_close(
+    closer_id: int | None,
+    *,
+    now: datetime,
+    closes_at: datetime,
+    seated_ids: Collection[int],
+    recused_ids: Collection[int],
+    settled: bool,
+    rules: CharterRules,
+) -> None:
+    """May ``closer_id`` (None: the system, i.e. cron) close the motion at ``now``?
+
+    The system closes at the deadline. Before it, only a seated, non-recused member closes, and
+    only once the outcome is settled; choosing when to count is a say in the outcome.
+    """
+    require_aware(now, "now")
+    if closer_id is None:
+        if now < closes_at:
+            raise MotionError(
+                "motion.not_due",
+                N_("the motion is open for voting until %(deadline)s"),
+                deadline=closes_at,
+                **cite(rules, "council.motion_window"),
+            )
+        return
+    if closer_id not in seated_ids:
+        raise MotionError(
+            "motion.close_not_seated",
+            N_("only a seated council member closes a motion"),
+            **cite(rules, "council.members_only"),
+        )
+    if closer_id in recused_ids:
+        raise MotionError(
+            "motion.close_recused",
+            N_("a member recused from a motion cannot close it"),
+            **cite(rules, "council.recusal"),
+        )
+    if now < closes_at and not settled:
+        raise MotionError(
+            "motion.close_early",
+            N_(
+                "the motion is open until %(deadline)s; it closes earlier only when every member "
+                "able to vote has voted or the outcome can no longer change"
+            ),
+            deadline=closes_at,
+            **cite(rules, "council.motion_window"),
+        )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from governance.default_charter_zh import ARTICLES_ZH
+
 ARTICLES = {
     "Art. 5.1": "Trust funds may be spent on public welfare: causes beyond the owner community.",
     "Art. 5.2": "Trust funds may be spent on owner care: help for owners and their families "
@@ -50,6 +52,15 @@ ARTICLES = {
     "Art. 15.3": "A member with an interest in the subject of a motion is recused and does "
     "not vote on it.",
     "Art. 15.4": "Only seated council members vote on council motions.",
+    "Art. 15.5": "A motion is open for voting at least 24 hours and at most 7 days from its "
+    "opening; it closes at its deadline, or earlier once every member able to vote has voted or "
+    "the outcome can no longer change. Administrators run the trust's operations and take no "
+    "part in council decisions.",
+    "Art. 15.6": "If recusals leave fewer members able to vote than the quorum of the seated "
+    "council, the council does not decide the motion and its question is put to the owners' vote.",
+    "Art. 15.7": "Each member keeps a public register of their interests; interests the trust's "
+    "records show (a place on a community's verified roster, being a disbursement's beneficiary) "
+    "count as declared. Nobody recuses another member by naming them.",
     "Art. 21.1": "A disbursement may not exceed the remaining amount of the budget it draws on.",
     "Art. 21.2": "A disbursement must be for a purpose of Article 5 that its budget allows.",
     "Art. 21.3": "Every disbursement names its beneficiary.",
@@ -61,13 +72,20 @@ ARTICLES = {
     "Art. 23.1": "In an emergency the council may, by motion alone, spend up to RMB 5,000,000 "
     "per motion.",
     "Art. 23.2": "Emergency spending may not exceed RMB 10,000,000 in one calendar year.",
-    "Art. 23.3": "Emergency spending must be put to the owners for ratification within 90 days.",
+    "Art. 23.3": "Emergency spending must be put to the owners for ratification within 90 days; "
+    "the council puts it on the ballot and the owners ratify it by a majority of the weight "
+    "voting for or against, if a tenth of the roll's weight takes part. A council motion does "
+    "not ratify.",
+    "Art. 23.4": "While emergency spending is overdue for ratification, what is left of its "
+    "budget is frozen and no new emergency spending may be decided until the owners ratify it.",
     "Art. 30.1": "Owners' industry communities may apply for certification only under a "
     "certification scheme adopted by the owners.",
     "Art. 30.2": "An application names the community, its industry, what it does and its "
     "representative, and lists its supporting documents.",
     "Art. 30.3": "A community must have at least 30 member owners to apply.",
-    "Art. 30.4": "An application is co-signed by at least 10 member owners.",
+    "Art. 30.4": "An application is co-signed by at least 10 member owners, each giving their "
+    "co-signature in their own account within 30 days of the application; co-signatures not "
+    "given by then do not count.",
     "Art. 31.1": "A certification is valid for 365 days.",
     "Art. 31.2": "A certified community may apply for renewal in the 60 days before its "
     "certification ends; without renewal it lapses.",
@@ -87,6 +105,9 @@ CITATIONS = {
     "council.motion_majority": "Art. 15.2",
     "council.recusal": "Art. 15.3",
     "council.members_only": "Art. 15.4",
+    "council.motion_window": "Art. 15.5",
+    "council.recusal_fallback": "Art. 15.6",
+    "council.interests": "Art. 15.7",
     "spending.amount": "Art. 21.5",
     "spending.budget": "Art. 21.1",
     "spending.category": "Art. 21.2",
@@ -98,6 +119,7 @@ CITATIONS = {
     "spending.emergency_cap": "Art. 23.1",
     "spending.emergency_year_cap": "Art. 23.2",
     "spending.ratification": "Art. 23.3",
+    "spending.ratification_overdue": "Art. 23.4",
     "communities.scheme": "Art. 30.1",
     "communities.application": "Art. 30.2",
     "communities.min_members": "Art. 30.3",
@@ -114,6 +136,7 @@ def default_rules() -> dict[str, Any]:
     """A fresh copy of the first charter's rules JSON (valid under ``parse_rules``)."""
     return {
         "articles": dict(ARTICLES),
+        "articles_zh": dict(ARTICLES_ZH),
         "citations": dict(CITATIONS),
         "purposes": [
             {
@@ -146,6 +169,8 @@ def default_rules() -> dict[str, Any]:
                 "charter_amendment": _kind("yes_no", [1, 5], [3, 5], 100, "Art. 11.3"),
                 "community_scheme": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 11.4"),
                 "poll": _kind("choice", [1, 10], [0, 1], 0, "Art. 11.6"),
+                "council_referral": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 15.6"),
+                "emergency_ratification": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 23.3"),
                 "council_election": {
                     **_kind("approval", [1, 10], [0, 1], 20, "Art. 11.5"),
                     "weight_rule": "equal",
@@ -164,6 +189,9 @@ def default_rules() -> dict[str, Any]:
             "term_limit": 2,
             "motion_quorum": [2, 3],
             "motion_majority": [1, 2],
+            "motion_min_hours": 24,
+            "motion_max_hours": 168,
+            "recusal_fallback": "owners_vote",
         },
         "spending": {
             "approvals_required": 3,
@@ -177,6 +205,7 @@ def default_rules() -> dict[str, Any]:
             "renewal_window_days": 60,
             "min_members": 30,
             "min_cosigners": 10,
+            "cosign_days": 30,
         },
     }
 

@@ -34,17 +34,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from governance.charter import (
-    KINDS,
     ROLES,
     CharterRules,
-    CharterRulesError,
     Fraction,
-    parse_rules,
 )
+from governance.proposal_fields import (
+    BODY_MAX as BODY_MAX,
+)
+from governance.proposal_fields import (
+    COMMON_FIELDS as COMMON_FIELDS,
+)
+from governance.proposal_fields import (
+    KIND_FIELDS as KIND_FIELDS,
+)
+from governance.proposal_fields import (
+    OPTIONS_MAX as OPTIONS_MAX,
+)
+from governance.proposal_fields import (
+    TEXT_MAX as TEXT_MAX,
+)
+from governance.proposal_fields import (
+    TITLE_MAX as TITLE_MAX,
+)
+from governance.proposal_fields import (
+    validate_proposal_fields as validate_proposal_fields,
+)
+from governance.refusals import N_, Reason
 from governance.transitions import (
     Actor,
     Transition,
@@ -95,21 +114,6 @@ TRANSITIONS: Mapping[tuple[str, str], str] = {
 }
 ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
 
-TITLE_MAX = 200  # the proposals.title column
-BODY_MAX = 20_000
-TEXT_MAX = 200_000  # a whole charter's text
-OPTIONS_MAX = 20
-COMMON_FIELDS = ("title", "body", "opens_at", "closes_at", "options")
-KIND_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "general": (),
-    "spending": ("amount_fen", "category", "beneficiary", "purpose"),
-    "charter_amendment": ("new_text", "new_rules"),
-    "community_scheme": ("scheme_text", "criteria"),
-    "council_election": ("role", "seats", "candidates"),
-    "poll": (),
-}
-
-
 @dataclass(frozen=True)
 class TransitionContext:
     """Facts the app loads before asking for a step; only those the step needs are read."""
@@ -124,6 +128,8 @@ class TransitionContext:
     passed_motion: str | None = None
     reason: str = ""
     superseded_by: str | None = None
+    # A question the council could not decide (recusals): the system puts it to the owners.
+    referral: bool = False
 
     def __post_init__(self) -> None:
         for name in ("now", "opens_at", "closes_at"):
@@ -138,13 +144,22 @@ def allowed_actions(state: str) -> tuple[str, ...]:
 def transition(state: str, action: str, *, actor: Actor, ctx: TransitionContext) -> Transition:
     """The step ``action`` from ``state``, or ``TransitionError`` saying why not."""
     if state not in STATES:
-        raise TransitionError(state, action, "unknown state")
+        raise TransitionError(state, action, Reason("proposal.unknown_state", N_("unknown state")))
     target = TRANSITIONS.get((state, action))
     if target is None:
-        allowed = ", ".join(allowed_actions(state)) or "none (final state)"
-        raise TransitionError(state, action, f"not allowed from this state; allowed: {allowed}")
+        allowed = allowed_actions(state)
+        refusal = (
+            Reason(
+                "proposal.not_allowed",
+                N_("this step is not allowed from this state"),
+                {"allowed": ", ".join(allowed)},
+            )
+            if allowed
+            else Reason("proposal.final_state", N_("nothing more can be done in a final state"))
+        )
+        raise TransitionError(state, action, refusal)
     why = _GUARDS[action](state, actor, ctx)
-    if why:
+    if why is not None:
         raise TransitionError(state, action, why)
     reason = ctx.reason.strip()
     if action == "supersede":
@@ -157,100 +172,140 @@ def _is_author(actor: Actor, ctx: TransitionContext) -> bool:
     return actor.id is not None and actor.id == ctx.author_id
 
 
-def _author_only(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _author_only(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     if not _is_author(actor, ctx):
-        return "only the author may do this"
-    return ""
+        return Reason("proposal.author_only", N_("only the author may do this"))
+    return None
 
 
-def _withdraw(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _withdraw(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     if not _is_author(actor, ctx):
-        return "only the author may withdraw a proposal"
+        return Reason("proposal.author_only", N_("only the author may withdraw a proposal"))
     if state == "scheduled" and (ctx.opens_at is None or ctx.now >= ctx.opens_at):
-        return "the vote has opened; a proposal cannot be withdrawn once voting starts"
-    return ""
+        return Reason(
+            "proposal.voting_started",
+            N_("the vote has opened; a proposal cannot be withdrawn once voting starts"),
+        )
+    return None
 
 
-def _cosign(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _cosign(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     if ctx.cosign_required == 0:
-        return "the charter puts this kind on the ballot by council acceptance, not co-signature"
+        return Reason(
+            "proposal.no_cosigning",
+            N_("the charter puts this kind on the ballot by council acceptance, not co-signature"),
+        )
     if not actor.has("owner"):
-        return "only owners co-sign"
+        return Reason("proposal.owners_cosign", N_("only owners co-sign"))
     if _is_author(actor, ctx):
-        return "the author cannot co-sign their own proposal"
+        return Reason("proposal.own_cosign", N_("the author cannot co-sign their own proposal"))
     if ctx.already_cosigned:
-        return "this owner has already co-signed"
-    return ""
+        return Reason("proposal.cosigned_twice", N_("this owner has already co-signed"))
+    return None
 
 
-def _window(ctx: TransitionContext) -> str:
+def _window(ctx: TransitionContext) -> Reason | None:
     if ctx.opens_at is None or ctx.closes_at is None:
-        return "the voting window (opens_at, closes_at) is not set"
+        return Reason("proposal.window_missing", N_("the voting window is not set"))
     if ctx.opens_at < ctx.now:
-        return "the vote would open in the past"
+        return Reason("proposal.opens_in_past", N_("the vote would open in the past"))
     if ctx.closes_at <= ctx.opens_at:
-        return "the vote would close before it opens"
-    return ""
+        return Reason("proposal.window_inverted", N_("the vote would close before it opens"))
+    return None
 
 
-def _schedule(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _schedule(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
+    if ctx.referral:
+        if not actor.has("system"):
+            return Reason(
+                "proposal.referral_by_system",
+                N_("only the system puts a question the council could not decide to the owners"),
+            )
+        return _window(ctx)
     if not (_is_author(actor, ctx) or actor.has("admin", "system")):
-        return "only the author, an admin or the system schedules a co-signed proposal"
+        return Reason(
+            "proposal.schedule_who",
+            N_("only the author, an admin or the system schedules a co-signed proposal"),
+        )
     if ctx.cosign_required == 0:
-        return "the charter requires council acceptance for this kind"
+        return Reason(
+            "proposal.needs_council", N_("the charter requires council acceptance for this kind")
+        )
     if ctx.cosign_count < ctx.cosign_required:
-        return f"{ctx.cosign_count} of {ctx.cosign_required} co-signatures required by the charter"
+        return Reason(
+            "proposal.cosigns_short",
+            N_("%(count)s of %(required)s co-signatures required by the charter"),
+            {"count": ctx.cosign_count, "required": ctx.cosign_required},
+        )
     return _window(ctx)
 
 
-def _council_motion(expected: str, ctx: TransitionContext, actor: Actor) -> str:
+def _council_motion(expected: str, ctx: TransitionContext, actor: Actor) -> Reason | None:
     if not actor.has("council"):
-        return "only the council decides this"
+        return Reason("proposal.council_only", N_("only the council decides this"))
     if ctx.cosign_required > 0:
-        return (
-            f"the charter puts this kind on the ballot by {ctx.cosign_required} co-signatures; "
-            "the council neither accepts nor rejects it"
+        return Reason(
+            "proposal.by_cosigning",
+            N_(
+                "the charter puts this kind on the ballot by %(required)s co-signatures; "
+                "the council neither accepts nor rejects it"
+            ),
+            {"required": ctx.cosign_required},
         )
     if ctx.passed_motion != expected:
-        return f"needs a passed {expected!r} council motion"
-    return ""
+        return Reason(
+            "proposal.needs_motion",
+            N_("needs a passed council motion: %(motion)s"),
+            {"motion": expected},
+        )
+    return None
 
 
-def _accept(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _accept(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     return _council_motion("accept_proposal", ctx, actor) or _window(ctx)
 
 
-def _reject(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _reject(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     why = _council_motion("reject_proposal", ctx, actor)
-    if not why and not ctx.reason.strip():
-        why = "a rejection must give its reason"
+    if why is None and not ctx.reason.strip():
+        why = Reason("proposal.reason_required", N_("a rejection must give its reason"))
     return why
 
 
-def _system(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _system(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     if not actor.has("system", "admin"):
-        return "only the system or an admin does this"
-    return ""
+        return Reason("proposal.system_only", N_("only the system or an admin does this"))
+    return None
 
 
-def _open(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _open(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     why = _system(state, actor, ctx)
-    if not why and (ctx.opens_at is None or ctx.now < ctx.opens_at):
-        why = f"the vote opens at {ctx.opens_at}, not yet"
+    if why is None and (ctx.opens_at is None or ctx.now < ctx.opens_at):
+        why = Reason(
+            "proposal.not_open_yet",
+            N_("the vote opens at %(at)s, not yet"),
+            {"at": ctx.opens_at or ctx.now},
+        )
     return why
 
 
-def _close(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _close(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     why = _system(state, actor, ctx)
-    if not why and (ctx.closes_at is None or ctx.now < ctx.closes_at):
-        why = f"the vote closes at {ctx.closes_at}, not yet"
+    if why is None and (ctx.closes_at is None or ctx.now < ctx.closes_at):
+        why = Reason(
+            "proposal.not_closing_yet",
+            N_("the vote closes at %(at)s, not yet"),
+            {"at": ctx.closes_at or ctx.now},
+        )
     return why
 
 
-def _supersede(state: str, actor: Actor, ctx: TransitionContext) -> str:
+def _supersede(state: str, actor: Actor, ctx: TransitionContext) -> Reason | None:
     why = _system(state, actor, ctx)
-    if not why and not (ctx.superseded_by or "").strip():
-        why = "name the proposal that supersedes this one"
+    if why is None and not (ctx.superseded_by or "").strip():
+        why = Reason(
+            "proposal.superseded_by_missing", N_("name the proposal that supersedes this one")
+        )
     return why
 
 
@@ -300,144 +355,3 @@ def vote_parameters(
         eligibility_min=rules.voting.eligibility_min,
         seats=seats,
     )
-
-
-def validate_proposal_fields(
-    kind: str, fields: Mapping[str, Any], rules: CharterRules
-) -> list[tuple[str, str]]:
-    """Every problem with a proposal's fields, as (field, message); empty = valid."""
-    if kind not in KINDS:
-        return [("kind", f"unknown kind {kind!r}; known: {', '.join(KINDS)}")]
-    out: list[tuple[str, str]] = []
-    known = COMMON_FIELDS + KIND_FIELDS[kind]
-    out += [(name, f"not a field of a {kind} proposal") for name in fields if name not in known]
-    out += _text(fields, "title", TITLE_MAX, required=True)
-    out += _text(fields, "body", BODY_MAX, required=False)
-    out += _check_window(fields, rules)
-    out += _check_options(fields, rules.voting.kind(kind).method)
-    out += _KIND_CHECKS[kind](fields, rules)
-    return out
-
-
-def _text(
-    fields: Mapping[str, Any], name: str, limit: int, *, required: bool
-) -> list[tuple[str, str]]:
-    value = fields.get(name)
-    if value is None or value == "":
-        return [(name, "is required")] if required else []
-    if type(value) is not str:
-        return [(name, "must be text")]
-    if required and not value.strip():
-        return [(name, "is required")]
-    if len(value) > limit:
-        return [(name, f"must be at most {limit} characters, got {len(value)}")]
-    return []
-
-
-def _check_window(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
-    opens, closes = fields.get("opens_at"), fields.get("closes_at")
-    if opens is None and closes is None:
-        return []  # a draft may leave the window for later; scheduling checks it is set
-    out = []
-    for name, value in (("opens_at", opens), ("closes_at", closes)):
-        if not isinstance(value, datetime):
-            out.append((name, "must be a date and time"))
-        elif value.tzinfo is None or value.utcoffset() is None:
-            out.append((name, "must carry a timezone"))
-    if out:
-        return out
-    assert isinstance(opens, datetime) and isinstance(closes, datetime)
-    lo, hi = rules.voting.min_hours, rules.voting.max_hours
-    length = closes - opens
-    if not timedelta(hours=lo) <= length <= timedelta(hours=hi):
-        where = rules.article("voting.period")
-        return [("closes_at", f"the vote must last {lo} to {hi} hours, not {length}; {where}")]
-    return []
-
-
-def _check_options(fields: Mapping[str, Any], method: str) -> list[tuple[str, str]]:
-    options = fields.get("options")
-    if method != "choice":
-        return [] if options is None else [("options", f"a {method} vote has fixed options")]
-    if type(options) is not list or not 2 <= len(options) <= OPTIONS_MAX:
-        return [("options", f"give 2 to {OPTIONS_MAX} options")]
-    if any(type(o) is not str or not o.strip() or len(o) > TITLE_MAX for o in options):
-        return [("options", f"every option is non-empty text of at most {TITLE_MAX} characters")]
-    if len(set(options)) != len(options):
-        return [("options", "options must differ")]
-    return []
-
-
-def _none(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
-    return []
-
-
-def _is_count(value: Any) -> bool:
-    return type(value) is int and value > 0
-
-
-def _check_spending(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
-    out = []
-    if not _is_count(fields.get("amount_fen")):
-        out.append(("amount_fen", "must be a whole number of fen greater than zero"))
-    category = fields.get("category")
-    if category not in rules.purpose_ids:
-        ids = ", ".join(p.id for p in rules.purposes)
-        where = rules.article("spending.category")
-        out.append(("category", f"must be one of the charter's purposes ({ids}); {where}"))
-    out += _text(fields, "beneficiary", TITLE_MAX, required=True)
-    out += _text(fields, "purpose", BODY_MAX, required=True)
-    return out
-
-
-def _check_amendment(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
-    out = _text(fields, "new_text", TEXT_MAX, required=True)
-    new_rules = fields.get("new_rules")
-    if not isinstance(new_rules, Mapping):
-        return [*out, ("new_rules", "must be the new charter's rules (an object)")]
-    try:
-        parse_rules(new_rules)
-    except CharterRulesError as exc:
-        out += [(f"new_rules{path.removeprefix('$')}", msg) for path, msg in exc.problems]
-    return out
-
-
-def _check_scheme(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
-    out = _text(fields, "scheme_text", BODY_MAX, required=True)
-    criteria = fields.get("criteria")
-    if type(criteria) is not list or not criteria:
-        out.append(("criteria", "list at least one certification criterion"))
-    elif any(type(c) is not str or not c.strip() or len(c) > TITLE_MAX * 5 for c in criteria):
-        out.append(("criteria", "every criterion is non-empty text of at most 1000 characters"))
-    return out
-
-
-def _check_election(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
-    role = fields.get("role")
-    if role not in ROLES:
-        return [("role", f"must be one of {', '.join(ROLES)}")]
-    out = []
-    most = rules.council.seats_for(role)
-    seats = fields.get("seats", most)
-    if not _is_count(seats) or seats > most:
-        where = rules.article("council.seats")
-        out.append(("seats", f"must be 1 to {most} for {role}; {where}"))
-        seats = most
-    candidates = fields.get("candidates")
-    if type(candidates) is not list or not all(_is_count(c) for c in candidates):
-        out.append(("candidates", "must be a list of candidate user ids"))
-    elif len(set(candidates)) != len(candidates):
-        out.append(("candidates", "a candidate is listed twice"))
-    elif len(candidates) < seats:
-        out.append(("candidates", f"{len(candidates)} candidates for {seats} seats"))
-    return out
-
-
-_KIND_CHECKS = {
-    "general": _none,
-    "spending": _check_spending,
-    "charter_amendment": _check_amendment,
-    "community_scheme": _check_scheme,
-    "council_election": _check_election,
-    "poll": _none,
-}

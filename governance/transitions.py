@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from governance.refusals import Reason, Refusal
+
 ACTOR_ROLES = ("owner", "council", "admin", "system")
 
 
@@ -51,14 +53,26 @@ class Transition:
     record: TransitionRecord
 
 
-class TransitionError(ValueError):
-    """An illegal step; the message names the state, the action and why."""
+class TransitionError(Refusal):
+    """An illegal step; the message names the state, the action and why.
 
-    def __init__(self, state: str, action: str, why: str) -> None:
+    ``why`` is a ``Reason`` (code, template, parameters, article) so the app can say it in the
+    reader's language; a plain string is accepted for reasons with nothing to translate.
+    """
+
+    def __init__(self, state: str, action: str, why: Reason | str) -> None:
+        reason = why if isinstance(why, Reason) else Reason("transition.refused", why)
+        super().__init__(
+            reason.code,
+            reason.template,
+            article=reason.article,
+            article_text=reason.article_text,
+            **dict(reason.params),
+        )
         self.state = state
         self.action = action
-        self.why = why
-        super().__init__(f"cannot {action!r} in state {state!r}: {why}")
+        self.why = reason.english()
+        ValueError.__init__(self, f"cannot {action!r} in state {state!r}: {self.why}")
 
 
 def require_aware(value: datetime | None, name: str) -> None:

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from governance.charter import CharterRules, Violation
+from governance.refusals import N_
 from governance.transitions import require_aware
 
 __all__ = [
@@ -268,11 +269,15 @@ def check_disbursement(
     amount = request.amount_fen
     amount_ok = type(amount) is int and amount > 0
     if not amount_ok:
-        out.append(rules.violation("spending.amount", f"amount {amount!r} is not a positive fen"))
+        out.append(
+            rules.violation("spending.amount", N_("the amount is not a positive number of fen"))
+        )
     if budget_state is None or budget_state.budget_id != request.budget_id:
         out.append(
             rules.violation(
-                "spending.budget", f"budget {request.budget_id!r} is not an authorised budget"
+                "spending.budget",
+                N_("budget %(budget)s is not an authorised budget"),
+                budget=request.budget_id,
             )
         )
     else:
@@ -280,41 +285,46 @@ def check_disbursement(
             out.append(
                 rules.violation(
                     "spending.budget",
-                    f"{_yuan(amount)} exceeds the {_yuan(budget_state.remaining_fen)} "
-                    f"remaining in budget {request.budget_id!r}",
+                    N_(
+                        "%(amount_fen)s exceeds the %(remaining_fen)s remaining "
+                        "in budget %(budget)s"
+                    ),
+                    amount_fen=amount,
+                    remaining_fen=budget_state.remaining_fen,
+                    budget=request.budget_id,
                 )
             )
         if request.category not in budget_state.categories:
-            allowed = ", ".join(sorted(budget_state.categories)) or "none"
             out.append(
                 rules.violation(
                     "spending.category",
-                    f"budget {request.budget_id!r} allows {allowed}, not {request.category!r}",
+                    N_("budget %(budget)s does not allow the purpose %(purpose)s"),
+                    budget=request.budget_id,
+                    purpose=request.category,
                 )
             )
     if request.category not in rules.purpose_ids:
         out.append(
             rules.violation(
-                "spending.category", f"{request.category!r} is not a purpose of the charter"
+                "spending.category",
+                N_("%(purpose)s is not a purpose of the charter"),
+                purpose=request.category,
             )
         )
     if rules.spending.beneficiary_required and not request.beneficiary.strip():
-        out.append(rules.violation("spending.beneficiary", "no beneficiary is named"))
+        out.append(rules.violation("spending.beneficiary", N_("no beneficiary is named")))
     if not request.purpose.strip():
-        out.append(rules.violation("spending.purpose", "the purpose is not stated"))
+        out.append(rules.violation("spending.purpose", N_("the purpose is not stated")))
     if cash_fen is not None and amount_ok and amount > cash_fen:
         out.append(
             rules.violation(
-                "spending.cash", f"{_yuan(amount)} exceeds the {_yuan(cash_fen)} the trust holds"
+                "spending.cash",
+                N_("%(amount_fen)s exceeds the %(cash_fen)s the trust holds"),
+                amount_fen=amount,
+                cash_fen=cash_fen,
             )
         )
     return out
-
-
-def _yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}RMB {whole:,}.{cents:02d}"
 
 
 def check_approval(
@@ -328,14 +338,14 @@ def check_approval(
     out = []
     if approver_id == request.submitter_id:
         out.append(
-            rules.violation("spending.self_approval", "the submitter cannot approve their own")
+            rules.violation(
+                "spending.self_approval", N_("the submitter cannot approve their own request")
+            )
         )
     if approver_id not in seated_ids:
-        out.append(
-            rules.violation("spending.approvals", f"{approver_id} is not a seated council member")
-        )
+        out.append(rules.violation("spending.approvals", N_("only seated council members approve")))
     if approver_id in approvals:
-        out.append(rules.violation("spending.approvals", f"{approver_id} has already approved"))
+        out.append(rules.violation("spending.approvals", N_("you have already approved this")))
     return out
 
 
@@ -357,14 +367,17 @@ def check_emergency(
     """May a council emergency motion spend ``amount_fen`` without a prior owners' vote?"""
     s = rules.spending
     if type(amount_fen) is not int or amount_fen <= 0:
-        return [rules.violation("spending.amount", f"amount {amount_fen!r} is not a positive fen")]
+        return [
+            rules.violation("spending.amount", N_("the amount is not a positive number of fen"))
+        ]
     out = []
     if amount_fen > s.emergency_cap_fen:
         out.append(
             rules.violation(
                 "spending.emergency_cap",
-                f"{_yuan(amount_fen)} exceeds the {_yuan(s.emergency_cap_fen)} an emergency "
-                "motion may spend",
+                N_("%(amount_fen)s exceeds the %(cap_fen)s an emergency motion may spend"),
+                amount_fen=amount_fen,
+                cap_fen=s.emergency_cap_fen,
             )
         )
     if already_used_this_year_fen + amount_fen > s.emergency_year_cap_fen:
@@ -372,7 +385,8 @@ def check_emergency(
         out.append(
             rules.violation(
                 "spending.emergency_year_cap",
-                f"only {_yuan(left)} of this year's emergency allowance is left",
+                N_("only %(left_fen)s of this year's emergency allowance is left"),
+                left_fen=left,
             )
         )
     return out
@@ -401,3 +415,30 @@ def ratification_overdue(
 ) -> bool:
     require_aware(now, "now")
     return not ratified and now >= ratification_due(decided_at, rules)
+
+
+def check_ratification(
+    overdue_budget_ids: Collection[str], rules: CharterRules, *, budget_id: str | None = None
+) -> list[Violation]:
+    """The freeze of an overdue ratification: spending from ``budget_id`` (if overdue), or any
+    new emergency spending (``budget_id`` None) while some emergency budget is overdue."""
+    overdue = sorted(overdue_budget_ids)
+    if budget_id is not None:
+        if budget_id not in overdue:
+            return []
+        return [
+            rules.violation(
+                "spending.ratification_overdue",
+                N_("budget %(budget)s is frozen until the owners ratify it"),
+                budget=budget_id,
+            )
+        ]
+    if not overdue:
+        return []
+    return [
+        rules.violation(
+            "spending.ratification_overdue",
+            N_("no new emergency spending until the owners ratify %(budget)s"),
+            budget=", ".join(overdue),
+        )
+    ]

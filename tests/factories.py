@@ -137,7 +137,13 @@ def pass_motion(
         if member_id not in recused:
             member = db.session.get(User, member_id)
             council_service.vote(motion, member, "for", now=now)
-    council_service.close_motion(motion, opener, now=now)
+    if motion.state != "open":  # referred to the owners: recusals left too few members
+        return motion
+    # Everyone able to vote has voted, so a member may close it now; a recused opener may not.
+    recused = council_service.recusals_of(motion)
+    closer = None if opener.id in recused else opener
+    at = motion.closes_at if closer is None else now
+    council_service.close_motion(motion, closer, now=at)
     return motion
 
 

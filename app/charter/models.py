@@ -17,6 +17,8 @@ class CharterVersion(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, unique=True)
     text: Mapped[str] = mapped_column(Text)
+    # The same charter in Chinese; NULL for a version adopted in English only.
+    text_zh: Mapped[str | None] = mapped_column(Text)
     rules_json: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     effective_at: Mapped[datetime] = mapped_column(UTCDateTime())

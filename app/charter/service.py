@@ -59,13 +59,16 @@ def _adopt(
     effective_at: datetime,
     adopted_by: str | None,
     actor_id: int | None,
+    text_zh: str | None = None,
 ) -> CharterVersion:
     parsed = parse_rules(rules)
     rules_json = parsed.to_json()
-    digest = charter_digest(text, rules_json, version)
+    text_zh = text_zh if text_zh and text_zh.strip() else None
+    digest = charter_digest(text, rules_json, version, text_zh)
     row = CharterVersion(
         version=version,
         text=text,
+        text_zh=text_zh,
         rules_json=json.dumps(rules_json, sort_keys=True, ensure_ascii=False),
         sha256=digest,
         effective_at=effective_at,
@@ -89,19 +92,33 @@ def _adopt(
 
 
 def install_first(
-    text: str, rules: dict[str, Any], *, actor_id: int | None = None, at: datetime | None = None
+    text: str,
+    rules: dict[str, Any],
+    *,
+    actor_id: int | None = None,
+    at: datetime | None = None,
+    text_zh: str | None = None,
 ) -> CharterVersion:
     if versions():
         raise CharterError(
             "a charter is already installed; change it with a charter amendment vote"
         )
-    return _adopt(1, text, rules, at or utcnow(), None, actor_id)
+    return _adopt(1, text, rules, at or utcnow(), None, actor_id, text_zh)
 
 
-def adopt_amendment(proposal_id: str, text: str, rules: dict[str, Any]) -> CharterVersion:
+def adopt_amendment(
+    proposal_id: str, text: str, rules: dict[str, Any], text_zh: str | None = None
+) -> CharterVersion:
     """Called only when a `charter_amendment` proposal's sealed result has passed."""
     latest = versions()[-1]
-    return _adopt(latest.version + 1, text, rules, utcnow(), proposal_id, None)
+    return _adopt(latest.version + 1, text, rules, utcnow(), proposal_id, None, text_zh)
+
+
+def text_for(version: CharterVersion, language: str) -> tuple[str, str]:
+    """The version's text for a reader of ``language``, and the language it is really in."""
+    if language.startswith("zh") and version.text_zh:
+        return version.text_zh, "zh-Hans-CN"
+    return version.text, "en"
 
 
 def adopt_passed_amendment(proposal: Proposal, passed: bool) -> CharterVersion | None:
@@ -115,7 +132,9 @@ def adopt_passed_amendment(proposal: Proposal, passed: bool) -> CharterVersion |
     if db.session.scalar(select(CharterVersion.id).where(CharterVersion.adopted_by == proposal.id)):
         return None
     payload = json.loads(proposal.payload_json)
-    return adopt_amendment(proposal.id, payload["new_text"], payload["new_rules"])
+    return adopt_amendment(
+        proposal.id, payload["new_text"], payload["new_rules"], payload.get("new_text_zh")
+    )
 
 
 def apply_sealed_amendment(proposal_id: str) -> CharterVersion | None:

@@ -36,6 +36,8 @@ class Community(db.Model):  # type: ignore[name-defined,misc]
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Co-signatures not given by then do not count.
+    cosign_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CommunityMember(db.Model):  # type: ignore[name-defined,misc]
@@ -55,6 +57,9 @@ class CommunityMember(db.Model):  # type: ignore[name-defined,misc]
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A co-signature is asked for by the applicant and given by the owner in their own
+    # account; until then (NULL) it neither counts nor makes an interest.
+    given_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CommunityDocument(db.Model):  # type: ignore[name-defined,misc]

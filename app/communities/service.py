@@ -6,13 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.accounts.models import User
 from app.audit import service as audit
@@ -35,9 +35,10 @@ from governance.communities import (
     transition,
     validate_application,
 )
+from governance.refusals import N_, Refusal, cite
 from governance.transitions import Actor, TransitionError
 
-__all__ = ["ApplicationError", "TransitionError"]
+__all__ = ["ApplicationError", "CosignError", "TransitionError"]
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DIRECTORY_STATES = ("certified", "renewal_due")
@@ -50,6 +51,10 @@ LOGGED = {
     "revoke": "community.revoked",
     "lapse": "community.lapsed",
 }
+
+
+class CosignError(Refusal):
+    """A co-signature that cannot be given."""
 
 
 class ApplicationError(ValueError):
@@ -118,13 +123,16 @@ def of_owner(user: User) -> list[tuple[Community, str]]:
     return [(c, role) for c, role in rows]
 
 
-def members(community: Community) -> list[tuple[User, str]]:
-    rows = db.session.execute(
+def members(community: Community, *, given_only: bool = False) -> list[tuple[User, str]]:
+    query = (
         select(User, CommunityMember.role)
         .join(CommunityMember, CommunityMember.owner_id == User.id)
         .where(CommunityMember.community_id == community.id)
         .order_by(CommunityMember.role.desc(), User.display_name)
     )
+    if given_only:  # a request not yet answered is nobody's business but the owner's
+        query = query.where(CommunityMember.given_at.is_not(None))
+    rows = db.session.execute(query)
     return [(u, role) for u, role in rows]
 
 
@@ -157,9 +165,13 @@ def _find_owner(login: str) -> User | None:
     )
 
 
+def documents_dir() -> Path:
+    return Path(current_app.instance_path) / "documents"
+
+
 def _store(data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
-    folder = Path(current_app.instance_path) / "documents"
+    folder = documents_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / digest
     if not path.exists():
@@ -173,13 +185,12 @@ def apply(applicant: User, application: Application, now: datetime | None = None
     rules = charter.current_rules()
     scheme = scheme_in_force()
     problems: list[tuple[str, str]] = []
+    # The owners named are only asked to co-sign: each gives it in their own account. Names
+    # with no account are passed over in silence, so the form tells no one who has an account.
     cosigners: list[int] = []
     for login in (x for x in application.cosigner_logins if x.strip()):
         owner = _find_owner(login)
-        if owner is None:
-            problems.append(("cosigners", gettext("no owner signs in as %(login)s",
-                                                   login=repr(login.strip()))))
-        else:
+        if owner is not None and owner.id != applicant.id and owner.id not in cosigners:
             cosigners.append(owner.id)
     for name, data in application.documents:
         if len(data) > MAX_DOCUMENT_BYTES:
@@ -208,11 +219,12 @@ def apply(applicant: User, application: Application, now: datetime | None = None
         state="applied",
         scheme_proposal_id=scheme.id if scheme else None,
         applied_at=now,
+        cosign_deadline=now + timedelta(days=rules.communities.cosign_days),
     )
     db.session.add(community)
     db.session.flush()
     db.session.add(CommunityMember(community_id=community.id, owner_id=applicant.id,
-                                   role="representative", at=now))
+                                   role="representative", at=now, given_at=now))
     for owner_id in cosigners:
         db.session.add(CommunityMember(community_id=community.id, owner_id=owner_id,
                                        role="cosigner", at=now))
@@ -262,6 +274,7 @@ def _step(community: Community, action: str, actor: Actor, *, now: datetime,
         reasons=reasons,
         valid_until=community.valid_until,
         scheme_in_force=scheme_in_force() is not None,
+        cosigns_given=cosigns_given(community) if action == "review" else None,
     )
     step = transition(community.state, action, actor=actor, ctx=ctx, rules=rules)
     event = CommunityEvent(
@@ -280,6 +293,68 @@ def _step(community: Community, action: str, actor: Actor, *, now: datetime,
     audit.record(f"community.{action}", actor_id=actor.id, subject=f"community:{community.id}",
                  reason=step.record.reason, motion=motion.id if motion else None)
     return event
+
+
+def cosigns_given(community: Community) -> int:
+    """Co-signatures owners gave in their own accounts before the deadline."""
+    query = select(func.count()).select_from(CommunityMember).where(
+        CommunityMember.community_id == community.id,
+        CommunityMember.role == "cosigner",
+        CommunityMember.given_at.is_not(None),
+    )
+    if community.cosign_deadline is not None:
+        query = query.where(CommunityMember.given_at <= community.cosign_deadline)
+    return db.session.scalar(query) or 0
+
+
+def cosign_request(community: Community, owner: User) -> CommunityMember | None:
+    return db.session.scalar(select(CommunityMember).where(
+        CommunityMember.community_id == community.id, CommunityMember.owner_id == owner.id))
+
+
+def give_cosignature(community: Community, owner: User, now: datetime | None = None) -> None:
+    """An owner co-signs an application in their own account: only then does it count."""
+    now = now or utcnow()
+    rules = charter.current_rules()
+    if community.state != "applied":
+        raise CosignError("community.cosign_closed",
+                          N_("co-signatures are collected only while the application waits"))
+    if community.cosign_deadline is not None and now > community.cosign_deadline:
+        raise CosignError("community.cosign_late", N_("co-signatures closed at %(deadline)s"),
+                          deadline=community.cosign_deadline,
+                          **cite(rules, "communities.min_cosigners"))
+    if not on_roll(owner, rules, now):
+        raise CosignError("community.cosign_not_owner",
+                          N_("only owners on the roll co-sign"),
+                          **cite(rules, "voting.eligibility"))
+    row = cosign_request(community, owner)
+    if row is not None and row.given_at is not None:
+        raise CosignError("community.cosigned_twice", N_("you have already co-signed"))
+    if row is None:
+        row = CommunityMember(community_id=community.id, owner_id=owner.id, role="cosigner", at=now)
+        db.session.add(row)
+    row.given_at = now
+    db.session.flush()
+    audit.record("community.cosigned", actor_id=owner.id, subject=f"community:{community.id}")
+
+
+def on_roll(owner: User, rules: Any, now: datetime) -> bool:
+    """Would the owner be on a roll frozen now (growth value at least the charter's minimum)?"""
+    from app.growth import ledger
+
+    if owner.role == "admin" or not owner.is_active:
+        return False
+    return ledger.balance(owner.id, now) >= max(1, rules.voting.eligibility_min)
+
+
+def pending_requests(owner: User) -> list[Community]:
+    """Applications that asked this owner to co-sign and still wait for it."""
+    return list(db.session.scalars(
+        select(Community)
+        .join(CommunityMember, CommunityMember.community_id == Community.id)
+        .where(CommunityMember.owner_id == owner.id, CommunityMember.given_at.is_(None),
+               Community.state == "applied")
+        .order_by(Community.applied_at)))
 
 
 def review(community: Community, user: User, now: datetime | None = None) -> None:

@@ -8,32 +8,24 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.charter import service as charter
 from app.communities import service
 from app.communities.forms import ApplicationForm, DecisionForm
 from app.core.extensions import db
 from app.council import service as council
 from app.council.forms import ActionForm
 from app.web.auth import council_required, owner_required
+from app.web.documents import serve_checked
+from app.web.labels import COMMUNITY_STATES
+from app.web.refusals import refused
 from governance.transitions import TransitionError
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
 
 
-STATE_NAMES = {
-    "applied": _l("applied"),
-    "under_review": _l("under review"),
-    "certified": _l("certified"),
-    "rejected": _l("rejected"),
-    "renewal_due": _l("due for renewal"),
-    "lapsed": _l("lapsed"),
-    "revoked": _l("revoked"),
-}
-
-
-def _not_now(exc: TransitionError) -> str:
-    """A refused step in the reader's language; governance's own reason stays as it is."""
-    return _("Not possible while the community is %(state)s: %(why)s",
-             state=STATE_NAMES.get(exc.state, exc.state), why=exc.why)
+NOT_NOW = _l("Not possible while the community is %(state)s: %(why)s")
+# Kept under its old name for templates and tests that import it.
+STATE_NAMES = COMMUNITY_STATES
 
 
 @bp.get("/")
@@ -52,7 +44,11 @@ def detail(community_id: int) -> str:
     return render_template(
         "communities/detail.html",
         community=community,
-        members=service.members(community),
+        members=service.members(community, given_only=True),
+        cosigns_given=service.cosigns_given(community),
+        cosigns_required=charter.current_rules().communities.min_cosigners,
+        my_request=service.cosign_request(community, current_user)
+        if current_user.is_authenticated else None,
         documents=service.documents(community),
         events=service.events(community),
         motions=council.motions_about(f"community:{community.id}"),
@@ -108,10 +104,37 @@ def review(community_id: int) -> Response:
         service.review(community, current_user)
         db.session.commit()
     except TransitionError as exc:
-        db.session.rollback()
-        flash(_not_now(exc), "error")
-        return redirect(target)
+        return refused(exc, target, states=COMMUNITY_STATES, lead=NOT_NOW)
     flash(_("The application is under review."), "success")
+    return redirect(target)
+
+
+@bp.get("/<int:community_id>/documents/<sha256>")
+@council_required
+def document(community_id: int, sha256: str) -> Response:
+    """A supporting document, for council members reviewing the application."""
+    if not council.is_seated(current_user):
+        abort(403)  # say "not yours" before saying whether the document exists
+    community = service.get(community_id) or abort(404)
+    if not any(d.sha256 == sha256 for d in service.documents(community)):
+        abort(404)
+    return serve_checked(service.documents_dir(), sha256, f"community:{community.id}")
+
+
+@bp.post("/<int:community_id>/cosign")
+@owner_required
+def cosign(community_id: int) -> Response:
+    """An owner gives their co-signature, in their own account; nobody gives it for them."""
+    community = service.get(community_id) or abort(404)
+    target = url_for("communities.detail", community_id=community_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.give_cosignature(community, current_user)
+        db.session.commit()
+    except service.CosignError as exc:
+        return refused(exc, target)
+    flash(_("Your co-signature is given."), "success")
     return redirect(target)
 
 
@@ -128,8 +151,6 @@ def decide(community_id: int) -> Response:
                                        form.reasons.data or "")
         db.session.commit()
     except (TransitionError, council.MotionError) as exc:
-        db.session.rollback()
-        flash(_not_now(exc) if isinstance(exc, TransitionError) else str(exc), "error")
-        return redirect(target)
+        return refused(exc, target, states=COMMUNITY_STATES, lead=NOT_NOW)
     flash(_("Motion opened; members of the community are recused."), "success")
     return redirect(url_for("council.motion", motion_id=motion.id))

@@ -32,6 +32,10 @@ class MotionForm(FlaskForm):
                           validators=[DataRequired(), Length(max=128)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
     body = TextAreaField(_l("Motion text (published)"), validators=[Optional(), Length(max=5000)])
+    hours = BoundedIntegerField(
+        _l("Voting stays open for (hours)"),
+        validators=[Optional(), NumberRange(1, 24 * 366)],
+    )
 
 
 class ProposalMotionForm(FlaskForm):
@@ -61,6 +65,20 @@ class CallElectionForm(FlaskForm):
                                 # InputRequired: a 0 typed in is a number out of range, not a
                                 # missing one.
                                 validators=[InputRequired(), NumberRange(1, 50)])
+
+
+INTEREST_KINDS = [
+    ("community", _l("A community (its number)")),
+    ("beneficiary", _l("A beneficiary (its name)")),
+    ("proposal", _l("A proposal (its number)")),
+]
+
+
+class InterestForm(FlaskForm):
+    kind = SelectField(_l("The interest is in"), choices=INTEREST_KINDS)
+    ident = StringField(_l("Which one"), validators=[DataRequired(), Length(max=100)])
+    description = TextAreaField(_l("What the interest is (published)"),
+                                validators=[DataRequired(), Length(max=2000)])
 
 
 class ActionForm(FlaskForm):

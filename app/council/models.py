@@ -39,7 +39,9 @@ class Motion(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "motions"
     __table_args__ = (
-        CheckConstraint("state IN ('open', 'passed', 'failed', 'withdrawn')", name="state_known"),
+        CheckConstraint(
+            "state IN ('open', 'passed', 'failed', 'withdrawn', 'referred')", name="state_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -53,6 +55,10 @@ class Motion(db.Model):  # type: ignore[name-defined,misc]
     state: Mapped[str] = mapped_column(String(16), default="open", index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome_json: Mapped[str | None] = mapped_column(Text)
+    # The voting deadline, within the charter's window; cron closes the motion then.
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # When recusals left too few members, the owners' vote the question went to instead.
+    referred_to: Mapped[str | None] = mapped_column(ForeignKey("proposals.id"))
 
 
 class MotionVoteRecord(db.Model):  # type: ignore[name-defined,misc]
@@ -80,6 +86,23 @@ class Recusal(db.Model):  # type: ignore[name-defined,misc]
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MemberInterest(db.Model):  # type: ignore[name-defined,misc]
+    """One line of a member's public register of interests, kept by the member alone.
+
+    ``tag`` is what motions are matched on (``community:12``, ``beneficiary:red-cross``);
+    ``description`` is what the public reads. A withdrawn line stays on record.
+    """
+
+    __tablename__ = "member_interests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Candidacy(db.Model):  # type: ignore[name-defined,misc]

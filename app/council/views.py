@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -14,12 +17,13 @@ from app.charter import service as charter
 from app.communities import service as communities
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council import elections
+from app.council import elections, interests
 from app.council import service as council
 from app.council.forms import (
     ActionForm,
     CallElectionForm,
     CandidacyForm,
+    InterestForm,
     MotionForm,
     MotionVoteForm,
     ProposalMotionForm,
@@ -29,19 +33,44 @@ from app.council.models import Candidacy
 from app.decisions import motions as motion_decisions
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
+from app.web import own_words
 from app.web.auth import council_required, owner_required
+from app.web.labels import COUNCIL_ROLES, MOTION_KINDS
+from app.web.refusals import refused, say
+from app.web.templating import current_locale_tag
 from governance.charter import ROLES
 from governance.transitions import TransitionError
 
 bp = Blueprint("council", __name__, url_prefix="/council")
 
-ROLE_LABELS = {
-    "chair": "Chair (理事长)",
-    "asset_committee": "Asset-management committee",
-    "proceeds_committee": "Proceeds committee",
-    "supervisors": "Supervisors",
-    "protector": "Trust protector",
-}
+ROLE_LABELS = COUNCIL_ROLES
+
+
+def motion_title(motion: Any) -> Markup:
+    """A motion's title in the reader's language: the system names what it made; a general
+    motion keeps the words its member wrote, marked with their language."""
+    if motion.kind != "general" and motion.kind in MOTION_KINDS:
+        return escape(_("%(kind)s — %(subject)s", kind=MOTION_KINDS[motion.kind],
+                        subject=_subject_words(motion.subject)))
+    return own_words.marked(motion.title, current_locale_tag())
+
+
+def proposal_title(proposal: Any) -> Markup:
+    """A proposal's title: elections and referrals are named by the system, the rest by owners."""
+    payload = json.loads(proposal.payload_json or "{}")
+    if proposal.kind == "council_election" and payload.get("role") in COUNCIL_ROLES:
+        return escape(_("Council election: %(role)s (%(seats)s seats)",
+                        role=COUNCIL_ROLES[payload["role"]],
+                        seats=payload.get("seats") or proposal.seats))
+    if proposal.kind == "council_referral" and (m := council.get_motion(payload.get("motion", 0))):
+        return escape(_("The owners decide for the council: %(title)s")) % {
+            "title": motion_title(m)}
+    return own_words.marked(proposal.title, current_locale_tag())
+
+
+# Globals, not context: macros imported without context (the proposal cards) use them too.
+bp.record_once(lambda state: state.app.jinja_env.globals.update(
+    motion_title=motion_title, proposal_title=proposal_title))
 
 
 @bp.app_context_processor
@@ -55,7 +84,7 @@ def council_helpers() -> dict[str, Any]:
     return {
         "council_seated": seated_now,
         "council_motions_about": council.motions_about,
-        "council_role_label": lambda r: _(ROLE_LABELS.get(r, r)),
+        "council_role_label": lambda r: ROLE_LABELS.get(r, r),
         "my_communities": my_communities,
         "proposal_motion_form": ProposalMotionForm,
     }
@@ -68,12 +97,6 @@ def _names(ids: set[int]) -> dict[int, str]:
         return {}
     rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
     return {uid: name for uid, name in rows}
-
-
-def _refused(exc: Exception, target: str) -> Response:
-    db.session.rollback()
-    flash(str(exc), "error")
-    return redirect(target)
 
 
 @bp.get("/")
@@ -95,7 +118,43 @@ def index() -> str:
         candidacies=elections.open_candidacies(),
         candidate_names=_names({c.user_id for c in elections.open_candidacies()}),
         call_form=CallElectionForm(),
+        registers={s.member_id: interests.register_of(s.member_id) for s in seats},
     )
+
+
+@bp.route("/interests", methods=["GET", "POST"])
+@council_required
+def my_interests() -> str | Response:
+    """The member keeps their own public register; nobody else can write in it."""
+    form = InterestForm()
+    if form.validate_on_submit():
+        try:
+            interests.declare(current_user, f"{form.kind.data}:{(form.ident.data or '').strip()}",
+                              form.description.data or "")
+            db.session.commit()
+        except council.MotionError as exc:
+            db.session.rollback()
+            form.description.errors = [*form.description.errors, say(exc)]
+        else:
+            flash(_("Your register is updated and published."), "success")
+            return redirect(url_for("council.my_interests"))
+    return render_template("council/interests.html", form=form, action_form=ActionForm(),
+                           register=interests.register_of(current_user.id))
+
+
+@bp.post("/interests/<int:interest_id>/withdraw")
+@council_required
+def withdraw_interest(interest_id: int) -> Response:
+    target = url_for("council.my_interests")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        interests.withdraw(current_user, interest_id)
+        db.session.commit()
+    except council.MotionError as exc:
+        return refused(exc, target)
+    flash(_("The line is withdrawn; it stays on record."), "success")
+    return redirect(target)
 
 
 @bp.get("/motions")
@@ -131,6 +190,8 @@ def motion(motion_id: int) -> str:
         my_vote=mine,
         recused=current_user.is_authenticated
         and any(r.member_id == current_user.id for r in recusals),
+        can_close=row.state == "open" and seated and (
+            (row.closes_at is not None and utcnow() >= row.closes_at) or council.is_settled(row)),
         vote_form=MotionVoteForm(),
         action_form=ActionForm(),
         recuse_form=RecuseForm(),
@@ -171,13 +232,15 @@ def new_motion() -> str | Response:
     form = MotionForm()
     if form.validate_on_submit():
         try:
+            now = utcnow()
+            closes = now + timedelta(hours=form.hours.data) if form.hours.data else None
             row = council.open_motion(current_user, form.kind.data or "general",
                                       form.subject.data or "", form.title.data or "",
-                                      form.body.data or "")
+                                      form.body.data or "", now=now, closes_at=closes)
             db.session.commit()
         except council.MotionError as exc:
             db.session.rollback()
-            form.title.errors = [*form.title.errors, str(exc)]
+            form.title.errors = [*form.title.errors, say(exc)]
         else:
             flash(_("Motion opened."), "success")
             return redirect(url_for("council.motion", motion_id=row.id))
@@ -195,7 +258,7 @@ def proposal_motion() -> Response:
     kind = form.kind.data or "accept_proposal"
     if proposal.state != "submitted":
         why = _("Only a submitted proposal goes to a council motion.")
-        return _refused(ValueError(why), target)
+        return refused(ValueError(why), target)
     title = (_("Accept for the ballot: %(t)s", t=proposal.title) if kind == "accept_proposal"
              else _("Reject: %(t)s", t=proposal.title))
     try:
@@ -203,7 +266,7 @@ def proposal_motion() -> Response:
                                   form.body.data or "")
         db.session.commit()
     except council.MotionError as exc:
-        return _refused(exc, target)
+        return refused(exc, target)
     flash(_("Motion opened; seated members can now vote on it."), "success")
     return redirect(url_for("council.motion", motion_id=row.id))
 
@@ -222,7 +285,7 @@ def vote(motion_id: int) -> Response:
     except council.MotionError as exc:
         # An undeclared interest found at vote time is recorded as a recusal; keep that.
         db.session.commit()
-        flash(str(exc), "error")
+        flash(say(exc), "error")
         return redirect(target)
     flash(_("Your vote is recorded."), "success")
     return redirect(target)
@@ -241,7 +304,7 @@ def recuse(motion_id: int) -> Response:
         council.recuse(row, current_user, form.reason.data or "")
         db.session.commit()
     except council.MotionError as exc:
-        return _refused(exc, target)
+        return refused(exc, target)
     flash(_("Your recusal is recorded."), "success")
     return redirect(target)
 
@@ -257,8 +320,29 @@ def close(motion_id: int) -> Response:
         passed = motion_decisions.close(row, current_user).passed
         db.session.commit()
     except (council.MotionError, TransitionError) as exc:
-        return _refused(exc, target)
+        return refused(exc, target)
     flash(_("The motion passed.") if passed else _("The motion failed."), "success")
+    return redirect(target)
+
+
+@bp.post("/seats/<int:seat_id>/resign")
+@council_required
+def resign(seat_id: int) -> Response:
+    """A member resigns their own seat; the reason is published with the vacancy."""
+    from app.council.models import CouncilSeat
+
+    target = url_for("council.index")
+    row = db.session.get(CouncilSeat, seat_id) or abort(404)
+    form = RecuseForm()
+    if not form.validate_on_submit():
+        flash(_("Say why you resign: the reason is published."), "error")
+        return redirect(target)
+    try:
+        council.resign(current_user, row, form.reason.data or "")
+        db.session.commit()
+    except council.SeatError as exc:
+        return refused(exc, target)
+    flash(_("You have resigned; the seat is vacant."), "success")
     return redirect(target)
 
 
@@ -292,7 +376,7 @@ def stand() -> str | Response:
             db.session.commit()
         except elections.ElectionError as exc:
             db.session.rollback()
-            form.statement.errors = [*form.statement.errors, str(exc)]
+            form.statement.errors = [*form.statement.errors, say(exc)]
         else:
             flash(_("You stand for election. Your statement is public."), "success")
             return redirect(url_for("council.index"))
@@ -315,11 +399,7 @@ def call_election() -> Response:
         proposal = elections.call_election(current_user, form.role.data or "", form.seats.data or 1)
         db.session.commit()
     except proposals.ProposalError as exc:
-        db.session.rollback()
-        problems = "; ".join(m for _f, m in exc.problems)
-        flash(_("%(message)s Problems: %(problems)s", message=str(exc), problems=problems)
-              if problems else str(exc), "error")
-        return redirect(target)
+        return refused(exc, target)
     flash(_("Election proposal %(id)s submitted.", id=proposal.id), "success")
     return redirect(url_for("council.election", proposal_id=proposal.id))
 

@@ -1,7 +1,8 @@
 """The one time-driven entry point, run from cron by `flask trust seal-due`.
 
 In order: open every scheduled vote whose time has come; close and seal every vote past its
-close, with its consequence (votes.close_and_seal); record ended council terms; flag community
+close, with its consequence (votes.close_and_seal); close every council motion at its voting
+deadline, with its consequence (motions.close); record ended council terms; flag community
 certifications entering their renewal window and lapse those that ended. Each vote is its own
 transaction, so one failure stops no other; the command boundary here is what commits.
 
@@ -19,6 +20,8 @@ from app.communities import service as communities
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.council import service as council
+from app.council.models import Motion
+from app.decisions import motions
 from app.decisions.votes import close_and_seal
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
@@ -72,10 +75,30 @@ def seal_due_votes(now: datetime) -> list[str]:
     return done
 
 
+def close_due_motions(now: datetime) -> list[str]:
+    """Close every council motion whose voting deadline has passed, with its consequence;
+    each in its own transaction."""
+    done: list[str] = []
+    due = db.session.scalars(
+        select(Motion.id)
+        .where(Motion.state == "open", Motion.closes_at <= now)
+        .order_by(Motion.closes_at, Motion.id)
+    ).all()
+    for motion_id in due:
+        motion = db.session.get(Motion, motion_id, with_for_update=True)
+        if motion is None or motion.state != "open":
+            continue
+        closed = motions.close(motion, None, now)
+        db.session.commit()
+        done.append(f"motion {motion_id} closed at its deadline: {motion.state}")
+        done.extend(closed.lines)
+    return done
+
+
 def run_due(now: datetime | None = None) -> list[str]:
     """Open the votes that are due; close and seal those past their close."""
     now = now or utcnow()
-    return open_due(now) + seal_due_votes(now)
+    return open_due(now) + seal_due_votes(now) + close_due_motions(now)
 
 
 def housekeeping(now: datetime | None = None) -> list[str]:

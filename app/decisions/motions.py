@@ -28,8 +28,11 @@ class Closed:
     lines: list[str] = field(default_factory=list)
 
 
-def _nothing(motion: Motion, at: datetime) -> list[str]:
+def nothing(motion: Motion, at: datetime) -> list[str]:
     return []
+
+
+_nothing = nothing
 
 
 def _community_step(motion: Motion, at: datetime) -> list[str]:
@@ -51,7 +54,9 @@ CONSEQUENCES: dict[str, Handler] = {
     "renew_community": _community_step,
     "revoke_community": _community_step,
     "emergency_spending": _treasury,
-    "ratify_emergency": _treasury,
+    # Kept for motions recorded before the charter put ratification to the owners: a passed
+    # one changes nothing now (app.treasury.budgets.carry_out ignores it).
+    "ratify_emergency": _nothing,
     # Subject `proposal:<id>`: the passed motion is the permission; the accept step (which sets
     # the voting window) or the reject step is then taken on the proposal's page.
     "accept_proposal": _nothing,

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from app.charter import service as charter
 from app.core.extensions import db
 from app.council import elections
+from app.council import service as council
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.results.models import SealedResult
@@ -89,6 +90,26 @@ def _seat_council(vote: SealedVote) -> list[str]:
     return elections.seat_winners(vote.proposal, vote.tally, vote.row.digest, vote.row.sealed_at)
 
 
+def _ratify_emergency(vote: SealedVote) -> list[str]:
+    """A passed ratification vote ratifies the emergency budget it names (app.treasury)."""
+    return budgets.ratify_by_vote(vote.proposal, vote.passed)
+
+
+def _settle_referral(vote: SealedVote) -> list[str]:
+    """The owners decided a question the council could not (recusals): the referred motion
+    takes their outcome, and if it passed its own consequence follows (decisions.motions)."""
+    from app.decisions import motions as motion_decisions
+
+    motion = council.referral_outcome(vote.proposal.id)
+    if motion is None:
+        return []
+    lines = [f"motion {motion.id} decided by the owners: {motion.state}"]
+    if motion.state == "passed":
+        lines += motion_decisions.CONSEQUENCES.get(motion.kind, motion_decisions.nothing)(
+            motion, vote.row.sealed_at)
+    return lines
+
+
 # Every kind the charter knows (governance.charter.KINDS), and what its sealed result does.
 # A test pins this table to the charter's kinds: a new kind needs a row here.
 CONSEQUENCES: dict[str, Handler] = {
@@ -100,6 +121,8 @@ CONSEQUENCES: dict[str, Handler] = {
     "spending": _authorise_budget,
     "charter_amendment": _adopt_charter,
     "council_election": _seat_council,
+    "emergency_ratification": _ratify_emergency,
+    "council_referral": _settle_referral,
 }
 
 

@@ -130,9 +130,9 @@ def _communities(now: datetime) -> Iterator[str]:
     members = _council_members()
     for k, (name, industry, applied, steps) in enumerate(COMMUNITIES):
         representative, *cosigners = _owners(40 + 11 * k, 11)
-        logins = [o.email or "" for o in cosigners]
         if industry == "Software":
-            logins[0] = members[4].email or ""  # a council member belongs: recused on its motions
+            cosigners[0] = members[4]  # a council member belongs: recused on its motions
+        logins = [o.email or "" for o in cosigners]
         doc = f"{name}: member list and activity report".encode()
         community = communities.apply(representative, communities.Application(
             name=name, industry=industry,
@@ -141,6 +141,12 @@ def _communities(now: datetime) -> Iterator[str]:
             member_count=30 + 7 * k, cosigner_logins=logins,
             documents=[(f"{hashlib.sha256(doc).hexdigest()[:8]}.pdf", doc)]),
             now=now - timedelta(days=applied))
+        # Each asked owner gives the co-signature in their own account over the next days; the
+        # newest application is still collecting them.
+        giving = cosigners if steps else cosigners[:6]
+        for day, owner in enumerate(giving):
+            given_at = now - timedelta(days=applied) + timedelta(hours=6 + day)
+            communities.give_cosignature(community, owner, now=given_at)
         for action, ago in steps:
             at = now - timedelta(days=ago)
             opener = next(m for m in members if council.is_seated(m, at)

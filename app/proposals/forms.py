@@ -49,6 +49,10 @@ class ProposalForm(FlaskForm):
         _l("The charter's new text (charter amendment only)"),
         validators=[Optional(), Length(max=200_000)],
     )
+    new_text_zh = TextAreaField(
+        _l("The charter's new text in Chinese (charter amendment only)"),
+        validators=[Optional(), Length(max=200_000)],
+    )
     new_rules = TextAreaField(
         _l("The charter's new rules, as JSON (charter amendment only)"),
         validators=[Optional(), Length(max=200_000)],

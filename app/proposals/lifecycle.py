@@ -78,6 +78,7 @@ def next_state(
         closes_at=proposal.closes_at,
         passed_motion=passed_motion,
         reason=reason,
+        referral=proposal.kind == "council_referral",
     )
     return transition(proposal.state, action, actor=actor_of(user), ctx=ctx).state
 

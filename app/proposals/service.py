@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council import service as council
+from app.council.models import Motion
 from app.proposals import lifecycle
 from app.proposals.lifecycle import Draft as Draft
 from app.proposals.lifecycle import move as move
@@ -194,6 +194,15 @@ def schedule(
     move(proposal, "schedule", actor, now=now, cosign_count=cosign_count(proposal.id))
 
 
+def schedule_referral(
+    proposal: Proposal, opens_at: datetime, closes_at: datetime, now: datetime | None = None
+) -> None:
+    """Put a question the council could not decide (charter fallback) on the owners' ballot."""
+    now = now or utcnow()
+    _set_window(proposal, opens_at, closes_at, now)
+    move(proposal, "schedule", None, now=now)
+
+
 def accept(
     proposal: Proposal,
     actor: User,
@@ -223,7 +232,15 @@ def reject(proposal: Proposal, actor: User, reason: str) -> None:
 
 
 def _passed_motion(proposal: Proposal, kind: str) -> Any:
-    motion = council.passed_motion(kind, f"proposal:{proposal.id}")
+    # The motion's row, read directly: proposals sit below the council's services, which put
+    # undecidable questions to the owners through this module.
+    motion = db.session.scalar(
+        select(Motion)
+        .where(Motion.kind == kind, Motion.subject == f"proposal:{proposal.id}",
+               Motion.state == "passed")
+        .order_by(Motion.closed_at.desc(), Motion.id.desc())
+        .limit(1)
+    )
     if motion is None:
         raise ProposalError(gettext(
             "This needs a passed %(kind)s council motion about the proposal.", kind=kind))

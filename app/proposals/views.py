@@ -5,6 +5,7 @@ from datetime import UTC
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -19,8 +20,10 @@ from app.results import service as results
 from app.voting import service as voting
 from app.web.auth import council_required, owner_required
 from app.web.i18n import purpose_name
+from app.web.refusals import refused
 from app.web.templating import STATE_LABELS
 
+NOT_NOW = _l("Not possible while the proposal is %(state)s: %(why)s")
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 
 LISTED_STATES = ("submitted", "cosigned", "accepted", "scheduled", "voting", "closed", "sealed")
@@ -86,6 +89,7 @@ def new() -> str | Response:
     if not form.is_submitted():
         # An amendment starts from the charter in force: edit it rather than retype it.
         form.new_text.data = version.text
+        form.new_text_zh.data = version.text_zh or ""
         form.new_rules.data = json.dumps(json.loads(version.rules_json), indent=2,
                                          ensure_ascii=False, sort_keys=True)
     problems: list[str] = []
@@ -137,7 +141,8 @@ def kind_fields(form: ProposalForm) -> dict[str, object] | None:
                 "This is not valid JSON (line %(line)s, column %(column)s): %(reason)s",
                 line=exc.lineno, column=exc.colno, reason=exc.msg)]
             return None
-        return {"new_text": form.new_text.data or "", "new_rules": new_rules}
+        return {"new_text": form.new_text.data or "", "new_text_zh": form.new_text_zh.data or "",
+                "new_rules": new_rules}
     return {}
 
 
@@ -163,23 +168,6 @@ def _attach_problems(form: ProposalForm, exc: service.ProposalError) -> list[str
     return unplaced
 
 
-def _refusal(exc: Exception) -> str:
-    """A refusal in the reader's language (governance's own reason stays in English)."""
-    if isinstance(exc, service.lifecycle.LifecycleError):
-        return _("Not possible while the proposal is %(state)s: %(why)s",
-                 state=STATE_LABELS.get(exc.state, exc.state), why=exc.why)
-    problems = "; ".join(m for _f, m in getattr(exc, "problems", None) or [])
-    if problems:
-        return _("%(message)s Problems: %(problems)s", message=str(exc), problems=problems)
-    return str(exc)
-
-
-def _refused(proposal_id: str, exc: Exception) -> Response:
-    db.session.rollback()
-    flash(_refusal(exc), "error")
-    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
-
-
 def _act(proposal_id: str, action: str) -> Response:
     proposal = _get_or_404(proposal_id)
     form = ReasonForm()
@@ -197,7 +185,8 @@ def _act(proposal_id: str, action: str) -> Response:
             service.reject(proposal, current_user, reason)
         db.session.commit()
     except (service.ProposalError, service.lifecycle.LifecycleError) as exc:
-        return _refused(proposal_id, exc)
+        return refused(exc, url_for("proposals.detail", proposal_id=proposal_id),
+                       states=STATE_LABELS, lead=NOT_NOW)
     flash(_("Done."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
@@ -243,7 +232,8 @@ def _window_action(proposal_id: str, action: str) -> Response:
             service.schedule(proposal, current_user, opens_at, closes_at)
         db.session.commit()
     except (service.ProposalError, service.lifecycle.LifecycleError) as exc:
-        return _refused(proposal_id, exc)
+        return refused(exc, url_for("proposals.detail", proposal_id=proposal_id),
+                       states=STATE_LABELS, lead=NOT_NOW)
     flash(_("Vote scheduled."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 

@@ -28,7 +28,7 @@ from app.results.models import SealedResult
 from app.translog import service as translog
 from app.translog.models import LogLeaf
 from app.web import pagecache
-from app.web.i18n import COOKIE, LOCALES
+from app.web.i18n import COOKIE, LOCALES, TIMEZONES, TZ_COOKIE
 
 bp = Blueprint("public", __name__)
 
@@ -161,6 +161,7 @@ def charter() -> str:
         current=current,
         shown=shown,
         rules=rules,
+        text=charter_service.text_for(shown, str(get_locale() or "en")) if shown else ("", "en"),
         rules_json=json.dumps(json.loads(shown.rules_json), indent=2, ensure_ascii=False)
         if shown
         else "",
@@ -229,6 +230,24 @@ def set_language() -> Response:
         db.session.commit()
     response = make_response(redirect(target))
     response.set_cookie(COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.post("/timezone")
+def set_timezone() -> Response:
+    """The reader's zone for every time shown (saved on their account when signed in)."""
+    form = FlaskForm()
+    zone = request.form.get("timezone", "")
+    target = request.form.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    if not form.validate() or zone not in TIMEZONES:
+        abort(400)
+    if current_user.is_authenticated:
+        current_user.timezone = zone
+        db.session.commit()
+    response = make_response(redirect(target))
+    response.set_cookie(TZ_COOKIE, zone, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 
 

@@ -21,9 +21,9 @@ from app.results.reads import current_result, sealed_outcome
 from app.translog import service as translog
 from app.treasury.ledger import (
     EMERGENCY_KIND,
-    RATIFY_KIND,
     TreasuryError,
     lock,
+    overdue_ids,
     request_problems,
     write,
 )
@@ -31,9 +31,11 @@ from app.treasury.models import (
     Budget,
 )
 from ballots.records import format_time
+from governance.refusals import N_
 from governance.treasury import (
     budget_authorisation,
     check_emergency,
+    check_ratification,
     emergency_used_in_year,
     ratification_due,
 )
@@ -113,11 +115,12 @@ def propose_emergency(
     rules = charter.current_rules()
     now = now or utcnow()
     lock()
-    problems = check_emergency(amount_fen, emergency_used(now.year), rules)
+    problems = check_ratification(overdue_ids(now), rules)
+    problems += check_emergency(amount_fen, emergency_used(now.year), rules)
     problems += request_problems(category, beneficiary, purpose, rules)
     if not council.is_seated(member, now):
-        problems.append(rules.violation("council.members_only",
-                                        "only a seated council member proposes emergency spending"))
+        problems.append(rules.violation(
+            "council.members_only", N_("only a seated council member proposes emergency spending")))
     if problems:
         raise TreasuryError(gettext("The emergency spending was refused."), problems)
     count = db.session.scalar(select(func.count()).select_from(Budget).where(
@@ -126,10 +129,12 @@ def propose_emergency(
     try:
         motion = council.open_motion(
             member, EMERGENCY_KIND, f"emergency:{budget_id}", title[:200],
-            f"Emergency spending of {amount_fen} fen for {category}: {purpose}", now=now,
+            # The member's own words; amount and purpose are shown from the budget it creates.
+            purpose, now=now,
         )
     except council.MotionError as exc:
-        raise TreasuryError(str(exc)) from None
+        raise TreasuryError(gettext("The emergency motion was refused."), [],
+                            refusal=exc) from None
     budget = Budget(id=budget_id, source="emergency", motion_id=motion.id, title=title[:200],
                     amount_fen=amount_fen, category=category, beneficiary=beneficiary,
                     purpose=purpose, created_at=now)
@@ -166,7 +171,9 @@ def ratify_emergency(
     actor: User | None, budget_id: str, *, proposal_id: str | None = None,
     motion_id: int | None = None,
 ) -> Budget:
-    """Record that the owners (a passed vote) or a later passed motion ratified the spending."""
+    """Record that the owners ratified the spending: a sealed, passed ``emergency_ratification``
+    vote about this budget. A council motion never ratifies (the charter puts it to the owners).
+    """
     budget = db.session.get(Budget, budget_id)
     if budget is None or budget.source != "emergency" or budget.authorised_at is None:
         raise TreasuryError(
@@ -174,19 +181,22 @@ def ratify_emergency(
     if budget.ratified_at is not None:
         raise TreasuryError(gettext("Budget %(id)s is already ratified by %(by)s.", id=budget_id,
                                      by=budget.ratified_by))
-    if proposal_id:
-        proposal = db.session.get(Proposal, proposal_id)
-        if proposal is None or not _passed(proposal_id):
-            raise TreasuryError(gettext("Proposal %(id)s has no sealed, passed result.",
-                                         id=proposal_id))
-        by = f"proposal:{proposal_id}"
-    else:
-        motion = db.session.get(Motion, motion_id) if motion_id else None
-        if motion is None or motion.state != "passed" or motion.id == budget.motion_id:
-            raise TreasuryError(
-                gettext("Ratification needs a later passed motion or owners' vote."))
-        by = f"motion:{motion.id}"
-    budget.ratified_at = utcnow()
+    rules = charter.current_rules()
+    proposal = db.session.get(Proposal, proposal_id) if proposal_id else None
+    if proposal is None or proposal.kind != "emergency_ratification" or json.loads(
+        proposal.payload_json
+    ).get("budget") != budget_id:
+        raise TreasuryError(gettext("The ratification was refused."), [rules.violation(
+            "spending.ratification",
+            N_("only an owners' ratification vote about budget %(budget)s ratifies it"),
+            budget=budget_id)])
+    if not _passed(proposal.id):
+        raise TreasuryError(gettext("Proposal %(id)s has no sealed, passed result.",
+                                     id=proposal.id))
+    by = f"proposal:{proposal.id}"
+    sealed = current_result(proposal.id)
+    # Ratified when the owners' vote was sealed, not when someone noticed.
+    budget.ratified_at = sealed.sealed_at if sealed is not None else utcnow()
     budget.ratified_by = by
     translog.append("budget.ratified", f"budget:{budget.id}", {
         "type": "budget.ratified", "budget": budget.id, "by": by,
@@ -222,7 +232,7 @@ def sync_budgets() -> list[str]:
             done.append(f"budget {budget.id} refused: {exc}")
         else:
             done.append(f"emergency budget {budget.id} authorised by motion {budget.motion_id}")
-    done.extend(_ratify_by_passed_motions())
+    done.extend(_ratify_by_owners())
     return done
 
 
@@ -230,8 +240,9 @@ def carry_out(motion: Motion) -> list[str]:
     """The consequence of one closed treasury motion (subject `emergency:<budget id>`).
 
     A passed emergency motion authorises its budget (within the charter's cap, checked again
-    now); a later passed ratification motion ratifies it. Anything else changes nothing. A cap
-    refusal is reported, not raised: the motion's outcome stands either way.
+    now). A council motion never ratifies: the owners do, by vote (``ratify_by_vote``).
+    Anything else changes nothing. A cap refusal is reported, not raised: the motion's outcome
+    stands either way.
     """
     if motion.state != "passed" or not motion.subject.startswith("emergency:"):
         return []
@@ -246,29 +257,35 @@ def carry_out(motion: Motion) -> list[str]:
         except TreasuryError as exc:
             return [f"budget {budget.id} refused: {exc}"]
         return [f"emergency budget {budget.id} authorised by motion {motion.id}"]
-    if (motion.kind == RATIFY_KIND and motion.id != budget.motion_id
-            and budget.authorised_at is not None and budget.ratified_at is None):
-        ratify_emergency(None, budget.id, motion_id=motion.id)
-        return [f"emergency budget {budget.id} ratified by motion {motion.id}"]
     return []
 
 
-def _ratify_by_passed_motions() -> list[str]:
-    """A passed ratification motion (subject `emergency:<budget id>`) ratifies its budget."""
+def ratify_by_vote(proposal: Proposal, passed: bool) -> list[str]:
+    """A sealed ``emergency_ratification`` vote: if it passed, the budget it names is ratified."""
+    budget_id = json.loads(proposal.payload_json).get("budget")
+    budget = db.session.get(Budget, budget_id) if isinstance(budget_id, str) else None
+    if not passed or budget is None or budget.ratified_at is not None:
+        return []
+    ratify_emergency(None, budget.id, proposal_id=proposal.id)
+    return [f"emergency budget {budget.id} ratified by the owners' vote {proposal.id}"]
+
+
+def _ratify_by_owners() -> list[str]:
+    """A sealed, passed ``emergency_ratification`` vote ratifies the budget it names."""
     done = []
-    unratified = db.session.scalars(select(Budget).where(
+    unratified = {b.id for b in db.session.scalars(select(Budget).where(
         Budget.source == "emergency", Budget.authorised_at.is_not(None),
-        Budget.ratified_at.is_(None))).all()
-    for budget in unratified:
-        motion_id = db.session.scalar(
-            select(Motion.id)
-            .where(Motion.kind == RATIFY_KIND, Motion.subject == f"emergency:{budget.id}",
-                   Motion.state == "passed", Motion.id != budget.motion_id)
-            .order_by(Motion.closed_at, Motion.id)
-            .limit(1))
-        if motion_id is not None:
-            ratify_emergency(None, budget.id, motion_id=motion_id)
-            done.append(f"emergency budget {budget.id} ratified by motion {motion_id}")
+        Budget.ratified_at.is_(None)))}
+    if not unratified:
+        return done
+    for proposal in db.session.scalars(select(Proposal).where(
+            Proposal.kind == "emergency_ratification", Proposal.state == "sealed")
+            .order_by(Proposal.id)):
+        budget_id = json.loads(proposal.payload_json).get("budget")
+        if budget_id in unratified and _passed(proposal.id):
+            ratify_emergency(None, budget_id, proposal_id=proposal.id)
+            unratified.discard(budget_id)
+            done.append(f"emergency budget {budget_id} ratified by the owners' vote {proposal.id}")
     return done
 
 

@@ -27,6 +27,7 @@ from app.treasury.ledger import (
     budget_state,
     ledger,
     lock,
+    overdue_ids,
     write,
 )
 from app.treasury.models import (
@@ -37,11 +38,13 @@ from app.treasury.models import (
 )
 from ballots.records import format_time
 from governance.charter import CharterRules, Violation
+from governance.refusals import N_
 from governance.treasury import (
     DisbursementRequest,
     balances,
     check_approval,
     check_disbursement,
+    check_ratification,
     disbursement,
     is_fully_approved,
 )
@@ -52,32 +55,38 @@ def request_of(d: Disbursement) -> DisbursementRequest:
                                d.purpose, d.submitter_id)
 
 
-def _check(request: DisbursementRequest, rules: CharterRules) -> list[Violation]:
+def _check(
+    request: DisbursementRequest, rules: CharterRules, now: datetime | None = None
+) -> list[Violation]:
     entries = ledger()
     state = budget_state(db.session.get(Budget, request.budget_id), entries)
-    return check_disbursement(request, state, rules,
-                              cash_fen=balances(entries).get("assets:cash", 0))
+    # An overdue ratification freezes what is left of its budget (Art. 23.4 in the demo).
+    frozen = check_ratification(overdue_ids(now), rules, budget_id=request.budget_id)
+    return frozen + check_disbursement(request, state, rules,
+                                       cash_fen=balances(entries).get("assets:cash", 0))
 
 
 def draft(
     member: User, budget_id: str, amount_fen: int, category: str, beneficiary: str,
     purpose: str, *, beneficiary_private: str = "", uploads: Sequence[Upload] = (),
+    now: datetime | None = None,
 ) -> Disbursement:
     """A seated member asks for money from a budget; checked now and again when approved."""
     rules = charter.current_rules()
     lock()
     request = DisbursementRequest("new", budget_id, category, amount_fen, beneficiary.strip(),
                                   purpose.strip(), member.id)
-    problems = _check(request, rules)
-    if not council.is_seated(member):
+    problems = _check(request, rules, now)
+    if not council.is_seated(member, now):
         problems.append(rules.violation("spending.approvals",
-                                        "only a seated council member submits a disbursement"))
+                                        N_("only a seated council member submits a disbursement")))
     if problems:
         raise TreasuryError(
             gettext("The disbursement was refused; nothing was recorded."), problems)
     row = Disbursement(budget_id=budget_id, amount_fen=amount_fen, category=category,
                        beneficiary=beneficiary.strip(), beneficiary_private=beneficiary_private,
-                       purpose=purpose.strip(), submitter_id=member.id)
+                       purpose=purpose.strip(), submitter_id=member.id,
+                       created_at=now or utcnow())
     db.session.add(row)
     db.session.flush()
     for upload in uploads:
@@ -148,7 +157,7 @@ def approve(member: User, disbursement_id: int, *, now: datetime | None = None) 
     if not is_fully_approved(approved | {member.id}, rules, submitter_id=d.submitter_id,
                              seated_ids=seated):
         return False
-    problems = _check(request, rules)
+    problems = _check(request, rules, now)
     if problems:
         raise TreasuryError(
             gettext("The disbursement can no longer be made; nothing was recorded."), problems)

@@ -51,9 +51,13 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 class TreasuryError(ValueError):
     """A refused request: every charter article it breaks, quoted."""
 
-    def __init__(self, message: str, violations: Sequence[Violation] = ()) -> None:
+    def __init__(
+        self, message: str, violations: Sequence[Violation] = (), refusal: Exception | None = None
+    ) -> None:
+        self.lead = message  # said before the violations, already in the reader's language
+        self.refusal = refusal  # a refusal from below (a council motion), told after the lead
         self.violations = list(violations)
-        detail = " ".join(str(v) for v in self.violations)
+        detail = " ".join(str(v) for v in self.violations) or (str(refusal) if refusal else "")
         super().__init__(f"{message} {detail}".strip())
 
 
@@ -206,3 +210,10 @@ def request_problems(
     """The purpose, beneficiary and statement rules, for a request that has no budget yet."""
     probe = DisbursementRequest("emergency", "emergency", category, 1, beneficiary, purpose, 0)
     return check_disbursement(probe, BudgetState("emergency", 1, frozenset({category})), rules)
+
+
+def overdue_ids(now: datetime | None = None) -> set[str]:
+    """Emergency budgets past their ratification date that the owners have not ratified."""
+    return set(db.session.scalars(select(Budget.id).where(
+        Budget.source == "emergency", Budget.ratified_at.is_(None),
+        Budget.ratification_due.is_not(None), Budget.ratification_due <= (now or utcnow()))))

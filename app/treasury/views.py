@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -39,6 +38,8 @@ from app.treasury.forms import (
 )
 from app.treasury.models import Budget, Disbursement, TreasuryTxn
 from app.web.auth import admin_required, council_required
+from app.web.documents import serve_checked
+from app.web.refusals import refuse
 
 bp = Blueprint("treasury", __name__, url_prefix="/treasury")
 SHA_RE = re.compile(r"[0-9a-f]{64}")
@@ -47,11 +48,6 @@ SHA_RE = re.compile(r"[0-9a-f]{64}")
 def purpose_names() -> dict[str, str]:
     zh = str(get_locale() or "en").startswith("zh")
     return {p.id: (p.name_zh if zh else p.name_en) for p in charter.current_rules().purposes}
-
-
-def _refused(action: str, subject: str, exc: service.TreasuryError) -> None:
-    service.refuse(action, current_user.id, subject, exc)
-    flash(str(exc), "error")
 
 
 @bp.get("/")
@@ -151,7 +147,7 @@ def new_disbursement() -> str | Response:
                               uploads=uploads)
             db.session.commit()
         except service.TreasuryError as exc:
-            _refused("treasury.disbursement_drafted", f"budget:{form.budget.data}", exc)
+            refuse(exc, audit_as=("treasury.disbursement_drafted", f"budget:{form.budget.data}"))
         else:
             flash(_("Request saved. Other seated council members can now approve it."),
                   "success")
@@ -168,7 +164,7 @@ def approve(disbursement_id: int) -> Response:
             recorded = service.approve(current_user, disbursement_id)
             db.session.commit()
         except service.TreasuryError as exc:
-            _refused("treasury.approved", f"disbursement:{disbursement_id}", exc)
+            refuse(exc, audit_as=("treasury.approved", f"disbursement:{disbursement_id}"))
         else:
             flash(_("Approved. The disbursement is recorded and published.") if recorded
                   else _("Approved. It needs more approvals before it is recorded."), "success")
@@ -178,14 +174,14 @@ def approve(disbursement_id: int) -> Response:
 @bp.get("/evidence/<sha256>")
 @council_required
 def evidence(sha256: str) -> Response:
-    if not SHA_RE.fullmatch(sha256):
+    from app.council.service import is_seated
+    from app.treasury.models import Evidence
+
+    if not is_seated(current_user):
+        abort(403)
+    if db.session.scalar(select(Evidence.id).where(Evidence.sha256 == sha256).limit(1)) is None:
         abort(404)
-    path = service.evidence_dir() / sha256
-    if not path.is_file():
-        abort(404)
-    # Served as a download, never rendered in the trust's origin.
-    return send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                     download_name=f"{sha256}.bin")
+    return serve_checked(service.evidence_dir(), sha256, f"evidence:{sha256}")
 
 
 @bp.route("/income/new", methods=["GET", "POST"])
@@ -202,7 +198,7 @@ def new_income() -> str | Response:
                                   description=form.description.data or "")
             db.session.commit()
         except service.TreasuryError as exc:
-            _refused("treasury.income", form.source.data or "", exc)
+            refuse(exc, audit_as=("treasury.income", form.source.data or ""))
         else:
             flash(_("Income recorded."), "success")
             return redirect(url_for("treasury.ledger"))
@@ -220,7 +216,7 @@ def reverse(txn_id: str) -> Response:
         row = service.reverse(current_user, txn_id, form.reason.data or "")
         db.session.commit()
     except service.TreasuryError as exc:
-        _refused("treasury.reversal", txn_id, exc)
+        refuse(exc, audit_as=("treasury.reversal", txn_id))
     else:
         flash(_("Transaction %(txn)s reversed by %(rev)s.", txn=txn_id, rev=row.id), "success")
     return redirect(url_for("treasury.ledger"))
@@ -239,7 +235,7 @@ def new_emergency() -> str | Response:
                 form.category.data or "", form.beneficiary.data or "", form.purpose.data or "")
             db.session.commit()
         except service.TreasuryError as exc:
-            _refused("treasury.emergency_proposed", "emergency", exc)
+            refuse(exc, audit_as=("treasury.emergency_proposed", "emergency"))
         else:
             flash(_("Emergency motion %(m)s opened for budget %(b)s.", m=budget.motion_id,
                     b=budget.id), "success")
@@ -270,7 +266,7 @@ def authorise(budget_id: str) -> Response:
             service.authorise_emergency(budget_id)
             db.session.commit()
         except service.TreasuryError as exc:
-            _refused("treasury.budget_authorised", budget_id, exc)
+            refuse(exc, audit_as=("treasury.budget_authorised", budget_id))
         else:
             flash(_("Emergency budget authorised."), "success")
     return redirect(url_for("treasury.budget", budget_id=budget_id))
@@ -287,7 +283,7 @@ def ratify(budget_id: str) -> Response:
                                      motion_id=form.motion_id.data)
             db.session.commit()
         except service.TreasuryError as exc:
-            _refused("treasury.ratified", budget_id, exc)
+            refuse(exc, audit_as=("treasury.ratified", budget_id))
         else:
             flash(_("Ratification recorded."), "success")
     return redirect(url_for("treasury.budget", budget_id=budget_id))

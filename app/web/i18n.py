@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -27,9 +28,48 @@ def select_locale() -> str:
     return "en"
 
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+TZ_COOKIE = "tz"
+# The zones offered to readers: where owners of a Chinese brand live and travel.
+TIMEZONES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+)
+
+
+def valid_timezone(name: str | None) -> bool:
+    if not name or len(name) > 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def select_timezone() -> str:
-    # The seed community is in China; results are always published in UTC as well.
-    return "Asia/Shanghai" if select_locale().startswith("zh") else "UTC"
+    """The reader's zone: their saved choice, else a cookie, else the trust's (Asia/Shanghai).
+
+    Every time shown names its zone, so a reader abroad is never misled by the default.
+    """
+    if not has_request_context():
+        return DEFAULT_TIMEZONE
+    saved = getattr(current_user, "timezone", None) if current_user else None
+    if valid_timezone(saved):
+        return str(saved)
+    cookie = request.cookies.get(TZ_COOKIE)
+    if valid_timezone(cookie):
+        return str(cookie)
+    return DEFAULT_TIMEZONE
 
 
 def in_chinese() -> bool:

@@ -2,51 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_datetime, format_decimal, get_locale, get_timezone
 from markupsafe import Markup
 
-from app.web.i18n import LOCALE_NAMES
+from app.web import labels, own_words
+from app.web.i18n import LOCALE_NAMES, TIMEZONES
 from app.web.text import render_markdown
 
-STATE_LABELS = {
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
-    "cosigned": _l("Co-signed"),
-    "accepted": _l("Accepted"),
-    "scheduled": _l("Scheduled"),
-    "voting": _l("Voting"),
-    "closed": _l("Closed"),
-    "sealed": _l("Sealed"),
-    "superseded": _l("Superseded"),
-    "withdrawn": _l("Withdrawn"),
-    "rejected": _l("Rejected"),
-}
-OUTCOME_LABELS = {
-    "passed": _l("Passed"),
-    "rejected": _l("Rejected"),
-    "decided": _l("Decided"),
-    "tie": _l("Tie"),
-    "no_quorum": _l("No quorum"),
-}
-KIND_LABELS = {
-    "general": _l("General"),
-    "spending": _l("Spending"),
-    "charter_amendment": _l("Charter amendment"),
-    "community_scheme": _l("Community certification scheme"),
-    "council_election": _l("Council election"),
-    "poll": _l("Owner poll"),
-}
-METHOD_LABELS = {
-    "binary": _l("Yes / no"),
-    "single": _l("Single choice"),
-    "approval": _l("Approval (several seats)"),
-}
-OPTION_LABELS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
+# One mapping per kind of code lives in app.web.labels; these names stay for existing callers.
+STATE_LABELS = labels.PROPOSAL_STATES
+OUTCOME_LABELS = labels.OUTCOMES
+KIND_LABELS = labels.PROPOSAL_KINDS
+METHOD_LABELS = labels.METHODS
+OPTION_LABELS = labels.OPTIONS
 
 
 def number(value: Any) -> str:
@@ -62,8 +34,19 @@ def yuan(fen: int | None) -> str:
     return f"{sign}¥{format_decimal(whole)}.{cents:02d}"
 
 
-def when(value: datetime | None, fmt: str = "medium") -> str:
-    return format_datetime(value, fmt) if value is not None else "—"
+def when_text(value: datetime | None, fmt: str = "medium") -> str:
+    """A time in the reader's zone, naming the zone ("2026年3月1日 12:30:00 中国标准时间")."""
+    if value is None:
+        return "—"
+    return f"{format_datetime(value, fmt)} {format_datetime(value, 'zzzz')}"
+
+
+def when(value: datetime | None, fmt: str = "medium") -> Markup:
+    """``when_text`` in a ``<time>`` element carrying the instant in UTC for machines."""
+    if value is None:
+        return Markup("—")
+    instant = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Markup('<time datetime="{}">{}</time>').format(instant, when_text(value, fmt))
 
 
 def current_locale_code() -> str:
@@ -76,6 +59,28 @@ def current_locale_tag() -> str:
 
 def option_label(option_id: str, label: str) -> str:
     return str(OPTION_LABELS.get(option_id, label))
+
+
+def in_language(english: str | None, chinese: str | None) -> tuple[str, str | None]:
+    """Pick the text for the reader and say its language when it differs from the page's:
+    ``(text, lang)`` where ``lang`` is None when the text is in the reader's language."""
+    reader_zh = current_locale_code().startswith("zh")
+    if reader_zh and chinese:
+        return chinese, None
+    if reader_zh:
+        return english or "", "en"
+    return english or chinese or "", None if english else "zh-Hans-CN"
+
+
+def zone_name(zone: str) -> str:
+    """A zone as the reader calls it ("中国标准时间 · Asia/Shanghai")."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime as babel_datetime
+
+    name = babel_datetime(datetime.now(UTC), "zzzz", tzinfo=ZoneInfo(zone),
+                          locale=current_locale_code())
+    return f"{name} · {zone}"
 
 
 def register_templating(app: Flask) -> None:
@@ -95,4 +100,16 @@ def register_templating(app: Flask) -> None:
         kind_label=lambda s: KIND_LABELS.get(s, s),
         method_label=lambda s: METHOD_LABELS.get(s, s),
         option_label=option_label,
+        motion_kind_label=lambda s: labels.MOTION_KINDS.get(s, s),
+        motion_state_label=lambda s: labels.MOTION_STATES.get(s, s),
+        choice_label=lambda s: labels.CHOICES.get(s, s),
+        community_state_label=lambda s: labels.COMMUNITY_STATES.get(s, s),
+        disbursement_state_label=lambda s: labels.DISBURSEMENT_STATES.get(s, s),
+        code_label=labels.label,
+        own_words=lambda text: own_words.marked(text, current_locale_tag()),
+        lang_attr=lambda text: own_words.lang_attr(text, current_locale_tag()),
+        in_language=in_language,
+        timezones=TIMEZONES,
+        current_timezone=lambda: str(get_timezone()),
+        zone_name=zone_name,
     )

@@ -26,5 +26,5 @@ def fact(page: Any, term: str) -> str:
 def switch_language(page: Any, locale: str) -> None:
     """The footer's language form, found by id so it works whatever language is showing."""
     page.locator("#lang-select").select_option(value=locale)
-    page.locator("footer form").get_by_role("button").click()
+    page.locator("footer form:has(#lang-select)").get_by_role("button").click()
     page.wait_for_load_state()

@@ -48,7 +48,7 @@ def test_a_council_member_certifies_a_community_while_a_member_of_it_is_recused(
     # and a vote sent anyway (with his valid CSRF token) is refused, quoting the charter.
     chen = new_page()
     sign_in(chen, scene.recused)
-    _open_from_queue(chen, f"Certify the community “{scene.name}”")
+    _open_from_queue(chen, f"Certify a community — {scene.name}")
     assert chen.url == motion_url
     chen.get_by_text("You are recused from this motion.").wait_for()
     assert chen.get_by_role("button", name="Cast my vote").count() == 0
@@ -83,7 +83,7 @@ def test_a_council_member_certifies_a_community_while_a_member_of_it_is_recused(
     shot(public, "directory")
 
     public.get_by_role("navigation", name="Main").get_by_role("link", name="Log").click()
-    row = public.get_by_role("row").filter(has_text="community.certified")
+    row = public.get_by_role("row").filter(has_text="community certified")
     assert row.count() == 1
     assert f"community:{scene.community_id}" in row.inner_text()
     index = int(row.get_by_role("cell").first.inner_text())

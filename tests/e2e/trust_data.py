@@ -65,6 +65,9 @@ def community_under_review(name: str = COMMUNITY) -> CommunityScene:
         member_count=42, cosigner_logins=[chen.email or "", *(c.email or "" for c in cosigners)],
         documents=[("members.pdf", b"member list of the owner doctors")],
     ))
+    # Each asked owner gives the co-signature in their own account; Chen's makes him a member.
+    for owner in (chen, *cosigners):
+        communities.give_cosignature(community, owner)
     communities.review(community, ana)
     db.session.commit()
     scene = CommunityScene(_owner(ana), _owner(bo), _owner(chen), community.id, name)

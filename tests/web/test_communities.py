@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,14 @@ def _application(trust: dict[str, Any], cosigners: list[Any] | None = None) -> A
     )
 
 
+def _apply(trust: dict[str, Any], cosigners: list[Any] | None = None) -> Any:
+    """Apply, then have each named owner give their co-signature in their own account."""
+    community = communities.apply(trust["rep"], _application(trust, cosigners))
+    for owner in cosigners or trust["cosigners"]:
+        communities.give_cosignature(community, owner)
+    return community
+
+
 def _decide(community: Any, action: str, opener: Any, voters: list[Any], reasons: str = "") -> Any:
     motion = communities.open_decision(opener, community, action, reasons)
     for member in voters:
@@ -60,7 +69,7 @@ def test_certification_by_motion_is_logged_with_verifiable_inclusion(
 ) -> None:
     a, b, c = trust["members"]
     adopt_scheme(trust["rep"], a)
-    community = communities.apply(trust["rep"], _application(trust))
+    community = _apply(trust)
     communities.review(community, a)
     db.session.commit()
     _decide(community, "certify", a, [a, b, c])
@@ -83,7 +92,7 @@ def test_a_council_member_in_the_community_is_recused_even_without_declaring(
 ) -> None:
     a, b, c = trust["members"]
     adopt_scheme(trust["rep"], a)
-    community = communities.apply(trust["rep"], _application(trust, [c, *trust["cosigners"][:9]]))
+    community = _apply(trust, [c, *trust["cosigners"][:9]])
     communities.review(community, a)
     motion = communities.open_decision(a, community, "certify", "")
     assert c.id in council.recusals_of(motion)
@@ -112,7 +121,7 @@ def test_a_council_member_in_the_community_is_recused_even_without_declaring(
 def test_revoking_needs_reasons_and_a_passed_motion(trust: dict[str, Any]) -> None:
     a, b, c = trust["members"]
     adopt_scheme(trust["rep"], a)
-    community = communities.apply(trust["rep"], _application(trust))
+    community = _apply(trust)
     communities.review(community, a)
     _decide(community, "certify", a, [a, b, c])
     with pytest.raises(TransitionError, match="Art. 31.3"):
@@ -146,30 +155,88 @@ def test_an_owner_applies_in_the_browser_and_sees_it_on_their_dashboard(
     assert b"Owner Chefs" in client.get("/me/").data
 
 
-def test_an_application_with_too_few_cosigners_shows_the_rule_and_saves_nothing(
+def test_cosignatures_are_given_by_each_owner_and_typed_names_count_for_nothing(
     trust: dict[str, Any], client: Any
 ) -> None:
     adopt_scheme(trust["rep"], trust["members"][0])
+    a, b, c = trust["members"]
     login(client, trust["rep"])
     form = client.get("/communities/apply")
+    # The applicant names the whole council and an address with no account: neither is told.
     page = client.post("/communities/apply", data={
         "csrf_token": csrf_from(form), "name": "Owner Chefs", "industry": "Food",
         "description": "Chefs cooking for owner events.", "member_count": "35",
-        "cosigners": trust["cosigners"][0].email,
+        "cosigners": "\n".join([a.email, b.email, c.email, "nobody@example.test"]),
         "documents": [(io.BytesIO(b"menu"), "menu.pdf")],
-    }, content_type="multipart/form-data")
-    assert b"Art. 30.4" in page.data
-    assert communities.all_communities() == []
+    }, content_type="multipart/form-data", follow_redirects=True)
+    assert b"nobody@example.test" not in page.data
+    [community] = communities.all_communities()
+    assert communities.cosigns_given(community) == 0
+    # Named is not given: nobody on the council is recused, and the review waits.
+    assert all(f"community:{community.id}" not in council.interests_of(m.id) for m in (a, b, c))
+    with pytest.raises(communities.TransitionError) as short:
+        communities.review(community, a)
+    assert short.value.code == "community.cosigns_short" and short.value.article == "Art. 30.4"
+    # Each owner gives it in their own account, once, before the deadline.
+    owner = client.application.test_client()
+    login(owner, trust["cosigners"][0])
+    detail = owner.get(f"/communities/{community.id}")
+    assert b"Give my co-signature" in detail.data
+    owner.post(f"/communities/{community.id}/cosign",
+                data={"csrf_token": csrf_from(detail)})
+    assert communities.cosigns_given(community) == 1
+    with pytest.raises(communities.CosignError) as twice:
+        communities.give_cosignature(community, trust["cosigners"][0])
+    assert twice.value.code == "community.cosigned_twice"
+    late = community.cosign_deadline + timedelta(seconds=1)
+    with pytest.raises(communities.CosignError) as too_late:
+        communities.give_cosignature(community, trust["cosigners"][1], now=late)
+    assert too_late.value.code == "community.cosign_late"
+    for owner in trust["cosigners"][1:]:
+        communities.give_cosignature(community, owner)
+    communities.review(community, a)
+    assert community.state == "under_review"
 
 
 def test_an_owner_cannot_open_a_certification_motion(
     trust: dict[str, Any], client: Any
 ) -> None:
     adopt_scheme(trust["rep"], trust["members"][0])
-    community = communities.apply(trust["rep"], _application(trust))
+    community = _apply(trust)
     db.session.commit()
     login(client, trust["rep"])
     page = client.get(f"/communities/{community.id}")
     response = client.post(f"/communities/{community.id}/decide", data={
         "csrf_token": csrf_from(page), "action": "certify", "reasons": ""})
     assert response.status_code == 403
+
+
+def test_supporting_documents_open_only_for_seated_reviewers_and_only_if_they_match(
+    trust: dict[str, Any], client: Any
+) -> None:
+    adopt_scheme(trust["rep"], trust["members"][0])
+    community = _apply(trust)
+    db.session.commit()
+    [doc] = communities.documents(community)
+    url = f"/communities/{community.id}/documents/{doc.sha256}"
+    # The public sees the digest, not the file.
+    page = client.get(f"/communities/{community.id}").get_data(as_text=True)
+    assert doc.sha256 in page and url not in page
+    assert client.get(url).status_code in (302, 401, 403)
+    owner = client.application.test_client()
+    login(owner, trust["rep"])
+    assert owner.get(url).status_code == 403
+    admin = make_owner(0, role="admin", name="Admin")
+    db.session.commit()
+    operator = client.application.test_client()
+    login(operator, admin)
+    assert operator.get(url).status_code == 403  # administrators run operations, not reviews
+    reviewer = client.application.test_client()
+    login(reviewer, trust["members"][0])
+    response = reviewer.get(url)
+    assert response.status_code == 200
+    assert hashlib.sha256(response.data).hexdigest() == doc.sha256
+    assert "no-store" in response.headers["Cache-Control"]
+    # A file swapped on disk is never served under the published digest.
+    (Path(current_app.instance_path) / "documents" / doc.sha256).write_bytes(b"forged")
+    assert reviewer.get(url).status_code == 409

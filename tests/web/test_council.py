@@ -91,8 +91,11 @@ def test_only_seated_members_vote_and_a_motion_passes_on_quorum_and_majority(
     council.vote(motion, a, "for")
     with pytest.raises(council.MotionError, match="already voted"):
         council.vote(motion, a, "against")
-    # One of three voted: no quorum (two thirds).
-    assert council.close_motion(motion, a) is False
+    # One of three voted: too early to close by hand; at the deadline it fails for no quorum.
+    with pytest.raises(council.MotionError) as early:
+        council.close_motion(motion, a)
+    assert early.value.code == "motion.close_early"
+    assert council.close_motion(motion, None, now=motion.closes_at) is False
     assert "no quorum" in json.loads(motion.outcome_json)["explanation"]
 
     second = council.open_motion(a, "general", "member:0", "Publish minutes daily")

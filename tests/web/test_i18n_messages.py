@@ -103,6 +103,8 @@ def test_a_rejection_without_reasons_is_refused_in_chinese(
         name="Owner Doctors", industry="Medicine", description="Doctors who help owners.",
         member_count=40, cosigner_logins=[c.email for c in cosigners],
         documents=[("members.pdf", b"member list")]))
+    for owner in cosigners:
+        communities.give_cosignature(community, owner)
     communities.review(community, a)
     db.session.commit()
     login(client, a)

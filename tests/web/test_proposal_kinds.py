@@ -88,9 +88,11 @@ def test_a_charter_amendment_is_drafted_with_the_new_text_and_rules(
     rules["voting"]["max_hours"] = rules["voting"]["max_hours"] + 24
     response = _post(client, kind="charter_amendment", title="Let votes run a day longer",
                      new_text="# Charter v2\n\nVotes may run a day longer.",
+                     new_text_zh="# 章程第二版\n\n投票可多开放一天。",
                      new_rules=json.dumps(rules, indent=2))
     payload = _payload(response)
     assert payload["new_text"] == "# Charter v2\n\nVotes may run a day longer."
+    assert payload["new_text_zh"] == "# 章程第二版\n\n投票可多开放一天。"
     assert payload["new_rules"] == rules
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Votes may run a day longer." in page
@@ -109,6 +111,20 @@ def test_every_problem_in_amended_rules_is_shown_with_its_path_and_nothing_is_sa
     assert response.status_code == 200
     assert 'id="new_rules-error"' in page
     assert "$.voting.max_hours:" in page and "$.council:" in page
+    assert _count() == 0
+
+
+def test_an_amendment_without_its_chinese_text_and_articles_is_refused(
+    author: Any, client: Any
+) -> None:
+    rules = default_rules()
+    del rules["articles_zh"]["Art. 10.3"]
+    response = _post(client, kind="charter_amendment", title="English only",
+                     new_text="# Charter v2", new_rules=json.dumps(rules))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="new_text_zh-error"' in page
+    assert "every article needs its Chinese text: Art. 10.3" in page
     assert _count() == 0
 
 
@@ -148,7 +164,7 @@ def _amendment_vote(ballot: str) -> str:
     opens = utcnow() - timedelta(days=4)
     proposal_id = make_open_vote(
         author, chair, kind="charter_amendment", title="Let votes run a day longer",
-        fields={"new_text": "# Charter v2", "new_rules": rules},
+        fields={"new_text": "# Charter v2", "new_text_zh": "# 章程第二版", "new_rules": rules},
         opens=opens, closes=utcnow() - timedelta(hours=1),
     )
     voting.cast(proposal_id, author.id, [ballot], now=opens + timedelta(hours=1))

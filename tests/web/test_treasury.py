@@ -55,6 +55,21 @@ def passed_spending_vote(author: Any, chair: Any, voter: Any, *, outcome: str = 
     return proposal_id
 
 
+def owners_ratify(trust: dict[str, Any], budget_id: str) -> str:
+    """The owners' ratification vote about ``budget_id``, passed and sealed."""
+    opens = utcnow() - timedelta(days=4)
+    proposal_id = make_open_vote(trust["voter"], trust["members"][0],
+                                 kind="emergency_ratification", fields={"budget": budget_id},
+                                 opens=opens, closes=utcnow() - timedelta(hours=1))
+    voting.cast(proposal_id, trust["voter"].id, ["yes"], now=opens + timedelta(hours=1))
+    proposal = proposals.get(proposal_id)
+    assert proposal is not None
+    proposals.close_vote(proposal)
+    results.seal(proposal_id)
+    db.session.commit()
+    return proposal_id
+
+
 @pytest.fixture
 def trust(db_session: Any) -> dict[str, Any]:
     """A charter, four seated council members, an admin, cash and one authorised budget."""
@@ -307,13 +322,46 @@ def test_emergency_spending_within_the_cap_needs_a_passed_motion_and_ratificatio
     assert budget.ratification_due is not None
     assert not service.overdue(budget)
     assert service.overdue(budget, budget.ratification_due + timedelta(seconds=1))
-    service.ratify_emergency(m[0], budget.id, proposal_id=trust["proposal"])
+    # A spending vote about something else does not ratify it: only the owners' vote on it.
+    with pytest.raises(service.TreasuryError) as other:
+        service.ratify_emergency(m[0], budget.id, proposal_id=trust["proposal"])
+    assert "Art. 23.3" in str(other.value)
+    db.session.rollback()
+    ratification = owners_ratify(trust, budget.id)
+    assert service.sync_budgets() == [
+        f"emergency budget {budget.id} ratified by the owners' vote {ratification}"]
     db.session.commit()
+    assert budget.ratified_by == f"proposal:{ratification}"
     assert not service.overdue(budget, budget.ratification_due + timedelta(days=1))
 
 
-def test_a_passed_ratification_motion_ratifies_its_emergency_budget_by_itself(
-    trust: dict[str, Any], client: Any
+def test_a_council_motion_never_ratifies_emergency_spending(trust: dict[str, Any]) -> None:
+    from app.council import service as council
+    from app.council.models import Motion
+
+    m = trust["members"]
+    budget = service.propose_emergency(m[0], "Flood relief", 100_000_000, "owner_care",
+                                       "Owners in Henan", "Relief supplies")
+    authorising = db.session.get(Motion, budget.motion_id)
+    for member in m:
+        council.vote(authorising, member, "for")
+    council.close_motion(authorising, m[0])
+    service.carry_out(authorising)
+    ratifying = council.open_motion(m[0], service.RATIFY_KIND, f"emergency:{budget.id}",
+                                    "Ratify the flood relief")
+    for member in m:
+        council.vote(ratifying, member, "for")
+    council.close_motion(ratifying, m[0])
+    service.carry_out(ratifying)
+    db.session.commit()
+    assert budget.ratified_at is None  # the charter puts it to the owners
+    with pytest.raises(service.TreasuryError) as refused:
+        service.ratify_emergency(m[0], budget.id, motion_id=ratifying.id)
+    assert refused.value.violations[0].code == "spending.ratification"
+
+
+def test_an_overdue_ratification_freezes_the_budget_and_new_emergency_spending(
+    trust: dict[str, Any]
 ) -> None:
     from app.council import service as council
     from app.council.models import Motion
@@ -321,31 +369,29 @@ def test_a_passed_ratification_motion_ratifies_its_emergency_budget_by_itself(
     m = trust["members"]
     budget = service.propose_emergency(m[0], "Flood relief", 100_000_000, "owner_care",
                                        "Owners in Henan", "Relief supplies")
-    db.session.commit()
     authorising = db.session.get(Motion, budget.motion_id)
     for member in m:
         council.vote(authorising, member, "for")
     council.close_motion(authorising, m[0])
     service.carry_out(authorising)
     db.session.commit()
-    assert budget.authorised_at is not None and budget.ratified_at is None
-    # The authorising motion itself never counts as its ratification.
-    assert service.sync_budgets() == []
-
-    ratifying = council.open_motion(m[0], service.RATIFY_KIND, f"emergency:{budget.id}",
-                                    "Ratify the flood relief")
-    for member in m:
-        council.vote(ratifying, member, "for")
+    late = budget.ratification_due + timedelta(days=1)
+    with pytest.raises(service.TreasuryError) as frozen:
+        service.draft(m[1], budget.id, 1_000_00, "owner_care", "An owner", "Help", now=late)
+    assert [v.code for v in frozen.value.violations] == ["spending.ratification_overdue"]
+    db.session.rollback()
+    with pytest.raises(service.TreasuryError) as blocked:
+        service.propose_emergency(m[0], "More relief", 1_000_00, "owner_care", "Owners",
+                                  "Relief", now=late)
+    assert "Art. 23.4" in str(blocked.value)
+    db.session.rollback()
+    # Before the due date the budget is open; after the owners ratify it, it is open again.
+    assert service.draft(m[1], budget.id, 1_000_00, "owner_care", "An owner", "Help")
     db.session.commit()
-    login(client, m[1])
-    page = client.get(f"/council/motions/{ratifying.id}")
-    client.post(f"/council/motions/{ratifying.id}/close",
-                data={"csrf_token": csrf_from(page)})
-    db.session.refresh(budget)
-    assert budget.ratified_by == f"motion:{ratifying.id}"
-    (entry,) = [e for e in db.session.scalars(select(LogLeaf)) if e.type == "budget.ratified"]
-    assert json.loads(entry.record_json)["by"] == f"motion:{ratifying.id}"
-    assert service.sync_budgets() == []  # once only
+    owners_ratify(trust, budget.id)
+    service.sync_budgets()
+    db.session.commit()
+    assert service.draft(m[1], budget.id, 1_000_00, "owner_care", "An owner", "Help", now=late)
 
 
 def test_overdue_ratification_is_flagged_on_the_public_page(

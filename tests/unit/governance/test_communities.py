@@ -66,8 +66,12 @@ def test_community_below_minimum_members_is_refused_quoting_article() -> None:
     assert field == "member_count" and "Art. 30.3" in message
 
 
-def test_too_few_cosigners_is_refused() -> None:
-    assert problems(cosigners=list(range(101, 110))) == {"cosigners"}
+def test_a_review_waits_for_the_charters_number_of_given_cosignatures() -> None:
+    # The application itself may list fewer: co-signatures are given later, each in its account.
+    assert problems(cosigners=list(range(101, 110))) == set()
+    why = refused("applied", "review", COUNCIL, now=NOW, cosigns_given=9)
+    assert "9 of 10 co-signatures" in why and "Art. 30.4" in why
+    assert step("applied", "review", COUNCIL, now=NOW, cosigns_given=10) == "under_review"
 
 
 def test_representative_does_not_count_as_cosigner() -> None:
@@ -191,7 +195,7 @@ def test_certification_lapses_only_after_it_ends() -> None:
     assert "runs until" in refused("renewal_due", "lapse", SYSTEM, now=NOW, valid_until=UNTIL)
     assert step("renewal_due", "lapse", SYSTEM, now=UNTIL, valid_until=UNTIL) == "lapsed"
     assert step("certified", "lapse", SYSTEM, now=UNTIL, valid_until=UNTIL) == "lapsed"
-    assert "valid_until" in refused("certified", "lapse", SYSTEM, now=UNTIL)
+    assert "end date is needed" in refused("certified", "lapse", SYSTEM, now=UNTIL)
 
 
 def test_final_states_allow_nothing() -> None:

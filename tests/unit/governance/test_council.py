@@ -120,7 +120,7 @@ def test_recused_members_vote_is_refused_quoting_article() -> None:
 
 
 def test_only_seated_members_vote_on_motions() -> None:
-    with pytest.raises(MotionError, match=r"not seated.*Art\. 15\.4"):
+    with pytest.raises(MotionError, match=r"only seated.*Art\. 15\.4"):
         cast_motion_vote(99, "for", seated_ids=SEATED, recused_ids=(), votes_so_far=[], rules=RULES)
 
 
@@ -182,10 +182,12 @@ def test_supermajority_rule_counts_with_integers() -> None:
 
 
 def test_counting_refuses_recused_unseated_and_duplicate_votes() -> None:
-    with pytest.raises(MotionError, match="recused"):
+    with pytest.raises(MotionError, match="may not count") as recused:
         motion_outcome(SEATED, votes(m1="for"), {1}, RULES)
-    with pytest.raises(MotionError, match="not seated"):
+    assert recused.value.code == "motion.recused"
+    with pytest.raises(MotionError, match="may not count") as unseated:
         motion_outcome(SEATED, votes(m9="for"), (), RULES)
+    assert unseated.value.code == "motion.not_seated"
     with pytest.raises(MotionError, match="twice"):
         motion_outcome(SEATED, [MotionVote(1, "for"), MotionVote(1, "for")], (), RULES)
 

@@ -158,7 +158,7 @@ def test_supersede_names_the_later_proposal() -> None:
 
 def test_illegal_transition_names_state_action_and_allowed_actions() -> None:
     why = refused("draft", "open", SYSTEM)
-    assert "'open'" in why and "'draft'" in why and "submit" in why
+    assert "'open'" in why and "'draft'" in why and "not allowed from this state" in why
     assert "final state" in refused("withdrawn", "submit", AUTHOR)
 
 
@@ -296,10 +296,12 @@ def test_charter_amendment_reports_new_rules_problems_by_path() -> None:
     new_rules = default_rules()
     new_rules["spending"]["approvals_required"] = 0
     problems = validate_proposal_fields(
-        "charter_amendment", {"title": "t", "new_text": "...", "new_rules": new_rules}, RULES
+        "charter_amendment",
+        {"title": "t", "new_text": "...", "new_text_zh": "……", "new_rules": new_rules},
+        RULES,
     )
     assert [name for name, _ in problems] == ["new_rules.spending.approvals_required"]
-    fine = {"title": "t", "new_text": "...", "new_rules": default_rules()}
+    fine = {"title": "t", "new_text": "...", "new_text_zh": "……", "new_rules": default_rules()}
     assert validate_proposal_fields("charter_amendment", fine, RULES) == []
 
 

@@ -1,0 +1,162 @@
+"""Words for the codes the system stores: one mapping per kind of code, in the reader's language.
+
+A stored code (``under_review``, ``certify_community``, ``for``) is never shown as it is; pages
+and refusals look it up here. ``label(code)`` searches every mapping, for places (refusal
+parameters, log payloads) that do not know which kind of code they hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+PROPOSAL_STATES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "cosigned": _l("Co-signed"),
+    "accepted": _l("Accepted"),
+    "scheduled": _l("Scheduled"),
+    "voting": _l("Voting"),
+    "closed": _l("Closed"),
+    "sealed": _l("Sealed"),
+    "superseded": _l("Superseded"),
+    "withdrawn": _l("Withdrawn"),
+    "rejected": _l("Rejected"),
+}
+OUTCOMES = {
+    "passed": _l("Passed"),
+    "rejected": _l("Rejected"),
+    "decided": _l("Decided"),
+    "tie": _l("Tie"),
+    "no_quorum": _l("No quorum"),
+}
+PROPOSAL_KINDS = {
+    "general": _l("General"),
+    "spending": _l("Spending"),
+    "charter_amendment": _l("Charter amendment"),
+    "community_scheme": _l("Community certification scheme"),
+    "council_election": _l("Council election"),
+    "poll": _l("Owner poll"),
+    "emergency_ratification": _l("Ratification of emergency spending"),
+    "council_referral": _l("Question referred by the council"),
+}
+METHODS = {
+    "binary": _l("Yes / no"),
+    "single": _l("Single choice"),
+    "approval": _l("Approval (several seats)"),
+}
+OPTIONS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
+MOTION_KINDS = {
+    "certify_community": _l("Certify a community"),
+    "reject_community": _l("Reject a community application"),
+    "revoke_community": _l("Revoke a community's certification"),
+    "renew_community": _l("Renew a community's certification"),
+    "approve_disbursement": _l("Approve a disbursement"),
+    "emergency_spending": _l("Emergency spending"),
+    "ratify_emergency": _l("Ratify emergency spending"),
+    "accept_proposal": _l("Accept a proposal for the ballot"),
+    "reject_proposal": _l("Reject a proposal"),
+    "reverse_transaction": _l("Reverse a ledger transaction"),
+    "correct_result": _l("Correct a sealed result"),
+    "lift_suspension": _l("Lift a disbursement's suspension"),
+    "general": _l("General"),
+}
+MOTION_STATES = {
+    "open": _l("Open"),
+    "passed": _l("Passed"),
+    "failed": _l("Failed"),
+    "withdrawn": _l("Withdrawn"),
+    "referred": _l("Referred to the owners"),
+}
+CHOICES = {"for": _l("For"), "against": _l("Against"), "abstain": _l("Abstain")}
+COMMUNITY_STATES = {
+    "applied": _l("applied"),
+    "under_review": _l("under review"),
+    "certified": _l("certified"),
+    "rejected": _l("rejected"),
+    "renewal_due": _l("due for renewal"),
+    "lapsed": _l("lapsed"),
+    "revoked": _l("revoked"),
+}
+COUNCIL_ROLES = {
+    "chair": _l("Chair (理事长)"),
+    "asset_committee": _l("Asset-management committee"),
+    "proceeds_committee": _l("Proceeds committee"),
+    "supervisors": _l("Supervisors"),
+    "protector": _l("Trust protector"),
+}
+DISBURSEMENT_STATES = {
+    "pending": _l("awaiting approval"),
+    "recorded": _l("recorded"),
+    "suspended": _l("suspended"),
+}
+BUDGET_SOURCES = {"proposal": _l("owners' vote"), "emergency": _l("emergency motion")}
+LEDGER_KINDS = {
+    "income": _l("income"),
+    "budget_authorised": _l("budget authorised"),
+    "disbursement": _l("disbursement"),
+    "reversal": _l("reversal"),
+}
+
+LOG_TYPES = {
+    "charter.adopted": _l("charter adopted"),
+    "council.seated": _l("council member seated"),
+    "council.vacated": _l("council seat vacated"),
+    "council.motion": _l("council motion closed"),
+    "council.motion_opened": _l("council motion opened"),
+    "council.motion_referred": _l("council motion referred to the owners"),
+    "council.interest": _l("interest declared"),
+    "council.election": _l("council election"),
+    "community.applied": _l("community applied"),
+    "community.certified": _l("community certified"),
+    "community.rejected": _l("community rejected"),
+    "community.renewed": _l("community renewed"),
+    "community.revoked": _l("community revoked"),
+    "community.lapsed": _l("community lapsed"),
+    "budget.authorised": _l("budget authorised"),
+    "budget.ratified": _l("emergency budget ratified"),
+    "disbursement.recorded": _l("disbursement recorded"),
+    "disbursement.reversed": _l("disbursement reversed"),
+    "proposal.opened": _l("vote opened"),
+    "result.sealed": _l("result sealed"),
+}
+
+# Looked up in this order by ``label``: a code used in two mappings reads the same in both.
+ALL: tuple[dict[str, Any], ...] = (
+    MOTION_KINDS,
+    PROPOSAL_KINDS,
+    MOTION_STATES,
+    PROPOSAL_STATES,
+    COMMUNITY_STATES,
+    COUNCIL_ROLES,
+    DISBURSEMENT_STATES,
+    CHOICES,
+    OUTCOMES,
+    LEDGER_KINDS,
+    LOG_TYPES,
+)
+
+
+def label(code: str) -> str:
+    """Words for any stored code, or the code itself when it is not a code (a name, an id).
+
+    The charter's purposes are codes too; their names come from the charter in force.
+    """
+    for mapping in ALL:
+        if code in mapping:
+            return str(mapping[code])
+    return purpose_names().get(code, code)
+
+
+def purpose_names() -> dict[str, str]:
+    """The charter's purposes by id, named in the reader's language (empty without a charter)."""
+    from app.charter import service as charter
+    from app.web.i18n import in_chinese
+
+    try:
+        purposes = charter.current_rules().purposes
+    except charter.CharterError:
+        return {}
+    zh = in_chinese()
+    return {p.id: p.name_zh if zh else p.name_en for p in purposes}
