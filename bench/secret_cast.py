@@ -62,7 +62,7 @@ def _secret_vote(voters: int, bodies: Path) -> str:
         assert proposal is not None
         # The bench charter's kinds are open: this vote is made secret as the charter would.
         proposal.secrecy = "secret"
-        ceremony.start(proposal, now)
+        ceremony.start(proposal, now, council.seated_member_ids(now))
         db.session.commit()
         run_ceremony(proposal.id, now)
         election = ceremony.election_of(proposal.id)

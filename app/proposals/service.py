@@ -17,6 +17,7 @@ from app.accounts.models import User
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.council import seats
 from app.council.models import Motion
 from app.proposals import lifecycle
 from app.proposals.lifecycle import Draft as Draft
@@ -257,7 +258,7 @@ def open_vote(proposal: Proposal, now: datetime | None = None) -> None:
     move(proposal, "open", None, now=now)
     if proposal.secrecy == "secret":
         try:
-            ceremony.start(proposal, now)
+            ceremony.start(proposal, now, seats.seated_member_ids(now))
         except ceremony.CeremonyRefused as exc:
             raise ProposalError(str(exc)) from None
     summary = voting.freeze_roll(proposal, now)

@@ -22,7 +22,6 @@ from app.audit import service as audit
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council import service as council
 from app.proposals.models import Proposal
 from app.secret.models import SecretDealtShare, SecretElection, SecretTrustee
 from app.translog import service as translog
@@ -59,10 +58,11 @@ def trustees_of(proposal_id: str) -> list[SecretTrustee]:
         .order_by(SecretTrustee.index)))
 
 
-def start(proposal: Proposal, now: datetime) -> SecretElection:
-    """At opening: the council members seated now become the trustees; k from the charter."""
+def start(proposal: Proposal, now: datetime, seated: set[int]) -> SecretElection:
+    """At opening: the council members seated now (`seated`, their user ids) become the
+    trustees; k from the charter."""
     rules = charter.rules_of(charter.require_current()).voting.trustees
-    members = sorted(council.seated_member_ids(now))
+    members = sorted(seated)
     if not members:
         raise CeremonyRefused("a secret vote needs seated council members as its trustees")
     k = rules.k_of(len(members))
