@@ -217,7 +217,7 @@ def _secret_votes(author: User, chair: User, now: datetime, rng: random.Random) 
         proposals.Draft(
             kind="general",
             title="Quiet hours at owner events · 车主活动安静时段",
-            body="Keep owner events quiet after 22:00 local time. A secret vote: your ballot "
+            body="Keep owner events quiet late in the evening. A secret vote: your ballot "
             "is encrypted in your browser.",
             fields={},
             options=[],
