@@ -134,6 +134,22 @@ class KindRule:
     weight_rule: str | None
     cosign_required: int
     article: str
+    # "secret" (encrypted ballots, trustees' key) or "open"; a charter written before secret
+    # ballots existed says nothing and its votes stay open.
+    secrecy: str = "open"
+
+
+@dataclass(frozen=True)
+class TrusteeRules:
+    """Secret votes' key ceremony: k of the seated council, and the trustees' time."""
+
+    threshold: Fraction = (1, 2)  # k = ceil(n * num / den), at least 1
+    key_hours: int = 48  # after opening, for the key ceremony (ballots wait for the key)
+    share_hours: int = 72  # after closing, for the decryption shares
+
+    def k_of(self, n: int) -> int:
+        num, den = self.threshold
+        return max(1, -(-n * num // den))
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,7 @@ class VotingRules:
     min_hours: int
     max_hours: int
     kinds: tuple[KindRule, ...]
+    trustees: TrusteeRules = TrusteeRules()
 
     def kind(self, kind: str) -> KindRule:
         for rule in self.kinds:
@@ -264,6 +281,8 @@ class CharterRules:
             }
             if k.weight_rule is not None:
                 entry["weight_rule"] = k.weight_rule
+            if k.secrecy != "open":
+                entry["secrecy"] = k.secrecy
             kinds[k.kind] = entry
         return {
             **({"articles_zh": dict(self.articles_zh)} if self.articles_zh else {}),
@@ -279,6 +298,11 @@ class CharterRules:
                 "min_hours": self.voting.min_hours,
                 "max_hours": self.voting.max_hours,
                 "kinds": kinds,
+                **({"trustees": {
+                    "threshold": list(self.voting.trustees.threshold),
+                    "key_hours": self.voting.trustees.key_hours,
+                    "share_hours": self.voting.trustees.share_hours,
+                }} if self.voting.trustees != TrusteeRules() else {}),
             },
             "council": {
                 "seats": dict(self.council.seats),

@@ -23,6 +23,9 @@ ARTICLES = {
     "for a kind of vote.",
     "Art. 10.2": "An owner whose growth value is below the minimum is not on the roll.",
     "Art. 10.3": "A vote stays open for at least 72 hours and at most 14 days.",
+    "Art. 10.4": "Owners' votes are secret: each ballot is encrypted on the voter's device. "
+    "The council members seated when a vote opens are its trustees and hold its key in "
+    "shares; any half of them together decrypt only the total, within 72 hours of the close.",
     "Art. 11.1": "A general proposal reaches the ballot with 50 co-signing owners; it passes "
     "with a majority of the weight voting for or against, if a tenth of the roll's weight "
     "takes part.",
@@ -216,6 +219,8 @@ def _kind(
         "threshold": threshold,
         "cosign_required": cosign,
         "article": article,
+        # Art. 10.4: owners' votes are secret (ballots encrypted, the council holds the key).
+        "secrecy": "secret",
     }
 
 
