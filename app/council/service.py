@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from app.council.interests import INTEREST_PREFIX, interests_of, subject_words
+from app.council.interests import INTEREST_PREFIX, beneficiary_tag, interests_of, subject_words
 from app.council.motions import (
     close_motion,
     get_motion,
@@ -46,6 +46,7 @@ __all__ = [
     "expire_due",
     "get_motion",
     "interests_of",
+    "beneficiary_tag",
     "is_seated",
     "is_settled",
     "may_stand",
