@@ -26,6 +26,7 @@ MOTION_KINDS = (
     "revoke_community",
     "renew_community",
     "approve_disbursement",
+    "lift_suspension",
     "emergency_spending",
     "ratify_emergency",
     "accept_proposal",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.council.interests import INTEREST_PREFIX, beneficiary_tag, interests_of, subject_words
 from app.council.motions import (
+    SUPERVISOR_REASON,
     close_motion,
     get_motion,
     is_settled,
@@ -39,6 +40,7 @@ from governance.council import MotionError
 
 __all__ = [
     "INTEREST_PREFIX",
+    "SUPERVISOR_REASON",
     "MotionError",
     "SeatError",
     "active_seats",

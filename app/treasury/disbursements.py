@@ -36,6 +36,7 @@ from app.treasury.models import (
     DisbursementApproval,
     Evidence,
 )
+from app.treasury.supervision import active_suspension
 from ballots.records import format_time
 from governance.charter import CharterRules, Violation
 from governance.refusals import N_
@@ -171,6 +172,10 @@ def approve(member: User, disbursement_id: int, *, now: datetime | None = None) 
     roles = seat_roles(now)
     interested = interested_in(d, roles)
     problems = check_approval(member.id, d.submitter_id, roles, interested, approved, rules)
+    if active_suspension(d.id) is not None:
+        problems.append(rules.violation(
+            "spending.supervision",
+            N_("a supervisor has suspended this disbursement until a council motion lifts it")))
     if problems:
         raise TreasuryError(gettext("The approval was refused."), problems)
     db.session.add(DisbursementApproval(disbursement_id=d.id, member_id=member.id,

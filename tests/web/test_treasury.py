@@ -185,7 +185,9 @@ def test_no_one_approves_their_own_request_and_outsiders_cannot_approve(
     assert "Art. 22.1" in str(outsider.value)
 
 
-def test_the_committees_approvals_record_the_disbursement_in_ledger_and_log(trust: dict[str, Any]) -> None:
+def test_the_committees_approvals_record_the_disbursement_in_ledger_and_log(
+    trust: dict[str, Any]
+) -> None:
     d = draft_and_approve(trust, beneficiary_private="Zhang San, ID 110101..., acct 6222...",
                           uploads=[service.Upload("invoice-zhang.pdf", "application/pdf",
                                                   b"%PDF invoice 1")])

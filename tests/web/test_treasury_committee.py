@@ -84,3 +84,66 @@ def test_without_recusals_an_outsider_cannot_stand_in(trust: dict[str, Any]) -> 
     db.session.commit()
     d = draft(trust)
     assert refused(outsider, d) == ["Art. 22.1"]
+
+
+def test_a_supervisor_suspends_until_a_council_motion_lifts_it(trust: dict[str, Any]) -> None:
+    from app.council import service as council
+    from app.decisions import motions
+    from app.translog.models import LogLeaf
+    from app.treasury import supervision
+
+    m = trust["members"]
+    d = draft(trust)
+    service.approve(m[1], d.id)
+    db.session.commit()
+    row = supervision.suspend(m[3], d.id, "The invoice does not match the hospital's stamp.")
+    db.session.commit()
+    motion = council.get_motion(row.motion_id)
+    assert motion is not None and motion.kind == "lift_suspension"
+    # the supervisor is recused from the motion about what they supervise
+    assert m[3].id in council.recusals_of(motion)
+    with pytest.raises(council.MotionError):
+        council.vote(motion, m[3], "for")
+    db.session.rollback()
+    # while suspended, the second approval is refused and nothing is recorded
+    assert refused(m[2], d) == ["Art. 22.4"]
+    assert db.session.get(Disbursement, d.id).state == "pending"
+    leaf = db.session.query(LogLeaf).filter_by(type="disbursement.suspended").one()
+    assert "hospital's stamp" in leaf.record_json
+    for member in m[:3]:
+        council.vote(motion, member, "for")
+    assert motions.close(motion, m[0]).passed
+    db.session.commit()
+    assert supervision.active_suspension(d.id) is None
+    assert service.approve(m[2], d.id) is True
+
+
+def test_only_a_seated_supervisor_suspends_and_a_failed_motion_keeps_the_hold(
+    trust: dict[str, Any]
+) -> None:
+    from app.council import service as council
+    from app.decisions import motions
+    from app.treasury import supervision
+
+    m = trust["members"]
+    d = draft(trust)
+    for who in (m[1], m[0], trust["admin"]):
+        with pytest.raises(service.TreasuryError) as refusal:
+            supervision.suspend(who, d.id, "I object")
+        db.session.rollback()
+        assert [v.article for v in refusal.value.violations] == ["Art. 22.4"]
+    with pytest.raises(service.TreasuryError):
+        supervision.suspend(m[3], d.id, "   ")
+    db.session.rollback()
+    row = supervision.suspend(m[3], d.id, "Beneficiary unclear.")
+    db.session.commit()
+    with pytest.raises(service.TreasuryError):
+        supervision.suspend(m[3], d.id, "Again")
+    db.session.rollback()
+    motion = council.get_motion(row.motion_id)
+    for member in m[:3]:
+        council.vote(motion, member, "against")
+    assert not motions.close(motion, m[0]).passed
+    db.session.commit()
+    assert supervision.active_suspension(d.id) is not None
+    assert refused(m[1], d) == ["Art. 22.4"]
