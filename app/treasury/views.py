@@ -26,7 +26,7 @@ from app.charter import service as charter
 from app.core.extensions import db
 from app.council.models import Motion
 from app.translog import service as translog
-from app.treasury import charts, reports, service
+from app.treasury import charts, reports, service, supervision
 from app.treasury.forms import (
     DisbursementForm,
     EmergencyForm,
@@ -124,7 +124,8 @@ def disbursement(disbursement_id: int) -> str:
         record=translog.record_of(d.log_index) if d.log_index is not None else None,
         log_size=translog.size(), names=purpose_names(), form=EmptyForm(),
         is_council=is_council, reversed_=d.txn in service.reversed_txns(),
-        rules=charter.current_rules(),
+        rules=charter.current_rules(), suspension=supervision.active_suspension(d.id),
+        reason_form=ReasonForm(),
     )
 
 
@@ -168,6 +169,25 @@ def approve(disbursement_id: int) -> Response:
         else:
             flash(_("Approved. The disbursement is recorded and published.") if recorded
                   else _("Approved. It needs more approvals before it is recorded."), "success")
+    return redirect(url_for("treasury.disbursement", disbursement_id=disbursement_id))
+
+
+@bp.post("/disbursements/<int:disbursement_id>/suspend")
+@council_required
+def suspend(disbursement_id: int) -> Response:
+    """A supervisor holds a pending disbursement; the council then decides by motion."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why you suspend it: the reason is published."), "error")
+    else:
+        try:
+            row = supervision.suspend(current_user, disbursement_id, form.reason.data or "")
+            db.session.commit()
+        except service.TreasuryError as exc:
+            refuse(exc, audit_as=("treasury.suspended", f"disbursement:{disbursement_id}"))
+        else:
+            flash(_("Suspended. A council motion now decides whether to lift it."), "success")
+            return redirect(url_for("council.motion", motion_id=row.motion_id))
     return redirect(url_for("treasury.disbursement", disbursement_id=disbursement_id))
 
 

@@ -147,3 +147,24 @@ def test_only_a_seated_supervisor_suspends_and_a_failed_motion_keeps_the_hold(
     db.session.commit()
     assert supervision.active_suspension(d.id) is not None
     assert refused(m[1], d) == ["Art. 22.4"]
+
+
+def test_the_suspend_button_on_the_page_in_chinese(trust: dict[str, Any], client: Any) -> None:
+    from tests.factories import csrf_from
+    from tests.web.test_treasury import switch_user
+
+    m = trust["members"]
+    d = draft(trust)
+    member = switch_user(client, m[1])
+    token = csrf_from(member.get(f"/treasury/disbursements/{d.id}"))
+    refused_page = member.post(f"/treasury/disbursements/{d.id}/suspend",
+                               data={"csrf_token": token, "reason": "I object"},
+                               headers={"Accept-Language": "zh-CN"}, follow_redirects=True)
+    assert "只有在任监事可以暂停拨款" in refused_page.get_data(as_text=True)
+    supervisor = switch_user(client, m[3])
+    token = csrf_from(supervisor.get(f"/treasury/disbursements/{d.id}"))
+    done = supervisor.post(f"/treasury/disbursements/{d.id}/suspend",
+                           data={"csrf_token": token, "reason": "Invoice unclear"})
+    assert done.status_code == 302 and "/council/motions/" in done.headers["Location"]
+    page = supervisor.get(f"/treasury/disbursements/{d.id}").get_data(as_text=True)
+    assert "Invoice unclear" in page and "Suspended by a supervisor" in page
