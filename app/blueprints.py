@@ -4,7 +4,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.profile import bp as profile_bp
+    from app.accounts.twofactor_views import bp as twofactor_bp
     from app.accounts.views import bp as accounts_bp
+    from app.admin import people  # noqa: F401  (adds the outbox and claims pages to admin_bp)
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
     from app.communities.views import bp as communities_bp
@@ -19,6 +22,8 @@ def register_blueprints(app: Flask) -> None:
     for bp in (
         public_bp,
         accounts_bp,
+        profile_bp,
+        twofactor_bp,
         proposals_bp,
         owner_bp,
         verifiable_bp,

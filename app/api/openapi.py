@@ -236,6 +236,14 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": {"description": "JSON Lines"}, "404": ERROR},
                 }
             },
+            "/results/{proposal_id}/commitments.json": {
+                "get": {
+                    "summary": "The running commitments (ballots.committed log records) made "
+                    "while the vote ran; python -m ballots.verify checks the ballots against them",
+                    "parameters": [pid],
+                    "responses": {"200": _ok({"type": "array"}), "404": ERROR},
+                }
+            },
             "/results/{proposal_id}/proof/{receipt}": {
                 "get": {
                     "summary": "Inclusion proof of the ballot carrying this receipt",

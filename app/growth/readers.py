@@ -15,8 +15,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.json_depth import MAX_DEPTH, too_deep
 from app.growth.rows import (
     COLUMNS,
+    CONTACT_COLUMNS,
     PROGRESS_EVERY,
     EntryRow,
     Parsed,
@@ -99,7 +101,7 @@ def read_csv(data: bytes, progress: Progress | None = None) -> Parsed:
             problems.append(Problem(header_line, label, "column named twice in the header"))
             column_problems = True
         seen_names.add(name)
-        if name not in COLUMNS:
+        if name not in COLUMNS and name not in CONTACT_COLUMNS:
             problems.append(
                 Problem(header_line, label, "unknown column (expected: "
                         + ", ".join(COLUMNS) + ")")
@@ -157,6 +159,9 @@ def read_jsonl(data: bytes, progress: Progress | None = None) -> Parsed:
             progress("validate", PROGRESS_EVERY, len(lines))
         if not line.strip():
             problems.append(Problem(number, "row", "blank line"))
+            continue
+        if too_deep(line):
+            problems.append(Problem(number, "row", f"nests deeper than {MAX_DEPTH} levels"))
             continue
         try:
             value = json.loads(line)

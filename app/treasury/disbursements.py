@@ -19,6 +19,7 @@ from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.council import service as council
+from app.translog import kinds
 from app.translog import service as translog
 from app.treasury.ledger import (
     MAX_EVIDENCE_BYTES,
@@ -156,6 +157,35 @@ def interested_in(d: Disbursement, roles: dict[int, set[str]]) -> set[int]:
     return out
 
 
+def why_not_approve(member_id: int, d: Disbursement) -> str | None:
+    """Why `member_id` may not approve `d` now, in words, or None if they may: the page shows
+    an Approve button only to whom it would not refuse."""
+    if d.state != "pending":
+        return gettext("It is already recorded.")
+    if member_id == d.submitter_id:
+        return gettext("You submitted this request: other seated members approve it.")
+    if member_id in {a.member_id for a in approvals_of(d)}:
+        return gettext("You have approved it.")
+    if member_id not in council.seated_member_ids():
+        return gettext("Only seated council members approve disbursements.")
+    return None
+
+
+def approval_problems(member_id: int, d: Disbursement, now: datetime | None = None,
+                      rules: CharterRules | None = None) -> list[Violation]:
+    """Every charter rule that refuses `member_id`'s approval of `d` now (none: they may)."""
+    rules = rules or charter.current_rules()
+    roles = seat_roles(now)
+    approved = {a.member_id for a in approvals_of(d)}
+    problems = check_approval(member_id, d.submitter_id, roles, interested_in(d, roles),
+                              approved, rules)
+    if active_suspension(d.id) is not None:
+        problems.append(rules.violation(
+            "spending.supervision",
+            N_("a supervisor has suspended this disbursement until a council motion lifts it")))
+    return problems
+
+
 def approve(member: User, disbursement_id: int, *, now: datetime | None = None) -> bool:
     """Add a seated member's approval; with enough of them, record the disbursement.
 
@@ -171,16 +201,17 @@ def approve(member: User, disbursement_id: int, *, now: datetime | None = None) 
     approved = {a.member_id for a in approvals_of(d)}
     roles = seat_roles(now)
     interested = interested_in(d, roles)
-    problems = check_approval(member.id, d.submitter_id, roles, interested, approved, rules)
-    if active_suspension(d.id) is not None:
-        problems.append(rules.violation(
-            "spending.supervision",
-            N_("a supervisor has suspended this disbursement until a council motion lifts it")))
+    problems = approval_problems(member.id, d, now, rules)
     if problems:
         raise TreasuryError(gettext("The approval was refused."), problems)
+    approved_at = now or utcnow()
     db.session.add(DisbursementApproval(disbursement_id=d.id, member_id=member.id,
-                                        at=now or utcnow()))
+                                        at=approved_at))
     db.session.flush()
+    translog.append(kinds.APPROVAL, f"disbursement:{d.id}", {
+        "type": kinds.APPROVAL, "disbursement": d.id, "member_id": member.id,
+        "at": format_time(approved_at),
+    }, at=approved_at)
     audit.record("treasury.approved", actor_id=member.id, subject=f"disbursement:{d.id}")
     if not is_fully_approved(approved | {member.id}, rules, submitter_id=d.submitter_id,
                              roles=roles, interested=interested):
@@ -191,6 +222,10 @@ def approve(member: User, disbursement_id: int, *, now: datetime | None = None) 
             gettext("The disbursement can no longer be made; nothing was recorded."), problems)
     _record(d, now or utcnow())
     return True
+
+
+def approver_name(user_id: int) -> str:
+    return _name(user_id)
 
 
 def _name(user_id: int) -> str:

@@ -20,6 +20,7 @@ from app.treasury.budgets import (
 )
 from app.treasury.disbursements import (
     add_evidence,
+    approval_problems,
     approvals_of,
     approve,
     draft,
@@ -27,6 +28,7 @@ from app.treasury.disbursements import (
     evidence_of,
     public_record,
     request_of,
+    why_not_approve,
 )
 from app.treasury.ledger import (
     EMERGENCY_KIND,
@@ -72,6 +74,8 @@ __all__ = [
     "record_income",
     "refuse",
     "request_of",
+    "approval_problems",
+    "why_not_approve",
     "reverse",
     "reversed_txns",
     "sync_budgets",

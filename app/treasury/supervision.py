@@ -35,6 +35,12 @@ def active_suspension(disbursement_id: int) -> DisbursementSuspension | None:
         .order_by(DisbursementSuspension.id.desc()).limit(1))
 
 
+def is_supervisor(member_id: int, now: datetime | None = None) -> bool:
+    role = charter.current_rules().spending.supervising_role
+    return bool(role) and any(s.member_id == member_id and s.role == role
+                              for s in council.active_seats(now))
+
+
 def suspend(
     supervisor: User, disbursement_id: int, reason: str, *, now: datetime | None = None
 ) -> DisbursementSuspension:
@@ -46,8 +52,7 @@ def suspend(
     if d is None:
         raise TreasuryError(gettext("There is no disbursement %(id)s.", id=disbursement_id))
     problems = []
-    if not role or not any(s.member_id == supervisor.id and s.role == role
-                           for s in council.active_seats(now)):
+    if not role or not is_supervisor(supervisor.id, now):
         problems.append(rules.violation(
             "spending.supervision", N_("only a seated supervisor suspends a disbursement")))
     if d.state != "pending":

@@ -1,15 +1,15 @@
 """charter-powers-2: a supervisor's suspension of a pending disbursement
 
-Revision ID: 0010_charter_powers_2
-Revises: 0009_charter_powers
+Revision ID: 0011_charter_powers_2
+Revises: 0009_getting_in
 Create Date: 2026-11-30 04:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010_charter_powers_2'
-down_revision = '0009_charter_powers'
+revision = '0011_charter_powers_2'
+down_revision = '0009_getting_in'
 branch_labels = None
 depends_on = None
 
