@@ -27,6 +27,7 @@ MOTION_KINDS = (
     "renew_community",
     "approve_disbursement",
     "lift_suspension",
+    "reverse_transaction",
     "emergency_spending",
     "ratify_emergency",
     "accept_proposal",

@@ -67,6 +67,9 @@ CONSEQUENCES: dict[str, Handler] = {
     "reject_proposal": _nothing,
     # The approvals themselves are recorded on the disbursement; the motion is the discussion.
     "approve_disbursement": _nothing,
+    # Subject `txn:<id>`: the passed motion is the permission no administrator has alone; the
+    # reversal is then written from the ledger page, citing it (app.treasury.ledger.reverse).
+    "reverse_transaction": _nothing,
     # Subject `disbursement:<id>`: a supervisor's suspension ends; approvals may go on.
     "lift_suspension": _lift_suspension,
     "general": _nothing,

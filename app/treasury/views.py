@@ -34,6 +34,7 @@ from app.treasury.forms import (
     IncomeForm,
     RatifyForm,
     ReasonForm,
+    ReversalForm,
     fen_of,
 )
 from app.treasury.models import Budget, Disbursement, TreasuryTxn
@@ -138,7 +139,7 @@ def ledger() -> str:
     for e in service.ledger():
         entries.setdefault(e.txn, []).append(e)
     return render_template("treasury/ledger.html", txns=txns, entries=entries,
-                           reversed_=service.reversed_txns(), form=ReasonForm())
+                           reversed_=service.reversed_txns(), form=ReversalForm())
 
 
 @bp.get("/disbursements/<int:disbursement_id>")
@@ -272,12 +273,14 @@ def new_income() -> str | Response:
 @bp.post("/transactions/<txn_id>/reverse")
 @admin_required
 def reverse(txn_id: str) -> Response:
-    form = ReasonForm()
+    form = ReversalForm()
     if not form.validate_on_submit():
-        flash(_("Say why the transaction is reversed: the reason is published."), "error")
+        flash(_("Say why the transaction is reversed, and which passed council motion decided "
+                "it: both are published."), "error")
         return redirect(url_for("treasury.ledger"))
     try:
-        row = service.reverse(current_user, txn_id, form.reason.data or "")
+        row = service.reverse(current_user, txn_id, form.reason.data or "",
+                              motion_id=form.motion_id.data)
         db.session.commit()
     except service.TreasuryError as exc:
         refuse(exc, audit_as=("treasury.reversal", txn_id))

@@ -27,7 +27,14 @@ from app.treasury.models import Budget, Disbursement, LedgerRow, TreasuryTxn
 from app.voting import service as voting
 from ballots.canonical import canonical_bytes, canonical_sha256
 from ballots.merkle import leaf_hash, verify_inclusion
-from tests.factories import csrf_from, install_charter, login, make_open_vote, make_owner
+from tests.factories import (
+    csrf_from,
+    install_charter,
+    login,
+    make_open_vote,
+    make_owner,
+    pass_motion,
+)
 
 BUDGET_FEN = 1_000_000_00  # RMB 1,000,000
 ROLES_SEATED = ("chair", "proceeds_committee", "proceeds_committee", "supervisors")
@@ -414,21 +421,23 @@ def test_a_correction_is_a_reversing_entry_never_an_edit(trust: dict[str, Any]) 
     wrong = service.record_income(admin, "donations", 999_00, reference="typo")
     db.session.commit()
     rows_before = {(r.id, r.amount_fen) for r in db.session.scalars(select(LedgerRow))}
-    service.reverse(admin, wrong.id, "Entered twice")
+    motion = pass_motion(trust["members"][0], "reverse_transaction", f"txn:{wrong.id}")
+    service.reverse(admin, wrong.id, "Entered twice", motion_id=motion.id)
     db.session.commit()
     rows_after = {(r.id, r.amount_fen) for r in db.session.scalars(select(LedgerRow))}
     assert rows_before < rows_after  # every earlier row is still there, unchanged
     assert ledger_sums()["income:donations"] == -5_000_000_00
     with pytest.raises(service.TreasuryError):
-        service.reverse(admin, wrong.id, "again")
+        service.reverse(admin, wrong.id, "again", motion_id=motion.id)
 
 
 def test_a_reversal_that_would_overdraw_is_refused(trust: dict[str, Any]) -> None:
     draft_and_approve(trust, amount=600_000_00)
     first_income = db.session.scalar(select(TreasuryTxn).where(TreasuryTxn.kind == "income"))
     assert first_income is not None
+    motion = pass_motion(trust["members"][0], "reverse_transaction", f"txn:{first_income.id}")
     with pytest.raises(service.TreasuryError) as refused:
-        service.reverse(trust["admin"], first_income.id, "Bounced")
+        service.reverse(trust["admin"], first_income.id, "Bounced", motion_id=motion.id)
     assert "below zero" in str(refused.value)
 
 

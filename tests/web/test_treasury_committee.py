@@ -168,3 +168,50 @@ def test_the_suspend_button_on_the_page_in_chinese(trust: dict[str, Any], client
     assert done.status_code == 302 and "/council/motions/" in done.headers["Location"]
     page = supervisor.get(f"/treasury/disbursements/{d.id}").get_data(as_text=True)
     assert "Invoice unclear" in page and "Suspended by a supervisor" in page
+
+
+def test_no_administrator_reverses_money_without_a_passed_council_motion(
+    trust: dict[str, Any]
+) -> None:
+    from sqlalchemy import select
+
+    from app.council import service as council
+    from app.translog.models import LogLeaf
+    from app.treasury.models import TreasuryTxn
+    from tests.factories import pass_motion
+
+    m, admin = trust["members"], trust["admin"]
+    d = draft(trust)
+    for member in m[1:3]:
+        service.approve(member, d.id)
+    db.session.commit()
+    # the owner-voted budget's own authorisation, and a disbursement from it
+    budget_txn = db.session.scalar(
+        select(TreasuryTxn.id).where(TreasuryTxn.kind == "budget_authorised"))
+    for txn in (budget_txn, d.txn):
+        with pytest.raises(service.TreasuryError):
+            service.reverse(admin, txn, "Admin alone", motion_id=None)
+        db.session.rollback()
+    # a motion still open, or a passed motion about another transaction: refused
+    open_one = council.open_motion(m[0], "reverse_transaction", f"txn:{d.txn}", "Reverse")
+    db.session.commit()
+    with pytest.raises(service.TreasuryError):
+        service.reverse(admin, d.txn, "Open motion", motion_id=open_one.id)
+    db.session.rollback()
+    other = pass_motion(m[0], "reverse_transaction", f"txn:{budget_txn}")
+    db.session.commit()
+    with pytest.raises(service.TreasuryError):
+        service.reverse(admin, d.txn, "Wrong motion", motion_id=other.id)
+    db.session.rollback()
+    assert db.session.scalar(select(TreasuryTxn.id).where(TreasuryTxn.reverses == d.txn)) is None
+    for member in m[:3]:
+        council.vote(open_one, member, "for")
+    from app.decisions import motions
+
+    assert motions.close(open_one, m[0]).passed
+    row = service.reverse(admin, d.txn, "Paid to the wrong account", motion_id=open_one.id)
+    db.session.commit()
+    assert row.reverses == d.txn
+    leaf = db.session.scalar(select(LogLeaf).where(LogLeaf.type == "disbursement.reversed"))
+    assert leaf is not None and f'"motion":{open_one.id}' in leaf.record_json.replace(" ", "")
+    assert "Paid to the wrong account" in leaf.record_json
