@@ -257,6 +257,25 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _ok({"type": "object"})},
                 }
             },
+            "/log/checkpoint.txt": {
+                "get": {
+                    "summary": "The checkpoint as a C2SP signed note, with witness cosignatures",
+                    "responses": {"200": {"description": "text/plain signed note"}},
+                }
+            },
+            "/.well-known/trust-witnesses.json": {
+                "get": {
+                    "summary": "The charter's witnesses (vkeys) and quorum",
+                    "responses": {"200": _ok({"type": "object"})},
+                }
+            },
+            "/results/{proposal_id}/log-proof.json": {
+                "get": {
+                    "summary": "The result's log leaf, inclusion proof and cosigned checkpoint",
+                    "parameters": [pid],
+                    "responses": {"200": _ok({"type": "object"}), "404": ERROR},
+                }
+            },
             "/log/entries": {
                 "get": {
                     "summary": "Log leaves start..end-1 (at most 1000)",
