@@ -1,15 +1,15 @@
 """charter-powers-2: a supervisor's suspension of a pending disbursement
 
-Revision ID: 0011_charter_powers_2
-Revises: 0009_getting_in
+Revision ID: 0013_charter_powers_2
+Revises: 0009_take_part
 Create Date: 2026-11-30 04:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011_charter_powers_2'
-down_revision = '0009_getting_in'
+revision = '0013_charter_powers_2'
+down_revision = '0009_take_part'
 branch_labels = None
 depends_on = None
 
