@@ -361,8 +361,24 @@ def _parse_spending(c: _Checker, value: Any, council: CouncilRules) -> SpendingR
         "ratification_days",
         "beneficiary_required",
     )
-    v = c.obj(value, "$.spending", keys)
+    v = c.obj(value, "$.spending", keys, ("approving_role", "supervising_role"))
     approvals = c.int_(v.get("approvals_required", MISSING), "$.spending.approvals_required", 1)
+    roles = {}
+    for key in ("approving_role", "supervising_role"):
+        roles[key] = c.str_(v.get(key, MISSING), f"$.spending.{key}") if key in v else ""
+        if roles[key] and roles[key] not in ROLES:
+            c.add(f"$.spending.{key}", f"must be one of {', '.join(ROLES)}")
+            roles[key] = ""
+    if roles["approving_role"] and roles["approving_role"] == roles["supervising_role"]:
+        c.add("$.spending.supervising_role", "supervisors never approve what they supervise")
+    committee = roles["approving_role"]
+    if committee and c.ok("$.council.seats", "$.spending.approvals_required") and (
+        approvals > council.seats_for(committee)
+    ):
+        c.add(
+            "$.spending.approvals_required",
+            f"cannot exceed the seats of the approving committee ({council.seats_for(committee)})",
+        )
     # The submitter never approves their own request, so one seat is always out.
     if c.ok("$.council.seats", "$.spending.approvals_required") and (
         approvals > council.total_seats - 1
@@ -389,6 +405,8 @@ def _parse_spending(c: _Checker, value: Any, council: CouncilRules) -> SpendingR
         beneficiary_required=c.bool_(
             v.get("beneficiary_required", MISSING), "$.spending.beneficiary_required"
         ),
+        approving_role=committee,
+        supervising_role=roles["supervising_role"],
     )
 
 

@@ -53,6 +53,9 @@ CITATION_KEYS = (
     "spending.cash",
     "spending.approvals",
     "spending.self_approval",
+    "spending.committee",
+    "spending.recusal",
+    "spending.supervision",
     "spending.emergency_cap",
     "spending.emergency_year_cap",
     "spending.ratification",
@@ -197,6 +200,10 @@ class SpendingRules:
     emergency_year_cap_fen: int
     ratification_days: int
     beneficiary_required: bool
+    # The council role whose members approve disbursements ("" = any seated member, the rule
+    # of charters written before committees had powers), and the role that supervises them.
+    approving_role: str = ""
+    supervising_role: str = ""
 
 
 @dataclass(frozen=True)
@@ -320,6 +327,16 @@ class CharterRules:
                 "emergency_year_cap_fen": self.spending.emergency_year_cap_fen,
                 "ratification_days": self.spending.ratification_days,
                 "beneficiary_required": self.spending.beneficiary_required,
+                **(
+                    {"approving_role": self.spending.approving_role}
+                    if self.spending.approving_role
+                    else {}
+                ),
+                **(
+                    {"supervising_role": self.spending.supervising_role}
+                    if self.spending.supervising_role
+                    else {}
+                ),
             },
             "communities": {
                 "valid_days": self.communities.valid_days,

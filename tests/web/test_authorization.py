@@ -192,6 +192,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("treasury.new_disbursement", "GET"): COUNCIL,
     ("treasury.new_disbursement", "POST"): COUNCIL,
     ("treasury.approve", "POST"): COUNCIL,
+    ("treasury.suspend", "POST"): COUNCIL,
     ("treasury.new_emergency", "GET"): COUNCIL,
     ("treasury.new_emergency", "POST"): COUNCIL,
     ("treasury.authorise", "POST"): COUNCIL,

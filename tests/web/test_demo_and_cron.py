@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.council import service as council
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.results.models import SealedResult
+from app.treasury.models import DisbursementApproval
 from ballots.verify import verify_any
 from tests.factories import install_charter, make_owner, pass_motion, seat_member
 from tests.unit.ballots import independent_format2
@@ -57,6 +59,14 @@ def test_the_demo_is_built_once_and_its_published_bundles_verify(
         assert report.ok, f"{proposal_id}: {report.message}"
     audit = runner.invoke(args=["trust", "audit"])
     assert audit.exit_code == 0, audit.output
+    # Every approval of the demo's spending is by a member of the proceeds committee (Art. 22.1).
+    approvals = db.session.execute(
+        select(DisbursementApproval.member_id, DisbursementApproval.at)
+    ).all()
+    assert len(approvals) >= 7
+    for member_id, at in approvals:
+        roles = {s.role for s in council.active_seats(at) if s.member_id == member_id}
+        assert roles == {"proceeds_committee"}, (member_id, roles)
 
 
 def test_seal_due_opens_due_votes_and_seals_closed_ones(app: Any, db_session: Any) -> None:
