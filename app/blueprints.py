@@ -6,6 +6,8 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
+    from app.api.actions import bp as api_actions_bp
+    from app.api.public import bp as api_public_bp
     from app.api.views import bp as api_bp
     from app.communities.views import bp as communities_bp
     from app.council.views import bp as council_bp
@@ -24,6 +26,8 @@ def register_blueprints(app: Flask) -> None:
         verifiable_bp,
         growth_api_bp,
         api_bp,
+        api_public_bp,
+        api_actions_bp,
         council_bp,
         communities_bp,
         treasury_bp,
