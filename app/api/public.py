@@ -23,6 +23,7 @@ from app.communities.models import Community
 from app.core.extensions import db
 from app.council import motions as council_motions
 from app.council.models import CouncilSeat, Motion
+from app.translog.models import LogLeaf
 from app.treasury.models import (
     Budget,
     Disbursement,
@@ -31,7 +32,6 @@ from app.treasury.models import (
     LedgerRow,
     TreasuryTxn,
 )
-from app.translog.models import LogLeaf
 
 bp = Blueprint("api_public", __name__, url_prefix="/api")
 READ = {"conditional": True}

@@ -25,7 +25,7 @@ from app.api.http import ApiRefusal, body_of, json_response, paginate, problem, 
 from app.api.openapi import openapi_document
 from app.api.spec import operation
 from app.core.db_types import utcnow
-from app.core.extensions import csrf, db
+from app.core.extensions import csrf
 from app.growth import ledger
 from app.proposals import service as proposals
 from app.proposals.models import Proposal

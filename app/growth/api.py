@@ -18,8 +18,8 @@ with nothing written; 400 for a body that cannot be parsed at all; 401 without t
 from __future__ import annotations
 
 import hashlib
-import json
 import hmac
+import json
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request

@@ -112,6 +112,23 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("api.my_weight", "GET"): ON_ROLL,
     ("api.cast", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("growth_api.import_entries", "POST"): IMPORT_TOKEN,
+    ("api_public.council_seats", "GET"): PUBLIC,
+    ("api_public.council_motions_list", "GET"): PUBLIC,
+    ("api_public.council_motion", "GET"): PUBLIC,
+    ("api_public.communities_list", "GET"): PUBLIC,
+    ("api_public.community", "GET"): PUBLIC,
+    ("api_public.treasury_ledger", "GET"): PUBLIC,
+    ("api_public.treasury_budgets", "GET"): PUBLIC,
+    ("api_public.treasury_disbursements", "GET"): PUBLIC,
+    ("api_public.charter_versions", "GET"): PUBLIC,
+    ("api_public.charter_rules", "GET"): PUBLIC,
+    ("api_public.log_records", "GET"): PUBLIC,
+    ("api_actions.my_drafts", "GET"): API,
+    # A session POST without X-CSRFToken stops at the CSRF check (400) before the role check;
+    # tests/web/test_api_records.py checks the roles with Bearer tokens.
+    ("api_actions.cosign", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("api_actions.motion_vote", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("api_actions.approve", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("council.index", "GET"): PUBLIC,
     ("council.motions", "GET"): PUBLIC,
     ("council.motion", "GET"): PUBLIC,
@@ -233,6 +250,7 @@ def _world(app: Any) -> dict[str, Any]:
         "name": "by-purpose",
         "interest_id": 1,
         "seat_id": 1,
+        "version": 1,
     }
     overrides = {
         # Receipts and results live under the sealed vote; elections under the election.
