@@ -4,7 +4,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.profile import bp as profile_bp
+    from app.accounts.twofactor_views import bp as twofactor_bp
     from app.accounts.views import bp as accounts_bp
+    from app.admin import people  # noqa: F401  (adds the outbox and claims pages to admin_bp)
     from app.admin.views import bp as admin_bp
     from app.api.actions import bp as api_actions_bp
     from app.api.public import bp as api_public_bp
@@ -21,6 +24,8 @@ def register_blueprints(app: Flask) -> None:
     for bp in (
         public_bp,
         accounts_bp,
+        profile_bp,
+        twofactor_bp,
         proposals_bp,
         owner_bp,
         verifiable_bp,

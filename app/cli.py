@@ -81,6 +81,14 @@ def demo(no_serve: bool, host: str, port: int) -> None:
 
     for line in build_demo():
         click.echo(line)
+    from app.mail.cli import outbox_lines
+
+    held = outbox_lines(limit=10)
+    if held:
+        # The quick start has no mail server: show what would have been mailed.
+        click.echo("mail held in the outbox (MAIL_URL unset; all at /admin/outbox):")
+        for line in held:
+            click.echo("  " + line)
     # End this command's own transaction: on SQLite even a read holds the write lock, and the
     # server below must not wait on it.
     db.session.remove()
@@ -90,6 +98,7 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     # The demo serves plain HTTP on loopback; production cookies stay Secure.
     app.config["SESSION_COOKIE_SECURE"] = False
     app.config["REMEMBER_COOKIE_SECURE"] = False
+    app.config["MAIL_ECHO"] = not app.config.get("MAIL_URL")
     click.echo(f"serving the demo trust on http://{host}:{port}/  (Ctrl+C to stop)")
     # Not app.run(): Flask ignores it inside its own CLI. Production serves with gunicorn.
     from werkzeug.serving import run_simple
@@ -105,6 +114,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(treasury_cli)
     app.cli.add_command(growth_cli)
     app.cli.add_command(demo)
+    from app.mail.cli import mail_cli
+
+    app.cli.add_command(mail_cli)
 
 
 @trust_cli.command("audit")

@@ -1,12 +1,13 @@
 """Every model, imported in one place so Alembic sees the whole schema."""
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import AccountCode, ApiToken, RecoveryCode, User, UserSession
 from app.audit.models import AuditEvent
 from app.charter.models import CharterVersion
 from app.communities.models import Community, CommunityDocument, CommunityEvent, CommunityMember
 from app.council.models import Candidacy, CouncilSeat, Motion, MotionVoteRecord, Recusal
-from app.growth.models import GrowthEntry
+from app.growth.models import GrowthEntry, HeldGrowthEntry, OwnerClaim, OwnerContact
 from app.keys.models import SigningKeyRecord
+from app.mail.models import OutboxMessage
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.results.models import SealedBallotBlock, SealedResult
 from app.translog.models import Checkpoint, LogLeaf
@@ -21,7 +22,14 @@ from app.treasury.models import (
 from app.voting.models import Ballot, RollEntry
 
 __all__ = [
+    "AccountCode",
     "ApiToken",
+    "HeldGrowthEntry",
+    "OutboxMessage",
+    "OwnerClaim",
+    "OwnerContact",
+    "RecoveryCode",
+    "UserSession",
     "Budget",
     "Disbursement",
     "DisbursementApproval",

@@ -180,3 +180,26 @@ def client(app: Any) -> Any:
 @pytest.fixture
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgres")
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server on 127.0.0.1; `smtp_server.inbox` holds what arrived."""
+    from tests.mailserver import SmtpServer
+
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def mail_over_smtp(app: Any, smtp_server: Any) -> Iterator[Any]:
+    """The app sends its mail to `smtp_server` for this test (MAIL_URL set), then holds it again."""
+    app.config["MAIL_URL"] = smtp_server.url
+    app.config["MAIL_FROM"] = "Test Owners' Trust <trust@trust.test>"
+    try:
+        yield smtp_server.inbox
+    finally:
+        app.config["MAIL_URL"] = None

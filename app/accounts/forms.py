@@ -35,3 +35,23 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     confirm = PasswordField(_l("Password again"), validators=[DataRequired(), Length(max=256)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"), validators=[DataRequired(), Regexp(r"^\s*[0-9]{6}\s*$", message=_l(
+            "The code is six digits."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Confirm"))
+
+
+class ResetRequestForm(FlaskForm):
+    login = StringField(_l("Email or phone"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField(_l("Set the new password"))

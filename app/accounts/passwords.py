@@ -40,6 +40,14 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the stored hash used weaker parameters than the hasher in use now."""
+    try:
+        return _hasher().check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
 def password_problems(password: str, *identifiers: str) -> list[str]:
     """Reasons a new password is refused (empty when it is acceptable)."""
     problems = []

@@ -11,7 +11,12 @@ from flask_babel import gettext
 from sqlalchemy import bindparam, or_, select, update
 
 from app.accounts.models import ApiToken, User
-from app.accounts.passwords import hash_password, password_problems, verify_password
+from app.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
 from app.audit import service as audit
 from app.core.database import fast_scalar
 from app.core.db_types import utcnow
@@ -28,9 +33,20 @@ class LoginResult:
     error: str | None = None  # "wrong" or "locked"; the view words it in the user's language
 
 
+def normalise_email(email: str | None) -> str:
+    return (email or "").strip().lower()
+
+
+def normalise_phone(phone: str | None) -> str:
+    """One spelling per number: "+86 138-0000-0001" and "+8613800000001" are the same phone."""
+    return "".join(ch for ch in (phone or "").strip() if ch not in " -")
+
+
 def find_by_login(login: str) -> User | None:
     login = login.strip().lower()
-    return db.session.scalar(select(User).where(or_(User.email == login, User.phone == login)))
+    if "@" in login:
+        return db.session.scalar(select(User).where(User.email == login))
+    return db.session.scalar(select(User).where(User.phone == normalise_phone(login)))
 
 
 def create_user(
@@ -44,10 +60,12 @@ def create_user(
     vehicle_count: int = 1,
     check_policy: bool = True,
     password_hash: str | None = None,
+    verified: bool = True,
+    locale: str | None = None,
 ) -> User:
     """Create an account. `password_hash` lets a bulk import hash a shared password once."""
-    email = email.strip().lower() if email else None
-    phone = phone.strip() if phone else None
+    email = normalise_email(email) or None
+    phone = normalise_phone(phone) or None
     if not email and not phone:
         raise AccountError(gettext("an email address or a phone number is required"))
     if check_policy:
@@ -64,7 +82,12 @@ def create_user(
         external_id=external_id,
         vehicle_count=vehicle_count,
         password_hash=password_hash or hash_password(password),
+        locale=locale,
     )
+    if verified:
+        # Accounts made by administrators, imports and the demo; a sign-up confirms by code.
+        user.email_verified_at = utcnow() if email else None
+        user.phone_verified_at = utcnow() if phone else None
     db.session.add(user)
     return user
 
@@ -81,6 +104,11 @@ def authenticate(login: str, password: str) -> LoginResult:
         # Spend the same effort as a real check so timing does not reveal which logins exist.
         verify_password(hash_password("timing-equaliser"), password)
         audit.record("auth.login", subject=login[:64], outcome="refused", reason="unknown")
+        db.session.flush()
+        return LoginResult(None, generic)
+    if user.disabled_at is not None:
+        verify_password(user.password_hash, password)
+        audit.record("auth.login", actor_id=user.id, outcome="refused", reason="disabled")
         db.session.flush()
         return LoginResult(None, generic)
     if user.locked_until and user.locked_until > now:
@@ -103,34 +131,73 @@ def authenticate(login: str, password: str) -> LoginResult:
         return LoginResult(None, generic)
     user.failed_logins = 0
     user.locked_until = None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        audit.record("auth.password_rehashed", actor_id=user.id)
+    if not user.is_verified:
+        audit.record("auth.login", actor_id=user.id, outcome="refused", reason="unverified")
+        db.session.flush()
+        return LoginResult(user, "unverified")
     audit.record("auth.login", actor_id=user.id)
     db.session.flush()
     return LoginResult(user)
 
 
-def issue_api_token(user: User, name: str) -> str:
+TOKEN_DAYS = 90
+# A token's last use is written at most once a minute per worker, not on every API call.
+_LAST_USE_EVERY = 60.0
+_last_use_written: dict[str, float] = {}
+
+
+def issue_api_token(user: User, name: str, *, days: int = TOKEN_DAYS) -> str:
     """Create a personal API token; the plain value is shown once and never stored."""
     import secrets
 
     value = "ot_" + secrets.token_urlsafe(32)
     db.session.add(
         ApiToken(
-            user_id=user.id, name=name[:80], token_sha256=hashlib.sha256(value.encode()).hexdigest()
+            user_id=user.id,
+            name=name[:80],
+            token_sha256=hashlib.sha256(value.encode()).hexdigest(),
+            expires_at=utcnow() + timedelta(days=max(1, min(days, 365))),
         )
     )
-    audit.record("auth.api_token_issued", actor_id=user.id, subject=name[:80])
+    audit.record("auth.api_token_issued", actor_id=user.id, subject=name[:80], days=days)
     return value
 
 
-_TOKEN_OWNER = select(ApiToken.user_id).where(
-    ApiToken.token_sha256 == bindparam("d"), ApiToken.revoked_at.is_(None)
+# A token counts only while unrevoked, unexpired, and its account neither disabled nor locked.
+_TOKEN_OWNER = (
+    select(ApiToken.user_id)
+    .join(User, User.id == ApiToken.user_id)
+    .where(
+        ApiToken.token_sha256 == bindparam("d"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"),
+        User.disabled_at.is_(None),
+        or_(User.locked_until.is_(None), User.locked_until <= bindparam("now")),
+    )
 )
 
 
 def api_token_owner(value: str) -> int | None:
     """The id of the owner a live personal API token belongs to (every API cast starts here)."""
-    user_id = fast_scalar(_TOKEN_OWNER, {"d": hashlib.sha256(value.encode()).hexdigest()})
-    return None if user_id is None else int(user_id)
+    import time
+
+    digest = hashlib.sha256(value.encode()).hexdigest()
+    user_id = fast_scalar(_TOKEN_OWNER, {"d": digest, "now": utcnow()})
+    if user_id is None:
+        return None
+    moment = time.monotonic()
+    if moment - _last_use_written.get(digest, -_LAST_USE_EVERY) >= _LAST_USE_EVERY:
+        if len(_last_use_written) > 50_000:
+            _last_use_written.clear()
+        _last_use_written[digest] = moment
+        # Rides with the request's own commit (a cast commits; a read-only call may not).
+        db.session.execute(
+            update(ApiToken).where(ApiToken.token_sha256 == digest).values(last_used_at=utcnow())
+        )
+    return int(user_id)
 
 
 def user_for_api_token(value: str) -> User | None:
@@ -155,16 +222,16 @@ def registration_problems(
 
     from flask_babel import gettext as _
 
-    from app.accounts.models import User
 
     problems: list[tuple[str, str]] = []
-    email, phone, external_id = email.strip().lower(), phone.strip(), external_id.strip()
+    email, phone, external_id = normalise_email(email), phone.strip(), external_id.strip()
     if not email and not phone:
         problems.append(("email", _("Give an email address or a phone number.")))
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         problems.append(("email", _("This is not an email address.")))
     if phone and not re.fullmatch(r"\+?[0-9][0-9 -]{5,30}", phone):
         problems.append(("phone", _("A phone number has digits, spaces and dashes only.")))
+    phone = normalise_phone(phone)
     if external_id and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", external_id):
         problems.append(
             ("external_id", _("An owner number has letters, digits, '.', '_' and '-' only."))
@@ -174,13 +241,16 @@ def registration_problems(
     weak = password_problems(password, email, phone)
     if weak:
         problems.append(("password", _("The password must be: %(rules)s.", rules="; ".join(weak))))
-    taken = select(User.id).where(
-        or_(
-            User.email == (email or None),
-            User.phone == (phone or None),
-            User.external_id == (external_id or None),
-        )
-    )
-    if not problems and db.session.scalar(taken.limit(1)) is not None:
-        problems.append(("email", _("An account with these details already exists.")))
     return problems
+
+
+def holder_of(email: str, phone: str) -> User | None:
+    """The account already holding this email or phone, if any (never shown to the visitor)."""
+    email, phone = normalise_email(email), normalise_phone(phone)
+    # Only the fields given take part: SQLAlchemy turns `phone == None` into `phone IS NULL`, so
+    # comparing a blank field once matched every account lacking a phone.
+    pairs = ((User.email, email), (User.phone, phone))
+    given = [column == value for column, value in pairs if value]
+    if not given:
+        return None
+    return db.session.scalar(select(User).where(or_(*given)).order_by(User.id).limit(1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 
 from app.audit.models import AuditEvent
 from app.core.extensions import db
@@ -20,6 +20,8 @@ def record(
     **details: Any,
 ) -> AuditEvent:
     """Add an audit event to the current transaction (the caller commits with its own work)."""
+    if has_request_context() and g.get("second_factor_at") is not None:
+        details.setdefault("second_factor_at", g.second_factor_at.isoformat())
     event = AuditEvent(
         action=action,
         actor_id=actor_id,

@@ -21,6 +21,12 @@ ENV_KEYS = (
     "TRUST_BASE_URL",
     "TRUST_IMPORT_API_TOKEN",
     "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_KEY_PREFIX",
+    "MAIL_URL",
+    "MAIL_FROM",
+    "SMS_URL",
+    "MAIL_CA_FILE",
+    "OWNER_CONTACT_SALT",
 )
 
 
@@ -78,6 +84,15 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "TRUST_BASE_URL": pick("TRUST_BASE_URL", ""),
         "TRUST_IMPORT_API_TOKEN": pick("TRUST_IMPORT_API_TOKEN"),
         "RATELIMIT_STORAGE_URI": pick("RATELIMIT_STORAGE_URI", "memory://"),
+        # Several trusts (or test runs) can share one Redis, each under its own prefix.
+        "RATELIMIT_KEY_PREFIX": pick("RATELIMIT_KEY_PREFIX", "trust"),
+        # Unset: mail and text messages are held in the outbox for administrators (app/mail).
+        "MAIL_URL": pick("MAIL_URL"),
+        "MAIL_FROM": pick("MAIL_FROM"),
+        "SMS_URL": pick("SMS_URL"),
+        "MAIL_CA_FILE": pick("MAIL_CA_FILE"),
+        "OWNER_CONTACT_SALT": pick("OWNER_CONTACT_SALT", "owners-trust-contact-v1"),
+        "MAIL_DEFAULT_LOCALE": "zh_Hans_CN",
         "AUTO_MIGRATE": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -93,6 +108,10 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
     config.update(overrides)
+    if config.get("MAIL_URL"):
+        from app.mail.transport import parse_mail_url
+
+        parse_mail_url(str(config["MAIL_URL"]))  # a clear ValueError at start-up, not at first mail
     return config
 
 

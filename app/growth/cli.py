@@ -110,6 +110,8 @@ def import_command(file: str, source: str, dry_run: bool, no_progress: bool) -> 
         f"{verb} {report.inserted} new entr{'y' if report.inserted == 1 else 'ies'} "
         f"from {file} (source {source}): {report.rows} rows, "
         f"{report.skipped} already imported."
+        + (f" {report.held} held for owner numbers no account has claimed yet."
+           if report.held else "")
         + (" Dry run: nothing was written." if dry_run else "")
     )
 

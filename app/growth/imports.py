@@ -16,6 +16,13 @@ Row format (CSV with a header line, or JSON Lines with the same keys):
     reason       non-empty, at most 200 characters
     source_id    the entry's id in the source system: non-empty, <= 128 characters, unique
     occurred_at  RFC 3339 UTC, e.g. 2026-11-23T11:00:00Z, not in the future
+    contact_email_sha256, contact_phone_sha256   optional: the contact the brand has verified
+                 for this owner, as salted digests (app/growth/claims.py); an account can claim
+                 the number only by a code sent to that contact
+
+A row whose owner number no account has claimed yet is held (app/growth/holding.py) and counts
+for nobody until a claim proves the number; without any verified contact for it, in this file
+or an earlier one, it is an "unknown owner" problem.
 
 Row numbers are line numbers in the file (for CSV the header is line 1, so the first entry is
 row 2; a quoted field spanning lines is reported at the line where its record starts); for the
@@ -41,6 +48,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.audit.service import record, record_refusal
 from app.core.extensions import db
+from app.growth import holding
 from app.growth.models import GrowthEntry
 from app.growth.readers import READERS, parse_bytes, read_csv, read_file, read_jsonl, read_objects
 from app.growth.rows import (
@@ -71,6 +79,9 @@ class ImportReport:
     rows: int
     inserted: int = 0
     skipped: int = 0
+    # Entries for owner numbers no account has proved yet (holding.py), and contacts recorded.
+    held: int = 0
+    contacts: int = 0
     problems: list[Problem] = field(default_factory=list)
     source: str = DEFAULT_SOURCE
     dry_run: bool = False
@@ -85,6 +96,8 @@ class ImportReport:
             "rows": self.rows,
             "inserted": self.inserted,
             "skipped": self.skipped,
+            "held": self.held,
+            "contacts": self.contacts,
             "dry_run": self.dry_run,
         }
 
@@ -163,18 +176,42 @@ def import_entries(
     entries = parsed.entries
 
     to_insert: list[dict[str, Any]] = []
+    to_hold: list[dict[str, Any]] = []
+    contacts: dict[str, tuple[str | None, str | None]] = {}
     try:
         if not source_problem and entries:
             total = len(entries)
             owners = _owner_ids(entry.owner for entry in entries)
             existing = _existing(source, [entry.source_id for entry in entries])
+            contacts = holding.file_contacts(entries, problems)
+            unbound = [entry.owner for entry in entries if entry.owner not in owners]
+            holdable = set(contacts) | holding.numbers_with_contact(unbound) if unbound else set()
+            held_before = holding.existing_held(
+                source, [e.source_id for e in entries if e.owner not in owners]
+            ) if unbound else {}
             recorded_at = datetime.now(UTC).replace(microsecond=0)
             for done, entry in enumerate(entries, start=1):
                 if progress and done % PROGRESS_EVERY == 0:
                     progress("check", PROGRESS_EVERY, total)
                 owner_id = owners.get(entry.owner)
                 if owner_id is None:
-                    problems.append(Problem(entry.row, "owner", "unknown owner"))
+                    if entry.owner not in holdable:
+                        problems.append(Problem(entry.row, "owner", UNKNOWN_OWNER))
+                        continue
+                    held = (entry.owner, entry.dimension, entry.points, entry.reason,
+                            entry.occurred_at)
+                    earlier = held_before.get(entry.source_id) or existing.get(entry.source_id)
+                    if earlier is not None:
+                        if earlier == held:
+                            report.skipped += 1
+                        else:
+                            problems.append(Problem(entry.row, "source_id", CHANGED_CONTENT))
+                        continue
+                    to_hold.append({"owner_number": entry.owner, "dimension": entry.dimension,
+                                    "points": entry.points, "reason": entry.reason,
+                                    "source": source, "source_id": entry.source_id,
+                                    "occurred_at": entry.occurred_at,
+                                    "recorded_at": recorded_at})
                     continue
                 content = (owner_id, entry.dimension, entry.points, entry.reason,
                            entry.occurred_at)
@@ -207,12 +244,16 @@ def import_entries(
             else:
                 _refuse(report, parsed, via, actor_id)
             return report
+        report.held = len(to_hold)
+        report.contacts = len(contacts)
         if dry_run:
             report.inserted = len(to_insert)
             db.session.rollback()
             return report
 
         _write(to_insert, progress)
+        holding.hold(to_hold)
+        holding.save_contacts(contacts, source)
         report.inserted = len(to_insert)
         record(
             "growth.import",
@@ -222,6 +263,8 @@ def import_entries(
             rows=report.rows,
             inserted=report.inserted,
             skipped=report.skipped,
+            held=report.held,
+            contacts=report.contacts,
             sha256=parsed.sha256,
         )
         db.session.flush()
@@ -240,6 +283,11 @@ def import_entries(
         raise
     return report
 
+
+UNKNOWN_OWNER = (
+    "unknown owner: no account has proved this number and the feed gives no verified contact "
+    "for it (contact_email_sha256 / contact_phone_sha256)"
+)
 
 INSERT_COLUMNS = (
     "owner_id", "dimension", "points", "reason", "source", "source_id", "occurred_at",

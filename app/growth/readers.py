@@ -17,6 +17,7 @@ from typing import Any
 
 from app.growth.rows import (
     COLUMNS,
+    CONTACT_COLUMNS,
     PROGRESS_EVERY,
     EntryRow,
     Parsed,
@@ -99,7 +100,7 @@ def read_csv(data: bytes, progress: Progress | None = None) -> Parsed:
             problems.append(Problem(header_line, label, "column named twice in the header"))
             column_problems = True
         seen_names.add(name)
-        if name not in COLUMNS:
+        if name not in COLUMNS and name not in CONTACT_COLUMNS:
             problems.append(
                 Problem(header_line, label, "unknown column (expected: "
                         + ", ".join(COLUMNS) + ")")

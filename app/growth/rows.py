@@ -16,6 +16,10 @@ from typing import Any
 from app.growth.models import DIMENSIONS
 
 COLUMNS = ("owner", "dimension", "points", "reason", "source_id", "occurred_at")
+# The contact the brand has verified for the owner, as salted SHA-256 digests (64 hex digits;
+# app/growth/claims.py says how they are made). Optional, blank for none.
+CONTACT_COLUMNS = ("contact_email_sha256", "contact_phone_sha256")
+DIGEST_RE = re.compile(r"[0-9a-f]{64}\Z")
 DEFAULT_SOURCE = "brand-crm"
 MAX_POINTS = 10_000_000
 MAX_REASON = 200
@@ -70,6 +74,8 @@ class EntryRow:
     reason: str
     source_id: str
     occurred_at: datetime
+    contact_email: str | None = None
+    contact_phone: str | None = None
 
 
 @dataclass
@@ -174,7 +180,7 @@ def validate_row(
     now = now or datetime.now(UTC)
     if not text_only:
         for name in values:
-            if name not in COLUMNS:
+            if name not in COLUMNS and name not in CONTACT_COLUMNS:
                 problems.append(Problem(row, str(name) or "(blank)", "unknown field"))
     for name in COLUMNS:
         if name not in values or values[name] is None:
@@ -215,11 +221,24 @@ def validate_row(
         if isinstance(occurred, str):
             problems.append(Problem(row, "occurred_at", occurred))
 
+    digests: list[str | None] = []
+    for name in CONTACT_COLUMNS:
+        value = values.get(name)
+        if value is None or value == "":
+            digests.append(None)
+        elif not isinstance(value, str) or not DIGEST_RE.match(value):
+            problems.append(Problem(row, name, "not a SHA-256 digest (64 lower-case hex digits)"))
+            digests.append(None)
+        else:
+            digests.append(value)
+
     if len(problems) != before:
         return None
     assert owner is not None and reason is not None and source_id is not None
     assert isinstance(points, int) and isinstance(occurred, datetime)
-    return EntryRow(row, owner, str(dimension), points, reason, source_id, occurred)
+    return EntryRow(
+        row, owner, str(dimension), points, reason, source_id, occurred, digests[0], digests[1]
+    )
 
 
 def check_source(source: Any) -> Problem | None:

@@ -166,4 +166,8 @@ def tokens() -> str:
     rows = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
-    return render_template("owner/tokens.html", form=form, revoke=revoke, issued=issued, rows=rows)
+    from app.core.db_types import utcnow
+
+    return render_template(
+        "owner/tokens.html", form=form, revoke=revoke, issued=issued, rows=rows, now=utcnow()
+    )

@@ -1,0 +1,90 @@
+"""The two-factor page: turn it on, pass it for this session, renew recovery codes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from app.accounts import sessions, twofactor
+from app.core.extensions import db, limiter
+from app.web.limits import per_address
+
+bp = Blueprint("twofactor", __name__, url_prefix="/account/two-factor")
+
+# What a password-only session of a two-factor account may still reach.
+OPEN_ENDPOINTS = frozenset({"twofactor.page", "accounts.logout", "static", "public.set_language"})
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Six-digit code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code"},
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class RenewForm(FlaskForm):
+    submit = SubmitField(_l("Make new recovery codes"))
+
+
+def _safe_next() -> str:
+    target = request.args.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("owner.dashboard")
+
+
+@bp.before_app_request
+def _require_second_factor() -> Response | None:
+    if not current_user.is_authenticated or request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if twofactor.needs_challenge(current_user):
+        return redirect(url_for("twofactor.page", next=request.full_path.rstrip("?")))
+    return None
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+@limiter.limit(per_address("CODE"), methods=["POST"])
+def page() -> str | Response:
+    form = TwoFactorForm()
+    user = current_user
+    if not twofactor.enabled(user):
+        if form.validate_on_submit():
+            codes = twofactor.finish(user, form.code.data or "")
+            if codes is not None:
+                db.session.commit()
+                return render_template("accounts/two_factor.html", mode="codes", codes=codes,
+                                       next=_safe_next())
+            form.code.errors = [_("That code does not match. Check the time on your phone and "
+                                  "try the newest code.")]
+            plain = twofactor._secret(user) or twofactor.begin(user)
+        else:
+            plain = twofactor.begin(user)
+        db.session.commit()
+        return render_template("accounts/two_factor.html", mode="enrol", form=form, secret=plain,
+                               uri=twofactor.provisioning_uri(user, plain))
+    if sessions.second_factor_passed(user):
+        renew = RenewForm(prefix="renew")
+        if renew.validate_on_submit():
+            codes = twofactor.new_recovery_codes(user)
+            db.session.commit()
+            return render_template("accounts/two_factor.html", mode="codes", codes=codes,
+                                   next=url_for("twofactor.page"))
+        return render_template("accounts/two_factor.html", mode="status", renew=renew,
+                               left=twofactor.recovery_codes_left(user))
+    if form.validate_on_submit():
+        passed = twofactor.challenge(user, form.code.data or "")
+        db.session.commit()
+        if passed:
+            flash(_("Two-factor check passed."), "success")
+            return redirect(_safe_next())
+        form.code.errors = [_("Wrong or already used code.")]
+    return render_template("accounts/two_factor.html", mode="challenge", form=form)

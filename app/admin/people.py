@@ -1,0 +1,100 @@
+"""Administrators: the outbox (mail and text messages), owner-number claims, disabling accounts."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, SubmitField
+from wtforms.validators import AnyOf, DataRequired
+
+from app.accounts.models import User
+from app.admin.views import bp
+from app.core.extensions import db
+from app.growth.models import OwnerClaim
+from app.mail.models import OutboxMessage
+from app.web.auth import admin_required
+
+PAGE = 100
+
+
+@bp.get("/outbox")
+@admin_required
+def outbox() -> str:
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    status = request.args.get("status", "")
+    if status in ("held", "pending", "sent", "failed"):
+        query = query.where(OutboxMessage.status == status)
+    rows = db.session.scalars(query.limit(PAGE)).all()
+    return render_template("admin/outbox.html", rows=rows, status=status)
+
+
+@bp.get("/claims")
+@admin_required
+def claims() -> str:
+    query = (
+        select(OwnerClaim, User)
+        .join(User, User.id == OwnerClaim.user_id)
+        .order_by(OwnerClaim.id.desc())
+    )
+    status = request.args.get("status", "")
+    if status in ("pending", "confirmed", "refused", "released"):
+        query = query.where(OwnerClaim.status == status)
+    rows = db.session.execute(query.limit(PAGE)).all()
+    return render_template("admin/claims.html", rows=rows, status=status)
+
+
+class AccountStateForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired(), AnyOf(["disable", "enable"])])
+    submit = SubmitField(_l("Apply"))
+
+
+@bp.get("/accounts")
+@admin_required
+def accounts() -> str:
+    """Find an account by email, phone, owner number or name, to disable or enable it."""
+    query = request.args.get("q", "").strip()[:254]
+    rows: list[User] = []
+    if query:
+        pattern = "%" + query.replace("%", "").replace("_", "") + "%"
+        rows = list(db.session.scalars(
+            select(User).where(or_(User.email.ilike(pattern), User.phone.ilike(pattern),
+                                   User.external_id.ilike(pattern),
+                                   User.display_name.ilike(pattern)))
+            .order_by(User.id).limit(PAGE)
+        ))
+    return render_template("admin/accounts.html", rows=rows, q=query, form=AccountStateForm())
+
+
+@bp.post("/accounts/<int:user_id>")
+@admin_required
+def account_state(user_id: int) -> Response:
+    from app.accounts import sessions
+    from app.audit import service as audit
+    from app.core.db_types import utcnow
+
+    form = AccountStateForm()
+    user = db.session.get(User, user_id)
+    if user is None or not form.validate_on_submit():
+        flash(_("No such account."), "error")
+        return redirect(url_for("admin.accounts"))
+    if user.id == current_user.id:
+        flash(_("You cannot disable your own account."), "error")
+        return redirect(url_for("admin.accounts", q=user.login_name))
+    if form.action.data == "disable":
+        user.disabled_at = utcnow()
+        ended = sessions.revoke_all(user.id)
+        audit.record("admin.account_disabled", actor_id=current_user.id, subject=str(user.id),
+                     sessions_ended=ended)
+        flash(_("The account is disabled: its sessions are ended and its API tokens refused."),
+              "success")
+    else:
+        user.disabled_at = None
+        audit.record("admin.account_enabled", actor_id=current_user.id, subject=str(user.id))
+        flash(_("The account is enabled again."), "success")
+    db.session.commit()
+    return redirect(url_for("admin.accounts", q=user.login_name))
