@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
     from app.communities.views import bp as communities_bp
     from app.council.views import bp as council_bp
     from app.growth.api import bp as growth_api_bp
+    from app.opendata.views import bp as opendata_bp
     from app.owner.views import bp as owner_bp
     from app.proposals.views import bp as proposals_bp
     from app.public.views import bp as public_bp
@@ -33,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         api_public_bp,
         api_actions_bp,
+        opendata_bp,
         council_bp,
         communities_bp,
         treasury_bp,

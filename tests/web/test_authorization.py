@@ -142,6 +142,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("api_public.charter_rules", "GET"): PUBLIC,
     ("api_public.log_records", "GET"): PUBLIC,
     ("api_actions.my_drafts", "GET"): API,
+    ("opendata.index", "GET"): PUBLIC,
+    ("opendata.as_csv", "GET"): PUBLIC,
+    ("opendata.as_jsonl", "GET"): PUBLIC,
+    ("opendata.as_dictionary", "GET"): PUBLIC,
     # A session POST without X-CSRFToken stops at the CSRF check (400) before the role check;
     # tests/web/test_api_records.py checks the roles with Bearer tokens.
     ("api_actions.cosign", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
@@ -289,6 +293,9 @@ def _world(app: Any) -> dict[str, Any]:
         "public.result_page": {"proposal_id": sealed.proposal_id},
         "api.result": {"proposal_id": sealed.proposal_id},
         "council.election": {"proposal_id": election},
+        "opendata.as_csv": {"name": "ledger"},
+        "opendata.as_jsonl": {"name": "communities"},
+        "opendata.as_dictionary": {"name": "budgets"},
     }
     users = {
         "owner": voter,
