@@ -41,7 +41,9 @@ class Problem(BaseModel):
     status: int
     detail: str
     error: str
-    errors: list[dict[str, Any]] | None = None
+    code: str | None = Field(None, description="the refusal's code (charter rule), on 422")
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="the fields at fault, on 400: [{field, reason}]")
 
 
 class Links(BaseModel):
@@ -218,7 +220,7 @@ class MotionDetail(MotionOut):
 
 class MotionVoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    choice: Literal["yes", "no", "abstain"]
+    choice: Literal["for", "against", "abstain"]
 
 
 # --- communities -----------------------------------------------------------------------------
