@@ -31,6 +31,10 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        # Keep a spreadsheet from reading a cell as a formula (CSV injection); the JSON Lines
+        # file carries the text exactly.
+        return "'" + value
     return value
 
 

@@ -94,3 +94,16 @@ def test_the_page_lists_every_dataset_in_both_languages(client: Any, db_session:
 
 def test_an_unknown_dataset_is_404(client: Any, db_session: Any) -> None:
     assert client.get("/open-data/users.csv").status_code == 404
+
+
+def test_a_formula_in_a_name_stays_text_in_the_csv(client: Any, db_session: Any) -> None:
+    install_charter()
+    owner = make_owner(800)
+    db.session.add(Community(name="=HYPERLINK(\"http://x\")", industry="x", description="x",
+                             representative_id=owner.id, applicant_id=owner.id,
+                             member_count=3, state="applied", applied_at=utcnow()))
+    db.session.commit()
+    data = client.get("/open-data/communities.csv").data.decode("utf-8-sig")
+    assert next(csv.DictReader(io.StringIO(data)))["name"].startswith("'=")
+    line = json.loads(client.get("/open-data/communities.jsonl").data.decode().splitlines()[0])
+    assert line["name"].startswith("=")

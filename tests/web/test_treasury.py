@@ -261,7 +261,7 @@ def test_public_totals_equal_the_ledger_and_hide_private_details(
 def test_csv_export_applies_the_same_filters(trust: dict[str, Any], client: Any) -> None:
     draft_and_approve(trust, amount=100_00)
     rows = list(csv.DictReader(io.StringIO(
-        client.get("/treasury/disbursements.csv?purpose=owner_care").get_data(as_text=True))))
+        client.get("/treasury/disbursements.csv?purpose=owner_care").data.decode("utf-8-sig"))))
     assert [r["amount_fen"] for r in rows] == ["10000"]
     assert rows[0]["proposal"] == trust["proposal"] and rows[0]["amount_yuan"] == "100.00"
     none = client.get("/treasury/disbursements.csv?purpose=public_welfare").get_data(as_text=True)
