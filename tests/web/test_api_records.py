@@ -110,3 +110,25 @@ def test_session_writes_need_the_csrf_header(client: Any, world: dict[str, Any])
                            json={"choice": "for"})
     assert response.status_code == 400 and "CSRF" in response.get_json()["detail"]
     assert _votes(world["motion"]) == 0
+
+
+def test_an_owner_co_signs_once_through_the_api(client: Any, world: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    from app.communities.models import Community
+    from app.core.db_types import utcnow
+
+    applicant = make_owner(900, email="applicant@example.test")
+    row = Community(name="车友会", industry="汽车", description="x", representative_id=applicant.id,
+                    applicant_id=applicant.id, member_count=20, state="applied",
+                    applied_at=utcnow(), cosign_deadline=utcnow() + timedelta(days=7))
+    db.session.add(row)
+    db.session.commit()
+    url = f"/api/communities/{row.id}/cosignatures"
+    assert client.post(url, json={}).status_code == 401
+    given = client.post(url, json={}, headers=world["headers"]["owner"])
+    assert given.status_code == 201 and given.get_json()["cosignatures_given"] == 1
+    again = client.post(url, json={}, headers=world["headers"]["owner"])
+    assert again.status_code == 422 and again.get_json()["code"] == "community.cosigned_twice"
+    detail = client.get(f"/api/communities/{row.id}").get_json()
+    assert detail["cosignatures_given"] == 1 and detail["name"] == "车友会"
