@@ -57,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.blueprints import register_blueprints
     from app.cli import register_cli
     from app.web.errors import register_error_handlers
+    from app.web.json_bounds import register_json_bounds
     from app.web.nul import register_nul_guard
     from app.web.numbers import IdConverter
     from app.web.security import register_security_headers
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_templating(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_json_bounds(app)  # before the NUL guard, which may parse the body
     register_nul_guard(app)
 
     if app.config["AUTO_MIGRATE"]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -53,12 +55,23 @@ def seal(proposal_id: str, correction: bool) -> None:
 
 
 @trust_cli.command("seal-due")
-def seal_due() -> None:
+@click.option("--quiet", is_flag=True, help="Print nothing when nothing was due (for crontab).")
+def seal_due(quiet: bool) -> None:
     """Open scheduled votes that are due and seal votes past their close. Run it from cron."""
+    from app.core.db_types import utcnow
     from app.decisions import cron
 
-    for line in cron.run():
-        click.echo(line)
+    now = utcnow()
+    lines = cron.run(now)
+    if not lines and quiet:
+        return
+    failed = False
+    for line in cron.report(lines, now):
+        failure = line.lstrip().startswith(cron.FAILED)
+        failed = failed or failure
+        click.echo(line, err=failure)
+    if failed:
+        raise SystemExit(1)  # after every other vote had its turn
 
 
 @trust_cli.command("council-expire")
@@ -74,9 +87,18 @@ def council_expire() -> None:
 @click.option("--no-serve", is_flag=True, help="Create the demo data, then exit.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@click.option(
+    "--cron-every",
+    default=60,
+    show_default=True,
+    metavar="SECONDS",
+    help="Run what `trust seal-due` does this often while serving (0: never).",
+)
 @with_appcontext
-def demo(no_serve: bool, host: str, port: int) -> None:
-    """Create a believable demo trust (idempotently), then serve it on HOST:PORT."""
+def demo(no_serve: bool, host: str, port: int, cron_every: int) -> None:
+    """Create a believable demo trust (idempotently), then serve it on HOST:PORT.
+
+    While it serves, the demo runs its own cron: the open vote closes and is sealed on time."""
     from app.demo.build import build_demo
 
     for line in build_demo():
@@ -99,11 +121,42 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     app.config["SESSION_COOKIE_SECURE"] = False
     app.config["REMEMBER_COOKIE_SECURE"] = False
     app.config["MAIL_ECHO"] = not app.config.get("MAIL_URL")
+    if cron_every > 0:
+        start_demo_cron(app, cron_every)
     click.echo(f"serving the demo trust on http://{host}:{port}/  (Ctrl+C to stop)")
     # Not app.run(): Flask ignores it inside its own CLI. Production serves with gunicorn.
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def start_demo_cron(app: Flask, every: float) -> threading.Event:
+    """What cron does in production, in a daemon thread beside the demo's server: without it
+    the demo's open vote would stay open past its close until someone ran `seal-due`. Setting
+    the returned event stops it."""
+    from app.core.db_types import utcnow
+    from app.decisions import cron
+
+    def tick() -> None:
+        while True:
+            with app.app_context():
+                now = utcnow()
+                try:
+                    lines = cron.run(now)
+                except Exception as exc:  # the demo keeps serving; it says what failed
+                    db.session.rollback()
+                    lines = [f"failed: {exc}"]
+                finally:
+                    db.session.remove()
+                for line in cron.report(lines, now) if lines else []:
+                    click.echo(f"demo cron {line}")
+            if stop.wait(every):
+                return
+
+    stop = threading.Event()
+    threading.Thread(target=tick, name="demo-cron", daemon=True).start()
+    click.echo(f"demo cron: seal-due runs every {every:g} s while the demo serves")
+    return stop
 
 
 def register_cli(app: Flask) -> None:
@@ -120,16 +173,28 @@ def register_cli(app: Flask) -> None:
 
 
 @trust_cli.command("audit")
-def audit() -> None:
-    """Re-verify every sealed result, the log and its checkpoints against the stored rows."""
+@click.option(
+    "--expect-checkpoint", "expect", multiple=True, metavar="FILE_OR_URL",
+    help="A signed checkpoint (file or URL) the log must still hold: a wiped or rolled-back "
+    "database then fails. May be given more than once.",
+)
+def audit(expect: tuple[str, ...]) -> None:
+    """Re-verify every sealed result, the log and its checkpoints, and every row of power or
+    money, against the log and the trust's signatures."""
+    from app.integrity.completeness import CheckpointSourceError, load_checkpoint
     from app.integrity.run import run_audit
 
-    findings = run_audit()
+    try:
+        expected = [(source, load_checkpoint(source)) for source in expect]
+    except CheckpointSourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    findings = run_audit(expected)
     for finding in findings:
         click.echo(f"FAIL {finding}", err=True)
     if findings:
         raise SystemExit(1)
-    click.echo("audit passed: every sealed result, log leaf and checkpoint verifies")
+    click.echo("audit passed: every sealed result, log leaf, checkpoint and row of power or "
+               "money verifies")
 
 
 @trust_cli.command("backup")
@@ -150,20 +215,27 @@ def backup_command(target: str) -> None:
 @trust_cli.command("restore")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Confirm that the current contents are replaced.")
-def restore_command(source: str, yes: bool) -> None:
+@click.option(
+    "--expect-checkpoint", "expect", multiple=True, metavar="FILE_OR_URL",
+    help="A signed checkpoint the restored log must still hold (see `trust audit`).",
+)
+def restore_command(source: str, yes: bool, expect: tuple[str, ...]) -> None:
     """Replace the database with a backup (stop the app first), then audit it."""
     from pathlib import Path
 
     from app.core.backup import BackupError, restore
+    from app.integrity.completeness import CheckpointSourceError, load_checkpoint
     from app.integrity.run import run_audit
 
     if not yes:
         raise click.ClickException("restoring replaces everything: add --yes to confirm")
     try:
+        # Read before restoring: a checkpoint that cannot be read must not cost the database.
+        expected = [(origin, load_checkpoint(origin)) for origin in expect]
         restore(Path(source))
-    except BackupError as exc:
+    except (BackupError, CheckpointSourceError) as exc:
         raise click.ClickException(str(exc)) from exc
-    findings = run_audit()
+    findings = run_audit(expected)
     for finding in findings:
         click.echo(f"FAIL {finding}", err=True)
     if findings:

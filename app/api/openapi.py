@@ -36,6 +36,10 @@ _FILES = [
           {"proposal_id": PID}, schema={"type": "string"}),
     _file("/results/{proposal_id}/ballots.jsonl", "Every accepted ballot, JSON Lines",
           "application/jsonl", {"proposal_id": PID}, schema={"type": "string"}),
+    _file("/results/{proposal_id}/commitments.json", "The running commitments "
+          "(ballots.committed log records) made while the vote ran; python -m ballots.verify "
+          "checks the ballots against them", params={"proposal_id": PID},
+          schema={"type": "array"}),
     _file("/results/{proposal_id}/proof/{receipt}", "Inclusion proof of the ballot with this "
           "receipt", params={"proposal_id": PID, "receipt": HEX64}, errors=(400, 404)),
     _file("/log/checkpoint", "Signed checkpoint of the transparency log", errors=()),

@@ -357,12 +357,22 @@ def queue() -> str:
     ]
     voted = {m.id for m in open_motions if any(
         v.member_id == current_user.id for v in council.votes_of(m))}
+    # A recused member is not waited for: telling them otherwise sends them to a refusal.
+    recused = {m.id for m in open_motions if current_user.id in council.recusals_of(m)}
+    from app.treasury import service as treasury
+    from app.treasury.models import Disbursement
+
+    pending = db.session.scalars(
+        select(Disbursement).where(Disbursement.state == "pending").order_by(Disbursement.id))
+    disbursements = [(d, treasury.why_not_approve(current_user.id, d)) for d in pending]
     return render_template(
         "council/queue.html",
         open_motions=open_motions,
         voted=voted,
+        recused=recused,
         proposals=waiting,
         applications=communities.awaiting_council(),
+        disbursements=disbursements,
     )
 
 

@@ -48,7 +48,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.audit.service import record, record_refusal
 from app.core.extensions import db
-from app.growth import holding
+from app.growth import batches, holding
 from app.growth.models import GrowthEntry
 from app.growth.readers import READERS, parse_bytes, read_csv, read_file, read_jsonl, read_objects
 from app.growth.rows import (
@@ -189,7 +189,7 @@ def import_entries(
             held_before = holding.existing_held(
                 source, [e.source_id for e in entries if e.owner not in owners]
             ) if unbound else {}
-            recorded_at = datetime.now(UTC).replace(microsecond=0)
+            recorded_at = datetime.now(UTC)
             for done, entry in enumerate(entries, start=1):
                 if progress and done % PROGRESS_EVERY == 0:
                     progress("check", PROGRESS_EVERY, total)
@@ -254,6 +254,7 @@ def import_entries(
         _write(to_insert, progress)
         holding.hold(to_hold)
         holding.save_contacts(contacts, source)
+        batches.log_batch(to_insert)
         report.inserted = len(to_insert)
         record(
             "growth.import",

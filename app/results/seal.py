@@ -22,6 +22,7 @@ from app.proposals import lifecycle
 from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
 from app.results import rows as result_rows
+from app.results import seal_checks
 from app.results.models import SealedBallotBlock, SealedResult
 from app.results.reads import current_result
 from app.translog import service as translog
@@ -167,6 +168,14 @@ def count_stored(
                  ids)
 
 
+def _refuse_unvouched(proposal_id: str, count: Count) -> None:
+    """Refuse a roll or ballots the log does not vouch for (app/results/seal_checks.py)."""
+    roll = (count.roll_root, count.roll_size, count.roll_weight)
+    problems = seal_checks.refusals(proposal_id, roll, count.tree, count.ids)
+    if problems:
+        raise SealError(f"refusing to seal {proposal_id}: " + "; ".join(problems))
+
+
 def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     """Tally a closed vote with `ballots`, sign the result, store it and append it to the log.
 
@@ -188,6 +197,7 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     spec = vote_spec(proposal)
     stage = result_rows.BlobStage()
     count = count_stored(proposal_id, spec, lambda leaves: stage.put("roll", leaves))
+    _refuse_unvouched(proposal_id, count)
     stage.put("tree", count.tree)
     count.tree = bytearray()  # ~64 MB at a million ballots, now in the database
     ballot_ids = count.ids

@@ -11,6 +11,7 @@ from app.core.extensions import db
 from app.keys import service as keys
 from app.results import service as results
 from app.results.models import SealedResult
+from app.translog import kinds
 from app.translog import service as translog
 
 bp = Blueprint("verifiable", __name__)
@@ -82,6 +83,17 @@ def roll_jsonl(proposal_id: str) -> Response:
 def ballots_jsonl(proposal_id: str) -> Response:
     _sealed_or_404(proposal_id)
     return _jsonl(results.ballots_jsonl(proposal_id), "ballots.jsonl")
+
+
+@bp.get("/results/<proposal_id>/commitments.json")
+def commitments_json(proposal_id: str) -> Response:
+    """The running commitments logged while the vote ran: each record as the log holds it
+    (its sha256 is the leaf's), with the leaf's index, so a verifier can check both."""
+    _sealed_or_404(proposal_id)
+    return jsonify([
+        {**record, "log_index": index}
+        for index, _subject, record in kinds.records(kinds.BALLOTS_COMMITTED, proposal_id)
+    ])
 
 
 @bp.get("/results/<proposal_id>/proof/<receipt>")

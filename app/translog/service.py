@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -92,7 +95,28 @@ def checkpoint() -> dict[str, Any]:
         if theirs is None:
             raise
         signed = json.loads(theirs.signed_json)
+    keep_copy(signed)
     return signed
+
+
+CHECKPOINT_COPY = "latest-checkpoint.json"
+
+
+def keep_copy(signed: dict[str, Any]) -> None:
+    """Keep the largest checkpoint signed so far in the instance folder, outside the database:
+    `flask trust audit` then names a database wiped or restored to a smaller log."""
+    folder = Path(current_app.instance_path)
+    target = folder / CHECKPOINT_COPY
+    try:
+        if target.exists() and json.loads(target.read_text()).get("size", -1) >= signed["size"]:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        # Written aside and renamed: two workers never leave half a file.
+        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as out:
+            json.dump(signed, out)
+        os.replace(out.name, target)
+    except (OSError, ValueError) as exc:
+        current_app.logger.warning("could not keep a copy of the checkpoint: %s", exc)
 
 
 def entries(start: int, end: int) -> list[dict[str, Any]]:

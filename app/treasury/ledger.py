@@ -21,6 +21,7 @@ from app.accounts.models import User
 from app.audit import service as audit
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.translog import kinds
 from app.translog import service as translog
 from app.treasury.models import (
     Budget,
@@ -121,13 +122,28 @@ def write(
     row = TreasuryTxn(id=txn_id, seq=seq, kind=kind, at=at or utcnow(), **meta)
     db.session.add(row)
     db.session.flush()
-    for e in entries:
+    postings = list(entries)
+    for e in postings:
         db.session.add(
             LedgerRow(txn=e.txn, account=e.account, amount_fen=e.amount_fen, kind=e.kind,
                       reference=e.reference)
         )
     db.session.flush()
+    translog.append(kinds.TREASURY_TXN, f"txn:{txn_id}", txn_record(row, postings), at=row.at)
     return row
+
+
+def txn_record(row: TreasuryTxn, postings: Iterable[Any]) -> dict[str, Any]:
+    """What the log binds a transaction to: `flask trust audit` rebuilds it from the rows."""
+    return {
+        "type": kinds.TREASURY_TXN,
+        "txn": row.id,
+        "seq": row.seq,
+        "kind": row.kind,
+        "at": format_time(row.at),
+        "reverses": row.reverses,
+        "postings": [[e.account, e.amount_fen, e.kind, e.reference] for e in postings],
+    }
 
 
 def record_income(
