@@ -22,6 +22,7 @@ from app.audit import service as audit
 from app.communities import service as communities
 from app.core.extensions import csrf, db
 from app.council import service as council
+from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.treasury import service as treasury
 from app.web.refusals import say
@@ -62,6 +63,45 @@ def my_drafts() -> Response:
              .order_by(Proposal.created_at.desc(), Proposal.id))
     page = paginate(query, args, lambda rows: [proposal_out(p) for p in rows], S.ProposalPage)
     return json_response(page)
+
+
+@operation(bp, "/me/drafts", "POST", "Start a draft proposal (the proposal form's fields)",
+           tag="owner", body=S.DraftRequest, response=S.Proposal, status=201, auth=True,
+           errors=(403, 422))
+@auth_required
+def new_draft() -> Response:
+    user = _owner()
+    body = body_of(S.DraftRequest)
+    draft = proposals.Draft(kind=body.kind, title=body.title, body=body.body,
+                            fields=body.fields, options=body.options)
+    try:
+        proposal = proposals.create_draft(user, draft)
+        db.session.commit()
+    except (proposals.ProposalError, proposals.lifecycle.LifecycleError) as exc:
+        db.session.rollback()
+        problems = [{"field": f, "reason": m} for f, m in getattr(exc, "problems", [])]
+        return problem(422, say(exc), code=getattr(exc, "code", "") or "refused",
+                       errors=problems or None)
+    return json_response(proposal_out(proposal), 201)
+
+
+@operation(bp, "/proposals/<proposal_id>/cosignatures", "POST",
+           "Co-sign a submitted proposal in your own account", tag="owner", body=S.Empty,
+           response=S.ProposalCosignatures, status=201, auth=True, errors=(403, 404, 422))
+@auth_required
+def cosign_proposal(proposal_id: str) -> Response:
+    user = _owner()
+    body_of(S.Empty)
+    proposal = proposals.get(proposal_id)
+    if proposal is None or (proposal.state == "draft" and proposal.author_id != user.id):
+        abort(404, description="no such proposal")
+    try:
+        count = proposals.cosign(proposal, user)
+        db.session.commit()
+    except (proposals.ProposalError, proposals.lifecycle.LifecycleError) as exc:
+        db.session.rollback()
+        return _refusal(exc)
+    return json_response(S.ProposalCosignatures(proposal_id=proposal.id, cosignatures=count), 201)
 
 
 @operation(bp, "/communities/<int:community_id>/cosignatures", "POST",

@@ -355,6 +355,23 @@ class LogRecord(BaseModel):
 # --- owner actions ---------------------------------------------------------------------------
 
 
+class DraftRequest(BaseModel):
+    """A new draft proposal; `fields` are the chosen kind's fields, as on the proposal form."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Annotated[str, Field(max_length=40)]
+    title: Annotated[str, Field(max_length=200)]
+    body: Annotated[str, Field(max_length=20_000)]
+    fields: dict[str, Any] = Field(default_factory=dict)
+    options: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list,
+                                                                 max_length=50)
+
+
+class ProposalCosignatures(BaseModel):
+    proposal_id: str
+    cosignatures: int
+
+
 class CosignatureOut(BaseModel):
     community_id: int
     cosignatures_given: int

@@ -132,3 +132,28 @@ def test_an_owner_co_signs_once_through_the_api(client: Any, world: dict[str, An
     assert again.status_code == 422 and again.get_json()["code"] == "community.cosigned_twice"
     detail = client.get(f"/api/communities/{row.id}").get_json()
     assert detail["cosignatures_given"] == 1 and detail["name"] == "车友会"
+
+
+def test_an_owner_starts_a_draft_and_bad_fields_are_named(
+    client: Any, world: dict[str, Any]
+) -> None:
+    url = "/api/me/drafts"
+    good = {"kind": "general", "title": "Owner meet-ups in Chengdu",
+            "body": "A meet-up for owners in Chengdu every spring, paid by the brand."}
+    made = client.post(url, json=good, headers=world["headers"]["owner"])
+    assert made.status_code == 201 and made.get_json()["state"] == "draft"
+    mine = client.get(url, headers=world["headers"]["owner"]).get_json()["items"]
+    assert made.get_json()["id"] in [d["id"] for d in mine]
+    bad = client.post(url, json={**good, "kind": "no-such-kind"},
+                      headers=world["headers"]["owner"])
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    assert client.post(url, json={"title": "x"}, headers=world["headers"]["owner"]
+                       ).status_code == 400
+    assert len(client.get(url, headers=world["headers"]["owner"]).get_json()["items"]) == len(mine)
+
+
+def test_nobody_co_signs_someone_elses_draft(client: Any, world: dict[str, Any]) -> None:
+    url = f"/api/proposals/{world['draft']}/cosignatures"
+    assert client.post(url, json={}, headers=world["headers"]["member"]).status_code == 404
+    own = client.post(url, json={}, headers=world["headers"]["owner"])
+    assert own.status_code == 422 and own.get_json()["detail"]

@@ -151,6 +151,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("opendata.as_dictionary", "GET"): PUBLIC,
     # A session POST without X-CSRFToken stops at the CSRF check (400) before the role check;
     # tests/web/test_api_records.py checks the roles with Bearer tokens.
+    ("api_actions.new_draft", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("api_actions.cosign_proposal", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("api_actions.cosign", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("api_actions.motion_vote", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("api_actions.approve", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
