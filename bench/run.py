@@ -278,7 +278,7 @@ def main() -> None:
 
     print("verify ...", flush=True)
     figures["export"] = step("export", past["proposal"], bundle)
-    out, took, peak = run_measured([PY, "-m", "ballots.verify", bundle])
+    out, took, peak = run_measured([PY, "-m", "ballots.verify", bundle, "--skip-log"])
     figures["verify"] = {"seconds": took, "peak_mb": peak, "summary": out.splitlines()[:1]}
     out, took, _ = run_measured([PY, "-m", "bench.limits", "hash-parse", bundle])
     figures["verify_limit"] = json.loads(out) | {"process_seconds": took}

@@ -39,6 +39,7 @@ def _reset_postgres(url: str) -> None:
     engine = create_engine(normalise_database_url(url))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("DROP SCHEMA IF EXISTS trust_queue CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
@@ -57,6 +58,9 @@ def app_test_config(database_url: str, instance: Path, **extra: Any) -> dict[str
         # Every test signs in from 127.0.0.1; the per-address limit has a test of its own.
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "trust.test",
+        # Jobs queued by one test session go to a queue of its own (tests/jobs_helpers.py).
+        "TRUST_JOB_QUEUE": f"test-{os.getppid()}",
+        "TRUST_JOB_CRON": False,
     }
     config.update(extra)
     return config

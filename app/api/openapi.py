@@ -43,6 +43,12 @@ _FILES = [
     _file("/results/{proposal_id}/proof/{receipt}", "Inclusion proof of the ballot with this "
           "receipt", params={"proposal_id": PID, "receipt": HEX64}, errors=(400, 404)),
     _file("/log/checkpoint", "Signed checkpoint of the transparency log", errors=()),
+    _file("/log/checkpoint.txt", "The checkpoint as a C2SP signed note, with witness "
+          "cosignatures", "text/plain", errors=(), schema={"type": "string"}),
+    _file("/.well-known/trust-witnesses.json", "The charter's witnesses (vkeys) and quorum",
+          errors=()),
+    _file("/results/{proposal_id}/log-proof.json", "The result's log leaf, inclusion proof "
+          "and cosigned checkpoint", params={"proposal_id": PID}),
     _file("/log/record/{index}", "One log record by index", params={"index": SIZE}),
 ]
 _IMPORT = Operation(

@@ -27,6 +27,8 @@ ENV_KEYS = (
     "SMS_URL",
     "MAIL_CA_FILE",
     "OWNER_CONTACT_SALT",
+    "TRUST_JOB_STORE",
+    "TRUST_JOB_QUEUE",
 )
 
 
@@ -107,6 +109,14 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
     secure = os.environ.get("TRUST_INSECURE_COOKIES", "") != "1"
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
+    # Background jobs (app/jobs): where huey keeps job ids, and how long a silent worker keeps one.
+    config["TRUST_JOB_STORE"] = pick("TRUST_JOB_STORE")
+    config["TRUST_JOB_QUEUE"] = pick("TRUST_JOB_QUEUE", "trust")
+    config["TRUST_JOB_LEASE_SECONDS"] = int(os.environ.get("TRUST_JOB_LEASE_SECONDS", "60"))
+    config["TRUST_JOB_RECOVER_SECONDS"] = float(os.environ.get("TRUST_JOB_RECOVER_SECONDS", "15"))
+    config["TRUST_JOB_RETRY_DELAY"] = float(os.environ.get("TRUST_JOB_RETRY_DELAY", "5"))
+    config["TRUST_JOB_CRON"] = os.environ.get("TRUST_JOB_CRON", "1") != "0"
+    config["MAIL_URL"] = pick("MAIL_URL")
     config.update(overrides)
     check_secrets(config)
     if config.get("MAIL_URL"):

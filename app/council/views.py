@@ -159,8 +159,14 @@ def withdraw_interest(interest_id: int) -> Response:
 
 @bp.get("/motions")
 def motions() -> str:
-    rows = council.motions()
-    return render_template("council/motions.html", motions=rows,
+    from sqlalchemy import select
+
+    from app.council.models import Motion
+    from app.web.paging import paginate
+
+    page = paginate(select(Motion).order_by(Motion.opened_at.desc(), Motion.id.desc()), 50)
+    rows = page.items
+    return render_template("council/motions.html", motions=rows, page=page,
                            names=_names({m.opened_by for m in rows}))
 
 

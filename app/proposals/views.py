@@ -56,8 +56,11 @@ def index() -> str:
         query = query.where(Proposal.state == state)
     else:
         query = query.where(Proposal.state.in_(LISTED_STATES))
-    proposals = db.session.scalars(query.limit(200)).all()
-    return render_template("proposals/index.html", proposals=proposals, state=state)
+    from app.web.paging import paginate
+
+    page = paginate(query, 24)
+    return render_template("proposals/index.html", proposals=page.items, state=state,
+                           page=page)
 
 
 @bp.get("/<proposal_id>")

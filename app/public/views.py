@@ -25,6 +25,7 @@ from app.proposals.spec import options_of
 from app.results import receipts as receipt_check
 from app.results import service as results
 from app.results.models import SealedResult
+from app.translog import notes as translog_notes
 from app.translog import service as translog
 from app.translog.models import LogLeaf
 from app.web import pagecache
@@ -67,13 +68,18 @@ def home() -> str:
 
 @bp.get("/results/")
 def results_index() -> str:
-    rows = db.session.execute(
+    from app.web.paging import paginate
+
+    page = paginate(
         select(Proposal, SealedResult)
         .join(SealedResult, SealedResult.proposal_id == Proposal.id)
-        .order_by(SealedResult.sealed_at.desc())
-    ).all()
+        .order_by(SealedResult.sealed_at.desc(), SealedResult.id.desc()),
+        30,
+        scalars=False,
+    )
     return render_template(
-        "public/results_index.html", rows=[(p, r, json.loads(r.result_json)) for p, r in rows]
+        "public/results_index.html", page=page,
+        rows=[(p, r, json.loads(r.result_json)) for p, r in page.items],
     )
 
 
@@ -193,12 +199,13 @@ def log_browser() -> str:
     start = (
         int(page) * page_size
         if page.isdigit()
-        else max(size - page_size, 0) // page_size * page_size
+        # With no page asked for, the newest page: the one holding the last leaf.
+        else max(size - 1, 0) // page_size * page_size
     )
     rows = db.session.scalars(
         select(LogLeaf).where(LogLeaf.index >= start).order_by(LogLeaf.index).limit(page_size)
     ).all()
-    checkpoint = translog.checkpoint() if size else None
+    checkpoint = translog_notes.checkpoint() if size else None
     db.session.commit()
     return render_template(
         "public/log.html",
@@ -217,7 +224,7 @@ def log_entry(index: int) -> str:
     leaf = db.session.get(LogLeaf, index)
     if leaf is None:
         abort(404)
-    checkpoint = translog.checkpoint()
+    checkpoint = translog_notes.checkpoint()
     db.session.commit()
     proof = translog.inclusion(index, checkpoint["size"])
     record = json.loads(leaf.record_json)

@@ -176,13 +176,14 @@ def _refuse_unvouched(proposal_id: str, count: Count) -> None:
         raise SealError(f"refusing to seal {proposal_id}: " + "; ".join(problems))
 
 
-def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
+def seal(proposal_id: str, *, correction: bool = False, reason: str = "") -> SealedResult:
     """Tally a closed vote with `ballots`, sign the result, store it and append it to the log.
 
     A sealed result is never edited. With `correction`, a sealed vote is sealed again from the
     stored roll and ballots, the new result naming the old one in `supersedes`. The state
     change goes through the proposal lifecycle. What the result sets in motion is not run
     here: app code seals through app.decisions.votes.close_and_seal, which does both.
+    A correction needs `reason`, logged beside it (result.corrected): never silent.
     """
     proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None:
@@ -191,6 +192,8 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     if correction:
         if previous is None:
             raise SealError(f"{proposal_id} has no sealed result to correct")
+        if not reason.strip():
+            raise SealError("say why the result is corrected: the reason is published in the log")
     elif proposal.state != "closed":
         raise SealError(f"{proposal_id} is {proposal.state}; only a closed vote can be sealed")
 
@@ -244,6 +247,11 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     if ballot_ids:
         db.session.execute(insert(SealedBallotBlock), id_blocks(row.id, ballot_ids))
     translog.append("result.sealed", proposal_id, signed, at=sealed_at)
+    if correction:
+        translog.append("result.corrected", proposal_id, {
+            "type": "result.corrected", "proposal": proposal_id, "digest": digest,
+            "supersedes": unsigned["supersedes"], "reason": reason.strip(),
+        }, at=sealed_at)
     if not correction:
         lifecycle.move(proposal, "seal", None, now=sealed_at)
     return row

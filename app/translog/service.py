@@ -11,14 +11,12 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.keys import service as keys
-from app.translog.models import Checkpoint, LogLeaf
+from app.translog.models import LogLeaf
 from ballots.canonical import canonical_bytes, canonical_sha256
-from ballots.log import build_checkpoint, log_leaf
+from ballots.log import log_leaf
 from ballots.merkle import MerkleTree, leaf_hash
 from ballots.records import format_time
 
@@ -40,12 +38,19 @@ def append(type_: str, subject: str, record: dict[str, Any], at: datetime | None
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOG_LOCK_ID})
     size = db.session.scalar(select(func.count()).select_from(LogLeaf)) or 0
-    when = at or utcnow()
-    leaf = log_leaf(size, type_, format_time(when), subject, canonical_sha256(record))
+    now = utcnow()
+    when = at or now
+    last = db.session.scalar(select(LogLeaf.logged_at).where(LogLeaf.index == size - 1))
+    # Numbered and timed here, under the lock: a clock stepping back never reorders the log.
+    logged = max(now, last) if last is not None else now
+    leaf = log_leaf(
+        size, type_, format_time(when), subject, canonical_sha256(record), format_time(logged)
+    )
     row = LogLeaf(
         index=size,
         type=type_,
         at=when,
+        logged_at=logged,
         subject=subject,
         sha256=leaf["sha256"],
         record_json=canonical_bytes(record).decode(),
@@ -57,7 +62,8 @@ def append(type_: str, subject: str, record: dict[str, Any], at: datetime | None
 
 
 def leaf_object(row: LogLeaf) -> dict[str, Any]:
-    return log_leaf(row.index, row.type, format_time(row.at), row.subject, row.sha256)
+    logged = format_time(row.logged_at) if row.logged_at is not None else None
+    return log_leaf(row.index, row.type, format_time(row.at), row.subject, row.sha256, logged)
 
 
 def size() -> int:
@@ -69,34 +75,6 @@ def tree(upto: int | None = None) -> MerkleTree:
     if upto is not None:
         query = query.where(LogLeaf.index < upto)
     return MerkleTree.from_leaf_hashes(bytes(h) for h in db.session.scalars(query))
-
-
-def checkpoint() -> dict[str, Any]:
-    """The signed checkpoint of the current size; each size is signed once and kept.
-
-    A new checkpoint is flushed; the view that asked for it commits it.
-    """
-    current = size()
-    stored = db.session.get(Checkpoint, current)
-    if stored is not None:
-        loaded: dict[str, Any] = json.loads(stored.signed_json)
-        return loaded
-    root = tree(current).root().hex()
-    signed = keys.sign(
-        build_checkpoint(current_app.config["TRUST_NAME"], current, root, format_time(utcnow()))
-    )
-    try:
-        # A savepoint: losing the race below undoes this row only, not the caller's work.
-        with db.session.begin_nested():
-            db.session.add(Checkpoint(size=current, root=root, signed_json=json.dumps(signed)))
-    except IntegrityError:
-        # Another worker signed this size first; publish theirs so there is one per size.
-        theirs = db.session.get(Checkpoint, current)
-        if theirs is None:
-            raise
-        signed = json.loads(theirs.signed_json)
-    keep_copy(signed)
-    return signed
 
 
 CHECKPOINT_COPY = "latest-checkpoint.json"

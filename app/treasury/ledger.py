@@ -165,6 +165,10 @@ def record_income(
         )
     except ValueError as exc:
         raise TreasuryError(str(exc)) from None
+    translog.append("income.recorded", f"txn:{row.id}", {
+        "type": "income.recorded", "txn": row.id, "source": source, "amount_fen": amount_fen,
+        "reference": reference, "description": description, "at": format_time(row.at),
+    }, at=row.at)
     audit.record("treasury.income", actor_id=actor.id, subject=row.id, source=source,
                  amount_fen=amount_fen, reference=reference)
     return row
@@ -201,6 +205,11 @@ def reverse(actor: User, txn_id: str, reason: str) -> TreasuryTxn:
             "type": "disbursement.reversed", "disbursement": spent.id, "txn": row.id,
             "reverses": txn_id, "amount_fen": spent.amount_fen, "reason": reason.strip(),
             "at": format_time(row.at),
+        }, at=row.at)
+    else:
+        translog.append("ledger.reversed", f"txn:{row.id}", {
+            "type": "ledger.reversed", "txn": row.id, "reverses": txn_id,
+            "kind": original.kind, "reason": reason.strip(), "at": format_time(row.at),
         }, at=row.at)
     audit.record("treasury.reversal", actor_id=actor.id, subject=row.id, reverses=txn_id,
                  reason=reason)

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.integrity.run import run_audit
+from app.translog import notes as translog_notes
 from app.translog import service as translog
 from tests.conftest import _truncate, app_test_config
 
@@ -35,7 +36,7 @@ def demo(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with application.app_context():
         lines = list(build_demo())
         assert any(f"ballots of {OPEN} to the log" in line for line in lines), lines
-        translog.checkpoint()  # signed and kept outside the database, as a visit would
+        translog_notes.checkpoint()  # signed and kept outside the database, as a visit would
         db.session.commit()
         assert [str(f) for f in run_audit()] == []
         yield application

@@ -94,6 +94,7 @@ def test_restoring_an_older_backup_fails_the_audit_against_the_expected_checkpoi
 ) -> None:
     import json
 
+    from app.translog import notes as translog_notes
     from app.translog import service as translog
 
     if is_postgres and shutil.which("pg_restore") is None:
@@ -104,7 +105,7 @@ def test_restoring_an_older_backup_fails_the_audit_against_the_expected_checkpoi
     make_owner(900)  # one more growth batch: one more leaf after the backup
     db.session.commit()
     expected = tmp_path / "checkpoint.json"
-    expected.write_text(json.dumps(translog.checkpoint()))
+    expected.write_text(json.dumps(translog_notes.checkpoint()))
     (Path(app.instance_path) / translog.CHECKPOINT_COPY).unlink()  # only the file given counts
     db.session.remove()
     restored = runner.invoke(

@@ -208,7 +208,7 @@ def test_a_correction_numbers_the_same_ballots_and_proves_them_under_its_own_roo
     vote: dict[str, Any],
 ) -> None:
     first = _seal(vote["id"])
-    second_row = results.seal(vote["id"], correction=True)
+    second_row = results.seal(vote["id"], correction=True, reason="recount")
     db.session.commit()
     second = json.loads(second_row.result_json)
     assert second["ballots"] == first["ballots"] and second["supersedes"] is not None
