@@ -9,6 +9,8 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.admin import people  # noqa: F401  (adds the outbox and claims pages to admin_bp)
     from app.admin.views import bp as admin_bp
+    from app.api.actions import bp as api_actions_bp
+    from app.api.public import bp as api_public_bp
     from app.api.views import bp as api_bp
     from app.communities.views import bp as communities_bp
     from app.council.views import bp as council_bp
@@ -16,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     from app.growth.api import bp as growth_api_bp
     from app.jobs.views import bp as jobs_bp
     from app.notifications.views import bp as notifications_bp
+    from app.opendata.views import bp as opendata_bp
     from app.owner.views import bp as owner_bp
     from app.proposals.views import bp as proposals_bp
     from app.public.views import bp as public_bp
@@ -37,6 +40,9 @@ def register_blueprints(app: Flask) -> None:
         witnessed_bp,
         growth_api_bp,
         api_bp,
+        api_public_bp,
+        api_actions_bp,
+        opendata_bp,
         council_bp,
         communities_bp,
         treasury_bp,

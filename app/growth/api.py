@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -37,7 +38,17 @@ CSV_TYPES = ("text/csv",)
 
 
 def _error(status: int, message: str, **extra: Any) -> tuple[Any, int]:
-    return jsonify({"error": message, **extra}), status
+    """An RFC 9457 problem-details answer, like every other API error."""
+    from app.web.errors import problem_json
+
+    response = problem_json(status, _TITLES.get(status, str(status)), message)
+    if extra:
+        response.set_data(json.dumps({**response.get_json(), **extra}))
+    return response, status
+
+
+_TITLES = {400: "Bad request", 401: "Authentication required", 413: "Too large",
+           415: "Unsupported media type", 422: "Refused", 503: "Service unavailable"}
 
 
 def _authorised() -> tuple[Any, int] | None:
@@ -57,7 +68,7 @@ def _authorised() -> tuple[Any, int] | None:
     else:
         return None
     record_refusal("growth.import", actor_id=None, subject="api", reason=message)
-    response = jsonify({"error": message})
+    response, _status = _error(401, message)
     response.headers["WWW-Authenticate"] = 'Bearer realm="growth-import"'
     return response, 401
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 _ERR = {"description": "Refused; nothing stored",
-        "content": {"application/json": {"schema": {"type": "object"}}}}
+        "content": {"application/problem+json": {"schema": {"type": "object"}},
+                    "application/json": {"schema": {"type": "object"}}}}
 _OBJ = {"content": {"application/json": {"schema": {"type": "object"}}}}
 _AUTH: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
@@ -22,7 +23,7 @@ def _get(summary: str, pid: dict[str, Any], auth: bool = False) -> dict[str, Any
 def _post(summary: str, pid: dict[str, Any]) -> dict[str, Any]:
     return {"post": {"summary": summary, "security": _AUTH, "parameters": [pid],
                      "requestBody": {"required": True, **_OBJ},
-                     "responses": {"201": {"description": "Accepted", **_OBJ}, "400": _ERR,
+                     "responses": {"201": {"description": "Accepted", **_OBJ}, "400": _ERR, "404": _ERR,
                                    "401": _ERR, "403": _ERR, "409": _ERR, "422": _ERR}}}
 
 

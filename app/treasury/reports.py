@@ -132,7 +132,8 @@ def csv_lines(rows: list[tuple[Disbursement, Budget, bool]]) -> Iterator[str]:
             d.category, _safe(d.beneficiary), _safe(d.purpose), d.txn or "",
             "yes" if was_reversed else "no", d.log_index if d.log_index is not None else "",
         ])
-    yield buffer.getvalue()
+    # A byte-order mark, so spreadsheet programs read the UTF-8 and show Chinese as written.
+    yield "\ufeff" + buffer.getvalue()
 
 
 def _safe(value: str) -> str:

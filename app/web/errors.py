@@ -34,10 +34,20 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
+def problem_json(code: int, title: str, detail: str) -> Response:
+    """RFC 9457 problem details; `error` repeats `detail` for clients of the first API."""
+    body = {"type": "about:blank", "title": title, "status": code, "detail": detail,
+            "error": detail}
+    response = jsonify(body)
+    response.status_code = code
+    response.mimetype = "application/problem+json"
+    return response
+
+
 def _render(code: int, detail: str | None = None) -> tuple[Response | str, int]:
     title, message = _messages().get(code, (str(code), detail or ""))
     if _wants_json():
-        return jsonify({"error": detail or message, "status": code}), code
+        return problem_json(code, str(title), detail or str(message)), code
     return render_template("errors/error.html", title=title, message=detail or message), code
 
 
@@ -49,7 +59,7 @@ def register_error_handlers(app: Flask) -> None:
             "Go back, reload the page and send it again."
         )
         if _wants_json():
-            return jsonify({"error": "CSRF token missing or invalid", "status": 400}), 400
+            return problem_json(400, "Bad request", "CSRF token missing or invalid"), 400
         return render_template("errors/error.html", title=_("Form expired"), message=detail), 400
 
     @app.errorhandler(HTTPException)

@@ -271,7 +271,7 @@ def test_public_totals_equal_the_ledger_and_hide_private_details(
 def test_csv_export_applies_the_same_filters(trust: dict[str, Any], client: Any) -> None:
     draft_and_approve(trust, amount=100_00)
     rows = list(csv.DictReader(io.StringIO(
-        client.get("/treasury/disbursements.csv?purpose=owner_care").get_data(as_text=True))))
+        client.get("/treasury/disbursements.csv?purpose=owner_care").data.decode("utf-8-sig"))))
     assert [r["amount_fen"] for r in rows] == ["10000"]
     assert rows[0]["proposal"] == trust["proposal"] and rows[0]["amount_yuan"] == "100.00"
     none = client.get("/treasury/disbursements.csv?purpose=public_welfare").get_data(as_text=True)
@@ -465,3 +465,25 @@ def test_audit_names_the_disbursement_whose_amount_was_edited(trust: dict[str, A
     findings = [str(f) for f in audit_treasury()]
     assert any("does not balance" in f for f in findings)
     assert any(f.startswith(f"disbursement {d.id}:") for f in findings)
+
+
+def test_the_api_approves_with_the_pages_rules(trust: dict[str, Any], client: Any) -> None:
+    from app.accounts.services import issue_api_token
+
+    m = trust["members"]
+    d = service.draft(m[0], trust["budget"], 100_00, "owner_care", "Families of 12 owners",
+                      "Hospital bills after a road accident.")
+    db.session.commit()
+    bearer = {who: {"Authorization": f"Bearer {issue_api_token(user, 'app')}"}
+              for who, user in (("submitter", m[0]), ("member", m[1]), ("owner", trust["voter"]))}
+    db.session.commit()
+    url = f"/api/treasury/disbursements/{d.id}/approvals"
+    assert client.post(url, json={}, headers=bearer["owner"]).status_code == 403
+    own = client.post(url, json={}, headers=bearer["submitter"])
+    assert own.status_code == 422 and own.mimetype == "application/problem+json"
+    assert own.get_json()["detail"]
+    given = client.post(url, json={}, headers=bearer["member"])
+    assert given.status_code == 201 and given.get_json()["member_id"] == m[1].id
+    listed = client.get("/api/treasury/disbursements").get_json()["items"]
+    assert [a["member_id"] for a in listed[0]["approvals"]] == [m[1].id]
+    assert listed[0]["amount_fen"] == 100_00 and "beneficiary_private" not in listed[0]
