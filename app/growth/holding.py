@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.growth import bindings
 from app.growth.models import GrowthEntry, HeldGrowthEntry, OwnerContact
 from app.growth.rows import EntryRow, Problem
 
@@ -96,6 +97,8 @@ def save_contacts(contacts: dict[str, tuple[str | None, str | None]], source: st
             row.phone_digest = phone
         row.source = source
         row.updated_at = now
+    if contacts:
+        bindings.log_contacts(source)
     return len(contacts)
 
 

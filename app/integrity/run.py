@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from app.core.extensions import db
+from app.integrity import claims
 from app.integrity.findings import Finding
 from app.integrity.records import audit_log, audit_result, audit_sealed_log_records
 from app.integrity.treasury import audit_treasury
@@ -41,6 +42,7 @@ CHECKS: tuple[tuple[str, Callable[[KeyRing], Iterable[Finding]]], ...] = (
     ("transparency log and checkpoints", audit_log),
     ("every sealed result is logged", lambda _keyring: audit_sealed_log_records()),
     ("treasury ledger and disbursements", lambda _keyring: audit_treasury()),
+    ("owner-number bindings, transfers, brand contacts", lambda _k: claims.audit_claims()),
 )
 
 
