@@ -66,3 +66,15 @@ def moved_by_claims(claim_ids: list[int]) -> dict[int, int]:
     for source_id, points in rows:
         moved[wanted[source_id]] += int(points)
     return moved
+
+
+def moved_from(number: str) -> set[int]:
+    """Every account the number has left by a confirmed transfer."""
+    from app.growth.models import OwnerClaim
+
+    return {int(previous) for previous in db.session.scalars(
+        select(OwnerClaim.previous_user_id).where(
+            OwnerClaim.owner_number == number, OwnerClaim.status == "confirmed",
+            OwnerClaim.previous_user_id.isnot(None),
+        )
+    )}
