@@ -25,7 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(build_config(app.instance_path, config))
 
     db.init_app(app)
-    from app.core.schema import render_item
+    from app.core.schema import include_object, render_item
 
     migrate.init_app(
         app,
@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         render_as_batch=True,
         compare_type=True,
         render_item=render_item,
+        include_object=include_object,
     )
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -54,9 +55,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_engine(app)
 
     from app import models  # noqa: F401  (registers every table with the metadata)
+    from app.notifications import hooks
+    from app.search import index as search_index
+
+    hooks.install()
+    search_index.install()
     from app.blueprints import register_blueprints
     from app.cli import register_cli
     from app.web.errors import register_error_handlers
+    from app.web.json_bounds import register_json_bounds
     from app.web.nul import register_nul_guard
     from app.web.numbers import IdConverter
     from app.web.security import register_security_headers
@@ -68,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_templating(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_json_bounds(app)  # before the NUL guard, which may parse the body
     register_nul_guard(app)
 
     if app.config["AUTO_MIGRATE"]:

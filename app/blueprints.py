@@ -12,11 +12,16 @@ def register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.communities.views import bp as communities_bp
     from app.council.views import bp as council_bp
+    from app.discussion.views import bp as discussion_bp
     from app.growth.api import bp as growth_api_bp
+    from app.jobs.views import bp as jobs_bp
+    from app.notifications.views import bp as notifications_bp
     from app.owner.views import bp as owner_bp
     from app.proposals.views import bp as proposals_bp
     from app.public.views import bp as public_bp
     from app.results.views import bp as verifiable_bp
+    from app.search.views import bp as search_bp
+    from app.translog.views import bp as witnessed_bp
     from app.treasury.views import bp as treasury_bp
 
     for bp in (
@@ -27,11 +32,16 @@ def register_blueprints(app: Flask) -> None:
         proposals_bp,
         owner_bp,
         verifiable_bp,
+        witnessed_bp,
         growth_api_bp,
         api_bp,
         council_bp,
         communities_bp,
         treasury_bp,
         admin_bp,
+        notifications_bp,
+        jobs_bp,
+        search_bp,
+        discussion_bp,
     ):
         app.register_blueprint(bp)

@@ -5,11 +5,15 @@ from app.audit.models import AuditEvent
 from app.charter.models import CharterVersion
 from app.communities.models import Community, CommunityDocument, CommunityEvent, CommunityMember
 from app.council.models import Candidacy, CouncilSeat, Motion, MotionVoteRecord, Recusal
+from app.discussion.models import Amendment, Comment, CommentAppeal, CommentReport
 from app.growth.models import GrowthEntry, HeldGrowthEntry, OwnerClaim, OwnerContact
+from app.jobs.models import Job
 from app.keys.models import SigningKeyRecord
 from app.mail.models import OutboxMessage
+from app.notifications.models import Notification, NotificationPrefs, NotificationSetting
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.results.models import SealedBallotBlock, SealedResult
+from app.search.models import SearchDocument
 from app.translog.models import Checkpoint, LogLeaf
 from app.treasury.models import (
     Budget,
@@ -51,12 +55,21 @@ __all__ = [
     "MotionVoteRecord",
     "Recusal",
     "GrowthEntry",
+    "Amendment",
+    "Comment",
+    "CommentAppeal",
+    "CommentReport",
+    "Job",
     "LogLeaf",
+    "Notification",
+    "NotificationPrefs",
+    "NotificationSetting",
     "Proposal",
     "ProposalEvent",
     "RollEntry",
     "SealedBallotBlock",
     "SealedResult",
+    "SearchDocument",
     "SigningKeyRecord",
     "User",
 ]

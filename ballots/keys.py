@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ballots.canonical import canonical_bytes
+from ballots.note import NoteSigner
 from ballots.records import parse_time
 
 ALG = "Ed25519"
@@ -176,6 +177,15 @@ class SigningKey:
 
     def sign(self, message: bytes) -> bytes:
         return self._private.sign(message)
+
+    def note_signer(self, name: str) -> NoteSigner:
+        """This key as a signed-note signer (type 0x01) under ``name``, the log's origin.
+
+        One key signs both canonical JSON objects and checkpoint notes: the two messages cannot
+        be confused, since canonical JSON is one line starting with '{' and a checkpoint's
+        text has at least three lines, the second a decimal size.
+        """
+        return NoteSigner(name, self._private)
 
     def sign_object(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         """Copy of ``obj`` with a signature over its canonical bytes minus ``signature``."""

@@ -15,10 +15,31 @@ LOG_TYPES = (
     "community.revoked",
     "charter.adopted",
     "disbursement.recorded",
+    # Added with the witnessed log (docs/verification.md, "What the log records").
+    "result.corrected",
+    "proposal.submitted",
+    "proposal.accepted",
+    "proposal.rejected",
+    "proposal.withdrawn",
+    "income.recorded",
+    "ledger.reversed",
+    "growth.imported",
+    "key.created",
+    "key.rotated",
 )
 
 
-def log_leaf(index: int, type: str, at: str, subject: str, sha256: str) -> dict[str, Any]:  # noqa: A002 - the spec's field name
+def log_leaf(
+    index: int,
+    type: str,  # noqa: A002 - the spec's field name
+    at: str,
+    subject: str,
+    sha256: str,
+    logged_at: str | None = None,
+) -> dict[str, Any]:
+    """A leaf. ``at`` is the event's own time; ``logged_at``, on leaves appended since the log
+    times its appends, is the append time (never before the previous leaf's). Leaves without
+    it keep their published form and hash."""
     if not is_count(index):
         raise ValueError("log index is an integer >= 0")
     if not isinstance(type, str) or not type or not isinstance(subject, str) or not subject:
@@ -26,7 +47,11 @@ def log_leaf(index: int, type: str, at: str, subject: str, sha256: str) -> dict[
     if not is_hex64(sha256):
         raise ValueError("sha256 must be 64 lowercase hex characters")
     parse_time(at)
-    return {"index": index, "type": type, "at": at, "subject": subject, "sha256": sha256}
+    leaf = {"index": index, "type": type, "at": at, "subject": subject, "sha256": sha256}
+    if logged_at is not None:
+        parse_time(logged_at)
+        leaf["logged_at"] = logged_at
+    return leaf
 
 
 def build_checkpoint(trust: str, size: int, root_hex: str, at: str) -> dict[str, Any]:

@@ -130,6 +130,29 @@ class MerkleStream:
     def root(self) -> bytes:
         return _fold(self._hashes)
 
+    def frontier(self) -> list[bytes]:
+        """The roots of the complete subtrees so far, largest first: all that ``resume``
+        needs to carry on appending (at most log2(size) + 1 hashes)."""
+        return list(self._hashes)
+
+    @classmethod
+    def resume(cls, size: int, frontier: Sequence[bytes]) -> MerkleStream:
+        """A stream that continues a tree of ``size`` leaves from its ``frontier()``.
+
+        The subtree heights follow from ``size`` alone (its binary digits, highest first);
+        a frontier of the wrong length or hash size is refused rather than guessed at.
+        """
+        if type(size) is not int or size < 0:
+            raise ValueError("size must be an integer >= 0")
+        heights = [k for k in range(size.bit_length() - 1, -1, -1) if size >> k & 1]
+        if len(frontier) != len(heights) or any(len(h) != HASH_SIZE for h in frontier):
+            raise ValueError(f"a tree of {size} leaves has {len(heights)} frontier hashes")
+        stream = cls()
+        stream._hashes = [bytes(h) for h in frontier]
+        stream._heights = heights
+        stream._size = size
+        return stream
+
     def proof(self) -> list[bytes]:
         """Inclusion proof of the tracked leaf in the tree of the current size."""
         if self._tracked is None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from ballots import commitments
 from ballots.canonical import CanonicalError, canonical_bytes, strict_loads
 from ballots.keys import KeyRing, SignatureError, verify_object
 from ballots.merkle import MerkleStream, leaf_hash, verify_inclusion
@@ -356,6 +357,7 @@ def _verify(source: _Source, receipt: Any, report: VerifyReport) -> None:
         raise _mismatch("ballots.root", "ballots root", claimed["root"], stream.root().hex())
     report.ballots_size = stream.size
     say(f"  ballots: {stream.size}, root {claimed['root']}")
+    _check_commitments(source, say)
 
     mine, theirs = tally.result(), result["tally"]
     for name in ("counted", "counted_weight", "totals", "quorum_met", "outcome", "winners"):
@@ -387,6 +389,32 @@ def _verify(source: _Source, receipt: Any, report: VerifyReport) -> None:
             f"  receipt {receipt_value}: ballot seq {seq}, inclusion proof of {len(path)} "
             f"hashes verified; this ballot {status}"
         )
+
+
+def _check_commitments(source: _Source, say: Any) -> None:
+    """If the bundle publishes the running commitments logged while the vote ran
+    (commitments.json), the sealed ballots must have each committed root at its count."""
+    try:
+        records = source.document(COMMITMENTS, "commitments.json")
+    except VerifyFailure as exc:
+        if exc.code == "source":
+            say("  commitments: none published with this bundle")
+            return
+        raise
+    try:
+        committed = commitments.parse(records)
+    except commitments.CommitmentError as exc:
+        raise VerifyFailure("commitments.json", f"{COMMITMENTS}: {exc}") from None
+    with source.open("ballots.jsonl") as fh:
+        leaves = (leaf_hash(body) for _before, lines in _blocks(fh, "ballots.jsonl")
+                  for body in lines)
+        problems = commitments.check_prefixes(leaves, committed)
+    if problems:
+        raise VerifyFailure("ballots.commitment", problems[0])
+    say(f"  commitments: {len(committed)} made while voting, every one matches the ballots")
+
+
+COMMITMENTS = "commitments.json"
 
 
 def verify_bundle(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ballots.canonical import CanonicalError, strict_loads
+from ballots.logproof import check_bundle_in_log
 from ballots.verifier import MAX_DOCUMENT, VerifyFailure, VerifyReport, _Source, verify_bundle
 
 __all__ = ["VerifyFailure", "VerifyReport", "main", "verify_any", "verify_bundle"]
@@ -56,13 +57,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workers", type=int, default=None, metavar="N",
         help="processes checking ballot proofs (format 2; default: every core)",
     )
+    parser.add_argument(
+        "--witnesses",
+        metavar="FILE",
+        help="the witness policy to hold the log to (default: the bundle's or server's "
+        "trust-witnesses.json; pass your own copy of the charter's to trust it less)",
+    )
+    parser.add_argument(
+        "--skip-log", action="store_true", help="do not require the result to be in the log"
+    )
     args = parser.parse_args(argv)
     report = verify_any(args.bundle, args.receipt, args.workers)
+    if report.ok:
+        _check_log(args, report)
     if report.ok:
         print(report.summary())
         return 0
     print(report.summary(), file=sys.stderr)
     return 1
+
+
+def _check_log(args: argparse.Namespace, report: VerifyReport) -> None:
+    """The result's leaf under a cosigned checkpoint (ballots.logproof), into the report."""
+    if args.skip_log:
+        report.lines.append("  log: NOT checked (--skip-log)")
+        return
+    try:
+        report.lines.extend(check_bundle_in_log(args.bundle, args.witnesses))
+    except VerifyFailure as exc:
+        report.ok, report.code, report.message = False, exc.code, exc.message
 
 
 if __name__ == "__main__":

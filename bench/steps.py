@@ -1,6 +1,7 @@
 """One measured step per process, so each reports its own wall time and peak memory.
 
-    python -m bench.steps open past|now | close-seal ID | export ID DIR | proofs ID N
+    python -m bench.steps open past|now | sign-commit ID | close-seal ID | export ID DIR |
+        proofs ID N
 
 Each prints one JSON object on stdout. Run with the bench's environment (dataset.app_env()).
 """
@@ -187,6 +188,59 @@ def proofs(proposal_id: str, count: int) -> dict[str, Any]:
         }
 
 
+def sign_commit(proposal_id: str) -> dict[str, Any]:
+    """Untimed set-up after dataset.fill_ballots: give every stand-in ballot a real receipt
+    and signature, then commit them to the log as cron does while a vote runs, so the seal
+    measured next checks what it checks in production (the commitments, not a million
+    signatures one by one)."""
+    import json as json_
+
+    from sqlalchemy import text
+
+    from app.core.extensions import db
+    from app.keys import service as keys
+    from app.voting import commitments
+    from ballots.receipts import build_receipt, new_nonce
+    from ballots.records import format_time
+
+    with _app().app_context():
+        started = time.perf_counter()
+        key = keys.signing_key()
+        rows = db.session.execute(
+            text(
+                "SELECT id, token, selection_json, weight, cast_at FROM ballots"
+                " WHERE proposal_id = :p ORDER BY id"
+            ),
+            {"p": proposal_id},
+        ).all()
+        raw: Any = db.session.connection().connection.dbapi_connection
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE signed (id bigint, nonce text, receipt text, sig text)"
+            )
+            with cursor.copy("COPY signed (id, nonce, receipt, sig) FROM STDIN") as copy:
+                for ballot_id, token, selection_json, weight, cast_at in rows:
+                    nonce = new_nonce()
+                    receipt = key.sign_object(build_receipt(
+                        proposal_id, token, json_.loads(selection_json), int(weight),
+                        format_time(cast_at), nonce,
+                    ))
+                    copy.write_row((ballot_id, nonce, receipt["receipt"],
+                                    json_.dumps(receipt["signature"])))
+            cursor.execute(
+                "UPDATE ballots b SET nonce = s.nonce, receipt = s.receipt,"
+                " signature_json = s.sig FROM signed s WHERE b.id = s.id"
+            )
+            cursor.execute("DROP TABLE signed")
+        db.session.commit()
+        signed = time.perf_counter() - started
+        outcome = commitments.commit_vote(proposal_id)
+        db.session.commit()
+        return {"signed": len(rows), "sign_seconds": signed,
+                "committed": outcome.count, "problem": outcome.problem,
+                "seconds": time.perf_counter() - started}
+
+
 def main(argv: list[str]) -> None:
     step, args = argv[0], argv[1:]
     if step == "open":
@@ -197,6 +251,8 @@ def main(argv: list[str]) -> None:
         out = export(args[0], args[1])
     elif step == "proofs":
         out = proofs(args[0], int(args[1]))
+    elif step == "sign-commit":
+        out = sign_commit(args[0])
     else:
         raise SystemExit(f"unknown step {step}")
     print(json.dumps(out))

@@ -31,6 +31,7 @@ from governance.charter_rules import (
     SpendingRules,
     VotingRules,
 )
+from governance.witnesses import parse_witnesses
 
 
 class _Checker:
@@ -131,7 +132,7 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
         data,
         "$",
         ("articles", "citations", "purposes", "voting", "council", "spending", "communities"),
-        ("articles_zh",),
+        ("articles_zh", "witnesses"),
     )
     articles = _parse_articles(c, top.get("articles", MISSING))
     known = dict(articles)
@@ -142,6 +143,7 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
     spending = _parse_spending(c, top.get("spending", MISSING), council)
     communities = _parse_communities(c, top.get("communities", MISSING))
     articles_zh = _parse_articles_zh(c, top.get("articles_zh", MISSING), known)
+    witnesses = parse_witnesses(top.get("witnesses"), c.add, known)
     if (
         c.ok("$.council.recusal_fallback", "$.voting.kinds")
         and council.recusal_fallback == "owners_vote"
@@ -151,7 +153,8 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
     if c.problems:
         raise CharterRulesError(c.problems)
     return CharterRules(
-        articles, citations, purposes, voting, council, spending, communities, articles_zh
+        articles, citations, purposes, voting, council, spending, communities, articles_zh,
+        witnesses,
     )
 
 

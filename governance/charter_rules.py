@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from governance.refusals import Param, Reason, fill
+from governance.witnesses import WitnessRules
 
 Fraction = tuple[int, int]
 
@@ -201,6 +202,7 @@ class CharterRules:
     communities: CommunityRules
     # The articles in Chinese, where the charter gives them; the English text is the fallback.
     articles_zh: tuple[tuple[str, str], ...] = ()
+    witnesses: WitnessRules = WitnessRules()
 
     @property
     def purpose_ids(self) -> frozenset[str]:
@@ -302,4 +304,6 @@ class CharterRules:
                 "min_cosigners": self.communities.min_cosigners,
                 "cosign_days": self.communities.cosign_days,
             },
+            # Only when the charter names witnesses: earlier charters keep their exact form.
+            **({"witnesses": self.witnesses.to_json()} if self.witnesses.article else {}),
         }

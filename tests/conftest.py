@@ -39,6 +39,7 @@ def _reset_postgres(url: str) -> None:
     engine = create_engine(normalise_database_url(url))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("DROP SCHEMA IF EXISTS trust_queue CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
@@ -52,11 +53,14 @@ def app_test_config(database_url: str, instance: Path, **extra: Any) -> dict[str
         "TRUST_SIGNING_KEY_PASSPHRASE": "test signing passphrase",
         "TRUST_TOKEN_SECRET": "test-token-secret-0123456789abcdef0123456789",
         "TRUST_NAME": "Test Owners' Trust",
-        "TRUST_IMPORT_API_TOKEN": "test-import-token",
+        "TRUST_IMPORT_API_TOKEN": "test-import-token-0123456789",
         "PASSWORD_HASH_FAST": True,
         # Every test signs in from 127.0.0.1; the per-address limit has a test of its own.
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "trust.test",
+        # Jobs queued by one test session go to a queue of its own (tests/jobs_helpers.py).
+        "TRUST_JOB_QUEUE": f"test-{os.getppid()}",
+        "TRUST_JOB_CRON": False,
     }
     config.update(extra)
     return config
@@ -112,13 +116,18 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     app = request.getfixturevalue("app")
-    if request.node.get_closest_marker("real_commits") is not None:
-        _truncate(app)
-        yield
-        _truncate(app)
-        return
-    with _rolled_back(app):
-        yield
+    try:
+        if request.node.get_closest_marker("real_commits") is not None:
+            _truncate(app)
+            yield
+            _truncate(app)
+            return
+        with _rolled_back(app):
+            yield
+    finally:
+        # The newest checkpoint is also kept outside the database; the test's rows are gone,
+        # so it goes too.
+        (Path(app.instance_path) / "latest-checkpoint.json").unlink(missing_ok=True)
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
@@ -15,6 +15,7 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.council import service as council_service
 from app.council.models import CouncilSeat, Motion
+from app.growth import batches as growth_batches
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals
@@ -70,21 +71,20 @@ def bind_logged(user: User) -> None:
 def add_growth(
     user: User, points: int, *, at: datetime | None = None, dimension: str = "purchase"
 ) -> None:
-    db.session.execute(
-        insert(GrowthEntry),
-        [
-            {
-                "owner_id": user.id,
-                "dimension": dimension,
-                "points": points,
-                "reason": "test",
-                "source": "test",
-                "source_id": f"t-{next(_serial)}",
-                "occurred_at": at or utcnow() - timedelta(days=30),
-                "recorded_at": utcnow(),
-            }
-        ],
-    )
+    rows = [
+        {
+            "owner_id": user.id,
+            "dimension": dimension,
+            "points": points,
+            "reason": "test",
+            "source": "test",
+            "source_id": f"t-{next(_serial)}",
+            "occurred_at": at or utcnow() - timedelta(days=30),
+            "recorded_at": datetime.now(UTC),
+        }
+    ]
+    db.session.execute(insert(GrowthEntry), rows)
+    growth_batches.log_batch(rows)  # as an import does: the audit binds entries to the log
 
 
 def install_charter(**overrides: Any) -> None:

@@ -1,29 +1,30 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from app.web.forms import TrustForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(TrustForm):
     login = StringField(_l("Email or phone"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     remember = BooleanField(_l("Keep me signed in"))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(TrustForm):
     name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=80)])
     submit = SubmitField(_l("Create token"))
 
 
-class TokenRevokeForm(FlaskForm):
+class TokenRevokeForm(TrustForm):
     # At most 9 digits: ids are 32-bit on PostgreSQL, and a larger number made it raise (a 500).
     token_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,9}$")])
     submit = SubmitField(_l("Revoke"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(TrustForm):
     display_name = StringField(
         _l("Your name as shown to others"), validators=[DataRequired(), Length(max=80)]
     )
@@ -37,7 +38,7 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(_l("Password again"), validators=[DataRequired(), Length(max=256)])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(TrustForm):
     code = StringField(
         _l("Code"), validators=[DataRequired(), Regexp(r"^\s*[0-9]{6}\s*$", message=_l(
             "The code is six digits."))],
@@ -46,12 +47,12 @@ class CodeForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(TrustForm):
     login = StringField(_l("Email or phone"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Send me a link"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(TrustForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     confirm = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=256)])
     submit = SubmitField(_l("Set the new password"))

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from app.web.forms import TrustForm
 
-class NameForm(FlaskForm):
+
+class NameForm(TrustForm):
     display_name = StringField(
         _l("Your name as shown to others"), validators=[DataRequired(), Length(max=80)]
     )
@@ -17,25 +18,25 @@ class NameForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class AddressForm(FlaskForm):
+class AddressForm(TrustForm):
     kind = HiddenField(validators=[DataRequired(), Regexp(r"^(email|phone)$")])
     value = StringField(_l("New email or phone"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Send a code"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(TrustForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     confirm = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=256)])
     submit = SubmitField(_l("Change the password"))
 
 
-class SessionEndForm(FlaskForm):
+class SessionEndForm(TrustForm):
     session_id = HiddenField(validators=[DataRequired(), Regexp(r"^([0-9]{1,9}|others)$")])
     submit = SubmitField(_l("Sign out"))
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(TrustForm):
     owner_number = StringField(
         _l("Owner number (from the brand's app)"), validators=[DataRequired(), Length(max=64)]
     )

@@ -6,13 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from app.accounts import sessions, twofactor
 from app.core.extensions import db, limiter
+from app.web.forms import TrustForm
 from app.web.limits import per_address
 
 bp = Blueprint("twofactor", __name__, url_prefix="/account/two-factor")
@@ -21,7 +21,7 @@ bp = Blueprint("twofactor", __name__, url_prefix="/account/two-factor")
 OPEN_ENDPOINTS = frozenset({"twofactor.page", "accounts.logout", "static", "public.set_language"})
 
 
-class TwoFactorForm(FlaskForm):
+class TwoFactorForm(TrustForm):
     code = StringField(
         _l("Six-digit code from your authenticator app, or a recovery code"),
         validators=[DataRequired(), Length(max=32)],
@@ -30,11 +30,11 @@ class TwoFactorForm(FlaskForm):
     submit = SubmitField(_l("Continue"))
 
 
-class RenewForm(FlaskForm):
+class RenewForm(TrustForm):
     submit = SubmitField(_l("Make new recovery codes"))
 
 
-class TurnOffForm(FlaskForm):
+class TurnOffForm(TrustForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=256)])
     code = StringField(_l("Six-digit code from your authenticator app"),
                        validators=[DataRequired(), Length(max=32)],

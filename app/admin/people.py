@@ -6,7 +6,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, SubmitField
@@ -19,6 +18,7 @@ from app.growth import transfers
 from app.growth.models import OwnerClaim
 from app.mail.models import OutboxMessage
 from app.web.auth import admin_required
+from app.web.forms import TrustForm
 
 PAGE = 100
 
@@ -53,7 +53,7 @@ def claims() -> str:
     return render_template("admin/claims.html", rows=rows, status=status, moved=moved)
 
 
-class AccountStateForm(FlaskForm):
+class AccountStateForm(TrustForm):
     action = HiddenField(validators=[DataRequired(), AnyOf(["disable", "enable"])])
     submit = SubmitField(_l("Apply"))
 

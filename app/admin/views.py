@@ -8,25 +8,26 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from app.admin import words
 from app.audit.models import AuditEvent
 from app.core.extensions import db
 from app.growth import imports
 from app.keys import service as keys
 from app.keys.models import SigningKeyRecord
 from app.web.auth import admin_required
+from app.web.forms import TrustForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 100
 
 
-class ImportForm(FlaskForm):
+class ImportForm(TrustForm):
     file = FileField(_l("File (.csv or .jsonl)"), validators=[FileRequired()])
     source = StringField(
         _l("Source system"),
@@ -36,7 +37,7 @@ class ImportForm(FlaskForm):
     dry_run = BooleanField(_l("Only check the file; write nothing"))
 
 
-class RotateForm(FlaskForm):
+class RotateForm(TrustForm):
     confirm = BooleanField(
         _l("I understand the current key is retired"), validators=[DataRequired()]
     )
@@ -46,7 +47,10 @@ class RotateForm(FlaskForm):
 @admin_required
 def index() -> str:
     recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(10)).all()
-    return render_template("admin/index.html", recent=recent, active=keys.active_record())
+    names = words.names_for((e, {}) for e in recent)
+    return render_template(
+        "admin/index.html", recent=recent, names=names, active=keys.active_record()
+    )
 
 
 @bp.get("/audit")
@@ -63,9 +67,12 @@ def audit_trail() -> str:
     if before.isdigit():
         query = query.where(AuditEvent.id < int(before))
     events = db.session.scalars(query.limit(PAGE)).all()
+    rows = [(e, json.loads(e.details or "{}")) for e in events]
+    names = words.names_for(rows)
     return render_template(
         "admin/audit.html",
-        events=[(e, json.loads(e.details or "{}")) for e in events],
+        events=[(e, words.detail_lines(d, names)) for e, d in rows],
+        names=names,
         action=action,
         outcome=outcome,
         more=len(events) == PAGE,

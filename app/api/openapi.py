@@ -236,6 +236,14 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": {"description": "JSON Lines"}, "404": ERROR},
                 }
             },
+            "/results/{proposal_id}/commitments.json": {
+                "get": {
+                    "summary": "The running commitments (ballots.committed log records) made "
+                    "while the vote ran; python -m ballots.verify checks the ballots against them",
+                    "parameters": [pid],
+                    "responses": {"200": _ok({"type": "array"}), "404": ERROR},
+                }
+            },
             "/results/{proposal_id}/proof/{receipt}": {
                 "get": {
                     "summary": "Inclusion proof of the ballot carrying this receipt",
@@ -247,6 +255,25 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "Signed checkpoint of the transparency log",
                     "responses": {"200": _ok({"type": "object"})},
+                }
+            },
+            "/log/checkpoint.txt": {
+                "get": {
+                    "summary": "The checkpoint as a C2SP signed note, with witness cosignatures",
+                    "responses": {"200": {"description": "text/plain signed note"}},
+                }
+            },
+            "/.well-known/trust-witnesses.json": {
+                "get": {
+                    "summary": "The charter's witnesses (vkeys) and quorum",
+                    "responses": {"200": _ok({"type": "object"})},
+                }
+            },
+            "/results/{proposal_id}/log-proof.json": {
+                "get": {
+                    "summary": "The result's log leaf, inclusion proof and cosigned checkpoint",
+                    "parameters": [pid],
+                    "responses": {"200": _ok({"type": "object"}), "404": ERROR},
                 }
             },
             "/log/entries": {

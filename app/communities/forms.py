@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.web.forms import TrustForm
 from app.web.numbers import BoundedIntegerField
 
 DECISIONS = [
@@ -16,7 +16,7 @@ DECISIONS = [
 ]
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(TrustForm):
     name = StringField(_l("Community name"), validators=[DataRequired(), Length(max=100)])
     industry = StringField(_l("Industry"), validators=[DataRequired(), Length(max=100)])
     description = TextAreaField(_l("What the community does"),
@@ -30,6 +30,6 @@ class ApplicationForm(FlaskForm):
     documents = MultipleFileField(_l("Supporting documents (only their SHA-256 is published)"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(TrustForm):
     action = SelectField(_l("Motion to"), choices=DECISIONS)
     reasons = TextAreaField(_l("Reasons (published)"), validators=[Optional(), Length(max=5000)])

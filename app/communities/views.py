@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from app.charter import service as charter
 from app.communities import service
-from app.communities.forms import ApplicationForm, DecisionForm
+from app.communities.forms import DECISIONS, ApplicationForm, DecisionForm
 from app.core.extensions import db
 from app.council import service as council
 from app.council.forms import ActionForm
@@ -18,6 +18,7 @@ from app.web.auth import council_required, owner_required
 from app.web.documents import serve_checked
 from app.web.labels import COMMUNITY_STATES
 from app.web.refusals import refused
+from governance.communities import TRANSITIONS
 from governance.transitions import TransitionError
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
@@ -38,6 +39,13 @@ def directory() -> str:
     )
 
 
+def _decision_form(state: str) -> DecisionForm:
+    """Only the decisions the community's state allows: no choice that would be refused."""
+    form = DecisionForm()
+    form.action.choices = [(a, label) for a, label in DECISIONS if (state, a) in TRANSITIONS]
+    return form
+
+
 @bp.get("/<int:community_id>")
 def detail(community_id: int) -> str:
     community = service.get(community_id) or abort(404)
@@ -53,7 +61,7 @@ def detail(community_id: int) -> str:
         events=service.events(community),
         motions=council.motions_about(f"community:{community.id}"),
         seated=current_user.is_authenticated and council.is_seated(current_user),
-        decision_form=DecisionForm(),
+        decision_form=_decision_form(community.state),
         action_form=ActionForm(),
     )
 
@@ -90,7 +98,10 @@ def apply() -> str | Response:
         else:
             flash(_("Application received. The council will review it."), "success")
             return redirect(url_for("communities.detail", community_id=community.id))
-    return render_template("communities/apply.html", form=form, scheme=scheme)
+    return render_template(
+        "communities/apply.html", form=form, scheme=scheme,
+        needs=charter.current_rules().communities,
+    )
 
 
 @bp.post("/<int:community_id>/review")

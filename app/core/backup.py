@@ -44,7 +44,20 @@ def _run_pg_tool(tool: str, options: list[str], positional: list[str]) -> None:
     if path is None:
         raise BackupError(f"{tool} is not installed")
     args, env = _pg_args(db.engine.url.render_as_string(hide_password=False))
-    subprocess.run([path, *options, *args, *positional], check=True, env=env)  # noqa: S603
+    done = subprocess.run(  # noqa: S603
+        [path, *options, *args, *positional], env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise BackupError(f"{tool} failed (exit {done.returncode}): {_first_error(done.stderr)}")
+
+
+def _first_error(stderr: str) -> str:
+    """The tool's first error line, without its program-name prefix: one line a reader acts on."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if "error" in line.lower():
+            return line.split(": ", 1)[1] if line.startswith("pg_") and ": " in line else line
+    return lines[0] if lines else "no message"
 
 
 def backup(target: Path) -> None:
@@ -62,7 +75,34 @@ def restore(source: Path) -> None:
     db.session.remove()
     db.engine.dispose()
     if url.get_backend_name() == "sqlite":
-        _sqlite_copy(str(source), url.database or "")
+        _check_sqlite_file(source)
+        try:
+            _sqlite_copy(str(source), url.database or "")
+        except sqlite3.Error as exc:
+            raise BackupError(f"{source} cannot be restored: {exc}; the database was left as it "
+                              "was") from None
     else:
-        options = ["--clean", "--if-exists", "--no-owner", "--single-transaction"]
-        _run_pg_tool("pg_restore", options, [str(source)])
+        # One transaction that stops at the first error: a truncated or damaged dump leaves the
+        # database exactly as it was (--single-transaction implies --exit-on-error; both are
+        # given so the intent is plain).
+        options = ["--clean", "--if-exists", "--no-owner", "--single-transaction",
+                   "--exit-on-error"]
+        try:
+            _run_pg_tool("pg_restore", options, [str(source)])
+        except BackupError as exc:
+            raise BackupError(f"{exc}; the database was left as it was") from None
+
+
+def _check_sqlite_file(source: Path) -> None:
+    """Refuse anything but a whole SQLite database before a page of it is copied."""
+    try:
+        conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            found = conn.execute("PRAGMA quick_check").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"{source} is not a whole SQLite backup: {exc}") from None
+    if not found or found[0] != "ok":
+        raise BackupError(f"{source} is damaged ({found[0] if found else 'unreadable'}); "
+                          "nothing was restored")

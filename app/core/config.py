@@ -28,6 +28,8 @@ ENV_KEYS = (
     "MAIL_CA_FILE",
     "OWNER_CONTACT_SALT",
     "UNCONFIRMED_ACCOUNT_DAYS",
+    "TRUST_JOB_STORE",
+    "TRUST_JOB_QUEUE",
 )
 
 
@@ -110,12 +112,58 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
     secure = os.environ.get("TRUST_INSECURE_COOKIES", "") != "1"
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
+    # Background jobs (app/jobs): where huey keeps job ids, and how long a silent worker keeps one.
+    config["TRUST_JOB_STORE"] = pick("TRUST_JOB_STORE")
+    config["TRUST_JOB_QUEUE"] = pick("TRUST_JOB_QUEUE", "trust")
+    config["TRUST_JOB_LEASE_SECONDS"] = int(os.environ.get("TRUST_JOB_LEASE_SECONDS", "60"))
+    config["TRUST_JOB_RECOVER_SECONDS"] = float(os.environ.get("TRUST_JOB_RECOVER_SECONDS", "15"))
+    config["TRUST_JOB_RETRY_DELAY"] = float(os.environ.get("TRUST_JOB_RETRY_DELAY", "5"))
+    config["TRUST_JOB_CRON"] = os.environ.get("TRUST_JOB_CRON", "1") != "0"
+    config["MAIL_URL"] = pick("MAIL_URL")
     config.update(overrides)
+    check_secrets(config)
     if config.get("MAIL_URL"):
         from app.mail.transport import parse_mail_url
 
         parse_mail_url(str(config["MAIL_URL"]))  # a clear ValueError at start-up, not at first mail
     return config
+
+
+class WeakSecretError(RuntimeError):
+    """A secret too short or too plain to protect what it protects; the app does not start."""
+
+
+# Minimum length in bytes of each secret, and what it protects (for the message).
+SECRET_MINIMUMS = (
+    ("SECRET_KEY", 32, "signs session cookies"),
+    ("TRUST_TOKEN_SECRET", 32, "keys the voters' pseudonymous tokens"),
+    ("TRUST_SIGNING_KEY_PASSPHRASE", 16, "encrypts the trust's signing key"),
+    ("TRUST_IMPORT_API_TOKEN", 16, "authorises growth-value imports"),
+)
+MIN_DISTINCT = 8  # "aaaa…" or "1212…" is long but guessable
+
+
+def check_secrets(config: dict[str, Any]) -> None:
+    """Refuse to start with a weak secret, naming each one and what it needs.
+
+    Checked before anything runs: a weak TRUST_TOKEN_SECRET used to pass start-up and fail
+    only at the first vote opening, and a short SECRET_KEY lets cookies be forged offline.
+    """
+    problems = []
+    for name, minimum, purpose in SECRET_MINIMUMS:
+        value = config.get(name)
+        if value is None and name == "TRUST_IMPORT_API_TOKEN":
+            continue  # imports through the API are off without it
+        raw = str(value or "").encode()
+        if len(raw) < minimum:
+            problems.append(f"{name} ({purpose}) has {len(raw)} bytes; it needs at least {minimum}")
+        elif len(set(raw)) < MIN_DISTINCT:
+            problems.append(f"{name} ({purpose}) repeats too few characters; use a random value")
+    if problems:
+        raise WeakSecretError(
+            "refusing to start with weak secrets: " + "; ".join(problems)
+            + ". Generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
 
 
 def engine_options(url: str) -> dict[str, Any]:

@@ -43,3 +43,12 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave out what the migrations make by hand outside the models (the search index)."""
+    from app.search import is_unmanaged
+
+    return not (reflected and compare_to is None and is_unmanaged(name))

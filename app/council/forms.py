@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.web.forms import TrustForm
 from app.web.numbers import BoundedIntegerField
 
 ROLE_CHOICES = [
@@ -26,7 +26,7 @@ PROPOSAL_KINDS = [
 CHOICES = [("for", _l("For")), ("against", _l("Against")), ("abstain", _l("Abstain"))]
 
 
-class MotionForm(FlaskForm):
+class MotionForm(TrustForm):
     kind = SelectField(_l("Kind"), choices=GENERAL_KINDS)
     subject = StringField(_l("Subject (e.g. member:12, beneficiary:red-cross)"),
                           validators=[DataRequired(), Length(max=128)])
@@ -38,28 +38,28 @@ class MotionForm(FlaskForm):
     )
 
 
-class ProposalMotionForm(FlaskForm):
+class ProposalMotionForm(TrustForm):
     kind = SelectField(_l("Motion"), choices=PROPOSAL_KINDS)
     proposal_id = HiddenField(validators=[DataRequired(), Length(max=64)])
     body = TextAreaField(_l("Reasons (published)"), validators=[Optional(), Length(max=5000)])
 
 
-class MotionVoteForm(FlaskForm):
+class MotionVoteForm(TrustForm):
     choice = SelectField(_l("Your vote"), choices=CHOICES)
 
 
-class RecuseForm(FlaskForm):
+class RecuseForm(TrustForm):
     reason = TextAreaField(_l("Your interest (published)"),
                            validators=[DataRequired(), Length(max=2000)])
 
 
-class CandidacyForm(FlaskForm):
+class CandidacyForm(TrustForm):
     role = SelectField(_l("Council role"), choices=ROLE_CHOICES)
     statement = TextAreaField(_l("Your statement to the owners (published)"),
                               validators=[DataRequired(), Length(min=20, max=5000)])
 
 
-class CallElectionForm(FlaskForm):
+class CallElectionForm(TrustForm):
     role = SelectField(_l("Council role"), choices=ROLE_CHOICES)
     seats = BoundedIntegerField(_l("Seats to fill"),
                                 # InputRequired: a 0 typed in is a number out of range, not a
@@ -74,12 +74,12 @@ INTEREST_KINDS = [
 ]
 
 
-class InterestForm(FlaskForm):
+class InterestForm(TrustForm):
     kind = SelectField(_l("The interest is in"), choices=INTEREST_KINDS)
     ident = StringField(_l("Which one"), validators=[DataRequired(), Length(max=100)])
     description = TextAreaField(_l("What the interest is (published)"),
                                 validators=[DataRequired(), Length(max=2000)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(TrustForm):
     """Only the CSRF token, for one-button actions."""

@@ -22,6 +22,7 @@ from app.core.extensions import db
 from app.council import interests
 from app.council.models import Motion, MotionVoteRecord, Recusal
 from app.council.seats import is_seated, seated_member_ids
+from app.translog import kinds
 from app.translog import service as translog
 from ballots.records import format_time
 from governance.council import (
@@ -258,6 +259,11 @@ def vote(motion: Motion, member: User, choice: str, now: datetime | None = None)
             motion_id=motion.id, member_id=checked.member_id, choice=checked.choice, at=now
         )
     )
+    # Each vote is in the log as it is cast, so an edit before the close is named too.
+    translog.append(kinds.MOTION_VOTE, f"motion:{motion.id}", {
+        "type": kinds.MOTION_VOTE, "motion": motion.id, "member_id": checked.member_id,
+        "choice": checked.choice, "at": format_time(now),
+    }, at=now)
     audit.record("motion.vote", actor_id=member.id, subject=f"motion:{motion.id}", choice=choice)
     db.session.flush()
 
@@ -319,6 +325,7 @@ def close_motion(motion: Motion, closer: User | None, now: datetime | None = Non
             "outcome": motion.state,
             "explanation": outcome.explanation,
             "votes": sorted([names[v.member_id], v.choice] for v in votes),
+            "vote_ids": sorted([v.member_id, v.choice] for v in votes),
             "recused": sorted(names[m] for m in recused),
         },
         at=now,

@@ -99,6 +99,7 @@ def _seat_record(seat: CouncilSeat, member: User) -> dict[str, object]:
         "type": "council.seated",
         "seat": seat.id,
         "member": member.display_name,
+        "member_id": member.id,
         "role": seat.role,
         "term_start": format_time(seat.term_start),
         "term_end": format_time(seat.term_end),

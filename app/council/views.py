@@ -159,8 +159,14 @@ def withdraw_interest(interest_id: int) -> Response:
 
 @bp.get("/motions")
 def motions() -> str:
-    rows = council.motions()
-    return render_template("council/motions.html", motions=rows,
+    from sqlalchemy import select
+
+    from app.council.models import Motion
+    from app.web.paging import paginate
+
+    page = paginate(select(Motion).order_by(Motion.opened_at.desc(), Motion.id.desc()), 50)
+    rows = page.items
+    return render_template("council/motions.html", motions=rows, page=page,
                            names=_names({m.opened_by for m in rows}))
 
 
@@ -357,12 +363,22 @@ def queue() -> str:
     ]
     voted = {m.id for m in open_motions if any(
         v.member_id == current_user.id for v in council.votes_of(m))}
+    # A recused member is not waited for: telling them otherwise sends them to a refusal.
+    recused = {m.id for m in open_motions if current_user.id in council.recusals_of(m)}
+    from app.treasury import service as treasury
+    from app.treasury.models import Disbursement
+
+    pending = db.session.scalars(
+        select(Disbursement).where(Disbursement.state == "pending").order_by(Disbursement.id))
+    disbursements = [(d, treasury.why_not_approve(current_user.id, d)) for d in pending]
     return render_template(
         "council/queue.html",
         open_motions=open_motions,
         voted=voted,
+        recused=recused,
         proposals=waiting,
         applications=communities.awaiting_council(),
+        disbursements=disbursements,
     )
 
 

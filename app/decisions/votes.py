@@ -131,7 +131,11 @@ def _consequence(proposal: Proposal, row: SealedResult) -> list[str]:
 
 
 def close_and_seal(
-    proposal: Proposal | str, *, correction: bool = False, now: datetime | None = None
+    proposal: Proposal | str,
+    *,
+    correction: bool = False,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> Decision:
     """Close the vote if it is still open, seal it, then run what its kind sets in motion.
 
@@ -146,7 +150,7 @@ def close_and_seal(
         proposal = found
     if proposal.state == "voting":
         proposals.close_vote(proposal, now)
-    row = seal(proposal.id, correction=correction)
+    row = seal(proposal.id, correction=correction, reason=reason)
     return Decision(row, _consequence(proposal, row))
 
 

@@ -17,9 +17,12 @@ from app.core.extensions import db
 from app.decisions.votes import close_and_seal
 from app.demo import council as demo_council
 from app.demo import treasury as demo_treasury
+from app.demo import witnesses as demo_witnesses
+from app.growth import batches as growth_batches
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals
+from app.voting import commitments
 from app.voting import service as voting
 from governance.default_charter import default_rules, default_text
 from governance.default_charter_zh import default_text_zh
@@ -116,6 +119,7 @@ def _people(now: datetime) -> Iterator[str]:
                 }
             )
     db.session.execute(insert(GrowthEntry), rows)
+    growth_batches.log_batch(rows)
     yield f"created {len(users) + 1} accounts and {len(rows)} growth-value entries"
 
 
@@ -221,11 +225,18 @@ def build_demo() -> Iterator[str]:
     now = utcnow()
     rng = random.Random(SEED)
     keys.ensure_key(valid_from=now - timedelta(days=2300))
+    rules = default_rules()
+    rules["articles"][demo_witnesses.ARTICLE] = demo_witnesses.ARTICLE_TEXT
+    rules["witnesses"] = demo_witnesses.prepare()
+    rules.setdefault("articles_zh", {})[demo_witnesses.ARTICLE] = demo_witnesses.ARTICLE_TEXT_ZH
+    text = default_text() + f"\n\n**{demo_witnesses.ARTICLE}** {demo_witnesses.ARTICLE_TEXT}\n"
     charter.install_first(
-        CHARTER_HEADER + default_text(),
-        default_rules(),
+        CHARTER_HEADER + text,
+        rules,
         at=now - timedelta(days=400),
-        text_zh=CHARTER_HEADER_ZH + default_text_zh(),
+        text_zh=CHARTER_HEADER_ZH
+        + default_text_zh()
+        + f"\n\n**{demo_witnesses.ARTICLE}** {demo_witnesses.ARTICLE_TEXT_ZH}\n",
     )
     yield from _people(now)
     db.session.commit()
@@ -301,6 +312,9 @@ def build_demo() -> Iterator[str]:
         seal=False,
     )
     yield f"open vote {live} (closes in 6 days)"
+    # As the cron step does every minute while ballots arrive.
+    for outcome in commitments.commit_open_votes():
+        yield f"committed {outcome.count} ballots of {outcome.proposal_id} to the log"
 
     yield from demo_council.build(now)
 

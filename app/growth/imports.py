@@ -48,7 +48,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.audit.service import record, record_refusal
 from app.core.extensions import db
-from app.growth import holding, transfers
+from app.growth import batches, holding, transfers
 from app.growth.models import GrowthEntry
 from app.growth.readers import READERS, parse_bytes, read_csv, read_file, read_jsonl, read_objects
 from app.growth.rows import (
@@ -66,6 +66,8 @@ from app.growth.rows import (
     parse_time,
     validate_row,
 )
+from app.translog import kinds
+from app.translog import service as translog
 
 # Values per lookup query: an IN list on SQLite (well under its oldest limit of 999 bound
 # variables); on PostgreSQL one array parameter, `= ANY(:values)`, so chunks can be large.
@@ -189,7 +191,7 @@ def import_entries(
             held_before = holding.existing_held(
                 source, [e.source_id for e in entries if e.owner not in owners]
             ) if unbound else {}
-            recorded_at = datetime.now(UTC).replace(microsecond=0)
+            recorded_at = datetime.now(UTC)
             for done, entry in enumerate(entries, start=1):
                 if progress and done % PROGRESS_EVERY == 0:
                     progress("check", PROGRESS_EVERY, total)
@@ -260,7 +262,10 @@ def import_entries(
         _write(to_insert, progress)
         holding.hold(to_hold)
         holding.save_contacts(contacts, source)
+        batches.log_batch(to_insert)
         report.inserted = len(to_insert)
+        if to_insert:
+            _log_batch(parsed, source, to_insert, {v: k for k, v in owners.items()})
         record(
             "growth.import",
             actor_id=actor_id,
@@ -294,6 +299,22 @@ UNKNOWN_OWNER = (
     "unknown owner: no account has proved this number and the feed gives no verified contact "
     "for it (contact_email_sha256 / contact_phone_sha256)"
 )
+
+def _log_batch(
+    parsed: Parsed, source: str, rows: list[dict[str, Any]], external: dict[int, str]
+) -> None:
+    """The batch as a log leaf: its file's hash and a commitment to the totals it changed."""
+    deltas: dict[str, int] = {}
+    for row in rows:
+        owner = external[row["owner_id"]]
+        deltas[owner] = deltas.get(owner, 0) + row["points"]
+    root, owners = kinds.totals_commitment(deltas)
+    translog.append("growth.imported", f"growth:{source[:64]}:{parsed.sha256[:16]}", {
+        "type": "growth.imported", "source": source, "file_sha256": parsed.sha256,
+        "rows": parsed.rows, "inserted": len(rows), "owners_changed": owners,
+        "points_total": sum(deltas.values()), "totals_root": root,
+    })
+
 
 INSERT_COLUMNS = (
     "owner_id", "dimension", "points", "reason", "source", "source_id", "occurred_at",

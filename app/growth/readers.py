@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.json_depth import MAX_DEPTH, too_deep
 from app.growth.rows import (
     COLUMNS,
     CONTACT_COLUMNS,
@@ -158,6 +159,9 @@ def read_jsonl(data: bytes, progress: Progress | None = None) -> Parsed:
             progress("validate", PROGRESS_EVERY, len(lines))
         if not line.strip():
             problems.append(Problem(number, "row", "blank line"))
+            continue
+        if too_deep(line):
+            problems.append(Problem(number, "row", f"nests deeper than {MAX_DEPTH} levels"))
             continue
         try:
             value = json.loads(line)

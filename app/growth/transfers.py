@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 
 from app.core.extensions import db
+from app.growth import batches
 from app.growth.models import DIMENSIONS, GrowthEntry
 
 SOURCE = "transfer"
@@ -50,6 +51,7 @@ def move_value(claim_id: int, number: str, from_id: int, to_id: int, at: datetim
                          "occurred_at": at, "recorded_at": at})
     if rows:
         db.session.execute(insert(GrowthEntry), rows)
+        batches.log_batch(rows)  # a batch of its own, so the audit's growth check accounts it
     return sum(value.values())
 
 

@@ -21,12 +21,12 @@ from app.results import rows as result_rows
 from app.results import seal as results_seal
 from app.results import service as results
 from app.results.models import SealedBallotBlock, SealedResult
+from app.translog import notes as translog_notes
+from app.translog import service as translog
 from app.translog.models import Checkpoint, LogLeaf
 from ballots.canonical import canonical_bytes, canonical_sha256
 from ballots.keys import KeyRing, SignatureError, verify_object
-from ballots.log import log_leaf
 from ballots.merkle import MerkleTree, leaf_hash
-from ballots.records import format_time
 from ballots.result import result_digest
 from ballots.roll import Roll, RollError
 from ballots.tally import Tally, TallyError, VoteSpec
@@ -166,12 +166,19 @@ def _locate_changes(
 def audit_log(keyring: KeyRing) -> Iterator[Finding]:
     tree = MerkleTree()
     expected = 0
+    last_logged = None
     for row in db.session.scalars(select(LogLeaf).order_by(LogLeaf.index)):
         where = f"log leaf {row.index}"
         if row.index != expected:
             yield Finding(where, f"index gap: expected {expected}")
             expected = row.index
-        leaf = log_leaf(row.index, row.type, format_time(row.at), row.subject, row.sha256)
+        leaf = translog.leaf_object(row)
+        if row.logged_at is None and last_logged is not None:
+            yield Finding(where, "leaf has no logged_at after leaves that have one")
+        if row.logged_at is not None:
+            if last_logged is not None and row.logged_at < last_logged:
+                yield Finding(where, "logged before the leaf before it: the log is out of order")
+            last_logged = row.logged_at
         hashed = leaf_hash(canonical_bytes(leaf))
         if hashed != bytes(row.leaf_hash):
             yield Finding(where, "leaf fields were changed after it was appended")
@@ -191,6 +198,7 @@ def audit_log(keyring: KeyRing) -> Iterator[Finding]:
             yield Finding(where, f"log has only {tree.size} leaves")
         elif tree.root(checkpoint.size).hex() != signed["root"]:
             yield Finding(where, "the log no longer has the signed root: history was rewritten")
+        yield from (Finding(where, problem) for problem in translog_notes.note_problems(checkpoint))
 
 
 def audit_sealed_log_records() -> Iterator[Finding]:

@@ -9,13 +9,14 @@ CHECKS is the one list of what the audit covers; a new kind of record adds its c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from app.core.extensions import db
-from app.integrity import claims
+from app.integrity import claims, completeness, growth, ledger, powers, votes
 from app.integrity.findings import Finding
 from app.integrity.records import audit_log, audit_result, audit_sealed_log_records
 from app.integrity.treasury import audit_treasury
@@ -42,13 +43,42 @@ CHECKS: tuple[tuple[str, Callable[[KeyRing], Iterable[Finding]]], ...] = (
     ("transparency log and checkpoints", audit_log),
     ("every sealed result is logged", lambda _keyring: audit_sealed_log_records()),
     ("treasury ledger and disbursements", lambda _keyring: audit_treasury()),
+    # audit-all (issue 16): every row of power or money against the log.
+    ("an empty or wiped database", completeness.audit_not_empty),
+    ("votes against their opening, running commitments and seals", votes.audit_votes),
+    ("council seats", powers.audit_seats),
+    ("administrator and council roles", powers.audit_roles),
+    ("motions and their votes", powers.audit_motion_votes),
+    ("community certifications", powers.audit_communities),
+    ("charter versions", powers.audit_charter),
+    ("growth-value import batches", growth.audit_growth),
+    ("treasury transactions", ledger.audit_ledger_txns),
+    ("budgets", ledger.audit_budgets),
+    ("disbursement approvals", ledger.audit_approvals),
     ("owner-number bindings, transfers, brand contacts", lambda _k: claims.audit_claims()),
 )
 
 
-def run_audit() -> list[Finding]:
+def run_audit(expected: Sequence[tuple[str, dict[str, Any]]] = ()) -> list[Finding]:
+    """Every check's findings; `expected` are (where from, checkpoint) pairs from outside the
+    database (`--expect-checkpoint`) that the log must still hold."""
     keyring = KeyRing.from_document(keys.published_keys())
     findings: list[Finding] = []
-    for _name, check in CHECKS:
-        findings.extend(check(keyring))
+    for name, check in CHECKS:
+        findings.extend(_guarded(name, lambda check=check: check(keyring)))
+    findings.extend(_guarded("checkpoints kept outside the database",
+                             lambda: completeness.audit_expected(keyring, list(expected))))
     return findings
+
+
+def _guarded(name: str, check: Callable[[], Iterable[Finding]]) -> list[Finding]:
+    """A check's findings; rows so damaged that the check itself fails are a finding too,
+    never a traceback that stops the other checks. Each check runs under a savepoint, so a
+    statement the database refused leaves the audit's transaction usable."""
+    found: list[Finding] = []
+    try:
+        with db.session.begin_nested():
+            found.extend(check())
+    except Exception as exc:  # noqa: BLE001 - any failure is reported as what it is
+        found.append(Finding(name, f"could not be checked, the rows are damaged: {exc}"))
+    return found

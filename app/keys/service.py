@@ -63,6 +63,7 @@ def ensure_key(actor_id: int | None = None, valid_from: datetime | None = None) 
     if record is None:
         record = _new_record(actor_id, valid_from)
         db.session.flush()
+        _log_key("key.created", record, None)
     return record
 
 
@@ -77,7 +78,37 @@ def rotate(actor_id: int | None = None) -> SigningKeyRecord:
         audit.record("keys.retired", actor_id=actor_id, subject=old.key_id)
     record = _new_record(actor_id)
     db.session.flush()
+    _log_key("key.rotated", record, old)
     return record
+
+
+def _log_key(kind: str, record: SigningKeyRecord, previous: SigningKeyRecord | None) -> None:
+    """Key changes are leaves; a new key carries the old key's signature over it, so the
+    published history is a chain a reader can walk from the first key they trust."""
+    # Imported here: the log signs its checkpoints with these keys (translog imports keys).
+    from app.translog import service as translog
+
+    statement = {
+        "type": "key.endorsement",
+        "trust": current_app.config["TRUST_NAME"],
+        "key_id": record.key_id,
+        "public_key": record.public_key,
+        "valid_from": format_time(record.valid_from),
+    }
+    endorsement = opened_key(previous).sign_object(statement) if previous else None
+    translog.append(
+        kind,
+        record.key_id,
+        {
+            "type": kind,
+            "key_id": record.key_id,
+            "public_key": record.public_key,
+            "valid_from": format_time(record.valid_from),
+            "previous": previous.key_id if previous else None,
+            "endorsement": endorsement,
+        },
+        at=record.valid_from,
+    )
 
 
 def signing_key() -> SigningKey:

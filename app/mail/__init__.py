@@ -41,8 +41,8 @@ from app.core.extensions import db
 from app.mail import transport
 from app.mail.models import OutboxMessage
 
-__all__ = ["OutboxMessage", "deliver", "deliver_pending", "external_url", "send", "send_sms",
-           "send_to", "send_sms_to"]
+__all__ = ["OutboxMessage", "deliver", "deliver_pending", "external_url", "hold_rendered", "send",
+           "send_sms", "send_to", "send_sms_to"]
 
 _QUEUE_KEY = "outbox_ids"
 _ECHO_KEY = "outbox_echo"
@@ -102,6 +102,15 @@ def send_sms_to(
         text = render_template(f"sms/{template}.txt", **context).strip()
     held = not current_app.config.get("SMS_URL")
     return _queue("sms", phone, user, template, locale, "", text, "", held)
+
+
+def hold_rendered(
+    recipient: str, user: Any, template: str, locale: str, subject: str, text: str, html: str
+) -> OutboxMessage:
+    """Hold an email another part rendered itself (notifications, which send their own batches
+    over SMTP with an unsubscribe header) in the outbox, as every mail is held with no
+    MAIL_URL: administrators read it at /admin/outbox. The caller commits."""
+    return _queue("email", recipient, user, template, locale, subject, text, html, held=True)
 
 
 def _queue(

@@ -88,27 +88,32 @@ def build_email(
     return message
 
 
+def connect(settings: SmtpSettings) -> smtplib.SMTP:
+    """An open, signed-in SMTP session; TLS certificates are checked (system store or cafile).
+    Notification batches keep one open for many messages."""
+    context = ssl.create_default_context(cafile=settings.cafile)
+    smtp: smtplib.SMTP
+    if settings.scheme == "smtps":
+        smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT, context=context)
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT)
+    try:
+        if settings.scheme == "smtp+starttls":
+            smtp.starttls(context=context)
+        if settings.username:
+            smtp.login(settings.username, settings.password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
 def send_email(settings: SmtpSettings, message: EmailMessage) -> None:
     try:
-        context = ssl.create_default_context(cafile=settings.cafile)
-        if settings.scheme == "smtps":
-            with smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=TIMEOUT, context=context
-            ) as smtp:
-                _login_and_send(smtp, settings, message)
-            return
-        with smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT) as smtp:
-            if settings.scheme == "smtp+starttls":
-                smtp.starttls(context=context)
-            _login_and_send(smtp, settings, message)
+        with connect(settings) as smtp:
+            smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         raise TransportError(f"{settings.redacted}: {exc}"[:300]) from exc
-
-
-def _login_and_send(smtp: smtplib.SMTP, settings: SmtpSettings, message: EmailMessage) -> None:
-    if settings.username:
-        smtp.login(settings.username, settings.password or "")
-    smtp.send_message(message)
 
 
 def send_sms(url: str, to: str, text: str) -> None:

@@ -118,12 +118,19 @@ def receipt(proposal_id: str, receipt: str) -> str:
     ballot = _own_ballot(proposal_id, receipt)
     signed = voting.receipt_of(ballot, proposal_id)
     entry = voting.roll_entry_for(proposal_id, current_user.id)
+    live = entry is not None and entry.live_ballot_id == ballot.id
+    # A replaced receipt points to the one that counts now.
+    current = None
+    if not live and entry is not None and entry.live_ballot_id is not None:
+        current = db.session.get(Ballot, entry.live_ballot_id)
     return render_template(
         "owner/receipt.html",
         proposal=proposals.get(proposal_id),
         receipt=signed,
         receipt_json=json.dumps(signed, indent=2, ensure_ascii=False),
-        live=entry is not None and entry.live_ballot_id == ballot.id,
+        live=live,
+        current=current,
+        ballot=ballot,
     )
 
 

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.web.forms import TrustForm
 from app.web.numbers import BoundedIntegerField
 
 KIND_CHOICES = [
@@ -16,7 +16,7 @@ KIND_CHOICES = [
 ]
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(TrustForm):
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
     body = TextAreaField(
@@ -59,7 +59,7 @@ class ProposalForm(FlaskForm):
     )
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(TrustForm):
     opens_at = DateTimeLocalField(
         _l("Voting opens (UTC)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
@@ -69,9 +69,9 @@ class ScheduleForm(FlaskForm):
     reason = TextAreaField(_l("Reason (published)"), validators=[Optional(), Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(TrustForm):
     reason = TextAreaField(_l("Reason (published)"), validators=[Optional(), Length(max=2000)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(TrustForm):
     """A form with only the CSRF token, for one-button actions."""

@@ -19,6 +19,9 @@ from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.proposals.models import ProposalEvent
+from app.translog import kinds
+from app.translog import service as translog
+from ballots.records import format_time
 from governance.charter import CharterRules
 from governance.proposals import TransitionContext, TransitionError, transition
 from governance.proposals import validate_proposal_fields as _validate
@@ -141,6 +144,13 @@ def record_transition(
         reason=reason,
         at=at or utcnow(),
     )
+    kind = kinds.PROPOSAL_ACTIONS.get(action)
+    if kind is not None:
+        record = kinds.proposal_step(kind, proposal.id, proposal.state, to_state, reason, event.at)
+        if action == "accept" and proposal.opens_at and proposal.closes_at:
+            record["opens_at"] = format_time(proposal.opens_at)
+            record["closes_at"] = format_time(proposal.closes_at)
+        translog.append(kind, proposal.id, record, at=event.at)
     proposal.state = to_state
     db.session.add(event)
     audit.record(f"proposal.{action}", actor_id=actor_id, subject=proposal.id, reason=reason)

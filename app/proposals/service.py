@@ -150,6 +150,17 @@ def cosign_count(proposal_id: str) -> int:
     )
 
 
+def cosigners(proposal_id: str) -> list[tuple[int, str, datetime]]:
+    """Who co-signed, in the order they signed: (user id, display name, when)."""
+    rows = db.session.execute(
+        select(User.id, User.display_name, Cosignature.at)
+        .join(Cosignature, Cosignature.owner_id == User.id)
+        .where(Cosignature.proposal_id == proposal_id)
+        .order_by(Cosignature.at, Cosignature.id)
+    )
+    return [(int(uid), str(name), at) for uid, name, at in rows]
+
+
 def cosign(proposal: Proposal, owner: User, now: datetime | None = None) -> int:
     """Add an owner's co-signature; with enough of them the author can schedule the vote."""
     already = db.session.scalar(

@@ -13,7 +13,13 @@ from werkzeug.wrappers import Response
 from app.charter import service as charter
 from app.core.extensions import db
 from app.proposals import service
-from app.proposals.forms import EmptyForm, ProposalForm, ReasonForm, ScheduleForm
+from app.proposals.forms import (
+    KIND_CHOICES,
+    EmptyForm,
+    ProposalForm,
+    ReasonForm,
+    ScheduleForm,
+)
 from app.proposals.models import Proposal
 from app.proposals.spec import options_of
 from app.results import service as results
@@ -50,8 +56,11 @@ def index() -> str:
         query = query.where(Proposal.state == state)
     else:
         query = query.where(Proposal.state.in_(LISTED_STATES))
-    proposals = db.session.scalars(query.limit(200)).all()
-    return render_template("proposals/index.html", proposals=proposals, state=state)
+    from app.web.paging import paginate
+
+    page = paginate(query, 24)
+    return render_template("proposals/index.html", proposals=page.items, state=state,
+                           page=page)
 
 
 @bp.get("/<proposal_id>")
@@ -70,6 +79,7 @@ def detail(proposal_id: str) -> str:
                               sort_keys=True),
         events=service.events(proposal.id),
         cosigns=service.cosign_count(proposal.id),
+        cosigners=service.cosigners(proposal.id),
         cosigns_needed=service.lifecycle.cosigns_needed(proposal, charter.current_rules()),
         result=results.current_result(proposal.id),
         my_entry=my_entry,
@@ -81,12 +91,20 @@ def detail(proposal_id: str) -> str:
 
 @bp.route("/new", methods=["GET", "POST"])
 @owner_required
-def new() -> str | Response:
-    form = ProposalForm()
+def new() -> str | Response | tuple[str, int]:
     version = charter.require_current()
     rules = charter.rules_of(version)
+    # First the kind, then only that kind's fields: a page of every kind's boxes, most of them
+    # "ignored", is what a newcomer trips over. The kind travels in the URL, so no script.
+    kind = request.values.get("kind", "")
+    kinds = [(k, label, rules.voting.kind(k).cosign_required) for k, label in KIND_CHOICES]
+    if kind not in {k for k, _label, _n in kinds}:
+        status = 400 if request.method == "POST" else 200
+        return render_template("proposals/choose_kind.html", kinds=kinds), status
+    form = ProposalForm()
+    form.kind.data = kind
     form.category.choices = [("", "—")] + [(p.id, purpose_name(p)) for p in rules.purposes]
-    if not form.is_submitted():
+    if not form.is_submitted() and kind == "charter_amendment":
         # An amendment starts from the charter in force: edit it rather than retype it.
         form.new_text.data = version.text
         form.new_text_zh.data = version.text_zh or ""
@@ -112,7 +130,14 @@ def new() -> str | Response:
             else:
                 flash(_("Draft saved. Submit it when it is ready."), "success")
                 return redirect(url_for("proposals.detail", proposal_id=proposal.id))
-    return render_template("proposals/new.html", form=form, problems=problems)
+    return render_template(
+        "proposals/new.html",
+        form=form,
+        problems=problems,
+        kind=kind,
+        kind_label=dict(KIND_CHOICES)[kind],
+        cosign_required=rules.voting.kind(kind).cosign_required,
+    )
 
 
 def _lines(text: str | None) -> list[str]:

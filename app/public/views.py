@@ -25,15 +25,17 @@ from app.proposals.spec import options_of
 from app.results import receipts as receipt_check
 from app.results import service as results
 from app.results.models import SealedResult
+from app.translog import notes as translog_notes
 from app.translog import service as translog
 from app.translog.models import LogLeaf
 from app.web import pagecache
+from app.web.forms import TrustForm
 from app.web.i18n import COOKIE, LOCALES, TIMEZONES, TZ_COOKIE
 
 bp = Blueprint("public", __name__)
 
 
-class ReceiptCheckForm(FlaskForm):
+class ReceiptCheckForm(TrustForm):
     receipt = TextAreaField(_l("Receipt (JSON)"), validators=[Optional(), Length(max=20000)])
     upload = FileField(_l("…or upload the receipt file"))
 
@@ -66,13 +68,18 @@ def home() -> str:
 
 @bp.get("/results/")
 def results_index() -> str:
-    rows = db.session.execute(
+    from app.web.paging import paginate
+
+    page = paginate(
         select(Proposal, SealedResult)
         .join(SealedResult, SealedResult.proposal_id == Proposal.id)
-        .order_by(SealedResult.sealed_at.desc())
-    ).all()
+        .order_by(SealedResult.sealed_at.desc(), SealedResult.id.desc()),
+        30,
+        scalars=False,
+    )
     return render_template(
-        "public/results_index.html", rows=[(p, r, json.loads(r.result_json)) for p, r in rows]
+        "public/results_index.html", page=page,
+        rows=[(p, r, json.loads(r.result_json)) for p, r in page.items],
     )
 
 
@@ -118,7 +125,7 @@ def result_page(proposal_id: str) -> str:
     # language: a prebuilt one-column lookup finds the digest, the rest comes from the cache.
     digest = fast_scalar(_CURRENT_DIGEST, {"p": proposal_id})
     if digest is None:
-        abort(404)
+        return _no_result_yet(proposal_id)
     key = (
         proposal_id,
         digest,
@@ -161,11 +168,27 @@ def charter() -> str:
         current=current,
         shown=shown,
         rules=rules,
+        rules_data=json.loads(shown.rules_json) if shown else {},
         text=charter_service.text_for(shown, str(get_locale() or "en")) if shown else ("", "en"),
         rules_json=json.dumps(json.loads(shown.rules_json), indent=2, ensure_ascii=False)
         if shown
         else "",
     )
+
+
+@bp.get("/charter/rules.json")
+def charter_rules_json() -> Response:
+    """The rules of a charter version (the one in force by default) exactly as stored."""
+    versions = charter_service.versions()
+    wanted = request.args.get("version", "")
+    shown = charter_service.current()
+    if wanted.isdigit():
+        shown = next((v for v in versions if v.version == int(wanted)), None)
+    if shown is None:
+        abort(404)
+    response = make_response(shown.rules_json)
+    response.mimetype = "application/json"
+    return response
 
 
 @bp.get("/log")
@@ -176,12 +199,13 @@ def log_browser() -> str:
     start = (
         int(page) * page_size
         if page.isdigit()
-        else max(size - page_size, 0) // page_size * page_size
+        # With no page asked for, the newest page: the one holding the last leaf.
+        else max(size - 1, 0) // page_size * page_size
     )
     rows = db.session.scalars(
         select(LogLeaf).where(LogLeaf.index >= start).order_by(LogLeaf.index).limit(page_size)
     ).all()
-    checkpoint = translog.checkpoint() if size else None
+    checkpoint = translog_notes.checkpoint() if size else None
     db.session.commit()
     return render_template(
         "public/log.html",
@@ -190,6 +214,31 @@ def log_browser() -> str:
         start=start,
         page_size=page_size,
         checkpoint=checkpoint,
+    )
+
+
+@bp.get("/log/<int:index>/")
+def log_entry(index: int) -> str:
+    """One log record as a page: what it records, field by field, and the proof that it is in
+    the log under the latest signed checkpoint. The JSON a verifier reads is linked."""
+    leaf = db.session.get(LogLeaf, index)
+    if leaf is None:
+        abort(404)
+    checkpoint = translog_notes.checkpoint()
+    db.session.commit()
+    proof = translog.inclusion(index, checkpoint["size"])
+    record = json.loads(leaf.record_json)
+    fields = [
+        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in record.items()
+    ]
+    return render_template(
+        "public/log_entry.html",
+        leaf=leaf,
+        fields=fields,
+        checkpoint=checkpoint,
+        proof=proof,
+        size=checkpoint["size"],
     )
 
 
@@ -231,6 +280,15 @@ def set_language() -> Response:
     response = make_response(redirect(target))
     response.set_cookie(COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
+
+
+def _no_result_yet(proposal_id: str) -> str:
+    """A vote's result address before there is a result: say where the vote stands and when
+    the result comes, rather than a bare "not found" to an owner following a shared link."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.state not in ("scheduled", "voting", "closed"):
+        abort(404)
+    return render_template("public/result_pending.html", proposal=proposal)
 
 
 @bp.post("/timezone")

@@ -9,12 +9,15 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.core import json_depth
 from app.core.extensions import db
 from app.keys import service as keys
 from app.results import service as results
 from app.voting.models import Ballot, RollEntry
 from ballots.keys import KeyRing
 from ballots.receipts import ReceiptError, verify_receipt
+
+RECEIPT_TEXT = 64 * 1024  # a pasted receipt is under 2 KB
 
 
 @dataclass
@@ -32,6 +35,12 @@ class ReceiptReport:
 
 
 def check(text: str) -> ReceiptReport:
+    if len(text) > RECEIPT_TEXT:
+        return ReceiptReport(False, _("This is far longer than a receipt: paste the receipt "
+                                      "file alone."))
+    if json_depth.too_deep(text):
+        return ReceiptReport(False, _("The JSON nests deeper than %(depth)d levels; nothing was "
+                                      "read.", depth=json_depth.MAX_DEPTH))
     try:
         receipt = json.loads(text)
     except (ValueError, UnicodeDecodeError):

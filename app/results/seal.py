@@ -22,6 +22,7 @@ from app.proposals import lifecycle
 from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
 from app.results import rows as result_rows
+from app.results import seal_checks
 from app.results.models import SealedBallotBlock, SealedResult
 from app.results.reads import current_result
 from app.translog import service as translog
@@ -167,13 +168,22 @@ def count_stored(
                  ids)
 
 
-def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
+def _refuse_unvouched(proposal_id: str, count: Count) -> None:
+    """Refuse a roll or ballots the log does not vouch for (app/results/seal_checks.py)."""
+    roll = (count.roll_root, count.roll_size, count.roll_weight)
+    problems = seal_checks.refusals(proposal_id, roll, count.tree, count.ids)
+    if problems:
+        raise SealError(f"refusing to seal {proposal_id}: " + "; ".join(problems))
+
+
+def seal(proposal_id: str, *, correction: bool = False, reason: str = "") -> SealedResult:
     """Tally a closed vote with `ballots`, sign the result, store it and append it to the log.
 
     A sealed result is never edited. With `correction`, a sealed vote is sealed again from the
     stored roll and ballots, the new result naming the old one in `supersedes`. The state
     change goes through the proposal lifecycle. What the result sets in motion is not run
     here: app code seals through app.decisions.votes.close_and_seal, which does both.
+    A correction needs `reason`, logged beside it (result.corrected): never silent.
     """
     proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None:
@@ -182,12 +192,15 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     if correction:
         if previous is None:
             raise SealError(f"{proposal_id} has no sealed result to correct")
+        if not reason.strip():
+            raise SealError("say why the result is corrected: the reason is published in the log")
     elif proposal.state != "closed":
         raise SealError(f"{proposal_id} is {proposal.state}; only a closed vote can be sealed")
 
     spec = vote_spec(proposal)
     stage = result_rows.BlobStage()
     count = count_stored(proposal_id, spec, lambda leaves: stage.put("roll", leaves))
+    _refuse_unvouched(proposal_id, count)
     stage.put("tree", count.tree)
     count.tree = bytearray()  # ~64 MB at a million ballots, now in the database
     ballot_ids = count.ids
@@ -234,6 +247,11 @@ def seal(proposal_id: str, *, correction: bool = False) -> SealedResult:
     if ballot_ids:
         db.session.execute(insert(SealedBallotBlock), id_blocks(row.id, ballot_ids))
     translog.append("result.sealed", proposal_id, signed, at=sealed_at)
+    if correction:
+        translog.append("result.corrected", proposal_id, {
+            "type": "result.corrected", "proposal": proposal_id, "digest": digest,
+            "supersedes": unsigned["supersedes"], "reason": reason.strip(),
+        }, at=sealed_at)
     if not correction:
         lifecycle.move(proposal, "seal", None, now=sealed_at)
     return row

@@ -11,6 +11,8 @@ from app.core.extensions import db
 from app.keys import service as keys
 from app.results import service as results
 from app.results.models import SealedResult
+from app.translog import kinds
+from app.translog import notes as translog_notes
 from app.translog import service as translog
 
 bp = Blueprint("verifiable", __name__)
@@ -84,6 +86,17 @@ def ballots_jsonl(proposal_id: str) -> Response:
     return _jsonl(results.ballots_jsonl(proposal_id), "ballots.jsonl")
 
 
+@bp.get("/results/<proposal_id>/commitments.json")
+def commitments_json(proposal_id: str) -> Response:
+    """The running commitments logged while the vote ran: each record as the log holds it
+    (its sha256 is the leaf's), with the leaf's index, so a verifier can check both."""
+    _sealed_or_404(proposal_id)
+    return jsonify([
+        {**record, "log_index": index}
+        for index, _subject, record in kinds.records(kinds.BALLOTS_COMMITTED, proposal_id)
+    ])
+
+
 @bp.get("/results/<proposal_id>/proof/<receipt>")
 def receipt_proof(proposal_id: str, receipt: str) -> Response:
     if not HEX64.fullmatch(receipt):
@@ -106,7 +119,7 @@ def _int_arg(name: str) -> int:
 
 @bp.get("/log/checkpoint")
 def log_checkpoint() -> Response:
-    signed = translog.checkpoint()
+    signed = translog_notes.checkpoint()
     db.session.commit()
     return jsonify(signed)
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.keys import service as keys
-from app.translog.models import Checkpoint, LogLeaf
+from app.translog.models import LogLeaf
 from ballots.canonical import canonical_bytes, canonical_sha256
-from ballots.log import build_checkpoint, log_leaf
+from ballots.log import log_leaf
 from ballots.merkle import MerkleTree, leaf_hash
 from ballots.records import format_time
 
@@ -37,12 +38,19 @@ def append(type_: str, subject: str, record: dict[str, Any], at: datetime | None
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOG_LOCK_ID})
     size = db.session.scalar(select(func.count()).select_from(LogLeaf)) or 0
-    when = at or utcnow()
-    leaf = log_leaf(size, type_, format_time(when), subject, canonical_sha256(record))
+    now = utcnow()
+    when = at or now
+    last = db.session.scalar(select(LogLeaf.logged_at).where(LogLeaf.index == size - 1))
+    # Numbered and timed here, under the lock: a clock stepping back never reorders the log.
+    logged = max(now, last) if last is not None else now
+    leaf = log_leaf(
+        size, type_, format_time(when), subject, canonical_sha256(record), format_time(logged)
+    )
     row = LogLeaf(
         index=size,
         type=type_,
         at=when,
+        logged_at=logged,
         subject=subject,
         sha256=leaf["sha256"],
         record_json=canonical_bytes(record).decode(),
@@ -54,7 +62,8 @@ def append(type_: str, subject: str, record: dict[str, Any], at: datetime | None
 
 
 def leaf_object(row: LogLeaf) -> dict[str, Any]:
-    return log_leaf(row.index, row.type, format_time(row.at), row.subject, row.sha256)
+    logged = format_time(row.logged_at) if row.logged_at is not None else None
+    return log_leaf(row.index, row.type, format_time(row.at), row.subject, row.sha256, logged)
 
 
 def size() -> int:
@@ -68,31 +77,24 @@ def tree(upto: int | None = None) -> MerkleTree:
     return MerkleTree.from_leaf_hashes(bytes(h) for h in db.session.scalars(query))
 
 
-def checkpoint() -> dict[str, Any]:
-    """The signed checkpoint of the current size; each size is signed once and kept.
+CHECKPOINT_COPY = "latest-checkpoint.json"
 
-    A new checkpoint is flushed; the view that asked for it commits it.
-    """
-    current = size()
-    stored = db.session.get(Checkpoint, current)
-    if stored is not None:
-        loaded: dict[str, Any] = json.loads(stored.signed_json)
-        return loaded
-    root = tree(current).root().hex()
-    signed = keys.sign(
-        build_checkpoint(current_app.config["TRUST_NAME"], current, root, format_time(utcnow()))
-    )
+
+def keep_copy(signed: dict[str, Any]) -> None:
+    """Keep the largest checkpoint signed so far in the instance folder, outside the database:
+    `flask trust audit` then names a database wiped or restored to a smaller log."""
+    folder = Path(current_app.instance_path)
+    target = folder / CHECKPOINT_COPY
     try:
-        # A savepoint: losing the race below undoes this row only, not the caller's work.
-        with db.session.begin_nested():
-            db.session.add(Checkpoint(size=current, root=root, signed_json=json.dumps(signed)))
-    except IntegrityError:
-        # Another worker signed this size first; publish theirs so there is one per size.
-        theirs = db.session.get(Checkpoint, current)
-        if theirs is None:
-            raise
-        signed = json.loads(theirs.signed_json)
-    return signed
+        if target.exists() and json.loads(target.read_text()).get("size", -1) >= signed["size"]:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        # Written aside and renamed: two workers never leave half a file.
+        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as out:
+            json.dump(signed, out)
+        os.replace(out.name, target)
+    except (OSError, ValueError) as exc:
+        current_app.logger.warning("could not keep a copy of the checkpoint: %s", exc)
 
 
 def entries(start: int, end: int) -> list[dict[str, Any]]:

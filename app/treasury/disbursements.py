@@ -19,6 +19,7 @@ from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.council import service as council
+from app.translog import kinds
 from app.translog import service as translog
 from app.treasury.ledger import (
     MAX_EVIDENCE_BYTES,
@@ -133,6 +134,20 @@ def approvals_of(d: Disbursement) -> list[DisbursementApproval]:
         .order_by(DisbursementApproval.at, DisbursementApproval.id)))
 
 
+def why_not_approve(member_id: int, d: Disbursement) -> str | None:
+    """Why `member_id` may not approve `d` now, in words, or None if they may: the page shows
+    an Approve button only to whom it would not refuse."""
+    if d.state != "pending":
+        return gettext("It is already recorded.")
+    if member_id == d.submitter_id:
+        return gettext("You submitted this request: other seated members approve it.")
+    if member_id in {a.member_id for a in approvals_of(d)}:
+        return gettext("You have approved it.")
+    if member_id not in council.seated_member_ids():
+        return gettext("Only seated council members approve disbursements.")
+    return None
+
+
 def approve(member: User, disbursement_id: int, *, now: datetime | None = None) -> bool:
     """Add a seated member's approval; with enough of them, record the disbursement.
 
@@ -150,9 +165,14 @@ def approve(member: User, disbursement_id: int, *, now: datetime | None = None) 
     problems = check_approval(member.id, request, seated, approved, rules)
     if problems:
         raise TreasuryError(gettext("The approval was refused."), problems)
+    approved_at = now or utcnow()
     db.session.add(DisbursementApproval(disbursement_id=d.id, member_id=member.id,
-                                        at=now or utcnow()))
+                                        at=approved_at))
     db.session.flush()
+    translog.append(kinds.APPROVAL, f"disbursement:{d.id}", {
+        "type": kinds.APPROVAL, "disbursement": d.id, "member_id": member.id,
+        "at": format_time(approved_at),
+    }, at=approved_at)
     audit.record("treasury.approved", actor_id=member.id, subject=f"disbursement:{d.id}")
     if not is_fully_approved(approved | {member.id}, rules, submitter_id=d.submitter_id,
                              seated_ids=seated):
@@ -163,6 +183,10 @@ def approve(member: User, disbursement_id: int, *, now: datetime | None = None) 
             gettext("The disbursement can no longer be made; nothing was recorded."), problems)
     _record(d, now or utcnow())
     return True
+
+
+def approver_name(user_id: int) -> str:
+    return _name(user_id)
 
 
 def _name(user_id: int) -> str:

@@ -3,11 +3,11 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from app.web.forms import TrustForm
 from app.web.numbers import BoundedIntegerField
 
 YUAN_RE = re.compile(r"\d{1,13}(\.\d{1,2})?")
@@ -30,7 +30,7 @@ class YuanMixin:
             raise ValidationError(_l("An amount in yuan above zero, at most two decimals."))
 
 
-class DisbursementForm(YuanMixin, FlaskForm):
+class DisbursementForm(YuanMixin, TrustForm):
     budget = SelectField(_l("Budget"), choices=[], validate_choice=False)
     amount_yuan = _yuan_field(_l("Amount (yuan)"))
     category = SelectField(_l("Charter purpose"), choices=[], validate_choice=False)
@@ -48,7 +48,7 @@ class DisbursementForm(YuanMixin, FlaskForm):
                                     "published)"))
 
 
-class IncomeForm(YuanMixin, FlaskForm):
+class IncomeForm(YuanMixin, TrustForm):
     source = StringField(_l("Source (e.g. donations, share_proceeds)"),
                          validators=[DataRequired(), Regexp(SOURCE_RE)])
     amount_yuan = _yuan_field(_l("Amount (yuan)"))
@@ -59,7 +59,7 @@ class IncomeForm(YuanMixin, FlaskForm):
                                 validators=[Optional(), Length(max=2000)])
 
 
-class EmergencyForm(YuanMixin, FlaskForm):
+class EmergencyForm(YuanMixin, TrustForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
     amount_yuan = _yuan_field(_l("Amount (yuan)"))
     category = SelectField(_l("Charter purpose"), choices=[], validate_choice=False)
@@ -69,14 +69,14 @@ class EmergencyForm(YuanMixin, FlaskForm):
                             validators=[DataRequired(), Length(max=2000)])
 
 
-class RatifyForm(FlaskForm):
+class RatifyForm(TrustForm):
     proposal_id = StringField(_l("Passed proposal id"), validators=[Optional(), Length(max=64)])
     motion_id = BoundedIntegerField(_l("or passed motion number"), validators=[Optional()])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(TrustForm):
     reason = TextAreaField(_l("Reason (published)"), validators=[DataRequired(), Length(max=2000)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(TrustForm):
     """Only the CSRF token, for one-button actions."""

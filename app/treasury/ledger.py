@@ -21,6 +21,7 @@ from app.accounts.models import User
 from app.audit import service as audit
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.translog import kinds
 from app.translog import service as translog
 from app.treasury.models import (
     Budget,
@@ -121,13 +122,28 @@ def write(
     row = TreasuryTxn(id=txn_id, seq=seq, kind=kind, at=at or utcnow(), **meta)
     db.session.add(row)
     db.session.flush()
-    for e in entries:
+    postings = list(entries)
+    for e in postings:
         db.session.add(
             LedgerRow(txn=e.txn, account=e.account, amount_fen=e.amount_fen, kind=e.kind,
                       reference=e.reference)
         )
     db.session.flush()
+    translog.append(kinds.TREASURY_TXN, f"txn:{txn_id}", txn_record(row, postings), at=row.at)
     return row
+
+
+def txn_record(row: TreasuryTxn, postings: Iterable[Any]) -> dict[str, Any]:
+    """What the log binds a transaction to: `flask trust audit` rebuilds it from the rows."""
+    return {
+        "type": kinds.TREASURY_TXN,
+        "txn": row.id,
+        "seq": row.seq,
+        "kind": row.kind,
+        "at": format_time(row.at),
+        "reverses": row.reverses,
+        "postings": [[e.account, e.amount_fen, e.kind, e.reference] for e in postings],
+    }
 
 
 def record_income(
@@ -149,6 +165,10 @@ def record_income(
         )
     except ValueError as exc:
         raise TreasuryError(str(exc)) from None
+    translog.append("income.recorded", f"txn:{row.id}", {
+        "type": "income.recorded", "txn": row.id, "source": source, "amount_fen": amount_fen,
+        "reference": reference, "description": description, "at": format_time(row.at),
+    }, at=row.at)
     audit.record("treasury.income", actor_id=actor.id, subject=row.id, source=source,
                  amount_fen=amount_fen, reference=reference)
     return row
@@ -185,6 +205,11 @@ def reverse(actor: User, txn_id: str, reason: str) -> TreasuryTxn:
             "type": "disbursement.reversed", "disbursement": spent.id, "txn": row.id,
             "reverses": txn_id, "amount_fen": spent.amount_fen, "reason": reason.strip(),
             "at": format_time(row.at),
+        }, at=row.at)
+    else:
+        translog.append("ledger.reversed", f"txn:{row.id}", {
+            "type": "ledger.reversed", "txn": row.id, "reverses": txn_id,
+            "kind": original.kind, "reason": reason.strip(), "at": format_time(row.at),
         }, at=row.at)
     audit.record("treasury.reversal", actor_id=actor.id, subject=row.id, reverses=txn_id,
                  reason=reason)

@@ -27,6 +27,7 @@ from app.treasury.disbursements import (
     evidence_of,
     public_record,
     request_of,
+    why_not_approve,
 )
 from app.treasury.ledger import (
     EMERGENCY_KIND,
@@ -72,6 +73,7 @@ __all__ = [
     "record_income",
     "refuse",
     "request_of",
+    "why_not_approve",
     "reverse",
     "reversed_txns",
     "sync_budgets",

@@ -26,7 +26,7 @@ from app.charter import service as charter
 from app.core.extensions import db
 from app.council.models import Motion
 from app.translog import service as translog
-from app.treasury import charts, reports, service
+from app.treasury import chart_text, charts, reports, service
 from app.treasury.forms import (
     DisbursementForm,
     EmergencyForm,
@@ -50,30 +50,57 @@ def purpose_names() -> dict[str, str]:
     return {p.id: (p.name_zh if zh else p.name_en) for p in charter.current_rules().purposes}
 
 
+def _filter_errors(args: dict[str, str], filters: reports.Filters) -> dict[str, str]:
+    """What is wrong with the date filter, by field: a range that ends before it starts would
+    only show an empty table, as if nothing had been spent."""
+    errors = {}
+    for key, parsed in (("from", filters.start), ("to", filters.end)):
+        if args.get(key, "").strip() and parsed is None:
+            errors[key] = _("Enter a date as YYYY-MM-DD.")
+    if filters.start and filters.end and filters.start > filters.end:
+        errors["to"] = _("The end date %(end)s is before the start date %(start)s.",
+                         end=filters.end.isoformat(), start=filters.start.isoformat())
+    return errors
+
+
 @bp.get("/")
-def index() -> str:
-    filters = reports.Filters.from_args(request.args.to_dict())
-    rows = reports.disbursement_rows(filters)
+def index() -> tuple[str, int]:
+    args = request.args.to_dict()
+    filters = reports.Filters.from_args(args)
+    filter_errors = _filter_errors(args, filters)
+    rows = [] if filter_errors else reports.disbursement_rows(filters)
     pending = []
     if current_user.is_authenticated and current_user.is_council:
         pending = list(db.session.scalars(select(Disbursement).where(
             Disbursement.state == "pending").order_by(Disbursement.id)))
+    summary, lines, names = reports.summary(), reports.budget_lines(), purpose_names()
     return render_template(
         "treasury/index.html",
-        summary=reports.summary(),
-        budgets=reports.budget_lines(),
+        summary=summary,
+        budgets=lines,
+        chart_alt={
+            "over-time": chart_text.over_time(reports.monthly()),
+            "by-purpose": chart_text.by_purpose(summary, names),
+            "budgets": chart_text.budgets(lines),
+        },
         rows=rows,
         rows_total=sum(d.amount_fen for d, _b, was_reversed in rows if not was_reversed),
         filters=filters,
-        names=purpose_names(),
+        filter_errors=filter_errors,
+        names=names,
         log_size=translog.size(),
         pending=pending,
-    )
+    ), 400 if filter_errors else 200
 
 
 @bp.get("/disbursements.csv")
 def export_csv() -> Response:
-    rows = reports.disbursement_rows(reports.Filters.from_args(request.args.to_dict()))
+    args = request.args.to_dict()
+    filters = reports.Filters.from_args(args)
+    errors = _filter_errors(args, filters)
+    if errors:
+        return Response(" ".join(errors.values()) + "\n", status=400, mimetype="text/plain")
+    rows = reports.disbursement_rows(filters)
     return Response(reports.csv_lines(rows), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=disbursements.csv"})
 
@@ -81,15 +108,20 @@ def export_csv() -> Response:
 @bp.get("/charts/<name>.svg")
 def chart(name: str) -> Response:
     names = purpose_names()
+    size = charts.SIZES.get(request.args.get("size", "wide"))
+    if size is None:
+        abort(404)
+    zh = str(get_locale() or "en").startswith("zh")
     if name == "over-time":
         svg = charts.over_time(reports.monthly(), _("Income, spending and balance by month"), {
-            "income": _("Income"), "spending": _("Spending"), "balance": _("Balance")})
+            "income": _("Income"), "spending": _("Spending"), "balance": _("Balance")}, size, zh)
     elif name == "by-purpose":
-        svg = charts.by_purpose(reports.summary().by_purpose, names, _("Spending by purpose"))
+        svg = charts.by_purpose(reports.summary().by_purpose, names, _("Spending by purpose"),
+                                size, zh)
     elif name == "budgets":
         lines = [(b.budget.id, b.spent_fen, b.remaining_fen) for b in reports.budget_lines()]
         svg = charts.budgets(lines, _("Budgets: spent and remaining"),
-                             {"spent": _("Spent"), "remaining": _("Remaining")})
+                             {"spent": _("Spent"), "remaining": _("Remaining")}, size, zh)
     else:
         abort(404)
     response = Response(svg, mimetype="image/svg+xml")
@@ -124,6 +156,7 @@ def disbursement(disbursement_id: int) -> str:
         record=translog.record_of(d.log_index) if d.log_index is not None else None,
         log_size=translog.size(), names=purpose_names(), form=EmptyForm(),
         is_council=is_council, reversed_=d.txn in service.reversed_txns(),
+        why_not=service.why_not_approve(current_user.id, d) if is_council else None,
         rules=charter.current_rules(),
     )
 

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired
 
+from app.web.forms import TrustForm
+
 
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
@@ -18,7 +20,7 @@ def ballot_form(
 ) -> FlaskForm:
     """A ballot form for one vote; validation of the selection itself is the ballots core's."""
 
-    class BallotForm(FlaskForm):
+    class BallotForm(TrustForm):
         pass
 
     if method == "approval":

@@ -130,28 +130,35 @@ def freeze_roll(proposal: Proposal, at: datetime) -> RollSummary:
     rows = result if copy is not None else result.all()
     size = total = 0
     chunk: list[dict[str, Any]] = []
-    for owner_id, growth_value in rows:
-        weight = rule.weight(max(int(growth_value), 0))
-        if weight <= 0:
-            continue
-        token = token_for(proposal.id, owner_id)
-        size += 1
-        total += weight
+    try:
+        for owner_id, growth_value in rows:
+            weight = rule.weight(max(int(growth_value), 0))
+            if weight <= 0:
+                continue
+            token = token_for(proposal.id, owner_id)
+            size += 1
+            total += weight
+            if copy is not None:
+                copy.write_row((proposal.id, token, owner_id, weight, int(growth_value)))
+                continue
+            chunk.append(
+                {
+                    "proposal_id": proposal.id,
+                    "token": token,
+                    "owner_id": owner_id,
+                    "weight": weight,
+                    "growth_value": int(growth_value),
+                }
+            )
+            if len(chunk) >= ROLL_CHUNK:
+                db.session.execute(insert(RollEntry), chunk)
+                chunk = []
+    except BaseException as exc:
+        # A failure with COPY still open must end the COPY first: rolling back a connection
+        # in the middle of one waits forever (PostgreSQL is still reading rows).
         if copy is not None:
-            copy.write_row((proposal.id, token, owner_id, weight, int(growth_value)))
-            continue
-        chunk.append(
-            {
-                "proposal_id": proposal.id,
-                "token": token,
-                "owner_id": owner_id,
-                "weight": weight,
-                "growth_value": int(growth_value),
-            }
-        )
-        if len(chunk) >= ROLL_CHUNK:
-            db.session.execute(insert(RollEntry), chunk)
-            chunk = []
+            copy.abort(exc)
+        raise
     if copy is not None:
         copy.finish()
         # A million rows arrived at once: refresh the planner's statistics now, or every
@@ -183,6 +190,16 @@ class _RollCopy:
     def finish(self) -> None:
         self._copy.__exit__(None, None, None)
         self._cursor.close()
+
+    def abort(self, exc: BaseException) -> None:
+        """Tell the server the COPY failed (it discards the rows), so the caller's rollback
+        returns at once."""
+        try:
+            self._copy.__exit__(type(exc), exc, exc.__traceback__)
+        except Exception:  # noqa: BLE001, S110 - the original failure is what gets raised
+            pass
+        finally:
+            self._cursor.close()
 
 
 def _roll_copier(proposal_id: str) -> _RollCopy | None:

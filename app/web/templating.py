@@ -61,6 +61,30 @@ def option_label(option_id: str, label: str) -> str:
     return str(OPTION_LABELS.get(option_id, label))
 
 
+def weight_rule_words(spec: str, minimum: int = 0) -> str:
+    """A weight rule as a reader says it, e.g. "sqrt;min=100": "the square root of the growth
+    value (owners with at least 100 points)". An unknown string is shown as it is."""
+    from flask_babel import gettext
+
+    from ballots.weights import parse_weight_rule
+
+    try:
+        rule = parse_weight_rule(spec, minimum)
+    except ValueError:
+        return spec
+    words = {
+        "linear": gettext("one vote per point of growth value"),
+        "sqrt": gettext("the square root of the growth value, rounded down"),
+        "equal": gettext("one vote per owner, whatever their growth value"),
+        "capped": gettext("one vote per point of growth value, at most %(cap)s",
+                          cap=format_decimal(rule.cap or 0)),
+    }[rule.name]
+    if rule.minimum:
+        words += gettext(" (owners with at least %(n)s points of growth value)",
+                         n=format_decimal(rule.minimum))
+    return words
+
+
 def in_language(english: str | None, chinese: str | None) -> tuple[str, str | None]:
     """Pick the text for the reader and say its language when it differs from the page's:
     ``(text, lang)`` where ``lang`` is None when the text is in the reader's language."""
@@ -88,6 +112,7 @@ def register_templating(app: Flask) -> None:
         number=number,
         yuan=yuan,
         when=when,
+        weight_rule_words=weight_rule_words,
         # nh3 has already sanitised the HTML; marking it safe is what that step is for.
         markdown=lambda text: Markup(render_markdown(text)),  # noqa: S704
     )

@@ -4,10 +4,10 @@
     const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim();
     return `<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}> "${text.slice(0, 40)}"`;
   };
+  // checkVisibility() also sees what a closed <details> hides.
   const visible = (el) => {
-    const style = getComputedStyle(el);
     const box = el.getBoundingClientRect();
-    return style.visibility !== 'hidden' && style.display !== 'none' && box.width > 0 && box.height > 0;
+    return el.checkVisibility({ visibilityProperty: true }) && box.width > 0 && box.height > 0;
   };
   const byIds = (ids) => ids.split(/\s+/).map((id) => document.getElementById(id))
     .filter(Boolean).map((el) => el.textContent.trim()).join(' ').trim();

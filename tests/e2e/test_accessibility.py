@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.a11y import active_element, problems_on
-from tests.e2e.browse import sign_in
+from tests.e2e.browse import open_menu, sign_in
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.data import live_vote, sealed_vote
 
@@ -56,6 +56,7 @@ def test_every_page_a_new_owner_visits_passes_the_accessibility_checks(
     problems += _check(page, shot, "/proposals/new", "new-proposal")
 
     page.goto("/login")
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     page.goto("/verify")
     page.get_by_role("button", name="Check").click()  # an empty form: the error must be labelled

@@ -1,5 +1,5 @@
 """The accessibility walk over the council, motions, communities, treasury, admin and API-token
-pages, at phone and desktop widths, in English and in Chinese (chosen with the footer switch).
+pages, at phone and desktop widths, in English and in Chinese (chosen with the header switch).
 
 The public sees each page first; then a seated council member who is also an administrator
 sees the same pages with their forms, and the pages only they may open."""

@@ -88,9 +88,11 @@ def test_a_council_member_certifies_a_community_while_a_member_of_it_is_recused(
     assert f"community:{scene.community_id}" in row.inner_text()
     index = int(row.get_by_role("cell").first.inner_text())
     shot(public, "log")
-    row.get_by_role("link", name="inclusion").click()
-    proof = public.evaluate("JSON.parse(document.body.innerText)")
+    row.get_by_role("link", name="inclusion").click()  # the record's page, with its proof
+    public.get_by_role("heading", name="Proof that it is in the log").wait_for()
     shot(public, "inclusion-proof")
+    href = public.get_by_role("link", name="The inclusion proof as JSON").get_attribute("href")
+    proof = public.request.get(href).json()
     assert proof["index"] == index and proof["path"]
 
     # Checked as an outside verifier would: the leaf, hashed, climbs the path to the signed root.

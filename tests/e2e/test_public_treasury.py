@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browse import switch_language
+from tests.e2e.browse import nav_link, switch_language
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.trust_data import EVIDENCE_NAME, PRIVATE_BENEFICIARY, treasury_with_spending
 
-# What a reader sees in each language (the footer switch sets the language, not the browser).
+# What a reader sees in each language (the header switch sets the language, not the browser).
 WORDS = {
     "en": {"lang": "en", "Treasury": "Treasury", "Filter": "Filter",
            "Download CSV": "Download CSV", "Evidence": "Evidence"},
@@ -52,7 +52,7 @@ def test_the_public_reads_filters_and_exports_the_treasury(
     page = new_page(viewport)
 
     page.goto("/")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Treasury").click()
+    nav_link(page, "Treasury").click()
     if language != "en":
         switch_language(page, language)
     assert page.locator("html").get_attribute("lang") == words["lang"]

@@ -25,7 +25,7 @@ from tests.factories import (
     make_owner,
 )
 
-IMPORT = {"Authorization": "Bearer test-import-token"}
+IMPORT = {"Authorization": "Bearer test-import-token-0123456789"}
 WHEN = (datetime.now(UTC) - timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -81,9 +81,13 @@ def test_seal_due_opens_due_votes_and_seals_closed_ones(app: Any, db_session: An
     later = scheduled("A vote opening next week", now + timedelta(days=7))
     result = app.test_cli_runner().invoke(args=["trust", "seal-due"])
     assert result.exit_code == 0, result.output
+    assert f"opened {due}" in result.output and f"sealed {past}" in result.output
+    assert " UTC: " in result.output.splitlines()[0]  # when it ran, with its zone
     db.session.expire_all()
     assert db.session.get(Proposal, past).state == "sealed"
     assert db.session.get(Proposal, due).state == "voting"
     assert db.session.get(Proposal, later).state == "scheduled"
     again = app.test_cli_runner().invoke(args=["trust", "seal-due"])
-    assert again.output.strip() == ""
+    assert "nothing was due" in again.output  # a quiet minute is told from a run that failed
+    quiet = app.test_cli_runner().invoke(args=["trust", "seal-due", "--quiet"])
+    assert quiet.exit_code == 0 and quiet.output == ""  # crontab mails only real work

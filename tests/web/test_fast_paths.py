@@ -53,7 +53,7 @@ def test_a_result_page_served_again_is_the_same_page(client: Any, sealed: dict[s
 
 def test_a_correction_shows_at_once_on_the_result_page(client: Any, sealed: dict[str, Any]) -> None:
     before = _page(client, sealed["id"])
-    second = results.seal(sealed["id"], correction=True)
+    second = results.seal(sealed["id"], correction=True, reason="recount")
     db.session.commit()
     after = _page(client, sealed["id"])
     assert after != before

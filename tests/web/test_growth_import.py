@@ -17,7 +17,7 @@ from app.core.extensions import db
 from app.growth.ledger import balance
 from app.growth.models import GrowthEntry
 
-TOKEN = "test-import-token"  # TRUST_IMPORT_API_TOKEN in tests/conftest.py
+TOKEN = "test-import-token-0123456789"  # TRUST_IMPORT_API_TOKEN in tests/conftest.py
 HEADER = "owner,dimension,points,reason,source_id,occurred_at\n"
 
 

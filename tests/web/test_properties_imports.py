@@ -23,7 +23,7 @@ from app.growth.models import DIMENSIONS, GrowthEntry
 from tests.factories import csrf_from, login, make_owner
 from tests.web.test_properties_support import BOUNDARY, PROPERTY_SETTINGS, Checksums, garbage
 
-TOKEN = "test-import-token"  # TRUST_IMPORT_API_TOKEN in tests/conftest.py
+TOKEN = "test-import-token-0123456789"  # TRUST_IMPORT_API_TOKEN in tests/conftest.py
 NOW = datetime.now(UTC)
 
 stamp = st.one_of(

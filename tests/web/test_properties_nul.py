@@ -17,7 +17,7 @@ from app.core.extensions import db
 from app.web.nul import contains_nul
 from tests.factories import csrf_from, install_charter, login, make_owner
 
-TOKEN = "test-import-token"  # TRUST_IMPORT_API_TOKEN in tests/conftest.py
+TOKEN = "test-import-token-0123456789"  # TRUST_IMPORT_API_TOKEN in tests/conftest.py
 MESSAGE = "Text may not contain NUL characters"
 
 

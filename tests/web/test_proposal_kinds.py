@@ -76,9 +76,36 @@ def test_a_community_scheme_without_criteria_is_shown_again_and_nothing_is_saved
 
 
 def test_the_amendment_form_starts_from_the_charter_in_force(author: Any, client: Any) -> None:
-    page = client.get("/proposals/new").get_data(as_text=True)
+    page = client.get("/proposals/new?kind=charter_amendment").get_data(as_text=True)
     assert "# Test charter" in page
     assert "&#34;voting&#34;" in page or "&quot;voting&quot;" in page
+
+
+def test_the_form_asks_for_the_kind_first_then_only_for_that_kinds_fields(
+    author: Any, client: Any
+) -> None:
+    chooser = client.get("/proposals/new").get_data(as_text=True)
+    for kind in ("general", "spending", "poll", "community_scheme", "charter_amendment"):
+        assert f'href="/proposals/new?kind={kind}"' in chooser
+    assert 'name="title"' not in chooser
+    spending = client.get("/proposals/new?kind=spending").get_data(as_text=True)
+    assert 'name="amount_yuan"' in spending and 'name="beneficiary"' in spending
+    for other in ("new_rules", "new_text", "scheme_text", "options"):
+        assert f'name="{other}"' not in spending  # no JSON box, no charter, no options
+    assert "# Test charter" not in spending
+    poll = client.get("/proposals/new?kind=poll").get_data(as_text=True)
+    assert 'name="options"' in poll and 'name="amount_yuan"' not in poll
+
+
+def test_a_refused_proposal_puts_an_error_summary_first_with_the_focus(
+    author: Any, client: Any
+) -> None:
+    response = _post(client, kind="spending", title="Hi", body="too short")
+    page = response.get_data(as_text=True)
+    summary = page.index('class="error-summary"')
+    assert "autofocus" in page[summary : page.index(">", summary)]
+    assert summary < page.index('<form method="post" novalidate')
+    assert 'href="#title"' in page[summary:] and 'href="#body"' in page[summary:]
 
 
 def test_a_charter_amendment_is_drafted_with_the_new_text_and_rules(

@@ -18,7 +18,10 @@ pytestmark = pytest.mark.real_commits
 
 def test_models_and_migrations_agree(app: Any) -> None:
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        include = app.extensions["migrate"].configure_args["include_object"]
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
 

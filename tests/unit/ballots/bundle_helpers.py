@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from log_helpers import write_log_files
+
 from ballots import (
     AcceptedBallot,
     SigningKey,
@@ -55,6 +57,7 @@ class Bundle:
         (self.dir / "roll.jsonl").write_bytes(b"".join(self.roll_lines))
         (self.dir / "ballots.jsonl").write_bytes(b"".join(self.ballot_lines))
         (self.dir / "trust-keys.json").write_bytes(canonical_bytes(self.keys_doc))
+        write_log_files(self.dir, self.key, self.result)
 
 
 # owner -> growth value (linear rule: weight = growth value); votes in acceptance order.

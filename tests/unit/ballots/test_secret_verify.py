@@ -57,7 +57,8 @@ def test_parallel_run_and_cli_with_receipt(built: Built, clean: Path, tmp_path: 
     assert verify_any(clean, workers=2).ok
     receipt = tmp_path / "receipt.json"
     receipt.write_bytes(canonical_bytes(built.receipts[-1]))
-    run = subprocess.run([sys.executable, "-m", "ballots.verify", str(clean), "--receipt",
+    run = subprocess.run([sys.executable, "-m", "ballots.verify", str(clean), "--skip-log",
+                          "--receipt",
                           str(receipt), "--workers", "2"], cwd=ROOT, capture_output=True,
                          text=True, check=False)
     assert run.returncode == 0, run.stderr

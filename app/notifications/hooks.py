@@ -1,0 +1,71 @@
+"""Turn what the trust records into notification jobs, without the domains knowing of them.
+
+A flush that adds a proposal transition, a co-signature, a motion, a disbursement or a
+community application is noted; just before that transaction commits, one `notify.event` job
+per noted event joins it. The job therefore exists exactly when the event does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+_NOTED = "trust_notify_events"
+
+
+def _describe(obj: Any) -> dict[str, Any] | None:
+    from app.communities.models import Community
+    from app.council.models import Motion
+    from app.proposals.models import Cosignature, ProposalEvent
+    from app.treasury.models import Disbursement
+
+    if isinstance(obj, ProposalEvent) and obj.action in ("open", "seal", "accept", "reject"):
+        return {"type": "proposal", "proposal": obj.proposal_id, "action": obj.action,
+                "reason": obj.reason or ""}
+    if isinstance(obj, Cosignature):
+        return {"type": "cosign", "proposal": obj.proposal_id, "owner": obj.owner_id}
+    if isinstance(obj, Motion):
+        return {"type": "motion", "motion": obj.id}
+    if isinstance(obj, Disbursement):
+        return {"type": "disbursement", "disbursement": obj.id}
+    if isinstance(obj, Community):
+        return {"type": "community", "community": obj.id}
+    return None
+
+
+@event.listens_for(Session, "after_flush")
+def _note(session: Session, _context: Any) -> None:
+    for obj in session.new:
+        found = _describe(obj)
+        if found is not None:
+            session.info.setdefault(_NOTED, []).append(found)
+
+
+@event.listens_for(Session, "before_commit")
+def _queue(session: Session) -> None:
+    from flask import has_app_context
+
+    from app.jobs import queue
+
+    if not has_app_context():
+        return
+    session.flush()
+    noted = session.info.pop(_NOTED, None)
+    if not noted:
+        return
+    for found in noted:
+        key = "notify:" + ":".join(f"{k}={found[k]}" for k in sorted(found) if k != "reason")
+        queue.enqueue("notify.event", found, key=key, session=session)
+    # The jobs' own rows went in after the flush above; flush them into this transaction too.
+    session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_NOTED, None)
+
+
+def install() -> None:
+    """Importing this module installs the listeners; the factory calls this to say so."""

@@ -1,0 +1,35 @@
+"""Pages of a long list: `?page=N`, counted once, shown with the `pager` macro."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+from sqlalchemy import Select, func, select
+
+from app.core.extensions import db
+
+MAX_PAGE = 100_000
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    page: int
+    pages: int
+    total: int
+
+
+def requested_page() -> int:
+    raw = request.args.get("page", "1")
+    return min(int(raw), MAX_PAGE) if raw.isdigit() and len(raw) < 7 and raw != "0" else 1
+
+
+def paginate(query: Select[Any], size: int, *, scalars: bool = True) -> Page:
+    total = int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    pages = max(1, (total + size - 1) // size)
+    page = min(requested_page(), pages)
+    windowed = query.limit(size).offset((page - 1) * size)
+    items = list(db.session.scalars(windowed) if scalars else db.session.execute(windowed))
+    return Page(items, page, pages, total)

@@ -1,0 +1,157 @@
+"""The job queue with a real worker process on the real store: runs, retries, survives kill -9."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.core.extensions import db
+from app.jobs import queue
+from app.jobs.models import Job
+from tests.jobs_helpers import running_worker, start_worker, wait_for
+
+# Real commits: a worker process reads what the test commits.
+pytestmark = pytest.mark.real_commits
+
+
+def _job(app: Any, key: str) -> Job | None:
+    with app.app_context():
+        db.session.remove()
+        job = db.session.scalar(select(Job).where(Job.key == key))
+        if job is not None:
+            db.session.expunge(job)
+        db.session.remove()
+        return job
+
+
+def _queue(app: Any, name: str, payload: dict[str, Any], key: str) -> None:
+    with app.app_context():
+        queue.enqueue(name, payload, key=key)
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_queued_job_runs_on_a_worker_and_its_key_makes_it_once(app: Any) -> None:
+    _queue(app, "jobs.ping", {}, "ping-1")
+    _queue(app, "jobs.ping", {}, "ping-1")  # same key: the same job
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Job)) == 1
+    with running_worker(app):
+        done = wait_for(lambda: (j := _job(app, "ping-1")) and j.state == "done" and j)
+    assert done.result == "pong"
+    assert done.attempts == 1
+
+
+def test_a_job_rolled_back_with_its_transaction_never_exists(app: Any) -> None:
+    with app.app_context():
+        queue.enqueue("jobs.ping", {}, key="ping-rolled-back")
+        db.session.rollback()
+    assert _job(app, "ping-rolled-back") is None
+
+
+def test_a_failing_job_is_retried_with_growing_delays_then_marked_failed(app: Any) -> None:
+    _queue(app, "jobs.ping", {"fail": True}, "ping-fail")
+    with running_worker(app, TRUST_JOB_RETRY_DELAY=0.3):
+        seen: list[Any] = []
+
+        def second_try() -> bool:
+            job = _job(app, "ping-fail")
+            assert job is not None
+            if job.state == "queued" and job.attempts and job.attempts not in [s[0] for s in seen]:
+                seen.append((job.attempts, (job.due_at - job.started_at).total_seconds()))
+            return job.attempts >= 3
+
+        wait_for(second_try, timeout=60, every=0.05)
+    job = _job(app, "ping-fail")
+    assert job is not None
+    assert "ping asked to fail" in job.last_error
+    delays = [d for _, d in sorted(seen)]
+    assert len(delays) >= 2 and delays[1] > delays[0]  # backoff, not a fixed pause
+
+
+def test_a_job_whose_worker_is_killed_mid_run_runs_again(app: Any) -> None:
+    _queue(app, "jobs.ping", {"seconds": 4}, "ping-killed")
+    first = start_worker(app, threads=1)
+    try:
+        held = wait_for(lambda: (j := _job(app, "ping-killed")) and j.state == "running" and j)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert held.attempts == 1
+    assert _job(app, "ping-killed").state == "running"  # the dead worker's lease still stands
+    with running_worker(app):
+        done = wait_for(
+            lambda: (j := _job(app, "ping-killed")) and j.state == "done" and j, timeout=60
+        )
+    assert done.attempts == 2
+    assert done.worker != held.worker
+
+
+def test_administrators_see_the_queue_and_retry_a_failed_job(
+    app: Any, client: Any, db_session: Any
+) -> None:
+    from tests.factories import csrf_from, login, make_owner
+
+    admin = make_owner(0, role="admin")
+    owner = make_owner(10)
+    db.session.add(Job(key="k-failed", name="jobs.ping", payload="{}", state="failed",
+                       attempts=6, max_attempts=6, last_error="RuntimeError: boom"))
+    db.session.commit()
+    login(client, owner)
+    assert client.get("/admin/jobs/").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/"))})
+    login(client, admin)
+    page = client.get("/admin/jobs/?state=failed")
+    text = page.get_data(as_text=True)
+    assert "RuntimeError: boom" in text and "jobs.ping" in text
+    job_id = db.session.scalar(select(Job.id).where(Job.key == "k-failed"))
+    client.post(f"/admin/jobs/{job_id}/retry", data={"csrf_token": csrf_from(page)})
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert job.state == "queued" and job.attempts == 0
+    db.session.commit()
+
+
+def test_the_cron_tick_seals_a_due_vote_on_a_worker(app: Any, db_session: Any) -> None:
+    """Sealing runs through the queue: the worker's cron job closes and seals a vote past its
+    close, and the seal's notification follows as a job of its own."""
+    from datetime import timedelta
+
+    from app.core.db_types import utcnow
+    from app.proposals.models import Proposal
+    from tests.factories import install_charter, make_open_vote, make_owner
+
+    install_charter()
+    council, author = make_owner(500, role="council"), make_owner(3000)
+    opens = utcnow() - timedelta(days=4)
+    proposal_id = make_open_vote(author, council, opens=opens, closes=opens + timedelta(days=3))
+    db.session.commit()
+    db.session.remove()
+    with running_worker(app, TRUST_JOB_CRON=True):
+        wait_for(lambda: _sealed(app, proposal_id), timeout=90)
+        wait_for(lambda: _job_named(app, "notify.event", "seal"), timeout=60)
+    with app.app_context():
+        assert db.session.get(Proposal, proposal_id).state == "sealed"
+        db.session.remove()
+
+
+def _sealed(app: Any, proposal_id: str) -> bool:
+    from app.proposals.models import Proposal
+
+    with app.app_context():
+        state = db.session.get(Proposal, proposal_id).state
+        db.session.remove()
+    return state == "sealed"
+
+
+def _job_named(app: Any, name: str, fragment: str) -> bool:
+    with app.app_context():
+        keys = db.session.scalars(select(Job.key).where(Job.name == name,
+                                                         Job.state == "done")).all()
+        db.session.remove()
+    return any(fragment in k for k in keys)
