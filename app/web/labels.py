@@ -120,6 +120,8 @@ LOG_TYPES = {
     "disbursement.reversed": _l("disbursement reversed"),
     "proposal.opened": _l("vote opened"),
     "result.sealed": _l("result sealed"),
+    "owner.bound": _l("owner number linked"),
+    "owner.contacts": _l("brand contacts updated"),
 }
 
 # Looked up in this order by ``label``: a code used in two mappings reads the same in both.
