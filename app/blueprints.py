@@ -21,6 +21,8 @@ def register_blueprints(app: Flask) -> None:
     from app.public.views import bp as public_bp
     from app.results.views import bp as verifiable_bp
     from app.search.views import bp as search_bp
+    from app.secret.views import api as secret_api_bp
+    from app.secret.views import pages as secret_pages_bp
     from app.translog.views import bp as witnessed_bp
     from app.treasury.views import bp as treasury_bp
 
@@ -43,5 +45,7 @@ def register_blueprints(app: Flask) -> None:
         jobs_bp,
         search_bp,
         discussion_bp,
+        secret_api_bp,
+        secret_pages_bp,
     ):
         app.register_blueprint(bp)

@@ -53,6 +53,9 @@ def seal(proposal_id: str, correction: bool, reason: str) -> None:
     except (proposals.ProposalError, results.SealError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
+    if decision.row is None:
+        click.echo("\n".join(decision.lines))
+        return
     click.echo(f"sealed {proposal_id}: digest {decision.row.digest}")
     _cosign_quietly()
 

@@ -14,6 +14,12 @@ from app.notifications.models import Notification, NotificationPrefs, Notificati
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.results.models import SealedBallotBlock, SealedResult
 from app.search.models import SearchDocument
+from app.secret.models import (
+    SecretBundleFiles,
+    SecretDealtShare,
+    SecretElection,
+    SecretTrustee,
+)
 from app.translog.models import Checkpoint, LogLeaf
 from app.treasury.models import (
     Budget,
@@ -70,6 +76,10 @@ __all__ = [
     "SealedBallotBlock",
     "SealedResult",
     "SearchDocument",
+    "SecretBundleFiles",
+    "SecretDealtShare",
+    "SecretElection",
+    "SecretTrustee",
     "SigningKeyRecord",
     "User",
 ]

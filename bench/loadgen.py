@@ -56,6 +56,14 @@ def _request(args: argparse.Namespace, owner: int) -> bytes:
             f"Authorization: Bearer {api_token(owner)}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
+    if args.mode == "post":
+        # Pre-built bodies, one per owner (encrypted ballots: the device's work, not measured).
+        body = args.body_of[owner]
+        return (
+            f"POST {args.path} HTTP/1.1\r\nHost: {HOST}\r\n"
+            f"Authorization: Bearer {api_token(owner)}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
     return f"GET {args.path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode()
 
 
@@ -65,6 +73,8 @@ async def _client(args: argparse.Namespace, port: int, owners: list[int],
     i = 0
     try:
         while time.perf_counter() < deadline and stats["sent"] < args.max_requests:
+            if args.mode == "post" and i >= len(owners):
+                break  # each pre-built body once: a second post would be a replay
             stats["sent"] += 1
             owner = owners[i % len(owners)] if owners else 0
             i += 1
@@ -87,7 +97,14 @@ async def _client(args: argparse.Namespace, port: int, owners: list[int],
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     owners: list[int] = []
-    if args.owners:
+    if args.bodies:
+        args.body_of = {}
+        with open(args.bodies, "rb") as lines:
+            for line in lines:
+                owner, _, body = line.rstrip(b"\n").partition(b"\t")
+                args.body_of[int(owner)] = body
+        owners = sorted(args.body_of)
+    elif args.owners:
         lo, hi = (int(x) for x in args.owners.split("-"))
         owners = list(range(lo, hi + 1))
     stats: dict[str, Any] = {"sent": 0, "errors": 0, "latencies": [], "status": {}}
@@ -118,7 +135,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", required=True, help="a port, or several: 8101,8102")
-    parser.add_argument("--mode", choices=("cast", "get"), default="get")
+    parser.add_argument("--mode", choices=("cast", "get", "post"), default="get")
+    parser.add_argument("--bodies", default="", help="post mode: file of owner<TAB>JSON body")
     parser.add_argument("--path", default="/")
     parser.add_argument("--proposal", default="")
     parser.add_argument("--choice", default="yes")

@@ -29,6 +29,7 @@ from governance.charter_rules import (
     KindRule,
     Purpose,
     SpendingRules,
+    TrusteeRules,
     VotingRules,
 )
 from governance.witnesses import parse_witnesses
@@ -232,7 +233,7 @@ def _parse_purposes(c: _Checker, value: Any, known: Mapping[str, str]) -> tuple[
 
 def _parse_voting(c: _Checker, value: Any, known: Mapping[str, str]) -> VotingRules:
     keys = ("weight_rule", "eligibility_min", "min_hours", "max_hours", "kinds")
-    v = c.obj(value, "$.voting", keys)
+    v = c.obj(value, "$.voting", keys, ("trustees",))
     weight_rule = c.str_(v.get("weight_rule", MISSING), "$.voting.weight_rule", WEIGHT_RULE_RE)
     eligibility_min = c.int_(v.get("eligibility_min", MISSING), "$.voting.eligibility_min", 0)
     min_hours = c.int_(v.get("min_hours", MISSING), "$.voting.min_hours", 1, 24 * 366)
@@ -244,7 +245,24 @@ def _parse_voting(c: _Checker, value: Any, known: Mapping[str, str]) -> VotingRu
     kinds = tuple(
         _parse_kind(c, name, kinds_obj[name], known) for name in KINDS if name in kinds_obj
     )
-    return VotingRules(weight_rule, eligibility_min, min_hours, max_hours, kinds)
+    trustees = _parse_trustees(c, v["trustees"]) if "trustees" in v else TrusteeRules()
+    return VotingRules(weight_rule, eligibility_min, min_hours, max_hours, kinds, trustees)
+
+
+def _parse_trustees(c: _Checker, value: Any) -> TrusteeRules:
+    path = "$.voting.trustees"
+    t = c.obj(value, path, ("threshold", "key_hours", "share_hours"))
+    threshold = c.fraction(t.get("threshold", MISSING), f"{path}.threshold")
+    # Below one half, a minority of the council could read the tally alone; above one, no k.
+    if c.ok(f"{path}.threshold") and not (
+        threshold[1] <= 2 * threshold[0] and threshold[0] <= threshold[1]
+    ):
+        c.add(f"{path}.threshold", "the trustees' threshold is between 1/2 and 1")
+    return TrusteeRules(
+        threshold=threshold,
+        key_hours=c.int_(t.get("key_hours", MISSING), f"{path}.key_hours", 1, 24 * 366),
+        share_hours=c.int_(t.get("share_hours", MISSING), f"{path}.share_hours", 1, 24 * 366),
+    )
 
 
 def _parse_kind(c: _Checker, name: str, value: Any, known: Mapping[str, str]) -> KindRule:
@@ -253,8 +271,13 @@ def _parse_kind(c: _Checker, name: str, value: Any, known: Mapping[str, str]) ->
         value,
         path,
         ("method", "quorum", "threshold", "cosign_required", "article"),
-        ("weight_rule",),
+        ("weight_rule", "secrecy"),
     )
+    secrecy = "open"
+    if "secrecy" in k:
+        secrecy = c.str_(k["secrecy"], f"{path}.secrecy")
+        if secrecy not in ("secret", "open"):
+            c.add(f"{path}.secrecy", "must be 'secret' or 'open'")
     method = c.str_(k.get("method", MISSING), f"{path}.method")
     if method and method not in METHODS:
         c.add(f"{path}.method", f"must be one of {', '.join(METHODS)}")
@@ -279,6 +302,7 @@ def _parse_kind(c: _Checker, name: str, value: Any, known: Mapping[str, str]) ->
             k.get("cosign_required", MISSING), f"{path}.cosign_required", 0, 1_000_000
         ),
         article=c.article_ref(k.get("article", MISSING), f"{path}.article", known),
+        secrecy=secrecy,
     )
 
 
@@ -337,8 +361,24 @@ def _parse_spending(c: _Checker, value: Any, council: CouncilRules) -> SpendingR
         "ratification_days",
         "beneficiary_required",
     )
-    v = c.obj(value, "$.spending", keys)
+    v = c.obj(value, "$.spending", keys, ("approving_role", "supervising_role"))
     approvals = c.int_(v.get("approvals_required", MISSING), "$.spending.approvals_required", 1)
+    roles = {}
+    for key in ("approving_role", "supervising_role"):
+        roles[key] = c.str_(v.get(key, MISSING), f"$.spending.{key}") if key in v else ""
+        if roles[key] and roles[key] not in ROLES:
+            c.add(f"$.spending.{key}", f"must be one of {', '.join(ROLES)}")
+            roles[key] = ""
+    if roles["approving_role"] and roles["approving_role"] == roles["supervising_role"]:
+        c.add("$.spending.supervising_role", "supervisors never approve what they supervise")
+    committee = roles["approving_role"]
+    if committee and c.ok("$.council.seats", "$.spending.approvals_required") and (
+        approvals > council.seats_for(committee)
+    ):
+        c.add(
+            "$.spending.approvals_required",
+            f"cannot exceed the seats of the approving committee ({council.seats_for(committee)})",
+        )
     # The submitter never approves their own request, so one seat is always out.
     if c.ok("$.council.seats", "$.spending.approvals_required") and (
         approvals > council.total_seats - 1
@@ -365,6 +405,8 @@ def _parse_spending(c: _Checker, value: Any, council: CouncilRules) -> SpendingR
         beneficiary_required=c.bool_(
             v.get("beneficiary_required", MISSING), "$.spending.beneficiary_required"
         ),
+        approving_role=committee,
+        supervising_role=roles["supervising_role"],
     )
 
 

@@ -53,6 +53,9 @@ CITATION_KEYS = (
     "spending.cash",
     "spending.approvals",
     "spending.self_approval",
+    "spending.committee",
+    "spending.recusal",
+    "spending.supervision",
     "spending.emergency_cap",
     "spending.emergency_year_cap",
     "spending.ratification",
@@ -134,6 +137,22 @@ class KindRule:
     weight_rule: str | None
     cosign_required: int
     article: str
+    # "secret" (encrypted ballots, trustees' key) or "open"; a charter written before secret
+    # ballots existed says nothing and its votes stay open.
+    secrecy: str = "open"
+
+
+@dataclass(frozen=True)
+class TrusteeRules:
+    """Secret votes' key ceremony: k of the seated council, and the trustees' time."""
+
+    threshold: Fraction = (1, 2)  # k = ceil(n * num / den), at least 1
+    key_hours: int = 48  # after opening, for the key ceremony (ballots wait for the key)
+    share_hours: int = 72  # after closing, for the decryption shares
+
+    def k_of(self, n: int) -> int:
+        num, den = self.threshold
+        return max(1, -(-n * num // den))
 
 
 @dataclass(frozen=True)
@@ -143,6 +162,7 @@ class VotingRules:
     min_hours: int
     max_hours: int
     kinds: tuple[KindRule, ...]
+    trustees: TrusteeRules = TrusteeRules()
 
     def kind(self, kind: str) -> KindRule:
         for rule in self.kinds:
@@ -180,6 +200,10 @@ class SpendingRules:
     emergency_year_cap_fen: int
     ratification_days: int
     beneficiary_required: bool
+    # The council role whose members approve disbursements ("" = any seated member, the rule
+    # of charters written before committees had powers), and the role that supervises them.
+    approving_role: str = ""
+    supervising_role: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,6 +288,8 @@ class CharterRules:
             }
             if k.weight_rule is not None:
                 entry["weight_rule"] = k.weight_rule
+            if k.secrecy != "open":
+                entry["secrecy"] = k.secrecy
             kinds[k.kind] = entry
         return {
             **({"articles_zh": dict(self.articles_zh)} if self.articles_zh else {}),
@@ -279,6 +305,11 @@ class CharterRules:
                 "min_hours": self.voting.min_hours,
                 "max_hours": self.voting.max_hours,
                 "kinds": kinds,
+                **({"trustees": {
+                    "threshold": list(self.voting.trustees.threshold),
+                    "key_hours": self.voting.trustees.key_hours,
+                    "share_hours": self.voting.trustees.share_hours,
+                }} if self.voting.trustees != TrusteeRules() else {}),
             },
             "council": {
                 "seats": dict(self.council.seats),
@@ -296,6 +327,16 @@ class CharterRules:
                 "emergency_year_cap_fen": self.spending.emergency_year_cap_fen,
                 "ratification_days": self.spending.ratification_days,
                 "beneficiary_required": self.spending.beneficiary_required,
+                **(
+                    {"approving_role": self.spending.approving_role}
+                    if self.spending.approving_role
+                    else {}
+                ),
+                **(
+                    {"supervising_role": self.spending.supervising_role}
+                    if self.spending.supervising_role
+                    else {}
+                ),
             },
             "communities": {
                 "valid_days": self.communities.valid_days,

@@ -26,6 +26,8 @@ MOTION_KINDS = (
     "revoke_community",
     "renew_community",
     "approve_disbursement",
+    "lift_suspension",
+    "reverse_transaction",
     "emergency_spending",
     "ratify_emergency",
     "accept_proposal",

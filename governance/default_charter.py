@@ -23,6 +23,9 @@ ARTICLES = {
     "for a kind of vote.",
     "Art. 10.2": "An owner whose growth value is below the minimum is not on the roll.",
     "Art. 10.3": "A vote stays open for at least 72 hours and at most 14 days.",
+    "Art. 10.4": "Owners' votes are secret: each ballot is encrypted on the voter's device. "
+    "The council members seated when a vote opens are its trustees and hold its key in "
+    "shares; any half of them together decrypt only the total, within 72 hours of the close.",
     "Art. 11.1": "A general proposal reaches the ballot with 50 co-signing owners; it passes "
     "with a majority of the weight voting for or against, if a tenth of the roll's weight "
     "takes part.",
@@ -64,8 +67,16 @@ ARTICLES = {
     "Art. 21.4": "Every disbursement states what the money is for.",
     "Art. 21.5": "A disbursement is a positive amount in fen and may not exceed the cash the "
     "trust holds.",
-    "Art. 22.1": "A disbursement is made only when three seated council members have approved it.",
+    "Art. 22.1": "A disbursement is made only when two members of the proceeds committee have "
+    "approved it.",
     "Art. 22.2": "No one approves a disbursement they submitted.",
+    "Art. 22.3": "A member who is the disbursement's beneficiary, or who has declared or is shown "
+    "to have an interest in it or its budget, does not approve it. If that leaves the proceeds "
+    "committee fewer members able to approve than Art. 22.1 requires, the other seated members "
+    "who have no such interest and are not supervisors may approve in their place.",
+    "Art. 22.4": "The supervisors oversee spending and never approve a disbursement. A supervisor "
+    "may suspend a pending disbursement; it then stays suspended until a council motion lifts "
+    "the suspension.",
     "Art. 23.1": "In an emergency the council may, by motion alone, spend up to RMB 5,000,000 "
     "per motion.",
     "Art. 23.2": "Emergency spending may not exceed RMB 10,000,000 in one calendar year.",
@@ -113,6 +124,9 @@ CITATIONS = {
     "spending.cash": "Art. 21.5",
     "spending.approvals": "Art. 22.1",
     "spending.self_approval": "Art. 22.2",
+    "spending.committee": "Art. 22.1",
+    "spending.recusal": "Art. 22.3",
+    "spending.supervision": "Art. 22.4",
     "spending.emergency_cap": "Art. 23.1",
     "spending.emergency_year_cap": "Art. 23.2",
     "spending.ratification": "Art. 23.3",
@@ -191,7 +205,9 @@ def default_rules() -> dict[str, Any]:
             "recusal_fallback": "owners_vote",
         },
         "spending": {
-            "approvals_required": 3,
+            "approvals_required": 2,
+            "approving_role": "proceeds_committee",
+            "supervising_role": "supervisors",
             "emergency_cap_fen": 500_000_000,
             "emergency_year_cap_fen": 1_000_000_000,
             "ratification_days": 90,
@@ -216,6 +232,8 @@ def _kind(
         "threshold": threshold,
         "cosign_required": cosign,
         "article": article,
+        # Art. 10.4: owners' votes are secret (ballots encrypted, the council holds the key).
+        "secrecy": "secret",
     }
 
 

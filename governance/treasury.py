@@ -41,6 +41,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from governance.approvals import check_approval, is_fully_approved
 from governance.charter import CharterRules, Violation
 from governance.refusals import N_
 from governance.transitions import require_aware
@@ -325,40 +326,6 @@ def check_disbursement(
             )
         )
     return out
-
-
-def check_approval(
-    approver_id: int,
-    request: DisbursementRequest,
-    seated_ids: Collection[int],
-    approvals: Collection[int],
-    rules: CharterRules,
-) -> list[Violation]:
-    """May ``approver_id`` approve ``request`` now, given the approvals already recorded?"""
-    out = []
-    if approver_id == request.submitter_id:
-        out.append(
-            rules.violation(
-                "spending.self_approval", N_("the submitter cannot approve their own request")
-            )
-        )
-    if approver_id not in seated_ids:
-        out.append(rules.violation("spending.approvals", N_("only seated council members approve")))
-    if approver_id in approvals:
-        out.append(rules.violation("spending.approvals", N_("you have already approved this")))
-    return out
-
-
-def is_fully_approved(
-    approvals: Collection[int],
-    rules: CharterRules,
-    *,
-    submitter_id: int,
-    seated_ids: Collection[int],
-) -> bool:
-    """Enough distinct seated members, not counting the submitter, have approved."""
-    valid = {a for a in approvals if a in seated_ids and a != submitter_id}
-    return len(valid) >= rules.spending.approvals_required
 
 
 def check_emergency(

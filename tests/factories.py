@@ -87,9 +87,14 @@ def add_growth(
     growth_batches.log_batch(rows)  # as an import does: the audit binds entries to the log
 
 
-def install_charter(**overrides: Any) -> None:
+def install_charter(*, secret: bool = False, **overrides: Any) -> None:
+    """The default charter; its votes open-ballot unless `secret` (most tests exercise the open
+    path; the secret one has its own tests, tests/web/secret_helpers.py)."""
     rules = default_rules()
     rules.update(overrides)
+    if not secret:
+        for kind in rules["voting"]["kinds"].values():
+            kind["secrecy"] = "open"
     keys.ensure_key(valid_from=utcnow() - timedelta(days=400))
     charter.install_first("# Test charter\n\nArt. 1.", rules, at=utcnow() - timedelta(days=365))
     db.session.flush()

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import current_app
 
+from app.secret.openapi import secret_paths
+
 HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 ERROR = {
     "description": "Error",
@@ -124,6 +126,7 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "paths": {
+            **secret_paths(pid),
             "/api/proposals": {
                 "get": {
                     "summary": "List proposals (drafts are never listed)",

@@ -28,6 +28,7 @@ from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.proposals.spec import options_of
 from app.results import service as results
+from app.secret import casting
 from app.voting import service as voting
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -80,6 +81,7 @@ def proposal_json(p: Proposal) -> dict[str, Any]:
         "opens_at": p.opens_at.strftime("%Y-%m-%dT%H:%M:%SZ") if p.opens_at else None,
         "closes_at": p.closes_at.strftime("%Y-%m-%dT%H:%M:%SZ") if p.closes_at else None,
         "charter_version": p.charter_version,
+        "secrecy": p.secrecy,
         "roll": {"size": p.roll_size, "total_weight": p.roll_total_weight}
         if p.roll_size is not None
         else None,
@@ -162,7 +164,11 @@ def me() -> Response:
 @auth_required
 def my_receipts() -> Response:
     rows = voting.receipts_of(g.api_user.id)
-    return jsonify([{"receipt": voting.receipt_of(b, p.id), "counts": live} for p, b, live in rows])
+    return jsonify([
+        {"receipt": casting.receipt_of(b, p.id) if p.secrecy == "secret"
+         else voting.receipt_of(b, p.id), "counts": live}
+        for p, b, live in rows
+    ])
 
 
 @bp.get("/results/<proposal_id>")

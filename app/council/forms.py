@@ -18,6 +18,7 @@ GENERAL_KINDS = [
     ("general", _l("General resolution")),
     ("emergency_spending", _l("Emergency spending")),
     ("approve_disbursement", _l("Approve a disbursement")),
+    ("reverse_transaction", _l("Reverse a ledger transaction")),
 ]
 PROPOSAL_KINDS = [
     ("accept_proposal", _l("Accept the proposal for the ballot")),

@@ -21,7 +21,7 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.council import interests
 from app.council.models import Motion, MotionVoteRecord, Recusal
-from app.council.seats import is_seated, seated_member_ids
+from app.council.seats import active_seats, is_seated, seated_member_ids
 from app.translog import kinds
 from app.translog import service as translog
 from ballots.records import format_time
@@ -102,20 +102,38 @@ def recusal_rows(motion: Motion) -> list[Recusal]:
 
 def _recuse_interested(motion: Motion, now: datetime) -> None:
     already = recusals_of(motion)
+    supervisors = supervisor_ids(motion.subject, now)
     for member_id in sorted(seated_member_ids(now)):
         if member_id in already:
             continue
-        if recusal_required(interests.interests_of(member_id), {motion.subject}):
+        if member_id in supervisors:
+            reason = SUPERVISOR_REASON + motion.subject
+        elif recusal_required(interests.interests_of(member_id), {motion.subject}):
             reason = INTEREST_PREFIX + motion.subject
-            db.session.add(Recusal(motion_id=motion.id, member_id=member_id, reason=reason, at=now))
-            audit.record(
-                "motion.recusal",
-                actor_id=None,
-                subject=f"motion:{motion.id}",
-                member=member_id,
-                reason=reason,
-            )
+        else:
+            continue
+        db.session.add(Recusal(motion_id=motion.id, member_id=member_id, reason=reason, at=now))
+        audit.record(
+            "motion.recusal",
+            actor_id=None,
+            subject=f"motion:{motion.id}",
+            member=member_id,
+            reason=reason,
+        )
     db.session.flush()
+
+
+# Subjects that are spending, which the charter's supervisors oversee and never vote on.
+SUPERVISED = ("disbursement", "budget", "emergency")
+SUPERVISOR_REASON = "supervises "
+
+
+def supervisor_ids(subject: str, now: datetime) -> set[int]:
+    """Seated members holding the charter's supervising role, when ``subject`` is spending."""
+    role = charter.current_rules().spending.supervising_role
+    if not role or subject.partition(":")[0] not in SUPERVISED:
+        return set()
+    return {s.member_id for s in active_seats(now) if s.role == role}
 
 
 def open_motion(

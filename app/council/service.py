@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from app.council.interests import INTEREST_PREFIX, interests_of, subject_words
+from app.council.interests import INTEREST_PREFIX, beneficiary_tag, interests_of, subject_words
 from app.council.motions import (
+    SUPERVISOR_REASON,
     close_motion,
     get_motion,
     is_settled,
@@ -39,6 +40,7 @@ from governance.council import MotionError
 
 __all__ = [
     "INTEREST_PREFIX",
+    "SUPERVISOR_REASON",
     "MotionError",
     "SeatError",
     "active_seats",
@@ -46,6 +48,7 @@ __all__ = [
     "expire_due",
     "get_motion",
     "interests_of",
+    "beneficiary_tag",
     "is_seated",
     "is_settled",
     "may_stand",

@@ -208,6 +208,9 @@ def motion(motion_id: int) -> str:
 
 def _recusal_view(row: Any) -> dict[str, Any]:
     """A recusal as the page shows it: an automatic one names its subject in words, linked."""
+    if row.reason.startswith(council.SUPERVISOR_REASON):
+        return {"member_id": row.member_id, "interest": None, "link": None,
+                "reason": _("a supervisor does not vote on the spending they supervise")}
     subject = row.reason.removeprefix(council.INTEREST_PREFIX)
     if row.reason.startswith(council.INTEREST_PREFIX) and (link := _subject_link(subject)):
         return {"member_id": row.member_id, "interest": _subject_words(subject), "link": link}

@@ -28,6 +28,8 @@ from app.decisions import motions
 from app.decisions.votes import close_and_seal
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
+from app.secret import ceremony
+from app.secret import seal as secret_seal
 from app.translog import notes as translog_notes
 from app.translog import service as translog
 from app.voting import commitments
@@ -47,7 +49,13 @@ def _open(proposal_id: str, now: datetime) -> list[str]:
     proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None or proposal.state != "scheduled":
         return []
-    proposals.open_vote(proposal, now)
+    try:
+        proposals.open_vote(proposal, now)
+    except proposals.ProposalError as exc:
+        # A secret vote with no seated council has no trustees: it stays scheduled, and every
+        # run says why, until the council is seated.
+        db.session.rollback()
+        return [f"could not open {proposal_id}: {exc}"]
     db.session.commit()
     return [f"opened {proposal_id}"]
 
@@ -61,6 +69,8 @@ def seal_due_votes(now: datetime) -> list[str]:
     ).all()
     for proposal_id in due:
         done.extend(isolated(proposal_id, "seal", lambda pid: _seal(pid, now)))
+    done.extend(ceremony.mark_overdue(now))
+    db.session.commit()
     return done
 
 
@@ -68,9 +78,13 @@ def _seal(proposal_id: str, now: datetime) -> list[str]:
     proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None or proposal.state not in ("voting", "closed"):
         return []
+    if proposal.secrecy == "secret" and proposal.state == "closed" and (
+        not secret_seal.ready_to_seal(proposal_id)
+    ):
+        return []  # still waiting for its trustees; mark_overdue says when time is up
     decision = close_and_seal(proposal, now=now)
     db.session.commit()
-    return [f"sealed {proposal_id}", *decision.lines]
+    return ([f"sealed {proposal_id}"] if decision.row is not None else []) + decision.lines
 
 
 FAILED = "FAILED"

@@ -17,7 +17,7 @@ from app.communities import service as communities
 from app.core.db_types import utcnow
 from app.council import service as council
 from app.council.models import Motion
-from app.treasury import budgets
+from app.treasury import budgets, supervision
 
 Handler = Callable[[Motion, datetime], list[str]]
 
@@ -46,6 +46,10 @@ def _treasury(motion: Motion, at: datetime) -> list[str]:
     return budgets.carry_out(motion)
 
 
+def _lift_suspension(motion: Motion, at: datetime) -> list[str]:
+    return supervision.lift(motion, at)
+
+
 # Every motion kind (governance.council.MOTION_KINDS) and what passing it does at once.
 # A test pins this table to those kinds: a new kind needs a row here.
 CONSEQUENCES: dict[str, Handler] = {
@@ -63,6 +67,11 @@ CONSEQUENCES: dict[str, Handler] = {
     "reject_proposal": _nothing,
     # The approvals themselves are recorded on the disbursement; the motion is the discussion.
     "approve_disbursement": _nothing,
+    # Subject `txn:<id>`: the passed motion is the permission no administrator has alone; the
+    # reversal is then written from the ledger page, citing it (app.treasury.ledger.reverse).
+    "reverse_transaction": _nothing,
+    # Subject `disbursement:<id>`: a supervisor's suspension ends; approvals may go on.
+    "lift_suspension": _lift_suspension,
     "general": _nothing,
 }
 

@@ -28,6 +28,7 @@ from app.proposals.models import Proposal
 from app.results.models import SealedResult
 from app.results.reads import current_result
 from app.results.seal import SealError, seal
+from app.secret import seal as secret_seal
 from app.treasury import budgets
 from app.treasury.models import Budget
 
@@ -57,7 +58,7 @@ class SealedVote:
 class Decision:
     """What `close_and_seal` did: the sealed result and the lines of its consequence."""
 
-    row: SealedResult
+    row: SealedResult | None  # None: a secret vote closed, waiting for its trustees' shares
     lines: list[str] = field(default_factory=list)
 
 
@@ -150,6 +151,15 @@ def close_and_seal(
         proposal = found
     if proposal.state == "voting":
         proposals.close_vote(proposal, now)
+    if proposal.secrecy == "secret":
+        # Only the decrypted, sealed result sets anything in motion; until k trustees have
+        # posted their shares the vote stays closed and nothing follows.
+        if correction or proposal.state != "closed":
+            raise SealError(f"{proposal.id}: a secret vote is sealed once, by its trustees")
+        if not secret_seal.ready_to_seal(proposal.id):
+            return Decision(None, [f"{proposal.id}: closed, waiting for the trustees' shares"])
+        row = secret_seal.seal_secret(proposal.id, now)
+        return Decision(row, _consequence(proposal, row))
     row = seal(proposal.id, correction=correction, reason=reason)
     return Decision(row, _consequence(proposal, row))
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import insert, select
 
 from app.accounts.models import User
@@ -16,12 +18,14 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.decisions.votes import close_and_seal
 from app.demo import council as demo_council
+from app.demo import secret as demo_secret
 from app.demo import treasury as demo_treasury
 from app.demo import witnesses as demo_witnesses
 from app.growth import batches as growth_batches
 from app.growth.models import GrowthEntry
 from app.keys import service as keys
 from app.proposals import service as proposals
+from app.proposals.models import Proposal
 from app.voting import commitments
 from app.voting import service as voting
 from governance.default_charter import default_rules, default_text
@@ -158,19 +162,24 @@ def _vote(proposal_id: str, opens: datetime, choices: list[list[str]], rng: rand
     return cast
 
 
-def _run_vote(
-    author: User,
-    council: User,
-    draft: proposals.Draft,
-    opens: datetime,
-    closes: datetime,
-    choices: list[list[str]],
-    rng: random.Random,
-    seal: bool,
-) -> str:
+def _put_to_vote(
+    author: User, council: User, draft: proposals.Draft, opens: datetime, closes: datetime
+) -> Proposal:
     drafted = opens - timedelta(days=7)
     proposal = proposals.create_draft(author, draft, now=drafted)
     proposals.submit(proposal, author, now=drafted)
+    needed = charter.current_rules().voting.kind(draft.kind).cosign_required
+    if needed:
+        # The owners' path: enough co-signatures, then the author schedules the vote.
+        owners = db.session.scalars(
+            select(User).where(User.role == "owner", User.id != author.id).order_by(User.id)
+            .limit(needed)).all()
+        for owner in owners:
+            proposals.cosign(proposal, owner, now=drafted)
+        proposals.schedule(proposal, author, opens, closes, now=drafted)
+        proposals.open_vote(proposal, opens)
+        db.session.commit()
+        return proposal
     demo_council.pass_motion(council, "accept_proposal", f"proposal:{proposal.id}",
                              f"Put {proposal.id} to the owners", drafted)
     proposals.accept(
@@ -183,11 +192,67 @@ def _run_vote(
     )
     proposals.open_vote(proposal, opens)
     db.session.commit()
+    return proposal
+
+
+def _run_vote(
+    author: User,
+    council: User,
+    draft: proposals.Draft,
+    opens: datetime,
+    closes: datetime,
+    choices: list[list[str]],
+    rng: random.Random,
+    seal: bool,
+) -> str:
+    proposal = _put_to_vote(author, council, draft, opens, closes)
     _vote(proposal.id, opens, choices, rng)
     if seal:
         close_and_seal(proposal, now=closes)
         db.session.commit()
     return proposal.id
+
+
+def _secret_votes(author: User, chair: User, now: datetime, rng: random.Random) -> Iterator[str]:
+    sealed = _put_to_vote(
+        author,
+        chair,
+        proposals.Draft(
+            kind="general",
+            title="Owners' code of conduct · 车主行为准则",
+            body="Adopt the owners' code of conduct for events and online groups. "
+            "A secret vote: ballots were encrypted, and the council's trustees decrypted "
+            "only the total.",
+            fields={},
+            options=[],
+        ),
+        now - timedelta(days=20),
+        now - timedelta(days=13),
+    )
+    shares = demo_secret.run_ceremony(sealed.id, now - timedelta(days=20))
+    cast = demo_secret.cast_all(sealed.id, now - timedelta(days=20),
+                                [["yes"]] * 6 + [["no"]] * 3 + [["abstain"]], rng)
+    demo_secret.seal_with_trustees(sealed, shares, now - timedelta(days=13))
+    del shares  # the builder's trustee keys for a sealed vote are gone with this frame
+    yield f"sealed secret vote {sealed.id} ({cast} encrypted ballots)"
+    live = _put_to_vote(
+        author,
+        chair,
+        proposals.Draft(
+            kind="general",
+            title="Quiet hours at owner events · 车主活动安静时段",
+            body="Keep owner events quiet late in the evening. A secret vote: your ballot "
+            "is encrypted in your browser.",
+            fields={},
+            options=[],
+        ),
+        now - timedelta(hours=6),
+        now + timedelta(days=6),
+    )
+    shares = demo_secret.run_ceremony(live.id, now - timedelta(hours=6))
+    yield f"open secret vote {live.id} (closes in 6 days; trustees' keys ready)"
+    folder = Path(current_app.instance_path) / "demo-trustees"
+    yield from demo_secret.keep_trustee_files(live.id, shares, folder, DEMO_PASSWORD)
 
 
 def _ratification(author: User, chair: User, now: datetime, rng: random.Random) -> Iterator[str]:
@@ -226,6 +291,10 @@ def build_demo() -> Iterator[str]:
     rng = random.Random(SEED)
     keys.ensure_key(valid_from=now - timedelta(days=2300))
     rules = default_rules()
+    # Owners' votes are secret by default (Art. 10.4); the demo's charter keeps the other kinds
+    # open so that it shows both formats: general resolutions are its secret votes.
+    for name, kind in rules["voting"]["kinds"].items():
+        kind["secrecy"] = "secret" if name == "general" else "open"
     rules["articles"][demo_witnesses.ARTICLE] = demo_witnesses.ARTICLE_TEXT
     rules["witnesses"] = demo_witnesses.prepare()
     rules.setdefault("articles_zh", {})[demo_witnesses.ARTICLE] = demo_witnesses.ARTICLE_TEXT_ZH
@@ -312,6 +381,7 @@ def build_demo() -> Iterator[str]:
         seal=False,
     )
     yield f"open vote {live} (closes in 6 days)"
+    yield from _secret_votes(author, chair, now, rng)
     # As the cron step does every minute while ballots arrive.
     for outcome in commitments.commit_open_votes():
         yield f"committed {outcome.count} ballots of {outcome.proposal_id} to the log"

@@ -16,6 +16,7 @@ from app.council import service as council
 from app.council.models import Motion
 from app.decisions import motions
 from app.treasury import service
+from app.treasury.disbursements import seat_roles
 from app.treasury.models import Budget
 
 EMERGENCY = [
@@ -38,8 +39,10 @@ PAYMENTS = [
 
 
 def _pass(motion: Motion, members: list[User], at: datetime) -> None:
+    recused = council.recusals_of(motion)  # the supervisors, on spending (Art. 22.4)
     for member in members:
-        council.vote(motion, member, "for", now=at + timedelta(hours=1))
+        if member.id not in recused:
+            council.vote(motion, member, "for", now=at + timedelta(hours=1))
     motions.close(motion, members[0], now=at + timedelta(hours=2))
 
 
@@ -58,6 +61,13 @@ def build_treasury_demo(now: datetime) -> Iterator[str]:
         yield "treasury demo skipped: it needs four seated council members and an administrator"
         return
     chair = members[0]
+    # The proceeds committee approves spending (Art. 22.1); its members are seated both then
+    # and now, and the chair, who sits on no committee, submits.
+    committee = [m for m in members if "proceeds_committee" in seat_roles(now).get(m.id, ())]
+    submitter = next((m for m in members if seat_roles(now).get(m.id) == {"chair"}), chair)
+    if len(committee) < 3:
+        yield "treasury demo skipped: it needs the three members of the proceeds committee"
+        return
     service.record_income(admin, "share_proceeds", 1_200_000_000, received_at=now
                           - timedelta(days=400), reference="NIO-SHARES-2020Q1",
                           description="Proceeds of the shares held in trust")
@@ -78,34 +88,35 @@ def build_treasury_demo(now: datetime) -> Iterator[str]:
     yield "council emergency decision: RMB 5 M COVID relief (3 M owner care + 2 M matched)"
 
     for index, amount, beneficiary, private, purpose, days in PAYMENTS:
-        d = service.draft(members[1], budgets[index].id, amount, budgets[index].category,
+        d = service.draft(submitter, budgets[index].id, amount, budgets[index].category,
                           beneficiary, purpose, beneficiary_private=private,
                           uploads=[service.Upload(f"invoice-{days}.pdf", "application/pdf",
                                                   f"demo invoice {days} {amount}".encode())],
                           now=now - timedelta(days=days + 1))
-        for member in (members[0], members[2], members[3]):
+        for member in committee[:2]:
             service.approve(member, d.id, now=now - timedelta(days=days))
         db.session.commit()
     yield f"{len(PAYMENTS)} emergency disbursements recorded and logged"
 
-    yield from _vote_budget(members, now)
+    yield from _vote_budget(committee, now)
     yield from _refusals(members, budgets[0].id)
 
 
-def _vote_budget(members: list[User], now: datetime) -> Iterator[str]:
+def _vote_budget(committee: list[User], now: datetime) -> Iterator[str]:
+    """Committee members submit and the other two approve; one request waits for a second."""
     budget = db.session.scalar(select(Budget).where(Budget.source == "proposal").limit(1))
     if budget is None:
         return
     for n, (amount, beneficiary) in enumerate([(18_000_000, "Owners with roadside breakdowns"),
                                                (7_250_000, "Families of 5 owners in hardship")]):
-        d = service.draft(members[2], budget.id, amount, budget.category, beneficiary,
+        d = service.draft(committee[2], budget.id, amount, budget.category, beneficiary,
                           "Owner care under the 2026 fund.")
-        for member in (members[0], members[1], members[3]):
+        for member in committee[:2]:
             service.approve(member, d.id, now=now - timedelta(days=20 - 5 * n))
         db.session.commit()
-    pending = service.draft(members[3], budget.id, 4_000_000, budget.category,
+    pending = service.draft(committee[2], budget.id, 4_000_000, budget.category,
                             "An owner's family after a fire", "Emergency housing for a month.")
-    service.approve(members[0], pending.id)
+    service.approve(committee[0], pending.id)
     db.session.commit()
     yield f"budget {budget.id}: 2 disbursements recorded, 1 awaiting approval"
 

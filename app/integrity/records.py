@@ -48,6 +48,11 @@ def audit_result(row: SealedResult, keyring: KeyRing) -> Iterator[Finding]:
         return
     if result_digest(signed) != row.digest:
         yield Finding(where, "stored digest does not match the signed result")
+    if signed.get("format") == 2:
+        from app.secret.audit import audit_secret_result
+
+        yield from audit_secret_result(row, where, signed)
+        return
     spec = VoteSpec.from_json(signed["proposal"])
     ids = _resealed_ids(row, signed, spec)
     if ids is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -16,6 +17,8 @@ from app.growth import ledger
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.proposals.spec import options_of
+from app.secret import casting
+from app.secret.models import SecretElection
 from app.voting import service as voting
 from app.voting.forms import ballot_form
 from app.voting.models import Ballot, RollEntry
@@ -66,6 +69,8 @@ def vote(proposal_id: str) -> str | BaseResponse:
     if proposal is None:
         abort(404)
     entry = voting.roll_entry_for(proposal.id, current_user.id)
+    if proposal.secrecy == "secret":
+        return _secret_vote(proposal, entry)
     form = ballot_form(proposal.method, _choices(proposal), proposal.seats)
     error = None
     if form.validate_on_submit():
@@ -96,6 +101,29 @@ def vote(proposal_id: str) -> str | BaseResponse:
     )
 
 
+def _secret_vote(proposal: Proposal, entry: RollEntry | None) -> str:
+    """The secret vote page: the ballot is encrypted and proved on the device (JavaScript);
+    the server sees the cast object, never the choice."""
+    live = None
+    if entry is not None and entry.live_ballot_id is not None:
+        live = db.session.get(Ballot, entry.live_ballot_id)
+    return render_template(
+        "owner/vote_secret.html",
+        proposal=proposal,
+        entry=entry,
+        live=live,
+        election=db.session.get(SecretElection, proposal.id),
+        choices=_choices(proposal),
+        now=utcnow(),
+    )
+
+
+def _signed_receipt(ballot: Ballot, proposal: Proposal | None) -> dict[str, Any]:
+    if proposal is not None and proposal.secrecy == "secret":
+        return casting.receipt_of(ballot, proposal.id)
+    return voting.receipt_of(ballot, ballot.proposal_id)
+
+
 def _own_ballot(proposal_id: str, receipt: str) -> Ballot:
     entry = voting.roll_entry_for(proposal_id, current_user.id)
     ballot = None
@@ -116,8 +144,18 @@ def _own_ballot(proposal_id: str, receipt: str) -> Ballot:
 @owner_required
 def receipt(proposal_id: str, receipt: str) -> str:
     ballot = _own_ballot(proposal_id, receipt)
-    signed = voting.receipt_of(ballot, proposal_id)
+    proposal = proposals.get(proposal_id)
+    signed = _signed_receipt(ballot, proposal)
     entry = voting.roll_entry_for(proposal_id, current_user.id)
+    if proposal is not None and proposal.secrecy == "secret":
+        return render_template(
+            "owner/receipt_secret.html",
+            proposal=proposal,
+            receipt=signed,
+            receipt_json=json.dumps(signed, indent=2, ensure_ascii=False),
+            live=entry is not None and entry.live_ballot_id == ballot.id,
+            sealed=proposal.state == "sealed",
+        )
     live = entry is not None and entry.live_ballot_id == ballot.id
     # A replaced receipt points to the one that counts now.
     current = None
@@ -125,7 +163,7 @@ def receipt(proposal_id: str, receipt: str) -> str:
         current = db.session.get(Ballot, entry.live_ballot_id)
     return render_template(
         "owner/receipt.html",
-        proposal=proposals.get(proposal_id),
+        proposal=proposal,
         receipt=signed,
         receipt_json=json.dumps(signed, indent=2, ensure_ascii=False),
         live=live,
@@ -138,7 +176,7 @@ def receipt(proposal_id: str, receipt: str) -> str:
 @owner_required
 def receipt_download(proposal_id: str, receipt: str) -> Response:
     ballot = _own_ballot(proposal_id, receipt)
-    body = canonical_bytes(voting.receipt_of(ballot, proposal_id))
+    body = canonical_bytes(_signed_receipt(ballot, proposals.get(proposal_id)))
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="receipt-{proposal_id}-{receipt[:12]}.json"'

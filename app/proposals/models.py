@@ -45,6 +45,8 @@ class Proposal(db.Model):  # type: ignore[name-defined,misc]
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     charter_version: Mapped[int] = mapped_column(Integer)
+    # "secret" (encrypted ballots, app.secret) or "open"; from the charter, frozen at creation.
+    secrecy: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
     roll_size: Mapped[int | None] = mapped_column(BigInteger)
     # A million owners averaging 10,000 points overflow a 32-bit integer.
     roll_total_weight: Mapped[int | None] = mapped_column(BigInteger)

@@ -17,6 +17,7 @@ from app.accounts.models import User
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.council import seats
 from app.council.models import Motion
 from app.proposals import lifecycle
 from app.proposals.lifecycle import Draft as Draft
@@ -24,6 +25,8 @@ from app.proposals.lifecycle import move as move
 from app.proposals.lifecycle import record_transition as record_transition
 from app.proposals.models import Cosignature, Proposal, ProposalEvent
 from app.proposals.spec import vote_spec
+from app.secret import ceremony
+from app.secret import seal as secret_seal
 from app.translog import service as translog
 from app.voting import service as voting
 from app.voting.locks import hold_vote_exclusive
@@ -118,6 +121,7 @@ def create_draft(author: User, draft: Draft, now: datetime | None = None) -> Pro
             threshold_den=params.threshold[1],
             seats=params.seats,
             charter_version=version.version,
+            secrecy=rules.voting.kind(draft.kind).secrecy,
             created_at=now,
         )
         try:
@@ -263,6 +267,11 @@ def open_vote(proposal: Proposal, now: datetime | None = None) -> None:
     """Freeze the roll and open voting; the roll's root goes into the public log at once."""
     now = now or utcnow()
     move(proposal, "open", None, now=now)
+    if proposal.secrecy == "secret":
+        try:
+            ceremony.start(proposal, now, seats.seated_member_ids(now))
+        except ceremony.CeremonyRefused as exc:
+            raise ProposalError(str(exc)) from None
     summary = voting.freeze_roll(proposal, now)
     translog.append(
         "proposal.opened",
@@ -271,6 +280,7 @@ def open_vote(proposal: Proposal, now: datetime | None = None) -> None:
             "type": "proposal.opened",
             "proposal": vote_spec(proposal).to_json(),
             "charter_version": proposal.charter_version,
+            "secrecy": proposal.secrecy,
             "roll": {
                 "size": summary.size,
                 "total_weight": summary.total_weight,
@@ -287,3 +297,5 @@ def close_vote(proposal: Proposal, now: datetime | None = None) -> None:
     hold_vote_exclusive(proposal.id)
     db.session.refresh(proposal)
     move(proposal, "close", None, now=now)
+    if proposal.secrecy == "secret":
+        secret_seal.freeze_tally(proposal)

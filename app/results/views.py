@@ -74,15 +74,26 @@ def _jsonl(lines: Any, name: str) -> Response:
     return response
 
 
+def _secret_files(row: SealedResult) -> Any:
+    # A format 2 (secret) result keeps its bundle's files beside it (app.secret.seal).
+    from app.secret.seal import bundle_files
+
+    return bundle_files(row)
+
+
 @bp.get("/results/<proposal_id>/roll.jsonl")
 def roll_jsonl(proposal_id: str) -> Response:
-    _sealed_or_404(proposal_id)
+    files = _secret_files(_sealed_or_404(proposal_id))
+    if files is not None:
+        return _jsonl(iter([files.roll_jsonl]), "roll.jsonl")
     return _jsonl(results.roll_jsonl(proposal_id), "roll.jsonl")
 
 
 @bp.get("/results/<proposal_id>/ballots.jsonl")
 def ballots_jsonl(proposal_id: str) -> Response:
-    _sealed_or_404(proposal_id)
+    files = _secret_files(_sealed_or_404(proposal_id))
+    if files is not None:
+        return _jsonl(iter([files.ballots_jsonl]), "ballots.jsonl")
     return _jsonl(results.ballots_jsonl(proposal_id), "ballots.jsonl")
 
 
@@ -97,10 +108,35 @@ def commitments_json(proposal_id: str) -> Response:
     ])
 
 
+@bp.get("/results/<proposal_id>/election.json")
+def election_json(proposal_id: str) -> Response:
+    files = _secret_files(_sealed_or_404(proposal_id))
+    if files is None:
+        abort(404, description="An open vote has no election.json (format 1).")
+    return _json_bytes((files.election_json + "\n").encode())
+
+
+@bp.get("/results/<proposal_id>/tally.json")
+def tally_json(proposal_id: str) -> Response:
+    files = _secret_files(_sealed_or_404(proposal_id))
+    if files is None:
+        abort(404, description="An open vote has no tally.json (format 1).")
+    return _json_bytes((files.tally_json + "\n").encode())
+
+
 @bp.get("/results/<proposal_id>/proof/<receipt>")
 def receipt_proof(proposal_id: str, receipt: str) -> Response:
     if not HEX64.fullmatch(receipt):
         abort(400, description="A receipt is 64 lowercase hexadecimal characters.")
+    row = results.current_result(proposal_id)
+    files = _secret_files(row) if row is not None else None
+    if row is not None and files is not None:
+        from app.secret.proofs import tracker_proof
+
+        found = tracker_proof(row, files, receipt)
+        if found is None:
+            abort(404, description="No ballot with that tracker is in this sealed result.")
+        return jsonify(found)
     head = results.current_head(proposal_id)
     if head is None:
         abort(404, description="This proposal has no sealed result.")

@@ -37,6 +37,7 @@ from app.treasury.models import (
     DisbursementApproval,
     Evidence,
 )
+from app.treasury.supervision import active_suspension
 from ballots.records import format_time
 from governance.charter import CharterRules, Violation
 from governance.refusals import N_
@@ -134,6 +135,28 @@ def approvals_of(d: Disbursement) -> list[DisbursementApproval]:
         .order_by(DisbursementApproval.at, DisbursementApproval.id)))
 
 
+def seat_roles(now: datetime | None = None) -> dict[int, set[str]]:
+    """Each seated member and the council roles they hold now."""
+    roles: dict[int, set[str]] = {}
+    for seat in council.active_seats(now):
+        roles.setdefault(seat.member_id, set()).add(seat.role)
+    return roles
+
+
+def interested_in(d: Disbursement, roles: dict[int, set[str]]) -> set[int]:
+    """Seated members with an interest in the disbursement: its beneficiary (by name), or an
+    interest declared or detected in it, its budget or its beneficiary (Art. 22.3 in the demo)."""
+    tags = {f"disbursement:{d.id}", f"budget:{d.budget_id}", council.beneficiary_tag(d.beneficiary)}
+    wanted = " ".join(d.beneficiary.lower().split())
+    out = set()
+    for member_id in roles:
+        user = db.session.get(User, member_id)
+        named = user is not None and " ".join(user.display_name.lower().split()) == wanted
+        if named or tags & council.interests_of(member_id):
+            out.add(member_id)
+    return out
+
+
 def why_not_approve(member_id: int, d: Disbursement) -> str | None:
     """Why `member_id` may not approve `d` now, in words, or None if they may: the page shows
     an Approve button only to whom it would not refuse."""
@@ -148,6 +171,21 @@ def why_not_approve(member_id: int, d: Disbursement) -> str | None:
     return None
 
 
+def approval_problems(member_id: int, d: Disbursement, now: datetime | None = None,
+                      rules: CharterRules | None = None) -> list[Violation]:
+    """Every charter rule that refuses `member_id`'s approval of `d` now (none: they may)."""
+    rules = rules or charter.current_rules()
+    roles = seat_roles(now)
+    approved = {a.member_id for a in approvals_of(d)}
+    problems = check_approval(member_id, d.submitter_id, roles, interested_in(d, roles),
+                              approved, rules)
+    if active_suspension(d.id) is not None:
+        problems.append(rules.violation(
+            "spending.supervision",
+            N_("a supervisor has suspended this disbursement until a council motion lifts it")))
+    return problems
+
+
 def approve(member: User, disbursement_id: int, *, now: datetime | None = None) -> bool:
     """Add a seated member's approval; with enough of them, record the disbursement.
 
@@ -159,10 +197,11 @@ def approve(member: User, disbursement_id: int, *, now: datetime | None = None) 
         raise TreasuryError(gettext("There is no disbursement %(id)s.", id=disbursement_id))
     if d.state != "pending":
         raise TreasuryError(gettext("Disbursement %(id)s is already recorded.", id=d.id))
-    seated = council.seated_member_ids(now)
     request = request_of(d)
     approved = {a.member_id for a in approvals_of(d)}
-    problems = check_approval(member.id, request, seated, approved, rules)
+    roles = seat_roles(now)
+    interested = interested_in(d, roles)
+    problems = approval_problems(member.id, d, now, rules)
     if problems:
         raise TreasuryError(gettext("The approval was refused."), problems)
     approved_at = now or utcnow()
@@ -175,7 +214,7 @@ def approve(member: User, disbursement_id: int, *, now: datetime | None = None) 
     }, at=approved_at)
     audit.record("treasury.approved", actor_id=member.id, subject=f"disbursement:{d.id}")
     if not is_fully_approved(approved | {member.id}, rules, submitter_id=d.submitter_id,
-                             seated_ids=seated):
+                             roles=roles, interested=interested):
         return False
     problems = _check(request, rules, now)
     if problems:

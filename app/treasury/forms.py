@@ -78,5 +78,12 @@ class ReasonForm(TrustForm):
     reason = TextAreaField(_l("Reason (published)"), validators=[DataRequired(), Length(max=2000)])
 
 
+class ReversalForm(ReasonForm):
+    """A reversal cites the passed council motion that decided it."""
+
+    motion_id = BoundedIntegerField(_l("Council motion that decided it (number)"),
+                                    validators=[DataRequired()])
+
+
 class EmptyForm(TrustForm):
     """Only the CSRF token, for one-button actions."""

@@ -174,8 +174,13 @@ def record_income(
     return row
 
 
-def reverse(actor: User, txn_id: str, reason: str) -> TreasuryTxn:
-    """Correct a transaction by appending its exact negation; the original stays as it was."""
+def reverse(actor: User, txn_id: str, reason: str, *, motion_id: int | None) -> TreasuryTxn:
+    """Correct a transaction by appending its exact negation; the original stays as it was.
+
+    Only with a passed council motion of kind `reverse_transaction` about `txn:<id>`: no
+    administrator reverses money alone, an owner-voted budget included."""
+    from app.council.models import Motion
+
     lock()
     if not reason.strip():
         raise TreasuryError(
@@ -183,6 +188,12 @@ def reverse(actor: User, txn_id: str, reason: str) -> TreasuryTxn:
     original = db.session.get(TreasuryTxn, txn_id)
     if original is None:
         raise TreasuryError(gettext("There is no transaction %(id)s.", id=txn_id))
+    motion = db.session.get(Motion, motion_id) if motion_id else None
+    if motion is None or motion.kind != REVERSE_KIND or motion.subject != f"txn:{txn_id}" \
+            or motion.state != "passed":
+        raise TreasuryError(gettext(
+            "A reversal needs a passed council motion to reverse transaction %(id)s "
+            "(kind: reverse a ledger transaction; subject: txn:%(id)s).", id=txn_id))
     if db.session.scalar(select(TreasuryTxn.id).where(TreasuryTxn.reverses == txn_id)):
         raise TreasuryError(gettext("Transaction %(id)s is already reversed.", id=txn_id))
     entries = ledger()
@@ -204,6 +215,7 @@ def reverse(actor: User, txn_id: str, reason: str) -> TreasuryTxn:
         translog.append("disbursement.reversed", f"disbursement:{spent.id}", {
             "type": "disbursement.reversed", "disbursement": spent.id, "txn": row.id,
             "reverses": txn_id, "amount_fen": spent.amount_fen, "reason": reason.strip(),
+            "motion": motion.id,
             "at": format_time(row.at),
         }, at=row.at)
     else:
@@ -212,8 +224,11 @@ def reverse(actor: User, txn_id: str, reason: str) -> TreasuryTxn:
             "kind": original.kind, "reason": reason.strip(), "at": format_time(row.at),
         }, at=row.at)
     audit.record("treasury.reversal", actor_id=actor.id, subject=row.id, reverses=txn_id,
-                 reason=reason)
+                 reason=reason, motion=motion.id)
     return row
+
+
+REVERSE_KIND = "reverse_transaction"
 
 
 def reversed_txns() -> set[str]:

@@ -121,6 +121,20 @@ class DisbursementApproval(db.Model):  # type: ignore[name-defined,misc]
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class DisbursementSuspension(db.Model):  # type: ignore[name-defined,misc]
+    """A supervisor's hold on a pending disbursement, until a council motion lifts it."""
+
+    __tablename__ = "disbursement_suspensions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    disbursement_id: Mapped[int] = mapped_column(ForeignKey("disbursements.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    suspended_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Evidence(db.Model):  # type: ignore[name-defined,misc]
     """An invoice or certificate: the file stays private, its SHA-256 is public."""
 

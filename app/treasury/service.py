@@ -20,6 +20,7 @@ from app.treasury.budgets import (
 )
 from app.treasury.disbursements import (
     add_evidence,
+    approval_problems,
     approvals_of,
     approve,
     draft,
@@ -73,6 +74,7 @@ __all__ = [
     "record_income",
     "refuse",
     "request_of",
+    "approval_problems",
     "why_not_approve",
     "reverse",
     "reversed_txns",

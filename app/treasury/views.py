@@ -26,7 +26,7 @@ from app.charter import service as charter
 from app.core.extensions import db
 from app.council.models import Motion
 from app.translog import service as translog
-from app.treasury import chart_text, charts, reports, service
+from app.treasury import chart_text, charts, reports, service, supervision
 from app.treasury.forms import (
     DisbursementForm,
     EmergencyForm,
@@ -34,12 +34,13 @@ from app.treasury.forms import (
     IncomeForm,
     RatifyForm,
     ReasonForm,
+    ReversalForm,
     fen_of,
 )
 from app.treasury.models import Budget, Disbursement, TreasuryTxn
 from app.web.auth import admin_required, council_required
 from app.web.documents import serve_checked
-from app.web.refusals import refuse
+from app.web.refusals import refuse, say_reason
 
 bp = Blueprint("treasury", __name__, url_prefix="/treasury")
 SHA_RE = re.compile(r"[0-9a-f]{64}")
@@ -138,7 +139,7 @@ def ledger() -> str:
     for e in service.ledger():
         entries.setdefault(e.txn, []).append(e)
     return render_template("treasury/ledger.html", txns=txns, entries=entries,
-                           reversed_=service.reversed_txns(), form=ReasonForm())
+                           reversed_=service.reversed_txns(), form=ReversalForm())
 
 
 @bp.get("/disbursements/<int:disbursement_id>")
@@ -156,9 +157,21 @@ def disbursement(disbursement_id: int) -> str:
         record=translog.record_of(d.log_index) if d.log_index is not None else None,
         log_size=translog.size(), names=purpose_names(), form=EmptyForm(),
         is_council=is_council, reversed_=d.txn in service.reversed_txns(),
-        why_not=service.why_not_approve(current_user.id, d) if is_council else None,
-        rules=charter.current_rules(),
+        why_not=_why_not(d) if is_council else None,
+        rules=charter.current_rules(), suspension=supervision.active_suspension(d.id),
+        is_supervisor=is_council and supervision.is_supervisor(current_user.id),
+        reason_form=ReasonForm(),
     )
+
+
+def _why_not(d: Disbursement) -> str | None:
+    """Why the reader may not approve `d`, in their language: the Approve button is shown
+    only to whom the charter's rules (committee, recusal, supervision) would not refuse."""
+    simple = service.why_not_approve(current_user.id, d)
+    if simple is not None:
+        return simple
+    problems = service.approval_problems(current_user.id, d)
+    return say_reason(problems[0].reason()) if problems else None
 
 
 @bp.route("/disbursements/new", methods=["GET", "POST"])
@@ -204,6 +217,25 @@ def approve(disbursement_id: int) -> Response:
     return redirect(url_for("treasury.disbursement", disbursement_id=disbursement_id))
 
 
+@bp.post("/disbursements/<int:disbursement_id>/suspend")
+@council_required
+def suspend(disbursement_id: int) -> Response:
+    """A supervisor holds a pending disbursement; the council then decides by motion."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why you suspend it: the reason is published."), "error")
+    else:
+        try:
+            row = supervision.suspend(current_user, disbursement_id, form.reason.data or "")
+            db.session.commit()
+        except service.TreasuryError as exc:
+            refuse(exc, audit_as=("treasury.suspended", f"disbursement:{disbursement_id}"))
+        else:
+            flash(_("Suspended. A council motion now decides whether to lift it."), "success")
+            return redirect(url_for("council.motion", motion_id=row.motion_id))
+    return redirect(url_for("treasury.disbursement", disbursement_id=disbursement_id))
+
+
 @bp.get("/evidence/<sha256>")
 @council_required
 def evidence(sha256: str) -> Response:
@@ -241,12 +273,14 @@ def new_income() -> str | Response:
 @bp.post("/transactions/<txn_id>/reverse")
 @admin_required
 def reverse(txn_id: str) -> Response:
-    form = ReasonForm()
+    form = ReversalForm()
     if not form.validate_on_submit():
-        flash(_("Say why the transaction is reversed: the reason is published."), "error")
+        flash(_("Say why the transaction is reversed, and which passed council motion decided "
+                "it: both are published."), "error")
         return redirect(url_for("treasury.ledger"))
     try:
-        row = service.reverse(current_user, txn_id, form.reason.data or "")
+        row = service.reverse(current_user, txn_id, form.reason.data or "",
+                              motion_id=form.motion_id.data)
         db.session.commit()
     except service.TreasuryError as exc:
         refuse(exc, audit_as=("treasury.reversal", txn_id))

@@ -46,6 +46,7 @@ _SPEC_COLUMNS = (
     Proposal.threshold_num,
     Proposal.threshold_den,
     Proposal.seats,
+    Proposal.secrecy,
 )
 
 
@@ -179,6 +180,7 @@ class _PostgresCast:
 
 _OPENS = _SPEC_COLUMNS.index(Proposal.opens_at)
 _CLOSES = _SPEC_COLUMNS.index(Proposal.closes_at)
+_SECRECY = _SPEC_COLUMNS.index(Proposal.secrecy)
 
 
 def _utc(value: datetime) -> datetime:
@@ -211,6 +213,9 @@ def cast(
             raise VoteRefused(_l("Voting has not opened yet."))
         if now >= closes_at:
             raise VoteRefused(_l("Voting has closed."))
+        if seen.spec_values[_SECRECY] == "secret":
+            raise VoteRefused(_l("This vote is secret: ballots are encrypted on your device "
+                                 "and sent as encrypted ballots, never as a plain choice."))
         spec = _spec_from(seen.spec_values)
         try:
             chosen = list(validate_selection(spec, selection))

@@ -103,7 +103,7 @@ def _pay(members: list[User], budget_id: str, amount_fen: int, category: str, be
          purpose: str, **kw: object) -> int:
     d = treasury.draft(members[0], budget_id, amount_fen, category, beneficiary, purpose, **kw)
     db.session.commit()
-    for member in members[1:4]:
+    for member in members[1:3]:  # two of the proceeds committee (Art. 22.1)
         treasury.approve(member, d.id)
         db.session.commit()
     return d.id
@@ -115,8 +115,9 @@ def treasury_with_spending() -> TreasuryScene:
     public welfare. The balance is RMB 4,650,000."""
     _charter()
     members = [make_owner(0, role="council", name=f"Treasurer {i}") for i in range(4)]
-    for member in members:
-        seat_member(member, "asset_committee")
+    for member, role in zip(members, ("chair", "proceeds_committee", "proceeds_committee",
+                                      "proceeds_committee"), strict=True):
+        seat_member(member, role)
     admin = make_owner(0, role="admin", name="Administrator")
     voter = make_owner(5000)
     db.session.commit()

@@ -141,6 +141,23 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("api.my_receipts", "GET"): API,
     ("api.my_weight", "GET"): ON_ROLL,
     ("api.cast", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    # Secret votes (issue 19). Trustee posts and encrypted casts: a session needs X-CSRFToken.
+    ("secret.trustees_page", "GET"): PUBLIC,
+    ("secret_api.ceremony_status", "GET"): PUBLIC,
+    ("secret_api.proposal_spec", "GET"): PUBLIC,
+    ("secret_api.election_json", "GET"): PUBLIC,
+    ("secret_api.tally", "GET"): PUBLIC,
+    ("secret_api.shares", "GET"): {
+        "anonymous": 401, "owner": 403, "ineligible": 403, "council": 200, "recused": 200,
+        "admin": 403,
+    },
+    ("secret_api.keygen", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("secret_api.deal", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("secret_api.confirm", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("secret_api.decrypt", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("secret_api.cast", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("verifiable.election_json", "GET"): PUBLIC,
+    ("verifiable.tally_json", "GET"): PUBLIC,
     ("growth_api.import_entries", "POST"): IMPORT_TOKEN,
     ("council.index", "GET"): PUBLIC,
     ("council.motions", "GET"): PUBLIC,
@@ -180,6 +197,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("treasury.new_disbursement", "GET"): COUNCIL,
     ("treasury.new_disbursement", "POST"): COUNCIL,
     ("treasury.approve", "POST"): COUNCIL,
+    ("treasury.suspend", "POST"): COUNCIL,
     ("treasury.new_emergency", "GET"): COUNCIL,
     ("treasury.new_emergency", "POST"): COUNCIL,
     ("treasury.authorise", "POST"): COUNCIL,
@@ -253,7 +271,8 @@ def test_every_route_is_in_the_matrix(app: Any) -> None:
 def _world(app: Any) -> dict[str, Any]:
     """The demo trust, plus an owner who is on no roll and a council member recused on a motion."""
     app.test_cli_runner().invoke(args=["demo", "--no-serve"])
-    open_vote = db.session.scalar(select(Proposal).where(Proposal.state == "voting"))
+    open_vote = db.session.scalar(
+        select(Proposal).where(Proposal.state == "voting", Proposal.secrecy == "open"))
     sealed = db.session.scalar(select(SealedResult).where(SealedResult.proposal_id == "2026-001"))
     ballot, voter = db.session.execute(
         select(Ballot, User)
@@ -275,6 +294,10 @@ def _world(app: Any) -> dict[str, Any]:
     admin = db.session.scalar(select(User).where(User.role == "admin"))
     db.session.commit()
     election = db.session.scalar(select(Proposal.id).where(Proposal.kind == "council_election"))
+    secret_open = db.session.scalar(
+        select(Proposal.id).where(Proposal.secrecy == "secret", Proposal.state == "voting"))
+    secret_sealed = db.session.scalar(
+        select(Proposal.id).where(Proposal.secrecy == "secret", Proposal.state == "sealed"))
     params = {
         "proposal_id": open_vote.id,
         "receipt": ballot.receipt,
@@ -315,6 +338,20 @@ def _world(app: Any) -> dict[str, Any]:
         "public.result_page": {"proposal_id": sealed.proposal_id},
         "api.result": {"proposal_id": sealed.proposal_id},
         "council.election": {"proposal_id": election},
+        **{
+            endpoint: {"proposal_id": secret_open}
+            for endpoint in (
+                "secret.trustees_page", "secret_api.ceremony_status",
+                "secret_api.proposal_spec", "secret_api.election_json", "secret_api.shares",
+                "secret_api.keygen", "secret_api.deal", "secret_api.confirm",
+                "secret_api.decrypt", "secret_api.cast",
+            )
+        },
+        **{
+            endpoint: {"proposal_id": secret_sealed}
+            for endpoint in ("secret_api.tally", "verifiable.election_json",
+                             "verifiable.tally_json")
+        },
     }
     users = {
         "owner": voter,

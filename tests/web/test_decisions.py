@@ -29,6 +29,7 @@ TARGETS = {
     "app.results.seal": "seal",
     "app.results.service": "seal",
     "app.council.service": "close_motion",
+    "app.secret.seal": "seal_secret",
 }
 
 

@@ -10,11 +10,14 @@ from sqlalchemy import func, select
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.council import service as council
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.results.models import SealedResult
-from ballots.verifier import verify_bundle
+from app.treasury.models import DisbursementApproval
+from ballots.verify import verify_any
 from tests.factories import install_charter, make_owner, pass_motion, seat_member
+from tests.unit.ballots import independent_format2
 
 
 def test_the_demo_is_built_once_and_its_published_bundles_verify(
@@ -28,7 +31,12 @@ def test_the_demo_is_built_once_and_its_published_bundles_verify(
     states = dict(
         db.session.execute(select(Proposal.state, func.count()).group_by(Proposal.state)).all()
     )
-    assert states.get("sealed", 0) >= 2 and states.get("voting") == 1 and states.get("draft") == 1
+    # An open-ballot vote and a secret one are open for demo owners.
+    assert states.get("sealed", 0) >= 3 and states.get("voting") == 2 and states.get("draft") == 1
+    secrecy = dict(db.session.execute(
+        select(Proposal.secrecy, func.count()).where(Proposal.state.in_(("sealed", "voting")))
+        .group_by(Proposal.secrecy)).all())
+    assert secrecy.get("secret", 0) >= 2 and secrecy.get("open", 0) >= 3
     methods = set(
         db.session.scalars(
             select(Proposal.method).join(SealedResult, SealedResult.proposal_id == Proposal.id)
@@ -38,13 +46,27 @@ def test_the_demo_is_built_once_and_its_published_bundles_verify(
     for (proposal_id,) in db.session.execute(select(SealedResult.proposal_id)):
         folder = tmp_path / proposal_id
         folder.mkdir()
-        for name in ("result.json", "roll.jsonl", "ballots.jsonl"):
-            (folder / name).write_bytes(client.get(f"/results/{proposal_id}/{name}").data)
+        for name in ("result.json", "roll.jsonl", "ballots.jsonl", "election.json", "tally.json"):
+            response = client.get(f"/results/{proposal_id}/{name}")
+            if response.status_code == 200:  # election.json and tally.json: format 2 only
+                (folder / name).write_bytes(response.data)
         (folder / "trust-keys.json").write_bytes(client.get("/.well-known/trust-keys.json").data)
-        report = verify_bundle(str(folder))
+        report = verify_any(str(folder))
+        # No sealed secret vote publishes a selection in clear.
+        if (folder / "election.json").exists():
+            assert b'"selection"' not in (folder / "ballots.jsonl").read_bytes()
+            assert independent_format2.verify(folder) is None
         assert report.ok, f"{proposal_id}: {report.message}"
     audit = runner.invoke(args=["trust", "audit"])
     assert audit.exit_code == 0, audit.output
+    # Every approval of the demo's spending is by a member of the proceeds committee (Art. 22.1).
+    approvals = db.session.execute(
+        select(DisbursementApproval.member_id, DisbursementApproval.at)
+    ).all()
+    assert len(approvals) >= 7
+    for member_id, at in approvals:
+        roles = {s.role for s in council.active_seats(at) if s.member_id == member_id}
+        assert roles == {"proceeds_committee"}, (member_id, roles)
 
 
 def test_seal_due_opens_due_votes_and_seals_closed_ones(app: Any, db_session: Any) -> None:

@@ -123,12 +123,13 @@ def test_reversing_a_transaction_twice_is_refused_in_chinese(
 ) -> None:
     admin = make_owner(0, role="admin", name="Admin")
     income = treasury.record_income(admin, "donations", 1_000_00, reference="BANK-7")
-    treasury.reverse(admin, income.id, "Entered twice")
+    motion = pass_motion(trust["members"][0], "reverse_transaction", f"txn:{income.id}")
+    treasury.reverse(admin, income.id, "Entered twice", motion_id=motion.id)
     db.session.commit()
     login(client, admin)
     token = csrf_from(client.get("/treasury/ledger", headers=CHINESE))
     page = client.post(f"/treasury/transactions/{income.id}/reverse",
-                       data={"csrf_token": token, "reason": "Again"},
+                       data={"csrf_token": token, "reason": "Again", "motion_id": motion.id},
                        headers=CHINESE, follow_redirects=True).get_data(as_text=True)
     assert f"交易 {income.id} 已被冲销。" in page and "already reversed" not in page
     assert db.session.query(TreasuryTxn).filter_by(reverses=income.id).count() == 1

@@ -27,9 +27,17 @@ from app.treasury.models import Budget, Disbursement, LedgerRow, TreasuryTxn
 from app.voting import service as voting
 from ballots.canonical import canonical_bytes, canonical_sha256
 from ballots.merkle import leaf_hash, verify_inclusion
-from tests.factories import csrf_from, install_charter, login, make_open_vote, make_owner
+from tests.factories import (
+    csrf_from,
+    install_charter,
+    login,
+    make_open_vote,
+    make_owner,
+    pass_motion,
+)
 
 BUDGET_FEN = 1_000_000_00  # RMB 1,000,000
+ROLES_SEATED = ("chair", "proceeds_committee", "proceeds_committee", "supervisors")
 
 
 def seat(user: Any, role: str = "asset_committee") -> None:
@@ -72,11 +80,12 @@ def owners_ratify(trust: dict[str, Any], budget_id: str) -> str:
 
 @pytest.fixture
 def trust(db_session: Any) -> dict[str, Any]:
-    """A charter, four seated council members, an admin, cash and one authorised budget."""
+    """A charter, four seated council members (a chair, two of the proceeds committee that
+    approves spending, a supervisor), an admin, cash and one authorised budget."""
     install_charter()
     members = [make_owner(0, role="council", name=f"Member {i}") for i in range(4)]
-    for m in members:
-        seat(m)
+    for m, role in zip(members, ROLES_SEATED, strict=True):
+        seat(m, role)
     admin = make_owner(0, role="admin", name="Admin")
     voter = make_owner(5000)
     db.session.commit()
@@ -117,7 +126,7 @@ def draft_and_approve(t: dict[str, Any], amount: int = 200_000_00, **kw: Any) ->
     d = service.draft(m[0], t["budget"], amount, "owner_care", "Families of 12 owners",
                       "Hospital bills after a road accident.", **kw)
     db.session.commit()
-    for member in m[1:4]:
+    for member in m[1:3]:  # the proceeds committee (Art. 22.1: two of its members)
         service.approve(member, d.id)
         db.session.commit()
     return d
@@ -183,7 +192,9 @@ def test_no_one_approves_their_own_request_and_outsiders_cannot_approve(
     assert "Art. 22.1" in str(outsider.value)
 
 
-def test_three_approvals_record_the_disbursement_in_ledger_and_log(trust: dict[str, Any]) -> None:
+def test_the_committees_approvals_record_the_disbursement_in_ledger_and_log(
+    trust: dict[str, Any]
+) -> None:
     d = draft_and_approve(trust, beneficiary_private="Zhang San, ID 110101..., acct 6222...",
                           uploads=[service.Upload("invoice-zhang.pdf", "application/pdf",
                                                   b"%PDF invoice 1")])
@@ -196,7 +207,7 @@ def test_three_approvals_record_the_disbursement_in_ledger_and_log(trust: dict[s
     assert leaf is not None and leaf.type == "disbursement.recorded"
     record = json.loads(leaf.record_json)
     assert record["amount_fen"] == 200_000_00 and record["proposal"] == trust["proposal"]
-    assert record["approvals"] == ["Member 1", "Member 2", "Member 3"]
+    assert record["approvals"] == ["Member 1", "Member 2"]
     assert record["evidence_sha256"] == [hashlib.sha256(b"%PDF invoice 1").hexdigest()]
     assert "Zhang San" not in leaf.record_json and "invoice-zhang" not in leaf.record_json
     assert canonical_sha256(record) == leaf.sha256
@@ -219,15 +230,14 @@ def test_a_budget_drained_before_the_last_approval_is_refused(trust: dict[str, A
     first = service.draft(m[0], trust["budget"], 600_000_00, "owner_care", "A", "First")
     second = service.draft(m[0], trust["budget"], 600_000_00, "owner_care", "B", "Second")
     db.session.commit()
-    for member in m[1:4]:
+    for member in m[1:3]:
         service.approve(member, first.id)
         db.session.commit()
     service.approve(m[1], second.id)
-    service.approve(m[2], second.id)
     db.session.commit()
     before = ledger_sums()
     with pytest.raises(service.TreasuryError) as refused:
-        service.approve(m[3], second.id)
+        service.approve(m[2], second.id)
     assert "Art. 21.1" in str(refused.value)
     db.session.rollback()
     assert ledger_sums() == before
@@ -311,7 +321,7 @@ def test_emergency_spending_within_the_cap_needs_a_passed_motion_and_ratificatio
     from app.council.models import Motion
 
     motion = db.session.get(Motion, budget.motion_id)
-    for member in m:
+    for member in m[:3]:  # the supervisor (m[3]) is recused on spending (Art. 22.4)
         council.vote(motion, member, "for")
     council.close_motion(motion, m[0])
     db.session.commit()
@@ -343,13 +353,13 @@ def test_a_council_motion_never_ratifies_emergency_spending(trust: dict[str, Any
     budget = service.propose_emergency(m[0], "Flood relief", 100_000_000, "owner_care",
                                        "Owners in Henan", "Relief supplies")
     authorising = db.session.get(Motion, budget.motion_id)
-    for member in m:
+    for member in m[:3]:  # the supervisor (m[3]) is recused on spending (Art. 22.4)
         council.vote(authorising, member, "for")
     council.close_motion(authorising, m[0])
     service.carry_out(authorising)
     ratifying = council.open_motion(m[0], service.RATIFY_KIND, f"emergency:{budget.id}",
                                     "Ratify the flood relief")
-    for member in m:
+    for member in m[:3]:  # the supervisor (m[3]) is recused on spending (Art. 22.4)
         council.vote(ratifying, member, "for")
     council.close_motion(ratifying, m[0])
     service.carry_out(ratifying)
@@ -370,7 +380,7 @@ def test_an_overdue_ratification_freezes_the_budget_and_new_emergency_spending(
     budget = service.propose_emergency(m[0], "Flood relief", 100_000_000, "owner_care",
                                        "Owners in Henan", "Relief supplies")
     authorising = db.session.get(Motion, budget.motion_id)
-    for member in m:
+    for member in m[:3]:  # the supervisor (m[3]) is recused on spending (Art. 22.4)
         council.vote(authorising, member, "for")
     council.close_motion(authorising, m[0])
     service.carry_out(authorising)
@@ -411,21 +421,23 @@ def test_a_correction_is_a_reversing_entry_never_an_edit(trust: dict[str, Any]) 
     wrong = service.record_income(admin, "donations", 999_00, reference="typo")
     db.session.commit()
     rows_before = {(r.id, r.amount_fen) for r in db.session.scalars(select(LedgerRow))}
-    service.reverse(admin, wrong.id, "Entered twice")
+    motion = pass_motion(trust["members"][0], "reverse_transaction", f"txn:{wrong.id}")
+    service.reverse(admin, wrong.id, "Entered twice", motion_id=motion.id)
     db.session.commit()
     rows_after = {(r.id, r.amount_fen) for r in db.session.scalars(select(LedgerRow))}
     assert rows_before < rows_after  # every earlier row is still there, unchanged
     assert ledger_sums()["income:donations"] == -5_000_000_00
     with pytest.raises(service.TreasuryError):
-        service.reverse(admin, wrong.id, "again")
+        service.reverse(admin, wrong.id, "again", motion_id=motion.id)
 
 
 def test_a_reversal_that_would_overdraw_is_refused(trust: dict[str, Any]) -> None:
     draft_and_approve(trust, amount=600_000_00)
     first_income = db.session.scalar(select(TreasuryTxn).where(TreasuryTxn.kind == "income"))
     assert first_income is not None
+    motion = pass_motion(trust["members"][0], "reverse_transaction", f"txn:{first_income.id}")
     with pytest.raises(service.TreasuryError) as refused:
-        service.reverse(trust["admin"], first_income.id, "Bounced")
+        service.reverse(trust["admin"], first_income.id, "Bounced", motion_id=motion.id)
     assert "below zero" in str(refused.value)
 
 

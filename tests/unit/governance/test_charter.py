@@ -199,7 +199,7 @@ def test_digest_changes_with_version_text_and_rules() -> None:
     text, rules = default_text(), default_rules()
     base = charter_digest(text, rules, 1)
     changed = default_rules()
-    changed["spending"]["approvals_required"] = 2
+    changed["spending"]["approvals_required"] = 1
     assert (
         len(
             {

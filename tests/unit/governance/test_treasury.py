@@ -5,7 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from governance.charter import Violation, default_rules, parse_rules
+from governance.approvals import approvers
+from governance.charter import (
+    CharterRules,
+    CharterRulesError,
+    Violation,
+    default_rules,
+    parse_rules,
+)
 from governance.treasury import (
     BudgetState,
     DisbursementRequest,
@@ -109,24 +116,82 @@ def test_every_broken_rule_is_reported_at_once() -> None:
     ]
 
 
+# 1 chair (submits), 2-4 the proceeds committee, 5-6 supervisors, 7 the protector.
+ROLES = {1: {"chair"}, 2: {"proceeds_committee"}, 3: {"proceeds_committee"},
+         4: {"proceeds_committee"}, 5: {"supervisors"}, 6: {"supervisors"}, 7: {"protector"}}
+
+
+def approve_check(who: int, approvals: set[int] = frozenset(), interested: set[int] = frozenset(),
+                  rules: CharterRules = RULES) -> list[str]:
+    return articles(check_approval(who, 1, ROLES, interested, approvals, rules))
+
+
 def test_submitter_cannot_approve_their_own_disbursement() -> None:
-    [v] = check_approval(1, REQUEST, SEATED, set(), RULES)
-    assert v.article == "Art. 22.2"
+    assert approve_check(1) == ["Art. 22.2"]
 
 
 def test_only_seated_members_approve_and_only_once() -> None:
-    assert articles(check_approval(9, REQUEST, SEATED, set(), RULES)) == ["Art. 22.1"]
-    assert articles(check_approval(2, REQUEST, SEATED, {2}, RULES)) == ["Art. 22.1"]
-    assert check_approval(2, REQUEST, SEATED, {3}, RULES) == []
+    assert approve_check(9) == ["Art. 22.1"]
+    assert approve_check(2, {2}) == ["Art. 22.1"]
+    assert approve_check(2, {3}) == []
 
 
-def test_full_approval_needs_n_seated_members_other_than_the_submitter() -> None:
+def test_only_the_named_committee_approves() -> None:
+    assert RULES.spending.approving_role == "proceeds_committee"
+    assert approve_check(7) == ["Art. 22.1"]  # seated, but not on the committee
+    assert [v.code for v in check_approval(7, 1, ROLES, set(), set(), RULES)] == [
+        "spending.committee"]
+
+
+def test_supervisors_never_approve_what_they_supervise() -> None:
+    assert approve_check(5) == ["Art. 22.4"]
+    # not even when recusals open the approval to the rest of the council
+    assert approve_check(5, interested={2, 3}) == ["Art. 22.4"]
+
+
+def test_an_interested_member_is_recused_from_approving() -> None:
+    assert approve_check(2, interested={2}) == ["Art. 22.3"]
+
+
+def test_when_recusals_leave_too_few_committee_members_the_other_members_approve() -> None:
+    able = approvers(ROLES, RULES, submitter_id=1, interested={2, 3})
+    assert able.fallback and able.members == frozenset({4, 7})
+    assert approve_check(7, interested={2, 3}) == []
+    assert not is_fully_approved({2, 3}, RULES, submitter_id=1, roles=ROLES, interested={2, 3})
+    assert is_fully_approved({4, 7}, RULES, submitter_id=1, roles=ROLES, interested={2, 3})
+
+
+def test_full_approval_needs_n_committee_members_other_than_the_submitter() -> None:
     def full(approvals: set[int]) -> bool:
-        return is_fully_approved(approvals, RULES, submitter_id=1, seated_ids=SEATED)
+        return is_fully_approved(approvals, RULES, submitter_id=1, roles=ROLES, interested=set())
 
-    assert full({2, 3, 4})
-    assert not full({1, 2, 3})
-    assert not full({2, 3, 9})
+    assert full({2, 3}) and full({3, 4})
+    assert not full({1, 2})
+    assert not full({2, 7}) and not full({2, 5}) and not full({2, 9})
+
+
+def test_a_charter_without_a_committee_keeps_any_seated_member() -> None:
+    data = default_rules()
+    del data["spending"]["approving_role"], data["spending"]["supervising_role"]
+    old = parse_rules(data)
+    assert approve_check(7, rules=old) == [] and approve_check(5, rules=old) == []
+
+
+def test_the_committee_rules_are_checked_when_a_charter_is_read() -> None:
+    data = default_rules()
+    data["spending"]["approving_role"] = "treasurers"
+    with pytest.raises(CharterRulesError) as bad:
+        parse_rules(data)
+    assert "$.spending.approving_role" in str(bad.value)
+    data = default_rules()
+    data["spending"]["supervising_role"] = "proceeds_committee"
+    with pytest.raises(CharterRulesError):
+        parse_rules(data)
+    data = default_rules()
+    data["spending"]["approvals_required"] = 4  # the committee has three seats
+    with pytest.raises(CharterRulesError) as bad:
+        parse_rules(data)
+    assert "$.spending.approvals_required" in str(bad.value)
 
 
 def test_covid_relief_fits_the_emergency_cap() -> None:

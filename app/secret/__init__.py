@@ -1,0 +1,1 @@
+"""Secret votes in the app: the trustees' key ceremony, encrypted casting, the format 2 seal."""

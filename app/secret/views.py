@@ -1,0 +1,170 @@
+"""Secret votes on the web: the trustees' JSON API, encrypted casting, the public ceremony page.
+
+The ceremony API is authenticated by the trustee's personal API token (Bearer; no cookies, so
+exempt from CSRF) or by the session with X-CSRFToken, like the rest of /api.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request
+
+from app.api.views import _caster_id, auth_required
+from app.core.extensions import csrf, db
+from app.decisions.votes import close_and_seal
+from app.proposals.models import Proposal
+from app.proposals.spec import vote_spec
+from app.secret import casting, ceremony
+from app.secret import seal as secret_seal
+from app.secret.models import SecretElection
+from app.voting.service import VoteRefused
+
+api = Blueprint("secret_api", __name__, url_prefix="/api/secret/<proposal_id>")
+csrf.exempt(api)
+pages = Blueprint("secret", __name__)
+
+MAX_BODY = 256 * 1024
+
+
+def _refused(exc: ceremony.CeremonyRefused) -> tuple[Response, int]:
+    db.session.rollback()
+    return jsonify({"error": str(exc), "status": exc.status}), exc.status
+
+
+def _body() -> Any:
+    if (request.content_length or 0) > MAX_BODY:
+        abort(413, description="request body too large")
+    body = request.get_json(silent=True)
+    if body is None:
+        abort(400, description="send a JSON body")
+    return body
+
+
+@api.get("/ceremony")
+def ceremony_status(proposal_id: str) -> Any:
+    from app.api.views import _api_user
+
+    user = _api_user()
+    try:
+        return jsonify(ceremony.status(proposal_id, user.id if user else None))
+    except ceremony.CeremonyRefused as exc:
+        return _refused(exc)
+
+
+@api.get("/proposal.json")
+def proposal_spec(proposal_id: str) -> Response:
+    """The vote's spec as the ballot encrypts it (the client helper's PROPOSAL.json)."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.secrecy != "secret" or proposal.opens_at is None:
+        abort(404, description="no such secret vote")
+    return jsonify(vote_spec(proposal).to_json())
+
+
+@api.get("/election.json")
+def election_json(proposal_id: str) -> Response:
+    election = ceremony.election_of(proposal_id)
+    if election is None or election.election_json is None or election.state in (
+        "keygen", "dealing"
+    ):
+        abort(404, description="this vote's election key is not ready")
+    return Response(election.election_json, mimetype="application/json")
+
+
+def _trustee_post(proposal_id: str, action: Any) -> Any:
+    try:
+        action(proposal_id, g.api_user.id, _body())
+    except ceremony.CeremonyRefused as exc:
+        return _refused(exc)
+    db.session.commit()
+    return jsonify(ceremony.status(proposal_id, g.api_user.id)), 201
+
+
+@api.post("/keygen")
+@auth_required
+def keygen(proposal_id: str) -> Any:
+    return _trustee_post(proposal_id, ceremony.post_keygen)
+
+
+@api.post("/deal")
+@auth_required
+def deal(proposal_id: str) -> Any:
+    return _trustee_post(proposal_id, ceremony.post_deal)
+
+
+@api.get("/shares")
+@auth_required
+def shares(proposal_id: str) -> Any:
+    try:
+        return jsonify(ceremony.shares_for(proposal_id, g.api_user.id))
+    except ceremony.CeremonyRefused as exc:
+        return _refused(exc)
+
+
+@api.post("/confirm")
+@auth_required
+def confirm(proposal_id: str) -> Any:
+    return _trustee_post(proposal_id, lambda p, u, _b: ceremony.confirm(p, u))
+
+
+@api.get("/tally")
+def tally(proposal_id: str) -> Any:
+    election = ceremony.election_of(proposal_id)
+    if election is None or election.tally_json is None:
+        abort(404, description="the encrypted tally is fixed when the vote closes")
+    return jsonify({"proposal": proposal_id, "ciphertexts": json.loads(election.tally_json)})
+
+
+@api.post("/decrypt")
+@auth_required
+def decrypt(proposal_id: str) -> Any:
+    election = ceremony.election_of(proposal_id)
+    if election is None or election.tally_json is None:
+        abort(409, description="decryption shares are taken after the vote closes")
+    try:
+        posted = ceremony.post_decryption(proposal_id, g.api_user.id, _body(),
+                                          secret_seal.tally_of(election))
+    except ceremony.CeremonyRefused as exc:
+        return _refused(exc)
+    sealed = None
+    if posted >= election.threshold:
+        decision = close_and_seal(proposal_id)
+        sealed = decision.row.digest if decision.row is not None else None
+    db.session.commit()
+    return jsonify({"shares": posted, "threshold": election.threshold, "sealed": sealed}), 201
+
+
+@api.post("/ballots")
+def cast(proposal_id: str) -> tuple[Response, int]:
+    """An encrypted ballot (the cast object of ballots.secret.client); 201 with the receipt."""
+    owner_id = _caster_id()
+    body = _body()
+    try:
+        receipt = casting.cast_secret(proposal_id, owner_id, body)
+    except casting.BallotRefused as exc:
+        return jsonify({"error": str(exc), "reason": exc.reason, "status": 400}), 400
+    except VoteRefused as exc:
+        return jsonify({"error": str(exc), "status": 422}), 422
+    return jsonify(receipt), 201
+
+
+@pages.get("/proposals/<proposal_id>/trustees")
+def trustees_page(proposal_id: str) -> str:
+    proposal = db.session.get(Proposal, proposal_id)
+    election = db.session.get(SecretElection, proposal_id)
+    if proposal is None or proposal.state == "draft" or election is None:
+        abort(404)
+    status = ceremony.status(proposal_id)
+    return render_template("secret/trustees.html", proposal=proposal, election=election,
+                           status=status, missing=_missing(status))
+
+
+def _missing(status: dict[str, Any]) -> list[str]:
+    """What the ceremony still waits for, one line per trustee step."""
+    state = status["state"]
+    step = {"keygen": "keygen_at", "dealing": "confirmed_at", "closed": "decrypted_at",
+            "pending": "decrypted_at"}.get(state)
+    if step is None:
+        return []
+    return [t["name"] for t in status["trustees"] if t[step] is None]
