@@ -49,9 +49,23 @@ def make_owner(
         check_policy=False,
     )
     db.session.flush()
+    bind_logged(user)
     if growth:
         add_growth(user, growth, at=at)
     return user
+
+
+def bind_logged(user: User) -> None:
+    """Log the factory's binding as a confirmed claim would, so the audit finds it accounted."""
+    from app.growth import bindings
+    from app.growth.models import OwnerClaim
+
+    assert user.external_id
+    claim = OwnerClaim(owner_number=user.external_id, user_id=user.id, status="confirmed",
+                       reason="test", decided_at=utcnow())
+    db.session.add(claim)
+    db.session.flush()
+    bindings.log_binding(claim, 0)
 
 
 def add_growth(

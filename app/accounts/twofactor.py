@@ -144,3 +144,42 @@ def recovery_codes_left(user: User) -> int:
         select(RecoveryCode.id).where(RecoveryCode.user_id == user.id,
                                       RecoveryCode.used_at.is_(None))
     ).all())
+
+
+def qr_svg(uri: str) -> bytes:
+    """The provisioning link as an SVG QR code (segno), for an <img> on the enrolment page."""
+    import io
+
+    import segno
+
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="svg", scale=5, border=4, xmldecl=False,
+                                   dark="#000", light="#fff")
+    return out.getvalue()
+
+
+def may_turn_off(user: User) -> bool:
+    """An owner who chose two-factor may drop it; an office holder may not while in office."""
+    return enabled(user) and not is_privileged(user)
+
+
+def turn_off(user: User, password: str, code: str) -> str | None:
+    """Turn two-factor off after the password and a current app code; None, or what failed."""
+    from app.accounts.passwords import verify_password
+
+    if not may_turn_off(user):
+        return "privileged"
+    if not verify_password(user.password_hash, password):
+        audit.record("auth.second_factor_disabled", actor_id=user.id, outcome="refused",
+                     reason="password")
+        return "password"
+    if not _accept(user, code):
+        audit.record("auth.second_factor_disabled", actor_id=user.id, outcome="refused",
+                     reason="code")
+        return "code"
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    audit.record("auth.second_factor_disabled", actor_id=user.id)
+    return None

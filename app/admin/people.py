@@ -14,6 +14,7 @@ from wtforms.validators import AnyOf, DataRequired
 from app.accounts.models import User
 from app.admin.views import bp
 from app.core.extensions import db
+from app.growth import transfers
 from app.growth.models import OwnerClaim
 from app.mail.models import OutboxMessage
 from app.web.auth import admin_required
@@ -44,8 +45,12 @@ def claims() -> str:
     status = request.args.get("status", "")
     if status in ("pending", "confirmed", "refused", "released"):
         query = query.where(OwnerClaim.status == status)
+    elif status == "transfers":
+        query = query.where(OwnerClaim.previous_user_id.isnot(None))
     rows = db.session.execute(query.limit(PAGE)).all()
-    return render_template("admin/claims.html", rows=rows, status=status)
+    moved = transfers.moved_by_claims([claim.id for claim, _user in rows
+                                       if claim.previous_user_id is not None])
+    return render_template("admin/claims.html", rows=rows, status=status, moved=moved)
 
 
 class AccountStateForm(TrustForm):

@@ -27,6 +27,7 @@ ENV_KEYS = (
     "SMS_URL",
     "MAIL_CA_FILE",
     "OWNER_CONTACT_SALT",
+    "UNCONFIRMED_ACCOUNT_DAYS",
     "TRUST_JOB_STORE",
     "TRUST_JOB_QUEUE",
 )
@@ -94,6 +95,8 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "SMS_URL": pick("SMS_URL"),
         "MAIL_CA_FILE": pick("MAIL_CA_FILE"),
         "OWNER_CONTACT_SALT": pick("OWNER_CONTACT_SALT", "owners-trust-contact-v1"),
+        # A sign-up whose address is still unconfirmed after this many days is removed by cron.
+        "UNCONFIRMED_ACCOUNT_DAYS": int(pick("UNCONFIRMED_ACCOUNT_DAYS", 7)),
         "MAIL_DEFAULT_LOCALE": "zh_Hans_CN",
         "AUTO_MIGRATE": True,
         "SESSION_COOKIE_HTTPONLY": True,

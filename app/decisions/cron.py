@@ -18,6 +18,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from app.accounts import purge
 from app.communities import service as communities
 from app.core.db_types import utcnow
 from app.core.extensions import db
@@ -138,10 +139,12 @@ def run_due(now: datetime | None = None) -> list[str]:
 
 
 def housekeeping(now: datetime | None = None) -> list[str]:
-    """Ended council terms; community certifications due for renewal, or lapsed."""
+    """Ended council terms; community certifications due for renewal, or lapsed; sign-ups never
+    confirmed, removed."""
     now = now or utcnow()
     lines = council.expire_due(now)
     lines += communities.housekeeping(now)
+    lines += purge.purge_unconfirmed(now)
     db.session.commit()
     return lines
 

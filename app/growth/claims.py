@@ -32,7 +32,7 @@ from app.accounts.models import User
 from app.audit import service as audit
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.growth import holding
+from app.growth import bindings, holding, transfers
 from app.growth.models import OwnerClaim, OwnerContact
 
 NUMBER_RE = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
@@ -149,8 +149,16 @@ def confirm_claim(user: User, code: str) -> str | None:
     claim.previous_user_id = previous.id if previous is not None and previous.id != user.id \
         else None
     db.session.add(claim)
+    db.session.flush()
+    transferred = 0
+    if claim.previous_user_id is not None:
+        # The number's value leaves the old account by a debit and reaches this one by a credit.
+        transferred = transfers.move_value(claim.id, number, claim.previous_user_id, user.id,
+                                           claim.decided_at)
+    bindings.log_binding(claim, transferred)
     audit.record("growth.owner_claimed", actor_id=user.id, subject=number,
-                 transferred_from=claim.previous_user_id, entries_released=moved)
+                 transferred_from=claim.previous_user_id, entries_released=moved,
+                 points_transferred=transferred)
     return number
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.growth import batches, bindings
 from app.growth.models import GrowthEntry, HeldGrowthEntry, OwnerContact
 from app.growth.rows import EntryRow, Problem
 
@@ -96,6 +97,8 @@ def save_contacts(contacts: dict[str, tuple[str | None, str | None]], source: st
             row.phone_digest = phone
         row.source = source
         row.updated_at = now
+    if contacts:
+        bindings.log_contacts(source)
     return len(contacts)
 
 
@@ -112,11 +115,16 @@ def release_to(owner_id: int, number: str) -> int:
     ).all()
     if not held:
         return 0
-    db.session.execute(insert(GrowthEntry), [
+    # Recorded now, as a batch of its own in the log (app/growth/batches.py): the import that
+    # held them logged only what it wrote to the ledger then.
+    now = utcnow()
+    rows = [
         {"owner_id": owner_id, "dimension": h.dimension, "points": h.points, "reason": h.reason,
          "source": h.source, "source_id": h.source_id, "occurred_at": h.occurred_at,
-         "recorded_at": h.recorded_at}
+         "recorded_at": now}
         for h in held
-    ])
+    ]
+    db.session.execute(insert(GrowthEntry), rows)
+    batches.log_batch(rows)
     db.session.execute(delete(HeldGrowthEntry).where(HeldGrowthEntry.owner_number == number))
     return len(held)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from app.core.extensions import db
-from app.integrity import completeness, growth, ledger, powers, votes
+from app.integrity import claims, completeness, growth, ledger, powers, votes
 from app.integrity.findings import Finding
 from app.integrity.records import audit_log, audit_result, audit_sealed_log_records
 from app.integrity.treasury import audit_treasury
@@ -55,6 +55,7 @@ CHECKS: tuple[tuple[str, Callable[[KeyRing], Iterable[Finding]]], ...] = (
     ("treasury transactions", ledger.audit_ledger_txns),
     ("budgets", ledger.audit_budgets),
     ("disbursement approvals", ledger.audit_approvals),
+    ("owner-number bindings, transfers, brand contacts", lambda _k: claims.audit_claims()),
 )
 
 

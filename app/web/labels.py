@@ -128,6 +128,8 @@ LOG_TYPES = {
     "account.role": _l("administrator role changed"),
     "proposal.opened": _l("vote opened"),
     "result.sealed": _l("result sealed"),
+    "owner.bound": _l("owner number linked"),
+    "owner.contacts": _l("brand contacts updated"),
 }
 
 # Looked up in this order by ``label``: a code used in two mappings reads the same in both.
