@@ -17,14 +17,16 @@ def _get(summary: str, pid: dict[str, Any], auth: bool = False) -> dict[str, Any
     if auth:
         op["security"] = _AUTH
         op["responses"]["401"] = _ERR
+        op["responses"]["403"] = _ERR
     return {"get": op}
 
 
 def _post(summary: str, pid: dict[str, Any]) -> dict[str, Any]:
     return {"post": {"summary": summary, "security": _AUTH, "parameters": [pid],
                      "requestBody": {"required": True, **_OBJ},
-                     "responses": {"201": {"description": "Accepted", **_OBJ}, "400": _ERR, "404": _ERR,
-                                   "401": _ERR, "403": _ERR, "409": _ERR, "422": _ERR}}}
+                     "responses": {"201": {"description": "Accepted", **_OBJ}, "400": _ERR,
+                                   "401": _ERR, "403": _ERR, "404": _ERR, "409": _ERR,
+                                   "422": _ERR}}}
 
 
 def secret_paths(pid: dict[str, Any]) -> dict[str, Any]:
