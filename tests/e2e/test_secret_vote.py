@@ -96,9 +96,13 @@ def test_an_owner_casts_a_browser_encrypted_ballot_and_the_sealed_result_verifie
 
     bundle = tmp_path / "bundle"
     bundle.mkdir()
-    for name in ("result.json", "election.json", "tally.json", "roll.jsonl", "ballots.jsonl"):
+    for name in ("result.json", "election.json", "tally.json", "roll.jsonl", "ballots.jsonl",
+                 "log-proof.json"):
         (bundle / name).write_bytes(client.get(f"/results/{vote.id}/{name}").data)
     (bundle / "trust-keys.json").write_bytes(client.get("/.well-known/trust-keys.json").data)
+    (bundle / "trust-witnesses.json").write_bytes(
+        client.get("/.well-known/trust-witnesses.json").data
+    )
     verified = _run("ballots.verify", str(bundle), "--receipt", str(tmp_path / "receipt.json"))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     result = json.loads((bundle / "result.json").read_text())

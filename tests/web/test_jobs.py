@@ -54,7 +54,8 @@ def test_a_job_rolled_back_with_its_transaction_never_exists(app: Any) -> None:
 
 def test_a_failing_job_is_retried_with_growing_delays_then_marked_failed(app: Any) -> None:
     _queue(app, "jobs.ping", {"fail": True}, "ping-fail")
-    with running_worker(app, TRUST_JOB_RETRY_DELAY=0.3):
+    # Waits of a second and more: a poll every 50 ms sees each one even on a busy machine.
+    with running_worker(app, TRUST_JOB_RETRY_DELAY=1.0):
         seen: list[Any] = []
 
         def second_try() -> bool:

@@ -87,7 +87,10 @@ def test_sealed_results_verify_in_the_log(demo: Any, client: Any, tmp_path: Path
     for proposal_id in ids:
         folder = tmp_path / proposal_id
         folder.mkdir()
-        for name in ("result.json", "roll.jsonl", "ballots.jsonl", "log-proof.json"):
+        names = ["result.json", "roll.jsonl", "ballots.jsonl", "log-proof.json"]
+        if client.get(f"/results/{proposal_id}/election.json").status_code == 200:
+            names += ["election.json", "tally.json"]  # a secret vote's bundle (format 2)
+        for name in names:
             got = client.get(f"/results/{proposal_id}/{name}")
             assert got.status_code == 200, (name, got.data[:200])
             (folder / name).write_bytes(got.data)
