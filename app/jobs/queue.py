@@ -21,7 +21,7 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.jobs import policy
 from app.jobs.models import Job
-from app.jobs.transport import push
+from app.jobs.transport import push_committed
 
 _PENDING = "trust_jobs_to_push"
 
@@ -80,7 +80,7 @@ def _push_committed(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
     app = session.info.get("trust_app")
     if ids and app is not None:
-        push(app, ids)
+        push_committed(app, ids)
 
 
 @event.listens_for(Session, "after_rollback")

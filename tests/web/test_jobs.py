@@ -156,3 +156,27 @@ def _job_named(app: Any, name: str, fragment: str) -> bool:
                                                          Job.state == "done")).all()
         db.session.remove()
     return any(fragment in k for k in keys)
+
+
+def test_a_commit_still_pushes_its_job_after_the_store_lost_its_connection(app: Any) -> None:
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        pytest.skip("SQLite's job store has no server connection to lose")
+    import psycopg
+
+    from app.jobs.transport import huey_of
+
+    huey = huey_of(app)
+    _queue(app, "jobs.ping", {}, "ping-before")  # the store now holds an open connection
+    before = huey.pending_count()
+    url = str(app.config["SQLALCHEMY_DATABASE_URI"]).replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    with app.app_context():
+        db.engine.dispose()  # the trust's own pool is another test's concern
+    _queue(app, "jobs.ping", {}, "ping-after")  # must not raise out of the commit
+    assert huey.pending_count() == before + 1
+    job = _job(app, "ping-after")
+    assert job is not None and job.state == "queued"
