@@ -32,6 +32,7 @@ from governance.charter_rules import (
     TrusteeRules,
     VotingRules,
 )
+from governance.protector import parse_protector
 from governance.witnesses import parse_witnesses
 
 
@@ -133,7 +134,7 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
         data,
         "$",
         ("articles", "citations", "purposes", "voting", "council", "spending", "communities"),
-        ("articles_zh", "witnesses"),
+        ("articles_zh", "witnesses", "protector"),
     )
     articles = _parse_articles(c, top.get("articles", MISSING))
     known = dict(articles)
@@ -145,6 +146,7 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
     communities = _parse_communities(c, top.get("communities", MISSING))
     articles_zh = _parse_articles_zh(c, top.get("articles_zh", MISSING), known)
     witnesses = parse_witnesses(top.get("witnesses"), c.add, known)
+    protector = parse_protector(top.get("protector"), c.add, known, ROLES)
     if (
         c.ok("$.council.recusal_fallback", "$.voting.kinds")
         and council.recusal_fallback == "owners_vote"
@@ -155,7 +157,7 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
         raise CharterRulesError(c.problems)
     return CharterRules(
         articles, citations, purposes, voting, council, spending, communities, articles_zh,
-        witnesses,
+        witnesses, protector,
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from governance.protector import ProtectorRules
 from governance.refusals import Param, Reason, fill
 from governance.witnesses import WitnessRules
 
@@ -227,6 +228,7 @@ class CharterRules:
     # The articles in Chinese, where the charter gives them; the English text is the fallback.
     articles_zh: tuple[tuple[str, str], ...] = ()
     witnesses: WitnessRules = WitnessRules()
+    protector: ProtectorRules = ProtectorRules()
 
     @property
     def purpose_ids(self) -> frozenset[str]:
@@ -347,4 +349,5 @@ class CharterRules:
             },
             # Only when the charter names witnesses: earlier charters keep their exact form.
             **({"witnesses": self.witnesses.to_json()} if self.witnesses.article else {}),
+            **({"protector": self.protector.to_json()} if self.protector.article else {}),
         }

@@ -100,6 +100,10 @@ ARTICLES = {
     "Art. 31.3": "The council may revoke a certification by motion, stating its reasons.",
     "Art. 40.1": "This charter is amended only by a charter amendment vote of the owners.",
     "Art. 40.2": "Each adopted version of this charter is numbered one higher than the last.",
+    "Art. 40.3": "A charter amendment the owners have passed takes effect 7 days after its "
+    "result is sealed. Within those 7 days the protector may hold it once, publishing the "
+    "reason; it then takes effect 30 days after its result is sealed. The protector may also "
+    "let it take effect sooner. The protector cannot stop an amendment the owners have passed.",
 }
 
 CITATIONS = {
@@ -212,6 +216,12 @@ def default_rules() -> dict[str, Any]:
             "emergency_year_cap_fen": 1_000_000_000,
             "ratification_days": 90,
             "beneficiary_required": True,
+        },
+        "protector": {
+            "role": "protector",
+            "window_days": 7,
+            "hold_days": 30,
+            "article": "Art. 40.3",
         },
         "communities": {
             "valid_days": 365,

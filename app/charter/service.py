@@ -13,7 +13,6 @@ from app.charter.models import CharterVersion
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.proposals.models import Proposal
-from app.results.reads import current_result, sealed_outcome
 from app.translog import service as translog
 from governance.charter import CharterRules, charter_digest, parse_rules
 
@@ -107,11 +106,16 @@ def install_first(
 
 
 def adopt_amendment(
-    proposal_id: str, text: str, rules: dict[str, Any], text_zh: str | None = None
+    proposal_id: str,
+    text: str,
+    rules: dict[str, Any],
+    text_zh: str | None = None,
+    at: datetime | None = None,
 ) -> CharterVersion:
-    """Called only when a `charter_amendment` proposal's sealed result has passed."""
+    """Called only when a `charter_amendment` proposal's sealed result has passed (and, where
+    the charter gives the protector a window, once it has run: app.charter.protector)."""
     latest = versions()[-1]
-    return _adopt(latest.version + 1, text, rules, utcnow(), proposal_id, None, text_zh)
+    return _adopt(latest.version + 1, text, rules, at or utcnow(), proposal_id, None, text_zh)
 
 
 def text_for(version: CharterVersion, language: str) -> tuple[str, str]:
@@ -135,12 +139,3 @@ def adopt_passed_amendment(proposal: Proposal, passed: bool) -> CharterVersion |
     return adopt_amendment(
         proposal.id, payload["new_text"], payload["new_rules"], payload.get("new_text_zh")
     )
-
-
-def apply_sealed_amendment(proposal_id: str) -> CharterVersion | None:
-    """`adopt_passed_amendment` from the stored seal (a re-run; anything else is left alone)."""
-    proposal = db.session.get(Proposal, proposal_id)
-    row = current_result(proposal_id)
-    if proposal is None or row is None:
-        return None
-    return adopt_passed_amendment(proposal, sealed_outcome(row) == "passed")

@@ -2,7 +2,8 @@
 
 In order: open every scheduled vote whose time has come; close and seal every vote past its
 close, with its consequence (votes.close_and_seal); close every council motion at its voting
-deadline, with its consequence (motions.close); record ended council terms; flag community
+deadline, with its consequence (motions.close); adopt the passed charter amendments whose
+protector's window has run (app.charter.protector); record ended council terms; flag community
 certifications entering their renewal window and lapse those that ended. Each vote is its own
 transaction, so one failure stops no other; the command boundary here is what commits.
 
@@ -19,6 +20,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.accounts import purge
+from app.charter import protector
 from app.communities import service as communities
 from app.core.db_types import utcnow
 from app.core.extensions import db
@@ -132,10 +134,19 @@ def close_due_motions(now: datetime) -> list[str]:
     return done
 
 
+def adopt_due_amendments(now: datetime) -> list[str]:
+    """Passed charter amendments whose protector's window (or hold) has run take effect."""
+    lines = protector.apply_due(now)
+    db.session.commit()
+    return lines
+
+
 def run_due(now: datetime | None = None) -> list[str]:
-    """Open the votes that are due; close and seal those past their close."""
+    """Open the votes that are due; close and seal those past their close; adopt the charter
+    amendments whose time has come."""
     now = now or utcnow()
-    return open_due(now) + seal_due_votes(now) + close_due_motions(now)
+    return (open_due(now) + seal_due_votes(now) + close_due_motions(now)
+            + adopt_due_amendments(now))
 
 
 def housekeeping(now: datetime | None = None) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.charter import service as charter
+from app.charter import protector
 from app.core.extensions import db
 from app.council import elections
 from app.council import service as council
@@ -79,9 +79,9 @@ def _authorise_budget(vote: SealedVote) -> list[str]:
 
 
 def _adopt_charter(vote: SealedVote) -> list[str]:
-    """A passed charter amendment becomes the next charter version (app.charter.service)."""
-    version = charter.adopt_passed_amendment(vote.proposal, vote.passed)
-    return [] if version is None else [f"charter version {version.version} adopted"]
+    """A passed charter amendment becomes the next charter version, at once or, where the
+    charter gives the protector a window, when it has run (app.charter.protector)."""
+    return protector.adopt_or_schedule(vote.proposal, vote.passed, vote.row.sealed_at)
 
 
 def _seat_council(vote: SealedVote) -> list[str]:
