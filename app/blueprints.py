@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api.actions import bp as api_actions_bp
     from app.api.public import bp as api_public_bp
     from app.api.views import bp as api_bp
+    from app.charter.views import bp as amendments_bp
     from app.communities.views import bp as communities_bp
     from app.council.views import bp as council_bp
     from app.discussion.views import bp as discussion_bp
@@ -53,5 +54,6 @@ def register_blueprints(app: Flask) -> None:
         discussion_bp,
         secret_api_bp,
         secret_pages_bp,
+        amendments_bp,
     ):
         app.register_blueprint(bp)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from app.core.extensions import db
-from app.integrity import claims, completeness, growth, ledger, powers, votes
+from app.integrity import amendments, claims, completeness, growth, ledger, powers, votes
 from app.integrity.findings import Finding
 from app.integrity.records import audit_log, audit_result, audit_sealed_log_records
 from app.integrity.treasury import audit_treasury
@@ -51,6 +51,7 @@ CHECKS: tuple[tuple[str, Callable[[KeyRing], Iterable[Finding]]], ...] = (
     ("motions and their votes", powers.audit_motion_votes),
     ("community certifications", powers.audit_communities),
     ("charter versions", powers.audit_charter),
+    ("charter amendments and the protector's window", amendments.audit_amendments),
     ("growth-value import batches", growth.audit_growth),
     ("treasury transactions", ledger.audit_ledger_txns),
     ("budgets", ledger.audit_budgets),

@@ -130,6 +130,15 @@ LOG_TYPES = {
     "result.sealed": _l("result sealed"),
     "owner.bound": _l("owner number linked"),
     "owner.contacts": _l("brand contacts updated"),
+    "result.corrected": _l("result corrected"),
+    "charter.amendment_scheduled": _l("charter amendment waiting for the protector's window"),
+    "charter.amendment_held": _l("charter amendment held by the protector"),
+    "charter.amendment_released": _l("charter amendment let through by the protector"),
+}
+AMENDMENT_STATES = {
+    "pending": _l("waiting for the protector's window"),
+    "held": _l("held by the protector"),
+    "applied": _l("in force"),
 }
 
 # Looked up in this order by ``label``: a code used in two mappings reads the same in both.
