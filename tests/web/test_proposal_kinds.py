@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.charter import protector
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.decisions import cron
+from app.decisions import cron, votes
 from app.proposals.models import Proposal
 from app.translog.models import LogLeaf
 from app.voting import service as voting
@@ -199,21 +200,31 @@ def _amendment_vote(ballot: str) -> str:
     return proposal_id
 
 
-def test_a_passed_amendment_becomes_charter_v2_and_is_logged_once(db_session: Any) -> None:
+def test_a_passed_amendment_becomes_charter_v2_when_the_protectors_window_ends(
+    db_session: Any,
+) -> None:
     _install_charter_the_council_may_put_amendments_to_the_vote()
     old_max = charter.current_rules().voting.max_hours
     proposal_id = _amendment_vote("yes")
 
-    assert f"sealed {proposal_id}" in cron.run_due()
+    lines = cron.run_due()
 
-    current = charter.require_current()
-    assert (current.version, current.adopted_by, current.text) == (2, proposal_id, "# Charter v2")
-    assert charter.current_rules().voting.max_hours == old_max + 24
+    assert f"sealed {proposal_id}" in lines
+    # Art. 40.3: it waits out the protector's 7-day window first.
+    assert [v.version for v in charter.versions()] == [1]
+    assert cron.run_due(utcnow() + timedelta(days=6, hours=23)) == []
+    assert f"charter version 2 adopted ({proposal_id})" in cron.run_due(
+        utcnow() + timedelta(days=7, minutes=1))
+    db.session.expire_all()
+    v2 = charter.versions()[-1]
+    assert (v2.version, v2.adopted_by, v2.text) == (2, proposal_id, "# Charter v2")
+    assert charter.rules_of(v2).voting.max_hours == old_max + 24
     (leaf,) = db.session.scalars(select(LogLeaf).where(LogLeaf.type == "charter.adopted",
                                                        LogLeaf.subject == "charter-v2"))
     assert json.loads(leaf.record_json)["adopted_by"] == proposal_id
-    # Applying it again (a second cron run, `trust seal` after cron) adopts nothing more.
-    assert charter.apply_sealed_amendment(proposal_id) is None
+    # Running its consequence again (a second cron run, `trust seal` after cron) adopts nothing.
+    assert votes.carry_out(proposal_id) == []
+    assert cron.run_due(utcnow() + timedelta(days=8)) == []
     assert [v.version for v in charter.versions()] == [1, 2]
 
 
@@ -222,14 +233,15 @@ def test_a_rejected_amendment_changes_nothing(db_session: Any) -> None:
     proposal_id = _amendment_vote("no")
 
     assert f"sealed {proposal_id}" in cron.run_due()
+    assert cron.run_due(utcnow() + timedelta(days=31)) == []
 
     assert [v.version for v in charter.versions()] == [1]
-    assert charter.apply_sealed_amendment(proposal_id) is None
+    assert votes.carry_out(proposal_id) == []
     assert db.session.scalar(select(func.count()).select_from(LogLeaf)
                              .where(LogLeaf.type == "charter.adopted")) == 1
 
 
-def test_sealing_by_hand_adopts_a_passed_amendment_too(db_session: Any, app: Any) -> None:
+def test_sealing_by_hand_schedules_a_passed_amendment_too(db_session: Any, app: Any) -> None:
     _install_charter_the_council_may_put_amendments_to_the_vote()
     proposal_id = _amendment_vote("yes")
 
@@ -237,4 +249,21 @@ def test_sealing_by_hand_adopts_a_passed_amendment_too(db_session: Any, app: Any
 
     assert sealed.exit_code == 0, sealed.output
     db.session.expire_all()
+    assert protector.of_proposal(proposal_id).state == "pending"
+    cron.run_due(utcnow() + timedelta(days=8))
+    assert charter.versions()[-1].adopted_by == proposal_id
+
+
+def test_without_a_protectors_window_a_passed_amendment_takes_effect_at_its_seal(
+    db_session: Any,
+) -> None:
+    rules = default_rules()
+    rules["voting"]["kinds"]["charter_amendment"]["cosign_required"] = 0
+    del rules["protector"]
+    install_charter(voting=rules["voting"], protector=None)
+    proposal_id = _amendment_vote("yes")
+
+    cron.run_due()
+
     assert charter.require_current().adopted_by == proposal_id
+    assert protector.of_proposal(proposal_id) is None
