@@ -17,18 +17,17 @@ from app.charter import protector
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.council import seats
 from app.decisions import cron
 from app.proposals.models import Proposal
 from app.translog.models import LogLeaf
 from governance.protector import ProtectorError
 from tests.factories import csrf_from, login, make_owner
-from tests.web.zh_pages import problems
 from tests.web.test_proposal_kinds import (
     _amendment_vote,
     _install_charter_the_council_may_put_amendments_to_the_vote,
 )
-from app.council import seats
-
+from tests.web.zh_pages import problems
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
 
