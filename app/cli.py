@@ -38,7 +38,9 @@ def rotate_key() -> None:
 @click.argument("proposal_id")
 @click.option("--correction", is_flag=True, help="Seal again, superseding the current result.")
 @click.option("--reason", default="", help="Why a correction is made (required; published).")
-def seal(proposal_id: str, correction: bool, reason: str) -> None:
+@click.option("--motion", "motion_id", type=int, default=None,
+              help="The passed council motion (kind correct_result) that decided the correction.")
+def seal(proposal_id: str, correction: bool, reason: str, motion_id: int | None) -> None:
     """Close (if due) and seal one vote, with what its result sets in motion."""
     from app.decisions.votes import close_and_seal
     from app.proposals import service as proposals
@@ -48,7 +50,8 @@ def seal(proposal_id: str, correction: bool, reason: str) -> None:
     if proposal is None:
         raise click.ClickException(f"no proposal {proposal_id}")
     try:
-        decision = close_and_seal(proposal, correction=correction, reason=reason)
+        decision = close_and_seal(proposal, correction=correction, reason=reason,
+                                  motion_id=motion_id)
         db.session.commit()
     except (proposals.ProposalError, results.SealError) as exc:
         db.session.rollback()

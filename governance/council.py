@@ -28,6 +28,7 @@ MOTION_KINDS = (
     "approve_disbursement",
     "lift_suspension",
     "reverse_transaction",
+    "correct_result",
     "emergency_spending",
     "ratify_emergency",
     "accept_proposal",

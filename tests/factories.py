@@ -212,3 +212,14 @@ def csrf_from(response: Any) -> str:
     ) or re.search(rb'name="csrf_token" value="([^"]+)"', response.data)
     assert match, "page has no CSRF token"
     return match.group(1).decode()
+
+
+def correction_motion(proposal_id: str) -> int:
+    """A passed council motion to correct `proposal_id`'s sealed result (the permission a
+    correction cites), opened by a seated member; returns its number."""
+    opener = db.session.get(User, sorted(council_service.seated_member_ids())[0])
+    motion = pass_motion(opener, "correct_result", f"proposal:{proposal_id}",
+                         title="Correct the result")
+    assert motion.state == "passed", motion.state
+    db.session.commit()
+    return motion.id

@@ -19,6 +19,7 @@ GENERAL_KINDS = [
     ("emergency_spending", _l("Emergency spending")),
     ("approve_disbursement", _l("Approve a disbursement")),
     ("reverse_transaction", _l("Reverse a ledger transaction")),
+    ("correct_result", _l("Correct a sealed result")),
 ]
 PROPOSAL_KINDS = [
     ("accept_proposal", _l("Accept the proposal for the ballot")),

@@ -70,6 +70,9 @@ CONSEQUENCES: dict[str, Handler] = {
     # Subject `txn:<id>`: the passed motion is the permission no administrator has alone; the
     # reversal is then written from the ledger page, citing it (app.treasury.ledger.reverse).
     "reverse_transaction": _nothing,
+    # Subject `proposal:<id>`: the passed motion is the permission to seal that vote again;
+    # the correction cites it (app.results.seal.seal, `flask trust seal --correction`).
+    "correct_result": _nothing,
     # Subject `disbursement:<id>`: a supervisor's suspension ends; approvals may go on.
     "lift_suspension": _lift_suspension,
     "general": _nothing,

@@ -136,12 +136,14 @@ def close_and_seal(
     *,
     correction: bool = False,
     reason: str = "",
+    motion_id: int | None = None,
     now: datetime | None = None,
 ) -> Decision:
     """Close the vote if it is still open, seal it, then run what its kind sets in motion.
 
     With `correction`, a sealed vote is sealed again from its stored roll and ballots (the new
-    result supersedes the old); its consequence, already applied, is not applied twice.
+    result supersedes the old), under the passed `correct_result` motion `motion_id`; its
+    consequence, already applied, is not applied twice.
     Raises SealError (nothing sealed) or the lifecycle's refusal if the vote may not close yet.
     """
     if isinstance(proposal, str):
@@ -160,7 +162,7 @@ def close_and_seal(
             return Decision(None, [f"{proposal.id}: closed, waiting for the trustees' shares"])
         row = secret_seal.seal_secret(proposal.id, now)
         return Decision(row, _consequence(proposal, row))
-    row = seal(proposal.id, correction=correction, reason=reason)
+    row = seal(proposal.id, correction=correction, reason=reason, motion_id=motion_id)
     return Decision(row, _consequence(proposal, row))
 
 

@@ -16,7 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from app.core.extensions import db
-from app.integrity import amendments, claims, completeness, growth, ledger, powers, votes
+from app.integrity import (
+    amendments,
+    claims,
+    completeness,
+    corrections,
+    growth,
+    ledger,
+    powers,
+    votes,
+)
 from app.integrity.findings import Finding
 from app.integrity.records import audit_log, audit_result, audit_sealed_log_records
 from app.integrity.treasury import audit_treasury
@@ -52,6 +61,7 @@ CHECKS: tuple[tuple[str, Callable[[KeyRing], Iterable[Finding]]], ...] = (
     ("community certifications", powers.audit_communities),
     ("charter versions", powers.audit_charter),
     ("charter amendments and the protector's window", amendments.audit_amendments),
+    ("result corrections and the motions that decided them", corrections.audit_corrections),
     ("growth-value import batches", growth.audit_growth),
     ("treasury transactions", ledger.audit_ledger_txns),
     ("budgets", ledger.audit_budgets),

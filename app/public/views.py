@@ -25,6 +25,7 @@ from app.proposals.spec import options_of
 from app.results import receipts as receipt_check
 from app.results import service as results
 from app.results.models import SealedResult
+from app.translog import kinds
 from app.translog import notes as translog_notes
 from app.translog import service as translog
 from app.translog.models import LogLeaf
@@ -103,6 +104,9 @@ def _result_body(proposal: Proposal, row: SealedResult) -> Markup:
     log_leaf = db.session.scalar(
         select(LogLeaf).where(LogLeaf.type == "result.sealed", LogLeaf.sha256 == row.digest)
     )
+    # A correction says why, and which council motion decided it (app.results.seal).
+    correction = next((record for _i, _s, record in kinds.records("result.corrected", proposal.id)
+                       if record.get("digest") == row.digest), None)
     base = request.host_url.rstrip("/")
     # render_template's output is already escaped HTML: kept as such inside the page.
     return Markup(  # noqa: S704
@@ -114,6 +118,7 @@ def _result_body(proposal: Proposal, row: SealedResult) -> Markup:
             history=history,
             options=options_of(proposal),
             log_leaf=log_leaf,
+            correction=correction,
             bundle_url=f"{base}/results/{proposal.id}/",
         )
     )

@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import insert, select, update
 
+from app.audit import service as audit
 from app.charter.models import CharterVersion
 from app.core.db_types import utcnow
 from app.core.extensions import db
@@ -25,6 +26,7 @@ from app.results import rows as result_rows
 from app.results import seal_checks
 from app.results.models import SealedBallotBlock, SealedResult
 from app.results.reads import current_result
+from app.translog import kinds
 from app.translog import service as translog
 from app.voting.roll import read_roll, roll_root_of
 from ballots.canonical import canonical_bytes
@@ -176,14 +178,42 @@ def _refuse_unvouched(proposal_id: str, count: Count) -> None:
         raise SealError(f"refusing to seal {proposal_id}: " + "; ".join(problems))
 
 
-def seal(proposal_id: str, *, correction: bool = False, reason: str = "") -> SealedResult:
+CORRECT_KIND = "correct_result"
+
+
+def _require_correction_motion(proposal_id: str, motion_id: int | None) -> None:
+    """A passed `correct_result` motion about this vote, not yet used by another correction."""
+    from app.council.models import Motion
+
+    motion = db.session.get(Motion, motion_id) if motion_id else None
+    if motion is None or motion.kind != CORRECT_KIND or motion.state != "passed" or (
+        motion.subject != f"proposal:{proposal_id}"
+    ):
+        raise SealError(
+            f"a correction of {proposal_id} needs a passed council motion of kind "
+            f"{CORRECT_KIND} about proposal:{proposal_id}; give its number (--motion)"
+        )
+    used = any(
+        record.get("motion") == motion.id
+        for _i, _s, record in kinds.records("result.corrected", proposal_id)
+    )
+    if used:
+        raise SealError(f"motion {motion.id} has already been used for a correction; "
+                        "each correction needs its own motion")
+
+
+def seal(
+    proposal_id: str, *, correction: bool = False, reason: str = "", motion_id: int | None = None
+) -> SealedResult:
     """Tally a closed vote with `ballots`, sign the result, store it and append it to the log.
 
     A sealed result is never edited. With `correction`, a sealed vote is sealed again from the
     stored roll and ballots, the new result naming the old one in `supersedes`. The state
     change goes through the proposal lifecycle. What the result sets in motion is not run
     here: app code seals through app.decisions.votes.close_and_seal, which does both.
-    A correction needs `reason`, logged beside it (result.corrected): never silent.
+    A correction needs `reason` and a passed council motion of kind `correct_result` about
+    `proposal:<id>` (`motion_id`), both logged beside it (result.corrected): never silent,
+    never one person's act. One motion permits one correction.
     """
     proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None:
@@ -194,6 +224,7 @@ def seal(proposal_id: str, *, correction: bool = False, reason: str = "") -> Sea
             raise SealError(f"{proposal_id} has no sealed result to correct")
         if not reason.strip():
             raise SealError("say why the result is corrected: the reason is published in the log")
+        _require_correction_motion(proposal_id, motion_id)
     elif proposal.state != "closed":
         raise SealError(f"{proposal_id} is {proposal.state}; only a closed vote can be sealed")
 
@@ -251,7 +282,10 @@ def seal(proposal_id: str, *, correction: bool = False, reason: str = "") -> Sea
         translog.append("result.corrected", proposal_id, {
             "type": "result.corrected", "proposal": proposal_id, "digest": digest,
             "supersedes": unsigned["supersedes"], "reason": reason.strip(),
+            "motion": motion_id,
         }, at=sealed_at)
+        audit.record("result.corrected", subject=proposal_id, digest=digest,
+                     reason=reason.strip(), motion=motion_id)
     if not correction:
         lifecycle.move(proposal, "seal", None, now=sealed_at)
     return row

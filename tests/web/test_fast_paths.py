@@ -17,7 +17,7 @@ from app.proposals import service as proposals
 from app.results import service as results
 from app.voting import service as voting
 from app.voting.models import Ballot, RollEntry
-from tests.factories import install_charter, make_open_vote, make_owner
+from tests.factories import correction_motion, install_charter, make_open_vote, make_owner
 
 CSRF = re.compile(rb'name="csrf_token" value="[^"]*"')
 
@@ -53,7 +53,8 @@ def test_a_result_page_served_again_is_the_same_page(client: Any, sealed: dict[s
 
 def test_a_correction_shows_at_once_on_the_result_page(client: Any, sealed: dict[str, Any]) -> None:
     before = _page(client, sealed["id"])
-    second = results.seal(sealed["id"], correction=True, reason="recount")
+    second = results.seal(sealed["id"], correction=True, reason="recount",
+                motion_id=correction_motion(sealed["id"]))
     db.session.commit()
     after = _page(client, sealed["id"])
     assert after != before

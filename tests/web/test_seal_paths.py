@@ -23,7 +23,7 @@ from ballots.merkle import MerkleTree, leaf_hash, verify_inclusion
 from ballots.records import format_time
 from ballots.roll import RollError
 from ballots.tally import TallyError
-from tests.factories import install_charter, make_open_vote, make_owner
+from tests.factories import correction_motion, install_charter, make_open_vote, make_owner
 
 
 @pytest.fixture(autouse=True)
@@ -208,7 +208,8 @@ def test_a_correction_numbers_the_same_ballots_and_proves_them_under_its_own_roo
     vote: dict[str, Any],
 ) -> None:
     first = _seal(vote["id"])
-    second_row = results.seal(vote["id"], correction=True, reason="recount")
+    second_row = results.seal(vote["id"], correction=True, reason="recount",
+                motion_id=correction_motion(vote["id"]))
     db.session.commit()
     second = json.loads(second_row.result_json)
     assert second["ballots"] == first["ballots"] and second["supersedes"] is not None

@@ -22,7 +22,7 @@ from ballots.keys import KeyRing
 from ballots.merkle import leaf_hash, verify_consistency, verify_inclusion
 from ballots.receipts import verify_receipt
 from ballots.verifier import verify_bundle
-from tests.factories import install_charter, make_open_vote, make_owner
+from tests.factories import correction_motion, install_charter, make_open_vote, make_owner
 
 
 @pytest.fixture
@@ -193,7 +193,8 @@ def test_the_receipt_proof_endpoint_proves_inclusion(vote: dict[str, Any], clien
 def test_a_correction_supersedes_and_both_stay_published(vote: dict[str, Any], client: Any) -> None:
     cast(vote, "alice", ["yes"])
     first = _seal(vote["id"])
-    second = results.seal(vote["id"], correction=True, reason="recount")
+    second = results.seal(vote["id"], correction=True, reason="recount",
+                motion_id=correction_motion(vote["id"]))
     db.session.commit()
     assert json.loads(second.result_json)["supersedes"] == first.digest
     current = client.get(f"/results/{vote['id']}/result.json").get_json()
@@ -272,7 +273,8 @@ def test_published_files_tell_caches_what_may_be_kept(vote: dict[str, Any], clie
     )
     assert again.status_code == 304 and again.data == b""
 
-    results.seal(vote["id"], correction=True, reason="recount")
+    results.seal(vote["id"], correction=True, reason="recount",
+                motion_id=correction_motion(vote["id"]))
     db.session.commit()
     corrected = client.get(
         f"/results/{vote['id']}/result.json", headers={"If-None-Match": etag}

@@ -142,12 +142,14 @@ def test_monitor_watches_the_demo(live: str, tmp_path: Path, capsys) -> None:
     assert "OK checkpoint" in capsys.readouterr().out
     # A correction made in the open: a new result superseding the old, with its reason logged.
     from app.results import service as results
+    from tests.factories import correction_motion
 
     proposal_id = db.session.scalars(select(SealedResult.proposal_id)).first()
     with pytest.raises(results.SealError):
         results.seal(proposal_id, correction=True)  # no reason: refused
     db.session.rollback()
-    results.seal(proposal_id, correction=True, reason="a ballot was double-counted")
+    results.seal(proposal_id, correction=True, reason="a ballot was double-counted",
+                motion_id=correction_motion(proposal_id))
     db.session.commit()
     assert monitor_main([live, "--state", str(state)]) == 0, capsys.readouterr().err
     assert "PENDING" in capsys.readouterr().out  # the witnesses have not cosigned it yet
