@@ -33,7 +33,7 @@ from app.council.models import Candidacy
 from app.decisions import motions as motion_decisions
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
-from app.web import own_words
+from app.web import own_words, subjects
 from app.web.auth import council_required, owner_required
 from app.web.labels import COUNCIL_ROLES, MOTION_KINDS
 from app.web.refusals import refused, say
@@ -223,16 +223,11 @@ def _subject_words(subject: str) -> str:
     if kind == "community" and ident.isdigit():
         community = communities.get(int(ident))
         return community.name if community is not None else subject
-    return ident if kind == "proposal" else subject
+    return ident if kind == "proposal" else subjects.words(subject)
 
 
 def _subject_link(subject: str) -> str | None:
-    kind, _sep, ident = subject.partition(":")
-    if kind == "proposal":
-        return url_for("proposals.detail", proposal_id=ident)
-    if kind == "community" and ident.isdigit():
-        return url_for("communities.detail", community_id=int(ident))
-    return None
+    return subjects.link(subject)
 
 
 @bp.route("/motions/new", methods=["GET", "POST"])

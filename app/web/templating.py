@@ -9,7 +9,7 @@ from flask import Flask
 from flask_babel import format_datetime, format_decimal, get_locale, get_timezone
 from markupsafe import Markup
 
-from app.web import labels, own_words
+from app.web import labels, own_words, subjects
 from app.web.i18n import LOCALE_NAMES, TIMEZONES
 from app.web.text import render_markdown
 
@@ -131,6 +131,10 @@ def register_templating(app: Flask) -> None:
         community_state_label=lambda s: labels.COMMUNITY_STATES.get(s, s),
         disbursement_state_label=lambda s: labels.DISBURSEMENT_STATES.get(s, s),
         code_label=labels.label,
+        subject_words=subjects.words,
+        subject_link=subjects.link,
+        account_words=subjects.account,
+        account_link=subjects.account_link,
         own_words=lambda text: own_words.marked(text, current_locale_tag()),
         lang_attr=lambda text: own_words.lang_attr(text, current_locale_tag()),
         in_language=in_language,

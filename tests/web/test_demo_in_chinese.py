@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.communities.models import Community
 from app.core.extensions import db
 from app.council.models import Motion
 from app.proposals.models import Proposal
+from app.translog.models import LogLeaf
 from app.treasury.models import Budget, Disbursement
 from tests.factories import login
 from tests.web.zh_pages import problems
@@ -31,6 +32,12 @@ def _pages() -> list[str]:
     urls += [f"/treasury/budgets/{b}" for b in db.session.scalars(select(Budget.id))]
     urls += [f"/treasury/disbursements/{d}" for d in db.session.scalars(
         select(Disbursement.id).where(Disbursement.state != "pending"))]
+    # Every page of the log, and one record of each kind (its subject named in words).
+    size = db.session.scalar(select(func.count()).select_from(LogLeaf)) or 0
+    urls += [f"/log?page={n}" for n in range(0, (size + 49) // 50)]
+    urls += [f"/log/{i}/" for i in db.session.scalars(
+        select(func.min(LogLeaf.index)).group_by(LogLeaf.type))]
+    urls += ["/charter/amendments"]
     urls += [f"/council/elections/{p}" for p in db.session.scalars(
         select(Proposal.id).where(Proposal.kind == "council_election",
                                   Proposal.state != "draft"))]
