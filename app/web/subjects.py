@@ -13,6 +13,7 @@ from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from app.web.labels import purpose_names
 
@@ -36,13 +37,22 @@ def _community(ident: str) -> str:
 def _growth(ident: str) -> str:
     """``<source>@<time>`` (app.growth.batches.batch_subject): the time in the reader's zone."""
     source, _sep, stamp = ident.rpartition("@")
-    try:
-        at = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
+    at = _instant(stamp)
+    if at is None:
         return _("growth-value import %(id)s", id=ident)
-    # As app.web.templating.when_text writes it (which imports this module): zone named.
-    shown = f"{format_datetime(at, 'medium')} {format_datetime(at, 'zzzz')}"
-    return _("growth-value import from %(source)s, %(at)s", source=source, at=shown)
+    return _("growth-value import from %(source)s, %(at)s", source=source, at=_when(at))
+
+
+def _instant(stamp: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _when(at: datetime) -> str:
+    # As app.web.templating.when_text writes it (that module imports this one): zone named.
+    return f"{format_datetime(at, 'medium')} {format_datetime(at, 'zzzz')}"
 
 
 # kind -> (words for the ident, the page about it or None)
@@ -83,6 +93,18 @@ def words(subject: str) -> str:
     if sep and kind in _KINDS:
         return _KINDS[kind][0](ident)
     return subject
+
+
+def words_html(subject: str) -> Markup:
+    """``words`` for a page: a time in the tag is a ``<time>`` element, as every time shown."""
+    kind, sep, ident = subject.partition(":")
+    source, _at, stamp = ident.rpartition("@")
+    at = _instant(stamp) if kind == "growth" and sep else None
+    if at is None:
+        return escape(words(subject))
+    shown = Markup('<time datetime="{}">{}</time>').format(stamp, _when(at))
+    return escape(_("growth-value import from %(source)s, %(at)s")) % {
+        "source": source, "at": shown}
 
 
 def link(subject: str) -> str | None:

@@ -131,7 +131,7 @@ def register_templating(app: Flask) -> None:
         community_state_label=lambda s: labels.COMMUNITY_STATES.get(s, s),
         disbursement_state_label=lambda s: labels.DISBURSEMENT_STATES.get(s, s),
         code_label=labels.label,
-        subject_words=subjects.words,
+        subject_words=subjects.words_html,
         subject_link=subjects.link,
         account_words=subjects.account,
         account_link=subjects.account_link,
