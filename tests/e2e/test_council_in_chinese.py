@@ -39,3 +39,15 @@ def test_a_council_member_works_in_chinese(db_session: Any, new_page: Any, shot:
                                headers={"Accept-Language": "zh-CN"})
     assert "只有在所有可投票的理事均已投票" in refused.text()
     assert "Art. 15.5：“动议自提出起至少开放 24 小时" in refused.text()
+
+    # The log names what each record is about in words, linked: the community by its name,
+    # the motion by its number; no stored tag such as `community:3` or `motion:1`.
+    ana.goto("/log")
+    main = ana.get_by_role("main").inner_text()
+    assert f"community:{scene.community_id}" not in main and "motion:" not in main
+    assert ana.get_by_role("link", name=scene.name).count() >= 1
+    assert ana.get_by_role("link", name=re.compile(r"^理事会动议 \d+$")).count() >= 1
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", main), main
+    shot(ana, "log-in-chinese")
+    ana.goto("/treasury/ledger")
+    assert "assets:cash" not in ana.get_by_role("main").inner_text()
