@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from governance.charter import KINDS, ROLES, CharterRules, CharterRulesError, parse_rules
+from governance.refusals import N_, Problem, cite
 
 TITLE_MAX = 200  # the proposals.title column
 BODY_MAX = 20_000
@@ -32,10 +33,13 @@ def validate_proposal_fields(
 ) -> list[tuple[str, str]]:
     """Every problem with a proposal's fields, as (field, message); empty = valid."""
     if kind not in KINDS:
-        return [("kind", f"unknown kind {kind!r}; known: {', '.join(KINDS)}")]
+        return [("kind", Problem("proposal.kind_unknown",
+                                 N_("unknown kind %(kind)s; known: %(known)s"),
+                                 kind=repr(kind), known=", ".join(KINDS)))]
     out: list[tuple[str, str]] = []
     known = COMMON_FIELDS + KIND_FIELDS[kind]
-    out += [(name, f"not a field of a {kind} proposal") for name in fields if name not in known]
+    out += [(name, Problem("proposal.field_unknown", N_("not a field of a %(kind)s proposal"),
+                           kind=kind)) for name in fields if name not in known]
     out += _text(fields, "title", TITLE_MAX, required=True)
     out += _text(fields, "body", BODY_MAX, required=False)
     out += _check_window(fields, rules)
@@ -44,18 +48,24 @@ def validate_proposal_fields(
     return out
 
 
+def _REQUIRED() -> Problem:  # noqa: N802 - reads as the constant it stands for
+    return Problem("proposal.required", N_("is required"))
+
+
 def _text(
     fields: Mapping[str, Any], name: str, limit: int, *, required: bool
 ) -> list[tuple[str, str]]:
     value = fields.get(name)
     if value is None or value == "":
-        return [(name, "is required")] if required else []
+        return [(name, _REQUIRED())] if required else []
     if type(value) is not str:
-        return [(name, "must be text")]
+        return [(name, Problem("proposal.not_text", N_("must be text")))]
     if required and not value.strip():
-        return [(name, "is required")]
+        return [(name, _REQUIRED())]
     if len(value) > limit:
-        return [(name, f"must be at most {limit} characters, got {len(value)}")]
+        return [(name, Problem("proposal.too_long",
+                               N_("must be at most %(limit)s characters, got %(length)s"),
+                               limit=limit, length=len(value)))]
     return []
 
 
@@ -63,33 +73,40 @@ def _check_window(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[
     opens, closes = fields.get("opens_at"), fields.get("closes_at")
     if opens is None and closes is None:
         return []  # a draft may leave the window for later; scheduling checks it is set
-    out = []
+    out: list[tuple[str, str]] = []
     for name, value in (("opens_at", opens), ("closes_at", closes)):
         if not isinstance(value, datetime):
-            out.append((name, "must be a date and time"))
+            out.append((name, Problem("proposal.not_a_time", N_("must be a date and time"))))
         elif value.tzinfo is None or value.utcoffset() is None:
-            out.append((name, "must carry a timezone"))
+            out.append((name, Problem("proposal.no_zone", N_("must carry a timezone"))))
     if out:
         return out
     assert isinstance(opens, datetime) and isinstance(closes, datetime)
     lo, hi = rules.voting.min_hours, rules.voting.max_hours
     length = closes - opens
     if not timedelta(hours=lo) <= length <= timedelta(hours=hi):
-        where = rules.article("voting.period")
-        return [("closes_at", f"the vote must last {lo} to {hi} hours, not {length}; {where}")]
+        hours = int(length.total_seconds() // 3600)
+        return [("closes_at", Problem(
+            "proposal.window_length",
+            N_("the vote must last %(lo)s to %(hi)s hours, not %(hours)s"),
+            lo=lo, hi=hi, hours=hours, **cite(rules, "voting.period")))]
     return []
 
 
 def _check_options(fields: Mapping[str, Any], method: str) -> list[tuple[str, str]]:
     options = fields.get("options")
     if method != "choice":
-        return [] if options is None else [("options", f"a {method} vote has fixed options")]
+        return [] if options is None else [("options", Problem(
+            "proposal.fixed_options", N_("a %(method)s vote has fixed options"), method=method))]
     if type(options) is not list or not 2 <= len(options) <= OPTIONS_MAX:
-        return [("options", f"give 2 to {OPTIONS_MAX} options")]
+        return [("options", Problem("proposal.option_count", N_("give 2 to %(most)s options"),
+                                    most=OPTIONS_MAX))]
     if any(type(o) is not str or not o.strip() or len(o) > TITLE_MAX for o in options):
-        return [("options", f"every option is non-empty text of at most {TITLE_MAX} characters")]
+        return [("options", Problem(
+            "proposal.option_text",
+            N_("every option is non-empty text of at most %(most)s characters"), most=TITLE_MAX))]
     if len(set(options)) != len(options):
-        return [("options", "options must differ")]
+        return [("options", Problem("proposal.options_repeat", N_("options must differ")))]
     return []
 
 
@@ -102,14 +119,15 @@ def _is_count(value: Any) -> bool:
 
 
 def _check_spending(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     if not _is_count(fields.get("amount_fen")):
-        out.append(("amount_fen", "must be a whole number of fen greater than zero"))
+        out.append(("amount_fen", Problem("proposal.amount",
+                                          N_("must be a whole number of fen greater than zero"))))
     category = fields.get("category")
     if category not in rules.purpose_ids:
-        ids = ", ".join(p.id for p in rules.purposes)
-        where = rules.article("spending.category")
-        out.append(("category", f"must be one of the charter's purposes ({ids}); {where}"))
+        out.append(("category", Problem(
+            "proposal.category", N_("must be one of the charter's purposes"),
+            **cite(rules, "spending.category"))))
     out += _text(fields, "beneficiary", TITLE_MAX, required=True)
     out += _text(fields, "purpose", BODY_MAX, required=True)
     return out
@@ -121,7 +139,8 @@ def _check_amendment(fields: Mapping[str, Any], rules: CharterRules) -> list[tup
     out += _text(fields, "new_text_zh", TEXT_MAX, required=True)
     new_rules = fields.get("new_rules")
     if not isinstance(new_rules, Mapping):
-        return [*out, ("new_rules", "must be the new charter's rules (an object)")]
+        return [*out, ("new_rules", Problem("proposal.rules_object",
+                                            N_("must be the new charter's rules (an object)")))]
     try:
         parsed = parse_rules(new_rules)
     except CharterRulesError as exc:
@@ -129,7 +148,9 @@ def _check_amendment(fields: Mapping[str, Any], rules: CharterRules) -> list[tup
         return out
     missing = [ref for ref, _text_en in parsed.articles if not parsed.has_chinese(ref)]
     if missing:
-        out.append(("new_rules", "every article needs its Chinese text: " + ", ".join(missing)))
+        out.append(("new_rules", Problem(
+            "proposal.rules_chinese", N_("every article needs its Chinese text: %(articles)s"),
+            articles=", ".join(missing))))
     return out
 
 
@@ -137,36 +158,47 @@ def _check_scheme(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[
     out = _text(fields, "scheme_text", BODY_MAX, required=True)
     criteria = fields.get("criteria")
     if type(criteria) is not list or not criteria:
-        out.append(("criteria", "list at least one certification criterion"))
+        out.append(("criteria", Problem("proposal.criteria",
+                                        N_("list at least one certification criterion"))))
     elif any(type(c) is not str or not c.strip() or len(c) > TITLE_MAX * 5 for c in criteria):
-        out.append(("criteria", "every criterion is non-empty text of at most 1000 characters"))
+        out.append(("criteria", Problem(
+            "proposal.criterion_text",
+            N_("every criterion is non-empty text of at most %(most)s characters"),
+            most=TITLE_MAX * 5)))
     return out
 
 
 def _check_election(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
     role = fields.get("role")
     if role not in ROLES:
-        return [("role", f"must be one of {', '.join(ROLES)}")]
-    out = []
+        return [("role", Problem("proposal.role",
+                                 N_("must be one of the council's roles: %(roles)s"),
+                                 roles=", ".join(ROLES)))]
+    out: list[tuple[str, str]] = []
     most = rules.council.seats_for(role)
     seats = fields.get("seats", most)
     if not _is_count(seats) or seats > most:
-        where = rules.article("council.seats")
-        out.append(("seats", f"must be 1 to {most} for {role}; {where}"))
+        out.append(("seats", Problem("proposal.seats", N_("must be 1 to %(most)s for %(role)s"),
+                                     most=most, role=str(role), **cite(rules, "council.seats"))))
         seats = most
     candidates = fields.get("candidates")
     if type(candidates) is not list or not all(_is_count(c) for c in candidates):
-        out.append(("candidates", "must be a list of candidate user ids"))
+        out.append(("candidates", Problem("proposal.candidates",
+                                          N_("must be a list of candidate user ids"))))
     elif len(set(candidates)) != len(candidates):
-        out.append(("candidates", "a candidate is listed twice"))
+        out.append(("candidates", Problem("proposal.candidate_twice",
+                                          N_("a candidate is listed twice"))))
     elif len(candidates) < seats:
-        out.append(("candidates", f"{len(candidates)} candidates for {seats} seats"))
+        out.append(("candidates", Problem(
+            "proposal.too_few_candidates", N_("%(count)s candidates for %(seats)s seats"),
+            count=len(candidates), seats=seats)))
     return out
 
 
 def _check_referral(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
     if not _is_count(fields.get("motion")) or fields["motion"] < 1:
-        return [("motion", "names the council motion referred to the owners")]
+        return [("motion", Problem("proposal.referral_motion",
+                                   N_("names the council motion referred to the owners")))]
     return []
 
 

@@ -124,3 +124,24 @@ def cite(rules: Cites, key: str) -> dict[str, str]:
     """``article=`` and ``article_text=`` keyword arguments for rule ``key`` of ``rules``."""
     ref = rules.article_ref(key)
     return {"article": ref, "article_text": rules.article_text(ref)}
+
+
+class Problem(str):
+    """One field's problem: the English message as a ``str`` (logs, tests, the API), with the
+    ``reason`` behind it so the app can say it in the reader's language."""
+
+    reason: Reason
+
+    def __new__(
+        cls,
+        code: str,
+        template: str,
+        *,
+        article: str = "",
+        article_text: str = "",
+        **params: Param,
+    ) -> Problem:
+        reason = Reason(code, template, dict(params), article, article_text)
+        made = super().__new__(cls, reason.english())
+        made.reason = reason
+        return made

@@ -7,7 +7,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -25,13 +24,14 @@ from app.translog.models import LogLeaf
 from ballots.records import format_time
 from governance.charter import ROLES
 from governance.council import seats_from_election
+from governance.refusals import N_, Refusal, cite
 
 CANDIDATE_PREFIX = "candidate-"
 STATEMENT_MAX = 5000
 
 
-class ElectionError(ValueError):
-    pass
+class ElectionError(Refusal):
+    """A candidacy or an election call the rules refuse, with its code and parameters."""
 
 
 def open_candidacies(role: str | None = None) -> list[Candidacy]:
@@ -58,17 +58,19 @@ def register(owner: User, role: str, statement: str, now: datetime | None = None
     now = now or utcnow()
     rules = charter.current_rules()
     if role not in ROLES:
-        raise ElectionError(gettext("unknown council role %(role)s", role=repr(role)))
+        raise ElectionError("election.role_unknown", N_("unknown council role %(role)s"),
+                            role=repr(role))
     if not statement.strip() or len(statement) > STATEMENT_MAX:
-        raise ElectionError(
-            gettext("a candidate's statement is 1 to %(most)d characters", most=STATEMENT_MAX))
+        raise ElectionError("election.statement",
+                            N_("a candidate's statement is 1 to %(most)s characters"),
+                            most=STATEMENT_MAX)
     if any(c.user_id == owner.id for c in open_candidacies(role)):
-        raise ElectionError(gettext("you already stand for this role in the next election"))
+        raise ElectionError("election.standing_twice",
+                            N_("you already stand for this role in the next election"))
     if not council.may_stand(owner.id, role, now):
-        raise ElectionError(gettext(
-            "you have served the most consecutive terms in this role; %(article)s",
-            article=rules.article("council.term_limit"),
-        ))
+        raise ElectionError("election.term_limit",
+                            N_("you have served the most consecutive terms in this role"),
+                            **cite(rules, "council.term_limit"))
     row = Candidacy(user_id=owner.id, role=role, statement=statement.strip(), registered_at=now)
     db.session.add(row)
     db.session.flush()
@@ -78,7 +80,8 @@ def register(owner: User, role: str, statement: str, now: datetime | None = None
 
 def withdraw(candidacy: Candidacy, owner: User, now: datetime | None = None) -> None:
     if candidacy.user_id != owner.id or candidacy.proposal_id or candidacy.withdrawn_at:
-        raise ElectionError(gettext("only an open candidacy is withdrawn, by the candidate"))
+        raise ElectionError("election.withdraw",
+                            N_("only an open candidacy is withdrawn, by the candidate"))
     candidacy.withdrawn_at = now or utcnow()
     audit.record("council.candidacy_withdrawn", actor_id=owner.id,
                  subject=f"candidacy:{candidacy.id}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext
 from sqlalchemy import or_, select
 
 from app.accounts.models import User
@@ -16,10 +15,11 @@ from app.council.models import CouncilSeat
 from app.translog import service as translog
 from ballots.records import format_time
 from governance.council import Seat, Term, can_stand_for_reelection, vacancies
+from governance.refusals import N_, Refusal, cite
 
 
-class SeatError(ValueError):
-    """A seat that may not be filled or vacated."""
+class SeatError(Refusal):
+    """A seat that may not be filled or vacated, with its code and parameters."""
 
 
 def _active(at: datetime):  # type: ignore[no-untyped-def]
@@ -119,12 +119,11 @@ def seat(
     rules = charter.current_rules()
     if not may_stand(member.id, role, term_start):
         raise SeatError(
-            gettext(
-                "%(name)s has served the most consecutive terms as %(role)s; %(article)s",
-                name=member.display_name,
-                role=role,
-                article=rules.article("council.term_limit"),
-            )
+            "seat.term_limit",
+            N_("%(name)s has served the most consecutive terms as %(role)s"),
+            name=member.display_name,
+            role=role,
+            **cite(rules, "council.term_limit"),
         )
     term = Term.starting(term_start, rules)
     row = CouncilSeat(
@@ -155,9 +154,9 @@ def vacate(
     """End a seat before (or, for expiry, at) its term's end, publicly and with the reason."""
     at = at or utcnow()
     if seat_row.vacated_at is not None:
-        raise SeatError(gettext("this seat is already vacated"))
+        raise SeatError("seat.vacated", N_("this seat is already vacated"))
     if not reason.strip():
-        raise SeatError(gettext("say why the seat is vacated: vacancies are public"))
+        raise SeatError("seat.reason", N_("say why the seat is vacated: vacancies are public"))
     seat_row.vacated_at = min(at, seat_row.term_end)
     seat_row.vacated_reason = reason.strip()
     member = db.session.get(User, seat_row.member_id)
@@ -189,9 +188,9 @@ def resign(member: User, seat_row: CouncilSeat, reason: str, at: datetime | None
     """A member gives up their own seat, publicly and with the reason; nobody resigns another."""
     at = at or utcnow()
     if seat_row.member_id != member.id:
-        raise SeatError(gettext("only the member in a seat resigns from it"))
+        raise SeatError("seat.not_yours", N_("only the member in a seat resigns from it"))
     if seat_row.vacated_at is not None or seat_row.term_end <= at:
-        raise SeatError(gettext("this seat is already vacated"))
+        raise SeatError("seat.vacated", N_("this seat is already vacated"))
     # The member's own words are published as the reason (vacate refuses an empty one).
     vacate(seat_row, reason, at, actor_id=member.id)
 

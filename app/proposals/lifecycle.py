@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import gettext
-
 from app.audit import service as audit
 from app.charter import service as charter
 from app.core.db_types import utcnow
@@ -26,6 +24,7 @@ from governance.charter import CharterRules
 from governance.proposals import TransitionContext, TransitionError, transition
 from governance.proposals import validate_proposal_fields as _validate
 from governance.proposals import vote_parameters as _vote_parameters
+from governance.refusals import N_, Problem, cite
 from governance.transitions import Actor
 
 if TYPE_CHECKING:
@@ -98,7 +97,8 @@ def field_problems(draft: Draft, rules: CharterRules) -> list[tuple[str, str]]:
     try:
         method = rules.voting.kind(draft.kind).method
     except KeyError:
-        return [("kind", f"unknown kind {draft.kind!r}")]
+        return [("kind", Problem("proposal.kind_unknown", N_("unknown kind %(kind)s"),
+                                 kind=repr(draft.kind)))]
     return _validate(draft.kind, draft_fields(draft, method), rules)
 
 
@@ -114,15 +114,15 @@ def cosigns_needed(proposal: Proposal, rules: CharterRules) -> int:
 def window_problems(
     opens_at: datetime, closes_at: datetime, now: datetime, rules: CharterRules
 ) -> list[tuple[str, str]]:
-    problems = []
+    problems: list[tuple[str, str]] = []
     if opens_at < now:
-        problems.append(("opens_at", gettext("the vote would open in the past")))
+        problems.append(("opens_at", Problem("proposal.opens_in_past",
+                                             N_("the vote would open in the past"))))
     lo, hi = rules.voting.min_hours, rules.voting.max_hours
     if not timedelta(hours=lo) <= closes_at - opens_at <= timedelta(hours=hi):
-        problems.append(
-            ("closes_at", gettext("a vote lasts %(lo)s to %(hi)s hours; %(article)s", lo=lo, hi=hi,
-                                  article=rules.article("voting.period")))
-        )
+        problems.append(("closes_at", Problem(
+            "proposal.window", N_("a vote lasts %(lo)s to %(hi)s hours"), lo=lo, hi=hi,
+            **cite(rules, "voting.period"))))
     return problems
 
 

@@ -9,7 +9,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +31,7 @@ from app.voting import service as voting
 from app.voting.locks import hold_vote_exclusive
 from app.voting.roll import roll_root
 from ballots.records import format_time
+from governance.refusals import N_, Param, Refusal
 
 BINARY_OPTIONS = [
     {"id": "yes", "label": "Yes"},
@@ -40,11 +40,15 @@ BINARY_OPTIONS = [
 ]
 
 
-class ProposalError(ValueError):
-    """A refused request; `problems` lists (field, message) pairs when there are several."""
+class ProposalError(Refusal):
+    """A refused request, with its code; `problems` lists (field, message) pairs when there are
+    several (each message a governance.refusals.Problem where the rules gave one)."""
 
-    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, code: str, template: str, problems: list[tuple[str, str]] | None = None,
+        **params: Param,
+    ) -> None:
+        super().__init__(code, template, **params)
         self.problems = problems or []
 
 
@@ -91,7 +95,8 @@ def create_draft(author: User, draft: Draft, now: datetime | None = None) -> Pro
     rules = charter.rules_of(version)
     problems = lifecycle.field_problems(draft, rules)
     if problems:
-        raise ProposalError(gettext("The proposal has problems; nothing was saved."), problems)
+        raise ProposalError(
+            "proposal.problems", N_("The proposal has problems; nothing was saved."), problems)
     params, method = lifecycle.vote_parameters(draft.kind, rules, draft.fields)
     if method == "binary":
         options = BINARY_OPTIONS
@@ -181,14 +186,16 @@ def cosign(proposal: Proposal, owner: User, now: datetime | None = None) -> int:
             db.session.add(Cosignature(proposal_id=proposal.id, owner_id=owner.id))
     except IntegrityError:
         # The caller rolls back the refused request (the co-sign step included).
-        raise ProposalError(gettext("You have already co-signed this proposal.")) from None
+        raise ProposalError(
+            "proposal.cosigned_twice", N_("You have already co-signed this proposal.")) from None
     return count + 1
 
 
 def _set_window(proposal: Proposal, opens_at: datetime, closes_at: datetime, now: datetime) -> None:
     problems = lifecycle.window_problems(opens_at, closes_at, now, charter.current_rules())
     if problems:
-        raise ProposalError(gettext("The voting window breaks the charter."), problems)
+        raise ProposalError(
+            "proposal.window", N_("The voting window breaks the charter."), problems)
     proposal.opens_at = opens_at
     proposal.closes_at = closes_at
 
@@ -254,8 +261,10 @@ def _passed_motion(proposal: Proposal, kind: str) -> Any:
         .limit(1)
     )
     if motion is None:
-        raise ProposalError(gettext(
-            "This needs a passed %(kind)s council motion about the proposal.", kind=kind))
+        raise ProposalError(
+            "proposal.motion_needed",
+            N_("This needs a passed council motion about the proposal, of kind: %(kind)s."),
+            kind=kind)
     return motion
 
 
@@ -271,7 +280,7 @@ def open_vote(proposal: Proposal, now: datetime | None = None) -> None:
         try:
             ceremony.start(proposal, now, seats.seated_member_ids(now))
         except ceremony.CeremonyRefused as exc:
-            raise ProposalError(str(exc)) from None
+            raise ProposalError("proposal.no_trustees", "%(why)s", why=str(exc)) from None
     summary = voting.freeze_roll(proposal, now)
     translog.append(
         "proposal.opened",

@@ -26,7 +26,7 @@ from app.results import service as results
 from app.voting import service as voting
 from app.web.auth import council_required, owner_required
 from app.web.i18n import purpose_name
-from app.web.refusals import refused
+from app.web.refusals import refused, say, say_problem
 from app.web.templating import STATE_LABELS
 
 NOT_NOW = _l("Not possible while the proposal is %(state)s: %(why)s")
@@ -178,7 +178,8 @@ FORM_FIELD = {"amount_fen": "amount_yuan"}
 def _attach_problems(form: ProposalForm, exc: service.ProposalError) -> list[str]:
     """Put each problem under its field; return those that belong to no field."""
     unplaced = []
-    for name, message in exc.problems:
+    for name, problem in exc.problems:
+        message = say_problem(problem)
         if name.startswith("new_rules") and name != "new_rules":
             # A problem deep inside the rules: say where, as a JSON path from the top.
             message = f"${name.removeprefix('new_rules')}: {message}"
@@ -189,7 +190,7 @@ def _attach_problems(form: ProposalForm, exc: service.ProposalError) -> list[str
         else:
             field.errors = [*field.errors, message]
     if not exc.problems:
-        unplaced.append(str(exc))
+        unplaced.append(say(exc))
     return unplaced
 
 

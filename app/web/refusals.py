@@ -62,6 +62,13 @@ def say_reason(reason: Reason) -> str:
     return text
 
 
+def say_problem(message: str) -> str:
+    """A field's problem (governance.refusals.Problem) in the reader's language; any other
+    message as it is."""
+    reason = getattr(message, "reason", None)
+    return say_reason(reason) if isinstance(reason, Reason) else str(message)
+
+
 def say(
     exc: BaseException, *, states: Mapping[str, Any] | None = None, lead: Any = None
 ) -> str:
@@ -79,7 +86,7 @@ def say(
                 return str(lead) % {"state": state, "why": why}
             return gettext("Not possible while it is %(state)s: %(why)s", state=state, why=why)
         return why
-    if isinstance(exc, Refusal):
+    if isinstance(exc, Refusal) and not getattr(exc, "problems", None):
         return say_reason(exc.reason)
     inner = getattr(exc, "refusal", None)
     if isinstance(inner, BaseException):
@@ -92,8 +99,9 @@ def say(
         return " ".join([str(lead), *parts]).strip()
     problems = getattr(exc, "problems", None) or []
     if problems:
-        listed = "; ".join(str(m) for _f, m in problems)
-        return gettext("%(message)s Problems: %(problems)s", message=str(exc), problems=listed)
+        listed = "; ".join(say_problem(m) for _f, m in problems)
+        head = say_reason(exc.reason) if isinstance(exc, Refusal) else str(exc)
+        return gettext("%(message)s Problems: %(problems)s", message=head, problems=listed)
     return str(exc)
 
 
