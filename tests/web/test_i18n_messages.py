@@ -64,8 +64,8 @@ def test_accepting_a_proposal_without_a_motion_is_refused_in_chinese(
     proposal = _submitted_poll(trust["owner"])
     login(client, trust["members"][0])
     page = _accept_without_motion(client, proposal.id, CHINESE)
-    assert "此操作需要理事会就该提案通过一项 accept_proposal 动议。" in page
-    assert "This needs a passed" not in page
+    assert "这需要一项关于该提案的已通过理事会动议，类型：接受提案进入投票。" in page
+    assert "This needs a passed" not in page and "类型：accept_proposal" not in page
     db.session.refresh(proposal)
     assert proposal.state == "submitted"
 
@@ -76,7 +76,8 @@ def test_the_same_refusal_stays_english_for_an_english_browser(
     proposal = _submitted_poll(trust["owner"])
     login(client, trust["members"][0])
     page = _accept_without_motion(client, proposal.id, ENGLISH)
-    assert "This needs a passed accept_proposal council motion about the proposal." in page
+    assert ("This needs a passed council motion about the proposal, of kind: Accept a proposal "
+            "for the ballot.") in page
 
 
 def test_voting_on_a_closed_council_motion_is_refused_in_chinese(
@@ -133,3 +134,30 @@ def test_reversing_a_transaction_twice_is_refused_in_chinese(
                        headers=CHINESE, follow_redirects=True).get_data(as_text=True)
     assert f"交易 {income.id} 已被冲销。" in page and "already reversed" not in page
     assert db.session.query(TreasuryTxn).filter_by(reverses=income.id).count() == 1
+
+
+def test_a_proposal_with_bad_fields_is_refused_field_by_field_in_chinese(
+    trust: dict[str, Any], client: Any
+) -> None:
+    login(client, trust["owner"])
+    token = csrf_from(client.get("/proposals/new", headers=CHINESE))
+    page = client.post("/proposals/new", headers=CHINESE, data={
+        "csrf_token": token, "kind": "spending", "title": "Help owners in need",
+        "body": "Why the owners should fund this, in more than twenty characters.",
+        "amount_yuan": "100", "category": "owner_care", "beneficiary": "", "purpose": ""},
+    ).get_data(as_text=True)
+    assert "为必填项" in page and "is required" not in page
+
+
+def test_a_seat_refusal_carries_its_code_and_is_said_in_chinese(app: Any) -> None:
+    from app.council import seats
+    from app.web.refusals import say
+
+    error = seats.SeatError("seat.term_limit",
+                            "%(name)s has served the most consecutive terms as %(role)s",
+                            name="Ana", role="proceeds_committee")
+    assert error.code == "seat.term_limit"
+    assert str(error) == "Ana has served the most consecutive terms as proceeds_committee"
+    with app.test_request_context(headers=CHINESE):
+        said = say(error)
+    assert said == "Ana 担任收益委员会的连任届数已达上限", said
