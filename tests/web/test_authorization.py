@@ -200,6 +200,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("council.my_interests", "POST"): COUNCIL,
     ("council.withdraw_interest", "POST"): COUNCIL,
     ("council.resign", "POST"): COUNCIL,
+    # The protector's acts on a passed amendment (here one that does not exist: the role check
+    # comes first, then a 404); only the seated protector gets further (tests/web/test_protector).
+    ("amendments.index", "GET"): PUBLIC,
+    ("amendments.detail", "GET"): dict.fromkeys(ROLES, 404),
+    ("amendments.hold", "POST"): {**COUNCIL, "council": 404, "recused": 404, "admin": 404},
+    ("amendments.release", "POST"): {**COUNCIL, "council": 404, "recused": 404, "admin": 404},
     ("communities.directory", "GET"): PUBLIC,
     ("communities.detail", "GET"): PUBLIC,
     ("communities.apply", "GET"): OWNER,
@@ -341,6 +347,7 @@ def _world(app: Any) -> dict[str, Any]:
         "comment_id": 999999,
         "appeal_id": 999999,
         "amendment_id": 999999,
+        "pending_id": 999999,
         "interest_id": 1,
         "seat_id": 1,
         "version": 1,
