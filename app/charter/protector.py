@@ -92,10 +92,12 @@ def adopt_or_schedule(proposal: Proposal, passed: bool, sealed_at: datetime) -> 
     return [f"charter amendment {proposal.id} takes effect at {format_time(effect)}"]
 
 
-def is_protector(user: User | None, now: datetime | None = None) -> bool:
+def is_protector(user: User | None, now: datetime | None = None, role: str | None = None) -> bool:
+    """Does ``user`` hold the protector's seat (the role the charter in force names, unless
+    ``role`` is given: the one named by the charter an amendment was voted under)?"""
     if user is None or getattr(user, "id", None) is None:
         return False
-    role = charter.current_rules().protector.role
+    role = charter.current_rules().protector.role if role is None else role
     return bool(role) and any(
         s.member_id == user.id and s.role == role for s in active_seats(now or utcnow()))
 
@@ -104,7 +106,7 @@ def _require_protector(user: User, row: PendingAmendment, now: datetime) -> Char
     proposal = db.session.get(Proposal, row.proposal_id)
     assert proposal is not None
     rules = rules_voted_under(proposal)
-    if not is_protector(user, now):
+    if not is_protector(user, now, rules.protector.role):
         raise ProtectorError(
             "protector.not_protector",
             N_("only the seated protector holds or releases a charter amendment"),
