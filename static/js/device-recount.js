@@ -5,7 +5,7 @@
 // tally (last ballot per token counts) compared with the signed result. Same failure codes as
 // ballots/verifier.py. Not checked here: commitments.json (the running commitments).
 import {
-  Fail, MerkleStream, compareTally, exactKeys, isHex64, isTime, jsonLines, leafHash, mismatch,
+  Fail, MerkleStream, canon, compareTally, exactKeys, isHex64, isTime, jsonLines, leafHash, mismatch,
   outcomeOf, readRoll,
 } from "./verify-common.js";
 
@@ -71,5 +71,5 @@ export async function recountOpen(files, result, say, progress) {
     ...outcomeOf(spec, totals, countedWeight, roll.total) };
   compareTally(result.tally, mine, TALLY_NAMES);
   say(`recount: ${mine.counted} counted, weight ${countedWeight}, outcome ${mine.outcome}, winners ${JSON.stringify(mine.winners)}`);
-  say(`totals: ${JSON.stringify(totals)} (recounted on this device)`);
+  say(`totals: ${canon(totals)} (recounted on this device)`);
 }
