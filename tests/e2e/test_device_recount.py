@@ -158,8 +158,8 @@ def test_open_vote_of_20000_ballots(page: Any, tmp_path: Path) -> None:
     def roll(folder: Path) -> None:
         edit_line(folder, "roll.jsonl", 3, lambda b: b.replace(b'"weight":', b'"weight":1', 1))
 
-    expected = {"choice": "ballots.root", "dropped": "ballots.seq",
-                "dropped_last": "ballots.size", "tally": "tally.totals", "roll": "roll.total_weight"}
+    expected = {"choice": "ballots.root", "dropped": "ballots.seq", "dropped_last": "ballots.size",
+                "tally": "tally.totals", "roll": "roll.total_weight"}
     for name, tamper in (("choice", choice), ("dropped", dropped),
                          ("dropped_last", dropped_last), ("tally", tally), ("roll", roll)):
         folder = variant(base, tmp_path, name, tamper)
