@@ -189,7 +189,38 @@ export async function checkResultInLog(result, proof, ring, policy, say) {
 
 const RECEIPT_FIELDS = ["receipt", "token", "selection", "weight", "cast_at"];
 
+// A secret ballot's receipt names its tracker, never a choice (ballots/secret/verifier.py).
+const RECEIPT2_KEYS = ["cast_at", "format", "proposal", "signature", "token", "tracker", "type"];
+
+async function checkReceipt2(receipt, ring, result, proof, say) {
+  const keys = receipt && typeof receipt === "object" ? Object.keys(receipt).sort() : [];
+  if (canon(keys) !== canon(RECEIPT2_KEYS) || receipt.format !== 2 || receipt.type !== "receipt") {
+    throw new Fail("receipt.malformed", `a receipt has exactly ${RECEIPT2_KEYS}`);
+  }
+  await verifyObject(receipt, ring, "receipt.bad_signature");
+  if (receipt.proposal !== result.proposal.id) throw new Fail("receipt.proposal", `receipt is for ${receipt.proposal}`);
+  if (!proof) {
+    say(`receipt of tracker ${receipt.tracker}: signature verified (no inclusion proof given)`);
+    return;
+  }
+  const leaf = proof.leaf || {};
+  if (leaf.tracker !== receipt.tracker) throw new Fail("receipt.not_found", `the proof is for another tracker than ${receipt.tracker}`);
+  if (leaf.token !== receipt.token || leaf.cast_at !== receipt.cast_at) {
+    throw new Fail("receipt.leaf", `ballot seq ${leaf.seq} carries the tracker but another token or cast_at than the receipt's`);
+  }
+  if (proof.index !== proof.seq - 1 || leaf.seq !== proof.seq || proof.size !== result.ballots.size) {
+    throw new Fail("receipt.proof", "the proof does not match this result's ballots");
+  }
+  const path = proof.path.map((h) => unhex(h, "proof path"));
+  const hashed = await leafHash(enc.encode(canon(leaf)));
+  if (!(await verifyInclusion(hashed, proof.index, proof.size, path, unhex(result.ballots.root, "ballots root")))) {
+    throw new Fail("receipt.inclusion", "receipt's ballot is not under the root");
+  }
+  say(`receipt ${receipt.tracker}: ballot seq ${proof.seq}, inclusion proof verified`);
+}
+
 export async function checkReceipt(receipt, ring, result, proof, say) {
+  if (result.format === 2) return checkReceipt2(receipt, ring, result, proof, say);
   await verifyObject(receipt, ring, "receipt.signature");
   if (receipt.type !== "ballot-receipt" || receipt.proposal !== result.proposal.id) {
     throw new Fail("receipt.proposal", "the receipt is not for this result's proposal");

@@ -25,6 +25,7 @@ from ballots import (
 )
 from ballots.canonical import canonical_bytes, canonical_sha256
 from ballots.logproof import check_bundle_in_log
+from ballots.merkle import MerkleTree
 from ballots.secret.ballot import encrypt_ballot, tracker_of
 from ballots.secret.bundle import BallotBox, bundle_files, cast_of
 from ballots.secret.group import Rng, base_mul
@@ -40,12 +41,14 @@ KEY = SigningKey.from_private_bytes(hashlib.sha256(b"device recount test key").d
 FILES = {
     "result": "result.json", "keys": "trust-keys.json", "log_proof": "log-proof.json",
     "policy": "trust-witnesses.json", "roll": "roll.jsonl", "ballots": "ballots.jsonl",
-    "election": "election.json", "tally": "tally.json",
+    "election": "election.json", "tally": "tally.json", "receipt": "receipt.json",
+    "receipt_proof": "receipt-proof.json",
 }
 
 
 def python_verdict(folder: Path) -> str | None:
-    report = verify_any(folder)
+    receipt = folder / "receipt.json"
+    report = verify_any(folder, receipt if receipt.exists() else None)
     if not report.ok:
         return report.code
     try:
@@ -169,12 +172,27 @@ def test_open_vote_of_20000_ballots(page: Any, tmp_path: Path) -> None:
         assert js == py, (name, py, js, said)
 
 
+def tracker_proof(folder: Path, tracker: str) -> dict[str, Any]:
+    """What GET /results/<id>/proof/<tracker> serves for a format 2 ballot."""
+    lines = (folder / "ballots.jsonl").read_bytes().splitlines()
+    index = next(i for i, line in enumerate(lines) if tracker.encode() in line)
+    tree = MerkleTree.from_leaves(lines)
+    leaf = json.loads(lines[index])
+    return {"seq": index + 1, "leaf": leaf, "index": index, "size": len(lines),
+            "counted": not any(json.loads(x)["token"] == leaf["token"] for x in lines[index + 1:]),
+            "root": tree.root().hex(), "path": [h.hex() for h in tree.inclusion_proof(index)]}
+
+
 @pytest.fixture(scope="module")
 def secret_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = build(k=2, n=3, share_from=(1, 3))
     folder = built.write(tmp_path_factory.mktemp("secret") / "good")
     result = json.loads((folder / "result.json").read_text())
     write_log_files(folder, built.key, result)
+    receipt = built.receipts[1]
+    (folder / "receipt.json").write_bytes(canonical_bytes(receipt))
+    (folder / "receipt-proof.json").write_bytes(
+        canonical_bytes(tracker_proof(folder, receipt["tracker"])))
     return folder
 
 
@@ -188,6 +206,7 @@ def test_secret_vote(page: Any, tmp_path: Path, secret_base: Path) -> None:
         assert code is None, lines
         assert "every ballot's proofs (5) verified" in lines  # 5 ballots: below the sample size
         assert "every decryption proof verified" in lines and "trustees 1, 3" in lines
+        assert "inclusion proof verified" in lines
 
     def other_point(folder: Path) -> dict[str, Any]:
         tally = json.loads((folder / "tally.json").read_text())
@@ -222,10 +241,22 @@ def test_secret_vote(page: Any, tmp_path: Path, secret_base: Path) -> None:
         resign(folder, SECRET_KEY, lambda r: r["encrypted_tally"].update(
             sha256=canonical_sha256(tally)))
 
-    expected = {"share": "tally.sha256", "share_resigned": "tally.share_proof",
+    def receipt_time(folder: Path) -> None:
+        receipt = json.loads((folder / "receipt.json").read_text())
+        receipt["cast_at"] = "2026-11-21T10:59:00Z"
+        (folder / "receipt.json").write_bytes(canonical_bytes(receipt))
+
+    def receipt_tracker(folder: Path) -> None:  # signed, but for no ballot on the board
+        receipt = json.loads((folder / "receipt.json").read_text())
+        receipt["tracker"] = "ab" * 32
+        (folder / "receipt.json").write_bytes(canonical_bytes(SECRET_KEY.sign_object(receipt)))
+
+    expected = {"receipt_time": "receipt.bad_signature", "receipt_tracker": "receipt.not_found",
+                "share": "tally.sha256", "share_resigned": "tally.share_proof",
                 "total_resigned": "tally.totals", "ciphertext": "ballots.root",
                 "too_few_shares": "tally.threshold"}
-    for name, tamper in (("share", share), ("share_resigned", share_resigned),
+    for name, tamper in (("receipt_time", receipt_time), ("receipt_tracker", receipt_tracker),
+                         ("share", share), ("share_resigned", share_resigned),
                          ("total_resigned", total_resigned), ("ciphertext", ciphertext),
                          ("too_few_shares", too_few_shares)):
         folder = variant(secret_base, tmp_path, name, tamper)
