@@ -5,7 +5,9 @@ signature and the charter's quorum of witness cosignatures, checks it against th
 checkpoint this monitor accepted (a smaller size is a rollback, another root a fork, and a
 consistency proof must link them), reads every new leaf and the record it commits to,
 recomputes the root from them, and checks what the leaves say against what the server serves:
-every sealed result (digest, supersedes chain, the correction's reason) and every key.
+every sealed result (digest, supersedes chain, the correction's reason), every key, and the
+signed keys document (trust-keys.note). Records are read 256 at a time from /log/records, or
+one by one from a server that predates it.
 
 Exit 0: all good (the state advances). Exit 1: an alarm, named on stderr and kept under
 ``DIR/alarms``; the state does not advance, so the alarm repeats until someone looks. Exit 2:
