@@ -17,6 +17,7 @@ from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.decisions.votes import close_and_seal
+from app.demo import amendment as demo_amendment
 from app.demo import council as demo_council
 from app.demo import secret as demo_secret
 from app.demo import treasury as demo_treasury
@@ -402,6 +403,7 @@ def build_demo() -> Iterator[str]:
     yield f"draft {draft.id}"
     yield from demo_treasury.build_treasury_demo(now)
     yield from _ratification(author, chair, now, rng)
+    yield from demo_amendment.build(author, chair, now, rng, _run_vote)
     yield (
         f"demo accounts: admin@demo.trust, chair@demo.trust, owner1..{OWNERS}@demo.trust; "
         f"password {DEMO_PASSWORD}"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.charter.models import PendingAmendment
 from app.communities.models import Community
 from app.core.extensions import db
 from app.council.models import Motion
@@ -37,7 +38,8 @@ def _pages() -> list[str]:
     urls += [f"/log?page={n}" for n in range(0, (size + 49) // 50)]
     urls += [f"/log/{i}/" for i in db.session.scalars(
         select(func.min(LogLeaf.index)).group_by(LogLeaf.type))]
-    urls += ["/charter/amendments"]
+    urls += ["/charter/amendments"] + [f"/charter/amendments/{a}" for a in db.session.scalars(
+        select(PendingAmendment.id))]
     urls += [f"/council/elections/{p}" for p in db.session.scalars(
         select(Proposal.id).where(Proposal.kind == "council_election",
                                   Proposal.state != "draft"))]
@@ -63,3 +65,8 @@ def test_the_demo_in_chinese_shows_words_and_zoned_times(
             if issues := problems(html):
                 found[f"{who} {url}"] = issues
     assert not found, "\n".join(f"{url}: {issues}" for url, issues in found.items())
+    # The demo tells the protector's story (Art. 40.3): an amendment the owners passed, held.
+    (waiting,) = db.session.scalars(select(PendingAmendment))
+    assert waiting.state == "held" and waiting.hold_reason
+    page = client.get(f"/charter/amendments/{waiting.id}", headers=CHINESE).get_data(as_text=True)
+    assert "保护人暂缓于" in page and "暂缓此修正案" in page
