@@ -17,7 +17,7 @@ from app.charter import service as charter
 from app.communities import service as communities
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council import elections, interests
+from app.council import elections, interests, nominations
 from app.council import service as council
 from app.council.forms import (
     ActionForm,
@@ -117,6 +117,7 @@ def index() -> str:
         elections=elections.elections()[:10],
         candidacies=elections.open_candidacies(),
         candidate_names=_names({c.user_id for c in elections.open_candidacies()}),
+        nominated=nominations.counts([c.id for c in elections.open_candidacies()]),
         call_form=CallElectionForm(),
         registers={s.member_id: interests.register_of(s.member_id) for s in seats},
     )
