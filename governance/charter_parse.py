@@ -10,7 +10,6 @@ from typing import Any
 from governance.charter_rules import (
     ARTICLE_RE,
     CITATION_KEYS,
-    OPTIONAL_CITATION_KEYS,
     FALLBACKS,
     ID_RE,
     KINDS,
@@ -18,6 +17,7 @@ from governance.charter_rules import (
     MAX_TEXT,
     METHODS,
     MISSING,
+    OPTIONAL_CITATION_KEYS,
     OPTIONAL_KINDS,
     ROLES,
     SINGLE_SEAT_ROLES,

@@ -63,9 +63,11 @@ def nomination_refusal(ctx: NominationContext, rules: CharterRules) -> Reason | 
         return Reason("nomination.late", N_("nominations closed at %(deadline)s"),
                       {"deadline": ctx.deadline}, **where)
     if ctx.nominator_id == ctx.candidate_id:
-        return Reason("nomination.own", N_("a candidate does not nominate themselves"), **where)
+        return Reason("nomination.own", N_("a candidate does not nominate themselves"), {},
+                      **where)
     if not ctx.on_roll:
-        return Reason("nomination.not_on_roll", N_("only owners on the roll nominate"), **where)
+        return Reason("nomination.not_on_roll", N_("only owners on the roll nominate"), {},
+                      **where)
     if ctx.already_given:
         return Reason("nomination.twice", N_("you have already nominated this candidate"))
     return None

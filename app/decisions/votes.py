@@ -21,8 +21,7 @@ from sqlalchemy import select
 
 from app.charter import service as charter
 from app.core.extensions import db
-from app.council import elections
-from app.council import recall
+from app.council import elections, recall
 from app.council import service as council
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
