@@ -60,7 +60,9 @@ class ProposalForm(TrustForm):
         _l("The charter's new rules, as JSON (charter amendment only)"),
         validators=[Optional(), Length(max=200_000)],
     )
-    role = SelectField(_l("Council role"), choices=list(COUNCIL_ROLES.items()))
+    # Checked by the charter's rules for the kinds that use it; other kinds never send it.
+    role = SelectField(_l("Council role"), choices=list(COUNCIL_ROLES.items()),
+                       validate_choice=False)
     seats = BoundedIntegerField(_l("Seats to fill"),
                                 validators=[Optional(), NumberRange(min=1, max=50)])
     seat = SelectField(_l("The seat, and the member in it"), choices=[], validate_choice=False)
