@@ -158,6 +158,13 @@ def call_by_owners(call: Proposal, passed: bool, sealed_at: datetime) -> list[st
     return [f"owners' vote {call.id} called council election {election.id}"]
 
 
+def called_election(call_id: str) -> str | None:
+    """The election an owners' call (or a council call, by its own id) drafted, from the log."""
+    leaf = db.session.scalar(
+        select(LogLeaf).where(LogLeaf.type == CALLED, LogLeaf.subject == call_id).limit(1))
+    return str(json.loads(leaf.record_json)["election"]) if leaf else None
+
+
 def _called(call_id: str) -> bool:
     return db.session.scalar(
         select(LogLeaf.index).where(LogLeaf.type == CALLED, LogLeaf.subject == call_id).limit(1)

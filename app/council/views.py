@@ -438,5 +438,6 @@ def election(proposal_id: str) -> str:
         names=_names({c.user_id for c in standing} | {s.member_id for s in seats}),
         summary=elections.election_summary(proposal_id),
         seats=seats,
+        nominated=nominations.counts([c.id for c in standing]),
     )
 

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from app.charter import service as charter
 from app.core.extensions import db
 from app.council import recall
+from app.accounts.models import User
 from app.council.models import CouncilSeat
 from app.proposals import service
 from app.proposals.forms import (
@@ -89,7 +90,24 @@ def detail(proposal_id: str) -> str:
         action_form=EmptyForm(),
         reason_form=ReasonForm(),
         schedule_form=ScheduleForm(),
+        council_facts=_council_facts(proposal, payload),
     )
+
+
+def _council_facts(proposal: Proposal, payload: dict[str, object]) -> dict[str, object]:
+    """What an owners' election call or recall names, in words: the role, the seat, the member,
+    and the election a passed call drafted."""
+    from app.council import elections
+
+    if proposal.kind == "call_election":
+        return {"role": COUNCIL_ROLES.get(str(payload.get("role")), payload.get("role")),
+                "seats": payload.get("seats"), "election": elections.called_election(proposal.id)}
+    if proposal.kind == "recall_member":
+        seat = db.session.get(CouncilSeat, payload.get("seat"))
+        member = db.session.get(User, payload.get("member"))
+        return {"role": COUNCIL_ROLES.get(seat.role, seat.role) if seat else "—",
+                "seat": seat, "member": member.display_name if member else "—"}
+    return {}
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -221,6 +221,8 @@ def test_a_passed_owners_call_calls_the_election_as_the_council_would(
     record = json.loads(log_entries(elections.CALLED)[0].record_json)
     assert record["called_by"] == call.id and record["election"] == election.id
     assert carry_out(call.id) == []  # once
+    detail = client.get(f"/proposals/{call.id}").get_data(as_text=True)
+    assert f'/council/elections/{election.id}"' in detail and "Trust protector" in detail
     assert run_audit() == []
 
 
@@ -276,6 +278,8 @@ def test_a_passed_recall_ends_the_members_term_logged_like_a_resignation(
     vacated = [json.loads(e.record_json) for e in log_entries("council.vacated")]
     assert any(r["seat"] == seat.id and vote.id in r["reason"] for r in vacated)
     assert carry_out(vote.id) == []  # once
+    detail = client.get(f"/proposals/{vote.id}", headers=CHINESE).get_data(as_text=True)
+    assert "Member 1" in detail and "资产管理委员会" in detail
     assert run_audit() == []
 
 
