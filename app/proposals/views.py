@@ -10,10 +10,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app.accounts.models import User
 from app.charter import service as charter
 from app.core.extensions import db
 from app.council import recall
-from app.accounts.models import User
 from app.council.models import CouncilSeat
 from app.proposals import service
 from app.proposals.forms import (
