@@ -141,7 +141,7 @@ def call_by_owners(call: Proposal, passed: bool, sealed_at: datetime) -> list[st
 
     Once: the log's ``council.election_called`` leaf about the call says it was done. If too
     few candidates stand yet, nothing is called and the reason is reported; running it again
-    (`flask trust carry-out`) calls it once they do.
+    (``answer_waiting_calls``, from cron) calls it once they do.
     """
     if call.kind != "call_election" or not passed or _called(call.id):
         return []
@@ -156,6 +156,22 @@ def call_by_owners(call: Proposal, passed: bool, sealed_at: datetime) -> list[st
         return [f"election called by owners' vote {call.id} not yet drafted: {exc}"]
     audit.record("council.election_called", subject=call.id, election=election.id)
     return [f"owners' vote {call.id} called council election {election.id}"]
+
+
+def answer_waiting_calls(now: datetime | None = None) -> list[str]:
+    """Owners' calls that passed while too few candidates stood are called once enough do
+    (cron, `flask trust seal-due`); a call still waiting is not reported on every run."""
+    from app.results.reads import sealed_outcome
+
+    lines: list[str] = []
+    for call in db.session.scalars(select(Proposal).where(
+            Proposal.kind == "call_election", Proposal.state == "sealed").order_by(Proposal.id)):
+        row = current_result(call.id)
+        if _called(call.id) or row is None or sealed_outcome(row) != "passed":
+            continue
+        done = call_by_owners(call, True, now or utcnow())
+        lines += [line for line in done if "called council election" in line]
+    return lines
 
 
 def called_election(call_id: str) -> str | None:

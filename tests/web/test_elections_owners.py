@@ -16,6 +16,7 @@ from app.core.extensions import db
 from app.council import elections, nominations, recall
 from app.council import service as council
 from app.council.models import Candidacy, CouncilSeat, Nomination
+from app.decisions.cron import housekeeping
 from app.decisions.votes import carry_out, close_and_seal
 from app.integrity.run import run_audit
 from app.proposals import service as proposals
@@ -241,11 +242,13 @@ def test_a_passed_call_with_nobody_standing_waits_and_is_called_once_they_do(
     call = _voted("call_election", {"role": "protector", "seats": 1}, author, owners[:COSIGNS],
                   [(o, "yes") for o in owners])
     assert db.session.scalar(select(Proposal).where(Proposal.kind == "council_election")) is None
+    assert housekeeping() == []  # still nobody standing: nothing to report
     _nominate(_stand(candidate), owners[:NEEDED])
-    lines = carry_out(call.id)
     db.session.commit()
-    assert any("called council election" in line for line in lines)
+    lines = housekeeping()
+    assert any(f"owners' vote {call.id} called council election" in line for line in lines)
     assert db.session.scalar(select(Proposal).where(Proposal.kind == "council_election"))
+    assert housekeeping() == [] and carry_out(call.id) == []  # once
 
 
 # ---- the owners recall a member --------------------------------------------------------------
