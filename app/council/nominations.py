@@ -126,19 +126,3 @@ def nominate(candidacy: Candidacy, owner: User, now: datetime | None = None) -> 
     }, at=now)
     audit.record("council.nominated", actor_id=owner.id, subject=f"candidacy:{candidacy.id}")
     return given(candidacy)
-
-
-def awaiting(owner: User) -> list[Candidacy]:
-    """Open candidacies still short of nominations that this owner has not nominated."""
-    rules = charter.current_rules()
-    if not rules_of.required(rules):
-        return []
-    now = utcnow()
-    mine = select(Nomination.candidacy_id).where(Nomination.owner_id == owner.id)
-    rows = db.session.scalars(
-        select(Candidacy).where(
-            Candidacy.proposal_id.is_(None), Candidacy.withdrawn_at.is_(None),
-            Candidacy.user_id != owner.id, Candidacy.nomination_deadline > now,
-            Candidacy.id.not_in(mine))
-        .order_by(Candidacy.registered_at))
-    return [c for c in rows if not stands(c, rules)]
