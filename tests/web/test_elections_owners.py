@@ -340,3 +340,22 @@ def test_the_audit_notices_a_forged_nomination_and_a_forged_recall(trust: dict[s
     assert any("no council.nominated leaf" in f for f in found), found
     assert any("logged nomination was deleted" in f for f in found), found
     assert any("which is no sealed recall" in f for f in found), found
+
+
+def test_a_recall_of_the_wrong_member_is_refused_through_the_api_too(
+    trust: dict[str, Any], client: Any
+) -> None:
+    from app.accounts.services import issue_api_token
+
+    author = trust["owners"][0]
+    seat = _seat_of(trust["members"][1])
+    headers = {"Authorization": f"Bearer {issue_api_token(author, 'tests')}"}
+    db.session.commit()
+    draft = {"kind": "recall_member", "title": "Recall a member",
+             "body": "Member 1 has missed every motion this year.",
+             "fields": {"seat": seat.id, "member": trust["members"][0].id}}
+    refused = client.post("/api/me/drafts", json=draft, headers=headers)
+    assert refused.status_code == 422 and refused.get_json()["code"] == "recall.wrong_member"
+    made = client.post("/api/me/drafts", json={
+        **draft, "fields": {"seat": seat.id, "member": trust["members"][1].id}}, headers=headers)
+    assert made.status_code == 201 and made.get_json()["kind"] == "recall_member"
