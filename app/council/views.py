@@ -17,7 +17,7 @@ from app.charter import service as charter
 from app.communities import service as communities
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council import elections, interests, nominations
+from app.council import elections, interests, nominations, recall
 from app.council import service as council
 from app.council.forms import (
     ActionForm,
@@ -113,6 +113,7 @@ def index() -> str:
         vacancies=council.open_vacancies(now),
         past=past,
         names=_names({s.member_id for s in [*seats, *past]}),
+        recalled={s.id: recall.recalled_by(s) for s in past},
         rules=rules,
         elections=elections.elections()[:10],
         candidacies=elections.open_candidacies(),

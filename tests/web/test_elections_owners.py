@@ -283,6 +283,8 @@ def test_a_passed_recall_ends_the_members_term_logged_like_a_resignation(
     assert carry_out(vote.id) == []  # once
     detail = client.get(f"/proposals/{vote.id}", headers=CHINESE).get_data(as_text=True)
     assert "Member 1" in detail and "资产管理委员会" in detail
+    index = client.get("/council/", headers=CHINESE).get_data(as_text=True)
+    assert f'经车主投票罢免 <a href="/proposals/{vote.id}">' in index
     assert run_audit() == []
 
 
