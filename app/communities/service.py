@@ -368,7 +368,7 @@ def review(community: Community, user: User, now: datetime | None = None) -> Non
 
 
 def open_decision(opener: User, community: Community, action: str, reasons: str,
-                  now: datetime | None = None) -> Motion:
+                  now: datetime | None = None, closes_at: datetime | None = None) -> Motion:
     """Open the council motion that would take `action` on the community."""
     if (community.state, action) not in TRANSITIONS or action not in MOTIONS:
         raise TransitionError(community.state, action,
@@ -382,6 +382,7 @@ def open_decision(opener: User, community: Community, action: str, reasons: str,
     return council.open_motion(
         opener, MOTIONS[action], f"community:{community.id}",
         f"{titles[action]} the community “{community.name}”", reasons, now=now,
+        closes_at=closes_at,
     )
 
 
