@@ -247,7 +247,7 @@ GROUPS = {
     "visitors": ["verify", "language", "login", "register"],
     "owners": ["ballot", "token_new", "token_revoke", "stand", "community_apply", "proposal_new",
                "proposal_schedule", "proposal_submit", "proposal_withdraw"],
-    "council": ["motion_new", "proposal_motion", "motion_vote", "motion_recuse", "motion_close",
+    "council": ["motion_new", "motion_new_subject", "proposal_motion", "motion_vote", "motion_recuse", "motion_close",
                 "call_election", "community_review", "community_decide", "disbursement_new",
                 "disbursement_approve", "emergency_new", "budget_authorise", "budget_ratify",
                 "proposal_cosign", "proposal_accept", "proposal_reject"],
