@@ -61,6 +61,8 @@ def test_a_general_resolution_asks_for_no_subject(chair: Any) -> None:
     assert response.status_code == 302
     motion = db.session.scalar(select(Motion).where(Motion.title == "Meet in the spring"))
     assert motion is not None and motion.kind == "general" and motion.subject == ""
+    shown = chair.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Meet in the spring" in shown and " · </p>" not in shown
     # A second general resolution is another question, not "already open".
     again = chair.post("/council/motions/new?about=general", data={
         "csrf_token": csrf_from(chair.get("/council/motions/new?about=general")),
