@@ -41,9 +41,10 @@ ROLES_SEATED = ("chair", "proceeds_committee", "proceeds_committee", "supervisor
 
 
 def seat(user: Any, role: str = "asset_committee") -> None:
-    now = utcnow()
-    db.session.add(CouncilSeat(member_id=user.id, role=role, term_start=now - timedelta(days=10),
-                               term_end=now + timedelta(days=300)))
+    # Seated as the app seats (logged): a seat row the log does not back grants nothing.
+    from app.council import service as council
+
+    council.seat(user, role, utcnow() - timedelta(days=10))
     db.session.flush()
 
 
