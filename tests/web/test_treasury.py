@@ -16,7 +16,6 @@ from sqlalchemy import func, select, update
 from app.audit.models import AuditEvent
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council.models import CouncilSeat
 from app.integrity.treasury import audit_treasury
 from app.proposals import service as proposals
 from app.results import service as results
