@@ -26,6 +26,11 @@ def subject_of(seat: CouncilSeat) -> str:
     return f"seat:{seat.id}"
 
 
+def content_key(seat: CouncilSeat) -> tuple[Any, ...]:
+    return (seat.id, seat.member_id, seat.role, seat.term_start, seat.term_end,
+            seat.elected_by, seat.vacated_at)
+
+
 def seat_problems(
     seat: CouncilSeat,
     seated: dict[str, Any] | None,

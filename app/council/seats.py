@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from flask import g, has_request_context
 from flask_babel import gettext
 from sqlalchemy import or_, select
 
@@ -46,10 +47,18 @@ def active_seats(at: datetime | None = None) -> list[CouncilSeat]:
 def backed_seats(rows: Sequence[CouncilSeat], actor_id: int | None = None) -> list[CouncilSeat]:
     if not rows:
         return []
-    logged = backing.logged_records(rows)
+    # A page reads the seats several times: each row's verdict is kept for the request, by
+    # its content (a row changed in the request is checked again).
+    known = g.setdefault("seat_verdicts", {}) if has_request_context() else {}
+    unseen = [row for row in rows if backing.content_key(row) not in known]
+    if unseen:
+        logged = backing.logged_records(unseen)
+        for row in unseen:
+            known[backing.content_key(row)] = backing.seat_problems(
+                row, *logged[row.id], lambda r=row: _name(r.member_id))
     kept = []
     for row in rows:
-        problems = backing.seat_problems(row, *logged[row.id], lambda r=row: _name(r.member_id))
+        problems = known[backing.content_key(row)]
         if problems:
             unbacked.refuse(backing.subject_of(row), "; ".join(problems), actor_id=actor_id)
         else:

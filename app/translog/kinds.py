@@ -142,20 +142,43 @@ def intact_records(
     """(type, record) of the leaves about these subjects, in log order, in one indexed query.
 
     Only leaves whose record and leaf hash still recompute count: a leaf edited in place backs
-    nothing (the audit names it; a check at request time treats it as absent)."""
+    nothing (the audit names it; a check at request time treats it as absent). The verdict on
+    a leaf is kept by its full stored content, so an unchanged leaf is hashed once a process.
+    """
     found: dict[str, list[tuple[str, dict[str, Any]]]] = {s: [] for s in subjects}
     if not subjects:
         return found
-    rows = db.session.scalars(
-        select(LogLeaf)
+    rows = db.session.execute(
+        select(LogLeaf.index, LogLeaf.type, LogLeaf.at, LogLeaf.logged_at, LogLeaf.subject,
+               LogLeaf.sha256, LogLeaf.record_json, LogLeaf.leaf_hash)
         .where(LogLeaf.subject.in_(subjects), LogLeaf.type.in_(types))
         .order_by(LogLeaf.index)
     )
     for row in rows:
-        record = json.loads(row.record_json)
-        if canonical_sha256(record) != row.sha256:
-            continue
-        if leaf_hash(canonical_bytes(leaf_object(row))) != bytes(row.leaf_hash):
-            continue
-        found[row.subject].append((row.type, record))
+        key = (*row[:7], bytes(row[7]))
+        record = _INTACT.get(key, _UNSEEN)
+        if record is _UNSEEN:
+            record = _intact(key)
+            if len(_INTACT) >= _INTACT_MAX:
+                _INTACT.clear()
+            _INTACT[key] = record
+        if record is not None:
+            found[row.subject].append((row.type, record))
     return found
+
+
+_UNSEEN: Any = object()
+_INTACT: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+_INTACT_MAX = 50_000
+
+
+def _intact(key: tuple[Any, ...]) -> dict[str, Any] | None:
+    index, type_, at, logged_at, subject, sha256, record_json, stored_hash = key
+    record: dict[str, Any] = json.loads(record_json)
+    if canonical_sha256(record) != sha256:
+        return None
+    leaf = LogLeaf(index=index, type=type_, at=at, logged_at=logged_at, subject=subject,
+                   sha256=sha256)
+    if leaf_hash(canonical_bytes(leaf_object(leaf))) != stored_hash:
+        return None
+    return record
