@@ -36,6 +36,25 @@ MOTION_VOTE = "council.motion_vote"
 # One council member's approval of a disbursement, as given.
 APPROVAL = "disbursement.approved"
 # ---- end audit-all ------------------------------------------------------------------------
+# ---- audit-3 (issue 16): held growth entries and backfilled leaves --------------------------
+# Growth entries held for an owner number no account has proved yet, one leaf per hold.
+GROWTH_HELD = "growth.held"
+# Held entries a confirmed claim released to its account, as they were held.
+GROWTH_RELEASED = "growth.released"
+# `flask trust relog`: leaves appended afterwards for rows older than their kind. The leaves
+# themselves carry "backfill": true; this one says when, by which command, and how many.
+BACKFILL = "log.backfill"
+
+# Kinds once written and still read: the facts they held now live in the kind named, whose
+# record carries the same members (a `growth.batch` of an import has the `growth.imported`
+# file hash and totals; `treasury.txn` has every posting of income and reversals alike).
+# Old leaves keep their kind and hash forever; nothing rewrites them.
+SUPERSEDED: dict[str, str] = {
+    "income.recorded": TREASURY_TXN,
+    "ledger.reversed": TREASURY_TXN,
+    "disbursement.reversed": TREASURY_TXN,
+    "growth.imported": GROWTH_BATCH,
+}
 
 
 def records(type_: str, subject: str | None = None) -> Iterator[tuple[int, str, dict[str, Any]]]:
@@ -80,23 +99,34 @@ EVENT_KINDS: dict[str, str] = {
     "council.motion": "a council motion closed, with its votes and outcome",
     "community.certified": "a community certified",
     "community.revoked": "a community's certification revoked",
-    "income.recorded": "income received by the treasury",
-    "ledger.reversed": "a treasury transaction reversed, with the reason",
     "disbursement.recorded": "a disbursement paid",
-    "disbursement.reversed": "a disbursement reversed, with the reason",
     "budget.authorised": "a budget authorised",
     "budget.ratified": "an emergency budget ratified",
-    "growth.imported": "a growth-value import batch: its file hash and the totals it changed",
     "key.created": "the trust's first signing key",
     "key.rotated": "a new signing key, endorsed by the key before it",
     # Leaves that bind rows of power or money, so the audit can re-derive them (issue 16).
     "ballots.committed": "the ballots of an open vote so far: count, root and tree frontier",
-    "treasury.txn": "one treasury transaction with every posting in it",
-    "growth.batch": "one growth-value import batch: source, time, count, points, entries' root",
+    "treasury.txn": "one treasury transaction (income, budget, disbursement or reversal, with "
+    "its reason) and every posting in it",
+    "growth.batch": "one growth-value batch (an import, a claim's release, a transfer): source, "
+    "time, count, points, entries' root; an import's also its file hash and a root over the "
+    "per-owner changes",
+    "growth.held": "growth entries held for owner numbers no account has proved: source, time, "
+    "count, points, entries' root",
+    "growth.released": "held entries a confirmed claim released to its account, as held",
+    "log.backfill": "flask trust relog appended leaves for rows older than their kind",
     "account.role": "an account given or relieved of the administrator role",
     "council.motion_vote": "one council member's vote on a motion, as cast",
     "disbursement.approved": "one council member's approval of a disbursement, as given",
 }
+
+# Superseded kinds are still read (and shown) wherever they appear.
+EVENT_KINDS.update({
+    "income.recorded": "income received by the treasury (superseded by treasury.txn)",
+    "ledger.reversed": "a treasury transaction reversed (superseded by treasury.txn)",
+    "disbursement.reversed": "a disbursement reversed (superseded by treasury.txn)",
+    "growth.imported": "an import's file hash and totals (superseded by growth.batch)",
+})
 
 # Proposal lifecycle steps that become leaves (opening and sealing have their own records).
 PROPOSAL_ACTIONS = {
