@@ -120,6 +120,11 @@ EVENT_KINDS: dict[str, str] = {
     "disbursement.approved": "one council member's approval of a disbursement, as given",
 }
 
+def without_backfill(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as its writer builds it: a backfilled leaf's record also says "backfill"."""
+    return {k: v for k, v in record.items() if k != "backfill"}
+
+
 # Superseded kinds are still read (and shown) wherever they appear.
 EVENT_KINDS.update({
     "income.recorded": "income received by the treasury (superseded by treasury.txn)",
