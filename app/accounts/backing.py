@@ -38,3 +38,11 @@ def admin_backed(user: Any) -> bool:
     if problem is not None:
         unbacked.refuse(subject, problem, actor_id=user.id)
     return problem is None
+
+
+def backed_admin_ids() -> list[int]:
+    """Accounts whose last `account.role` leaf granted the administrator role."""
+    granted: dict[int, bool] = {}
+    for _i, _s, record in kinds.records(kinds.ACCOUNT_ROLE):
+        granted[int(record["user"])] = bool(record["granted"])
+    return sorted(user for user, now in granted.items() if now)

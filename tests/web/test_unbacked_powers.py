@@ -115,3 +115,20 @@ def test_a_role_made_administrator_by_sql_opens_no_admin_page(
     # The control: an administrator created through the app (and logged) opens it.
     admin = switch_user(client, trust["admin"])
     assert admin.get("/admin/").status_code == 200
+
+
+def test_a_role_made_administrator_by_sql_takes_no_owner_off_the_roll(
+    trust: dict[str, Any],  # noqa: F811
+) -> None:
+    from app.voting import service as voting
+    from tests.factories import add_growth, make_open_vote
+
+    owner = make_owner(4000, name="Owner kept on the roll")
+    add_growth(trust["admin"], 4000)
+    db.session.commit()
+    db.session.execute(text("UPDATE users SET role = 'admin' WHERE id = :u"), {"u": owner.id})
+    db.session.commit()
+    proposal_id = make_open_vote(trust["voter"], trust["members"][0])
+    assert voting.roll_entry_for(proposal_id, owner.id) is not None
+    # An administrator the log backs is staff, and stays off it.
+    assert voting.roll_entry_for(proposal_id, trust["admin"].id) is None
