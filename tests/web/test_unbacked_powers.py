@@ -62,6 +62,15 @@ def test_an_inserted_seat_opens_no_council_page_and_approves_nothing(
     with pytest.raises(service.TreasuryError):
         service.approve(insider, d.id)
     db.session.rollback()
+    motion = council.open_motion(trust["members"][0], "general", "minutes:weekly",
+                                 "Publish minutes weekly")
+    db.session.commit()
+    with pytest.raises(council.MotionError):
+        council.vote(motion, insider, "for")
+    db.session.rollback()
+    with pytest.raises(council.MotionError):
+        council.open_motion(insider, "general", "minutes:daily", "Publish minutes daily")
+    db.session.rollback()
 
     browser = switch_user(client, insider)
     page = browser.get("/council/queue")
