@@ -7,11 +7,15 @@ row inserted or edited in the database grants nothing even before anyone audits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import String, and_, cast, literal, select
+
+from app.core.extensions import db
 from app.council.models import CouncilSeat
 from app.translog import kinds
+from app.translog.models import LogLeaf
 from ballots.records import format_time
 
 SEATED = "council.seated"
@@ -24,11 +28,6 @@ def _time(value: Any) -> str | None:
 
 def subject_of(seat: CouncilSeat) -> str:
     return f"seat:{seat.id}"
-
-
-def content_key(seat: CouncilSeat) -> tuple[Any, ...]:
-    return (seat.id, seat.member_id, seat.role, seat.term_start, seat.term_end,
-            seat.elected_by, seat.vacated_at)
 
 
 def seat_problems(
@@ -63,19 +62,25 @@ def seat_problems(
     return problems
 
 
-def logged_records(
-    seats: Iterable[CouncilSeat],
-) -> dict[int, tuple[dict[str, Any] | None, dict[str, Any] | None]]:
-    """Each seat's last intact seated and vacated records, read in one indexed query."""
-    seats = list(seats)
-    leaves = kinds.intact_records([subject_of(s) for s in seats], (SEATED, VACATED))
-    out: dict[int, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
-    for seat in seats:
-        seated = vacated = None
-        for type_, record in leaves[subject_of(seat)]:
-            if type_ == SEATED:
-                seated = record
-            else:
-                vacated = record
-        out[seat.id] = (seated, vacated)
-    return out
+def read_with_records(
+    *where: Any,
+) -> list[tuple[CouncilSeat, dict[str, Any] | None, dict[str, Any] | None]]:
+    """The seats matching `where` (by role, then id), each with its last intact seated and
+    vacated records, in one statement: the leaves are joined on the indexed subject."""
+    subject = literal("seat:", String) + cast(CouncilSeat.id, String)
+    rows = db.session.execute(
+        select(CouncilSeat, *kinds.LEAF_COLUMNS)
+        .outerjoin(LogLeaf, and_(LogLeaf.subject == subject,
+                                 LogLeaf.type.in_((SEATED, VACATED))))
+        .where(*where)
+        .order_by(CouncilSeat.role, CouncilSeat.id, LogLeaf.index)
+    )
+    found: dict[int, list[Any]] = {}
+    for seat, *leaf in rows:
+        entry = found.setdefault(seat.id, [seat, None, None])
+        if leaf[0] is None:
+            continue
+        record = kinds.intact_record(tuple(leaf))
+        if record is not None:
+            entry[1 if leaf[1] == SEATED else 2] = record
+    return [(seat, seated, vacated) for seat, seated, vacated in found.values()]

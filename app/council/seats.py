@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from flask import g, has_request_context
 from flask_babel import gettext
 from sqlalchemy import or_, select
 
@@ -37,32 +35,25 @@ def _active(at: datetime):  # type: ignore[no-untyped-def]
 def active_seats(at: datetime | None = None) -> list[CouncilSeat]:
     """Seats active at `at` whose rows reproduce their log leaves; a seat the log does not
     back (inserted or edited in the database) is left out, and the refusal recorded."""
-    at = at or utcnow()
-    rows = db.session.scalars(
-        select(CouncilSeat).where(*_active(at)).order_by(CouncilSeat.role, CouncilSeat.id)
-    ).all()
-    return backed_seats(rows)
+    return _backed(_read(*_active(at or utcnow())))
 
 
-def backed_seats(rows: Sequence[CouncilSeat], actor_id: int | None = None) -> list[CouncilSeat]:
-    if not rows:
-        return []
-    # A page reads the seats several times: each row's verdict is kept for the request, by
-    # its content (a row changed in the request is checked again).
-    known = g.setdefault("seat_verdicts", {}) if has_request_context() else {}
-    unseen = [row for row in rows if backing.content_key(row) not in known]
-    if unseen:
-        logged = backing.logged_records(unseen)
-        for row in unseen:
-            known[backing.content_key(row)] = backing.seat_problems(
-                row, *logged[row.id], lambda r=row: _name(r.member_id))
+Read = list[tuple[CouncilSeat, "dict[str, object] | None", "dict[str, object] | None"]]
+
+
+def _read(*where: object) -> Read:
+    return backing.read_with_records(*where)
+
+
+def _backed(found: Read, actor_id: int | None = None) -> list[CouncilSeat]:
     kept = []
-    for row in rows:
-        problems = known[backing.content_key(row)]
+    for seat_row, seated, vacated in found:
+        problems = backing.seat_problems(seat_row, seated, vacated,
+                                         lambda r=seat_row: _name(r.member_id))
         if problems:
-            unbacked.refuse(backing.subject_of(row), "; ".join(problems), actor_id=actor_id)
+            unbacked.refuse(backing.subject_of(seat_row), "; ".join(problems), actor_id=actor_id)
         else:
-            kept.append(row)
+            kept.append(seat_row)
     return kept
 
 
@@ -80,20 +71,15 @@ def unbacked_seat(user: User, at: datetime | None = None) -> bool:
     rather than a bare "not allowed"."""
     if getattr(user, "id", None) is None:
         return False
-    rows = _member_rows(user.id, at or utcnow())
-    return bool(rows) and not backed_seats(rows, user.id)
-
-
-def _member_rows(member_id: int, at: datetime) -> Sequence[CouncilSeat]:
-    return db.session.scalars(
-        select(CouncilSeat).where(CouncilSeat.member_id == member_id, *_active(at))
-    ).all()
+    found = _read(CouncilSeat.member_id == user.id, *_active(at or utcnow()))
+    return bool(found) and not _backed(found, user.id)
 
 
 def is_seated(user: User, at: datetime | None = None) -> bool:
     if not getattr(user, "is_authenticated", True) or getattr(user, "id", None) is None:
         return False
-    return bool(backed_seats(_member_rows(user.id, at or utcnow()), user.id))
+    found = _read(CouncilSeat.member_id == user.id, *_active(at or utcnow()))
+    return bool(_backed(found, user.id))
 
 
 def past_seats(at: datetime | None = None) -> list[CouncilSeat]:

@@ -171,35 +171,44 @@ def totals_commitment(deltas: Mapping[str, int]) -> tuple[str, int]:
     return tree.root().hex(), len(leaves)
 
 
+# The columns a leaf is checked from, in the order `intact_record` takes them.
+LEAF_COLUMNS = (LogLeaf.index, LogLeaf.type, LogLeaf.at, LogLeaf.logged_at, LogLeaf.subject,
+                LogLeaf.sha256, LogLeaf.record_json, LogLeaf.leaf_hash)
+
+
 def intact_records(
     subjects: list[str], types: tuple[str, ...]
 ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    """(type, record) of the leaves about these subjects, in log order, in one indexed query.
-
-    Only leaves whose record and leaf hash still recompute count: a leaf edited in place backs
-    nothing (the audit names it; a check at request time treats it as absent). The verdict on
-    a leaf is kept by its full stored content, so an unchanged leaf is hashed once a process.
-    """
+    """(type, record) of the intact leaves about these subjects, in log order, in one indexed
+    query (see `intact_record`)."""
     found: dict[str, list[tuple[str, dict[str, Any]]]] = {s: [] for s in subjects}
     if not subjects:
         return found
     rows = db.session.execute(
-        select(LogLeaf.index, LogLeaf.type, LogLeaf.at, LogLeaf.logged_at, LogLeaf.subject,
-               LogLeaf.sha256, LogLeaf.record_json, LogLeaf.leaf_hash)
+        select(*LEAF_COLUMNS)
         .where(LogLeaf.subject.in_(subjects), LogLeaf.type.in_(types))
         .order_by(LogLeaf.index)
     )
     for row in rows:
-        key = (*row[:7], bytes(row[7]))
-        record = _INTACT.get(key, _UNSEEN)
-        if record is _UNSEEN:
-            record = _intact(key)
-            if len(_INTACT) >= _INTACT_MAX:
-                _INTACT.clear()
-            _INTACT[key] = record
+        record = intact_record(tuple(row))
         if record is not None:
             found[row.subject].append((row.type, record))
     return found
+
+
+def intact_record(row: tuple[Any, ...]) -> dict[str, Any] | None:
+    """The record of a leaf read as `LEAF_COLUMNS`, or None if its record or leaf hash no
+    longer recomputes: a leaf edited in place backs nothing (the audit names it; a check at
+    request time treats it as absent). The verdict is kept by the leaf's full stored content,
+    so an unchanged leaf is hashed once a process."""
+    key = (*row[:7], bytes(row[7]))
+    record = _INTACT.get(key, _UNSEEN)
+    if record is _UNSEEN:
+        record = _intact(key)
+        if len(_INTACT) >= _INTACT_MAX:
+            _INTACT.clear()
+        _INTACT[key] = record
+    return record  # type: ignore[no-any-return]
 
 
 _UNSEEN: Any = object()
