@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import or_, select
@@ -38,7 +39,8 @@ def active_seats(at: datetime | None = None) -> list[CouncilSeat]:
     return _backed(_read(*_active(at or utcnow())))
 
 
-Read = list[tuple[CouncilSeat, "dict[str, object] | None", "dict[str, object] | None"]]
+# Each seat with its last intact council.seated and council.vacated records (or None).
+Read = list[tuple[CouncilSeat, Any, Any]]
 
 
 def _read(*where: object) -> Read:
