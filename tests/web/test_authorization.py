@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.communities.models import Community
 from app.core.extensions import db
 from app.council import service as council
-from app.council.models import Motion, MotionVoteRecord
+from app.council.models import Candidacy, Motion, MotionVoteRecord
 from app.proposals.models import Proposal
 from app.results.models import SealedResult
 from app.treasury.models import Budget, Disbursement, Evidence, TreasuryTxn
@@ -110,10 +110,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("verifiable.log_checkpoint", "GET"): PUBLIC,
     ("verifiable.log_entries", "GET"): PUBLIC,
     ("verifiable.log_record", "GET"): PUBLIC,
+    ("verifiable.log_records", "GET"): PUBLIC,
     ("verifiable.log_inclusion", "GET"): PUBLIC,
     ("verifiable.log_consistency", "GET"): PUBLIC,
     ("witnessed.checkpoint_txt", "GET"): PUBLIC,
     ("witnessed.trust_witnesses", "GET"): PUBLIC,
+    ("witnessed.trust_keys_note", "GET"): PUBLIC,
     ("witnessed.log_proof", "GET"): PUBLIC,
     ("witnessed.witnesses_page", "GET"): PUBLIC,
     ("proposals.index", "GET"): PUBLIC,
@@ -186,6 +188,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("council.motions", "GET"): PUBLIC,
     ("council.motion", "GET"): PUBLIC,
     ("council.election", "GET"): PUBLIC,
+    ("council.candidacy", "GET"): PUBLIC,
+    ("council.nominate", "POST"): OWNER,
     ("council.queue", "GET"): COUNCIL,
     ("council.new_motion", "GET"): COUNCIL,
     ("council.new_motion", "POST"): COUNCIL,
@@ -343,6 +347,7 @@ def _world(app: Any) -> dict[str, Any]:
         "amendment_id": 999999,
         "interest_id": 1,
         "seat_id": 1,
+        "candidacy_id": db.session.scalar(select(Candidacy.id)),
         "version": 1,
         "user_id": voter.id,
         "code": "123456",
@@ -397,6 +402,7 @@ def _url(rule: Any, endpoint: str, world: dict[str, Any]) -> str:
         path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(values[name]), path)
     query = {
         "verifiable.log_entries": "?start=0&end=1",
+        "verifiable.log_records": "?start=0&end=1",
         "verifiable.log_inclusion": "?index=0&size=1",
         "verifiable.log_consistency": "?first=1&second=1",
     }.get(endpoint, "")
