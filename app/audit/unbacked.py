@@ -44,10 +44,16 @@ def _write_pending(response: Response) -> Response:
     if pending:
         # Whatever the view left uncommitted would be discarded at teardown anyway.
         db.session.rollback()
-        for subject, problem, actor_id in pending:
-            audit.record(ACTION, actor_id=actor_id, subject=subject, outcome="refused",
-                         problem=problem)
-        db.session.commit()
+        try:
+            for subject, problem, actor_id in pending:
+                audit.record(ACTION, actor_id=actor_id, subject=subject, outcome="refused",
+                             problem=problem)
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - the response stands; the warning above was logged
+            db.session.rollback()
+            log.exception("could not record %d refusals in the audit trail", len(pending))
+            with _lock:
+                _reported.difference_update(pending)  # tried again on the next request
     return response
 
 
