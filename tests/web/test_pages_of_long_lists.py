@@ -1,0 +1,105 @@
+"""The treasury's ledger and disbursements, the community directory and the administrators'
+outbox come a page at a time, keeping their filters and each other's place."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from app import mail
+from app.communities.models import Community
+from app.core.extensions import db
+from app.treasury import service
+from app.treasury import views as treasury_views
+from tests.factories import install_charter, login, make_owner
+from tests.web.test_treasury import (  # noqa: F401 - `trust` is the fixture
+    draft_and_approve,
+    pass_motion,
+    trust,
+)
+
+
+def test_the_ledger_comes_in_pages_newest_first_and_finds_a_transactions_page(
+    client: Any, db_session: Any
+) -> None:
+    install_charter()
+    admin = make_owner(0, role="admin")
+    txns = [service.record_income(admin, "donations", 100 + n, reference=f"BANK-{n:02d}")
+            for n in range(treasury_views.LEDGER_PAGE + 5)]
+    db.session.commit()
+    first = client.get("/treasury/ledger").get_data(as_text=True)
+    assert f'id="txn-{txns[-1].id}"' in first and f'id="txn-{txns[0].id}"' not in first
+    assert "Page 1 of 2" in first
+    second = client.get("/treasury/ledger?page=2").get_data(as_text=True)
+    assert f'id="txn-{txns[0].id}"' in second and f'id="txn-{txns[-1].id}"' not in second
+    assert second.count('class="card" id="txn-') == 5
+    # A link to one transaction (as from a reversal) opens the page that holds it.
+    found = client.get(f"/treasury/ledger?txn={txns[0].id}")
+    assert found.status_code == 302
+    assert found.headers["Location"].endswith(f"/treasury/ledger?page=2#txn-{txns[0].id}")
+    assert client.get("/treasury/ledger?txn=no-such-txn").status_code == 404
+    assert client.get("/treasury/ledger?page=99").status_code == 200  # past the end: the last
+
+
+def test_disbursements_come_in_pages_with_their_filter_and_a_total_of_all_that_match(
+    trust: dict[str, Any], client: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.setattr(treasury_views, "PAGE", 2)
+    made = [draft_and_approve(trust, amount=(n + 1) * 1000_00) for n in range(3)]
+    assert all(db.session.get(type(d), d.id).state == "recorded" for d in made)
+    query = f"purpose=owner_care&budget={trust['budget']}"
+    first = client.get(f"/treasury/?{query}").get_data(as_text=True)
+    assert re.search(r'id="rows-count">3<', first)
+    assert "¥6,000.00" in re.search(r'id="rows-total">([^<]*)<', first).group(1)
+    assert first.count(f'/treasury/disbursements/{made[0].id}"') == 0  # the oldest: page 2
+    nxt = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert "purpose=owner_care" in nxt and f"budget={trust['budget']}" in nxt
+    assert nxt.endswith("#disbursements")
+    second = client.get(nxt.split("#")[0]).get_data(as_text=True)
+    assert f'/treasury/disbursements/{made[0].id}"' in second
+    assert f'/treasury/disbursements/{made[2].id}"' not in second
+    budget = client.get(f"/treasury/budgets/{trust['budget']}?page=2").get_data(as_text=True)
+    assert f'/treasury/disbursements/{made[0].id}"' in budget and "Page 2 of 2" in budget
+    # Reversing one takes it out of the total of every page, not only the one shown.
+    motion = pass_motion(trust["members"][0], "reverse_transaction", f"txn:{made[0].txn}")
+    service.reverse(trust["admin"], made[0].txn, "Entered twice by mistake.", motion_id=motion.id)
+    db.session.commit()
+    again = client.get(f"/treasury/?{query}").get_data(as_text=True)
+    assert "¥5,000.00" in re.search(r'id="rows-total">([^<]*)<', again).group(1)
+
+
+def test_the_community_directory_pages_its_two_lists_apart(client: Any, db_session: Any) -> None:
+    install_charter()
+    owner = make_owner(1000)
+    for n in range(55):
+        db.session.add(Community(name=f"Club {n:02d}", industry="Touring", description="Rides.",
+                                 representative_id=owner.id, applicant_id=owner.id,
+                                 member_count=10, state="certified"))
+    db.session.commit()
+    first = client.get("/communities/").get_data(as_text=True)
+    certified = first.split('id="applications"')[0]
+    assert "Club 00" in certified and "Club 49" in certified and "Club 50" not in certified
+    second = client.get("/communities/?page=2&apage=2").get_data(as_text=True)
+    certified, applications = second.split('id="applications"')
+    assert "Club 50" in certified and "Club 49" not in certified
+    assert applications.count("<li>") == 5  # the second page of applications, newest first
+    links = re.findall(r'rel="prev" href="([^"]+)"', second)
+    assert links == ["/communities/?apage=2&amp;page=1#certified",
+                     "/communities/?page=2&amp;apage=1#applications"]  # each keeps the other
+
+
+def test_the_outbox_comes_in_pages_of_older_messages(app: Any, db_session: Any) -> None:
+    admin = make_owner(0, role="admin")
+    mail.hold_many([(f"o{n}@example.test", None, "notification", "en", f"Message {n:03d}",
+                     "text", "") for n in range(105)])
+    db.session.commit()
+    client = app.test_client()
+    login(client, admin)
+    first = client.get("/admin/outbox").get_data(as_text=True)
+    assert "Message 104" in first and "Message 004" not in first
+    older = re.search(r'href="(/admin/outbox\?before=\d+)"', first).group(1)
+    rest = client.get(older).get_data(as_text=True)
+    assert "Message 004" in rest and "Message 104" not in rest
+    assert "Older messages" not in rest
