@@ -40,7 +40,7 @@ from app.treasury.forms import (
 from app.treasury.models import Budget, Disbursement, TreasuryTxn
 from app.web.auth import admin_required, council_required
 from app.web.documents import serve_checked
-from app.web.paging import page_number_of, paginate
+from app.web.paging import page_number_of, page_of_list, paginate
 from app.web.refusals import refuse, say_reason
 
 bp = Blueprint("treasury", __name__, url_prefix="/treasury")
@@ -86,6 +86,7 @@ def index() -> tuple[str, int]:
         "treasury/index.html",
         summary=summary,
         budgets=lines,
+        budget_page=page_of_list(lines, PAGE, param="bpage"),
         chart_alt={
             "over-time": chart_text.over_time(reports.monthly()),
             "by-purpose": chart_text.by_purpose(summary, names),

@@ -44,3 +44,11 @@ def paginate(query: Select[Any], size: int, *, scalars: bool = True, param: str 
     windowed = query.limit(size).offset((page - 1) * size)
     items = list(db.session.scalars(windowed) if scalars else db.session.execute(windowed))
     return Page(items, page, pages, total, param, size)
+
+
+def page_of_list(items: list[Any], size: int, param: str = "page") -> Page:
+    """A page of a list already built in Python (a discussion's threads, budget lines)."""
+    total = len(items)
+    pages = max(1, (total + size - 1) // size)
+    page = min(requested_page(param), pages)
+    return Page(items[(page - 1) * size : page * size], page, pages, total, param, size)

@@ -7,13 +7,14 @@ import re
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from app import mail
 from app.communities.models import Community
 from app.core.extensions import db
 from app.treasury import service
 from app.treasury import views as treasury_views
-from tests.factories import install_charter, login, make_owner
+from tests.factories import csrf_from, install_charter, login, make_open_vote, make_owner
 from tests.web.test_treasury import (  # noqa: F401 - `trust` is the fixture
     draft_and_approve,
     pass_motion,
@@ -103,3 +104,38 @@ def test_the_outbox_comes_in_pages_of_older_messages(app: Any, db_session: Any) 
     rest = client.get(older).get_data(as_text=True)
     assert "Message 004" in rest and "Message 104" not in rest
     assert "Older messages" not in rest
+
+
+def test_a_discussion_comes_a_page_of_threads_at_a_time_and_a_reply_lands_on_its_page(
+    app: Any, db_session: Any
+) -> None:
+    from app.discussion.models import Comment
+    from app.discussion.views import THREADS_PAGE
+
+    install_charter()
+    council, author, other = make_owner(500, role="council"), make_owner(3000), make_owner(800)
+    db.session.commit()
+    proposal_id = make_open_vote(author, council)
+    roots = [Comment(proposal_id=proposal_id, author_id=author.id, body=f"Thread number {n:02d}")
+             for n in range(THREADS_PAGE + 5)]
+    db.session.add_all(roots)
+    db.session.flush()
+    db.session.add(Comment(proposal_id=proposal_id, author_id=other.id, parent_id=roots[-1].id,
+                           body="An early reply"))
+    db.session.commit()
+    client = app.test_client()
+    first = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    assert "Thread number 00" in first and f"Thread number {THREADS_PAGE:02d}" not in first
+    assert "Page 1 of 2" in first
+    second = client.get(f"/proposals/{proposal_id}?cpage=2").get_data(as_text=True)
+    assert f"Thread number {THREADS_PAGE:02d}" in second and "Thread number 00" not in second
+    assert "An early reply" in second  # replies stay with their thread
+    login(client, other)
+    page = client.get(f"/proposals/{proposal_id}?cpage=2")
+    answer = client.post(f"/discussion/{proposal_id}/comments", data={
+        "body": "A reply on the second page", "parent_id": str(roots[-1].id),
+        "csrf_token": csrf_from(page)})
+    reply = db.session.scalars(select(Comment).where(
+        Comment.body == "A reply on the second page")).one()
+    assert answer.headers["Location"].endswith(
+        f"/proposals/{proposal_id}?cpage=2#comment-{reply.id}")
