@@ -90,11 +90,12 @@ def load_owners(n: int, with_tokens: int, seed: int = 8) -> None:
                     (i, "purchase", rng.randint(100, 3_000), "bench", "bench", str(i), then, then)
                 )
         with cur.copy(
-            "COPY api_tokens (user_id, name, token_sha256, created_at) FROM STDIN"
+            "COPY api_tokens (user_id, name, token_sha256, created_at, expires_at) FROM STDIN"
         ) as copy:
+            expires = datetime.now(UTC) + timedelta(days=90)
             for i in range(1, with_tokens + 1):
                 digest = hashlib.sha256(api_token(i).encode()).hexdigest()
-                copy.write_row((i, "bench", digest, then))
+                copy.write_row((i, "bench", digest, then, expires))
         cur.execute("SELECT setval('users_id_seq', %s)", (n,))
         cur.execute("ANALYZE")
 

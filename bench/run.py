@@ -295,6 +295,7 @@ def main() -> None:
     s, sl = figures["seal"], figures["seal_limit"]
     v, vl = figures["verify"], figures["verify_limit"]
     rd, hr = figures["read"], figures["hello_read"]
+    pf = figures["proofs"]
     n = s["ballots"]
     rows = [
         row("cast ballots/s", c["rate"], "/s", pg["tps"], "pgbench 1-row inserts",
@@ -320,8 +321,12 @@ def main() -> None:
             rd["page"]["rate"] / hr["rate"], ">= 1000/s", rd["page"]["rate"] >= 1000),
         row("read result.json", rd["json"]["rate"], "/s", hr["rate"], "empty app, 64 clients",
             rd["json"]["rate"] / hr["rate"], ">= 1000/s", rd["json"]["rate"] >= 1000),
-        row("proof p99 (server)", figures["proofs"]["p99_ms"], "ms", None, "", None, "<= 5 ms",
-            figures["proofs"]["p99_ms"] <= 5, p50_ms=figures["proofs"]["p50_ms"]),
+        row("proof p99 (server)", pf["p99_ms"], "ms", None, "", None, "<= 5 ms",
+            pf["p99_ms"] <= 5, p50_ms=pf["p50_ms"], warm_p99_ms=pf["warm_p99_ms"],
+            misses_per_proof=pf["misses_per_proof"],
+            proofs_with_misses=pf["proofs_with_misses"]),
+        row("proof p99, same again", pf["second_pass"]["p99_ms"], "ms", None, "", None, "-",
+            None, misses_per_proof=pf["second_pass"]["misses_per_proof"]),
         row("open (freeze roll)", past["seconds"], "s", None, "", None, "-", None),
     ]
     print()

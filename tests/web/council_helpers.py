@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.proposals import service as proposals
-from app.results import service as results
+from app.decisions.votes import close_and_seal
 from app.translog import service as translog
 from app.translog.models import LogLeaf
 from app.voting import service as voting
@@ -21,19 +20,23 @@ from tests.factories import make_open_vote
 SCHEME_FIELDS = {"scheme_text": "Communities of 30 owners may apply.", "criteria": ["30 owners"]}
 
 
-def sealed_vote(author: Any, council: Any, voters: list[tuple[Any, list[str]]], **kw: Any) -> str:
-    """A vote that ran over the last four days, with these ballots, closed and sealed."""
+def decided_vote(author: Any, council: Any, voters: list[tuple[Any, list[str]]],
+                 **kw: Any) -> tuple[str, list[str]]:
+    """A vote that ran over the last four days, with these ballots, closed and sealed through
+    the decisions layer: its id and the lines of what its kind set in motion."""
     opens = utcnow() - timedelta(days=4)
     proposal_id = make_open_vote(author, council, opens=opens, closes=opens + timedelta(days=3),
                                  **kw)
     for i, (owner, selection) in enumerate(voters):
         voting.cast(proposal_id, owner.id, selection, now=opens + timedelta(minutes=i + 1))
     db.session.commit()
-    proposal = proposals.get(proposal_id)
-    proposals.close_vote(proposal)
-    results.seal(proposal_id)
+    decision = close_and_seal(proposal_id)
     db.session.commit()
-    return proposal_id
+    return proposal_id, decision.lines
+
+
+def sealed_vote(author: Any, council: Any, voters: list[tuple[Any, list[str]]], **kw: Any) -> str:
+    return decided_vote(author, council, voters, **kw)[0]
 
 
 def adopt_scheme(author: Any, council: Any) -> str:

@@ -11,8 +11,7 @@ from sqlalchemy import text
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.proposals import service as proposals
-from app.results import service as results
+from app.decisions.votes import close_and_seal
 from app.voting import service as voting
 from tests.factories import install_charter, make_open_vote, make_owner
 
@@ -28,8 +27,7 @@ def sealed(app: Any, db_session: Any) -> str:
     clock = itertools.count(1)
     for owner, choice in zip(owners, ["yes", "no", "yes", "abstain"], strict=True):
         voting.cast(proposal_id, owner.id, [choice], now=opens + timedelta(minutes=next(clock)))
-    proposals.close_vote(proposals.get(proposal_id))
-    results.seal(proposal_id)
+    close_and_seal(proposal_id)
     db.session.commit()
     return proposal_id
 

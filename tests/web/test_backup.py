@@ -13,8 +13,7 @@ from sqlalchemy import func, select, text
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.proposals import service as proposals
-from app.results import service as results
+from app.decisions.votes import close_and_seal
 from app.translog.models import LogLeaf
 from app.voting import service as voting
 from app.voting.models import Ballot
@@ -35,8 +34,7 @@ def trust_with_a_sealed_vote(app: Any, db_session: Any) -> str:
     clock = itertools.count(1)
     for owner in owners:
         voting.cast(proposal_id, owner.id, ["yes"], now=opens + timedelta(minutes=next(clock)))
-    proposals.close_vote(proposals.get(proposal_id))
-    results.seal(proposal_id)
+    close_and_seal(proposal_id)
     db.session.commit()
     return proposal_id
 

@@ -24,7 +24,7 @@ from tests.factories import (
     pass_motion,
     seat_member,
 )
-from tests.web.council_helpers import log_entries, proven_in_log, sealed_vote
+from tests.web.council_helpers import decided_vote, log_entries, proven_in_log
 
 
 @pytest.fixture
@@ -140,13 +140,11 @@ def test_a_sealed_election_seats_the_winner_and_logs_it(trust: dict[str, Any]) -
     alice, bob = make_owner(800, name="Alice"), make_owner(800, name="Bob")
     voters = [make_owner(100) for _ in range(3)]
     fields = {"role": "protector", "seats": 1, "candidates": [alice.id, bob.id]}
-    proposal_id = sealed_vote(
+    proposal_id, lines = decided_vote(
         a, a, [(voters[0], [f"candidate-{alice.id}"]), (voters[1], [f"candidate-{alice.id}"]),
                (voters[2], [f"candidate-{bob.id}"])],
         kind="council_election", fields=fields, title="Elect the protector",
     )
-    lines = elections.apply_sealed_result(proposal_id)
-    db.session.commit()
     assert lines and "Alice" in lines[0]
     assert council.is_seated(alice) and not council.is_seated(bob)
     assert alice.role == "council"
@@ -163,12 +161,10 @@ def test_a_tie_for_the_last_seat_is_reported_and_nobody_is_seated(trust: dict[st
     alice, bob = make_owner(800, name="Alice"), make_owner(800, name="Bob")
     v1, v2 = make_owner(100), make_owner(100)
     fields = {"role": "protector", "seats": 1, "candidates": [alice.id, bob.id]}
-    proposal_id = sealed_vote(
+    proposal_id, lines = decided_vote(
         a, a, [(v1, [f"candidate-{alice.id}"]), (v2, [f"candidate-{bob.id}"])],
         kind="council_election", fields=fields, title="Elect the protector",
     )
-    lines = elections.apply_sealed_result(proposal_id)
-    db.session.commit()
     assert not council.is_seated(alice) and not council.is_seated(bob)
     assert any("tie" in line for line in lines)
     summary = elections.election_summary(proposal_id)

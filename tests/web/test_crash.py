@@ -21,6 +21,7 @@ import pytest
 from app.accounts.services import issue_api_token
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.decisions.votes import close_and_seal
 from app.proposals import service as proposals
 from app.results import service as results
 from ballots.verifier import verify_bundle
@@ -173,8 +174,7 @@ def test_acknowledged_ballots_survive_killing_the_servers(
     db.session.commit()
     while utcnow() < closes:
         time.sleep(0.1)
-    proposals.close_vote(proposal)
-    results.seal(proposal_id)
+    close_and_seal(proposal_id)
     db.session.commit()
     published = {r["receipt"] for r in results.ballot_records(proposal_id)}
     missing = [r["receipt"] for r in acknowledged if r["receipt"] not in published]

@@ -14,10 +14,8 @@ from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.decisions.votes import close_and_seal
 from app.keys import service as keys
-from app.proposals import service as proposals
-from app.proposals.models import Proposal
-from app.results import service as results
 from app.voting.models import Ballot
 from ballots.keys import KeyRing
 from ballots.receipts import verify_receipt
@@ -162,9 +160,7 @@ def test_the_receipt_check_page_confirms_inclusion_after_sealing(
     assert b"not sealed yet" in page.data
     while utcnow() < closes:
         time.sleep(0.2)
-    proposal = db.session.get(Proposal, proposal_id)
-    proposals.close_vote(proposal)
-    results.seal(proposal_id)
+    close_and_seal(proposal_id)
     db.session.commit()
     page = client.post("/verify", data={"receipt": receipt, "csrf_token": csrf_from(before)})
     assert b"its ballot is in the sealed result" in page.data

@@ -17,6 +17,7 @@ from app.audit.models import AuditEvent
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.council.models import CouncilSeat
+from app.decisions.votes import close_and_seal
 from app.integrity.treasury import audit_treasury
 from app.proposals import service as proposals
 from app.results import service as results
@@ -57,8 +58,7 @@ def passed_spending_vote(author: Any, chair: Any, voter: Any, *, outcome: str = 
     voting.cast(proposal_id, voter.id, [outcome], now=opens + timedelta(hours=1))
     proposal = proposals.get(proposal_id)
     assert proposal is not None
-    proposals.close_vote(proposal)
-    results.seal(proposal_id)
+    close_and_seal(proposal_id)
     db.session.commit()
     return proposal_id
 
@@ -72,6 +72,8 @@ def owners_ratify(trust: dict[str, Any], budget_id: str) -> str:
     voting.cast(proposal_id, trust["voter"].id, ["yes"], now=opens + timedelta(hours=1))
     proposal = proposals.get(proposal_id)
     assert proposal is not None
+    # Below the decisions layer on purpose: these tests check that sync_budgets catches up on
+    # a ratification sealed without its consequence (as a database restored mid-way would be).
     proposals.close_vote(proposal)
     results.seal(proposal_id)
     db.session.commit()
