@@ -139,3 +139,28 @@ def test_a_discussion_comes_a_page_of_threads_at_a_time_and_a_reply_lands_on_its
         Comment.body == "A reply on the second page")).one()
     assert answer.headers["Location"].endswith(
         f"/proposals/{proposal_id}?cpage=2#comment-{reply.id}")
+
+
+def test_an_owners_growth_history_comes_in_pages_newest_first(app: Any, db_session: Any) -> None:
+    from datetime import timedelta
+
+    from app.core.db_types import utcnow
+    from app.growth.models import GrowthEntry
+    from app.owner.views import DASHBOARD_PAGE
+
+    install_charter()
+    owner = make_owner(0)
+    start = utcnow() - timedelta(days=400)
+    for n in range(DASHBOARD_PAGE + 3):
+        db.session.add(GrowthEntry(owner_id=owner.id, dimension="purchase", points=10 + n,
+                                   reason=f"Service visit {n:02d}", source="test",
+                                   source_id=f"visit-{n}", occurred_at=start + timedelta(days=n)))
+    db.session.commit()
+    client = app.test_client()
+    login(client, owner)
+    first = client.get("/me/").get_data(as_text=True)
+    newest = f"Service visit {DASHBOARD_PAGE + 2:02d}"
+    assert newest in first and "Service visit 02" not in first
+    second = client.get("/me/?gpage=2").get_data(as_text=True)
+    assert "Service visit 00" in second and newest not in second
+    assert second.index("Service visit 02") < second.index("Service visit 00")  # newest first
