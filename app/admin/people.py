@@ -79,13 +79,16 @@ def accounts() -> str:
     rows: list[User] = []
     if query:
         pattern = "%" + query.replace("%", "").replace("_", "") + "%"
-        rows = list(db.session.scalars(
-            select(User).where(or_(User.email.ilike(pattern), User.phone.ilike(pattern),
-                                   User.external_id.ilike(pattern),
-                                   User.display_name.ilike(pattern)))
-            .order_by(User.id).limit(PAGE)
-        ))
-    return render_template("admin/accounts.html", rows=rows, q=query, form=AccountStateForm())
+        found = select(User).where(or_(User.email.ilike(pattern), User.phone.ilike(pattern),
+                                       User.external_id.ilike(pattern),
+                                       User.display_name.ilike(pattern)))
+        after = request.args.get("after", type=int)
+        if after:
+            found = found.where(User.id > after)
+        rows = list(db.session.scalars(found.order_by(User.id).limit(PAGE + 1)))
+    more, rows = len(rows) > PAGE, rows[:PAGE]
+    return render_template("admin/accounts.html", rows=rows, q=query, form=AccountStateForm(),
+                           more=more)
 
 
 @bp.post("/accounts/<int:user_id>")

@@ -164,3 +164,20 @@ def test_an_owners_growth_history_comes_in_pages_newest_first(app: Any, db_sessi
     second = client.get("/me/?gpage=2").get_data(as_text=True)
     assert "Service visit 00" in second and newest not in second
     assert second.index("Service visit 02") < second.index("Service visit 00")  # newest first
+
+
+def test_an_account_search_with_many_matches_goes_on_to_more(app: Any, db_session: Any) -> None:
+    from app.admin.people import PAGE
+
+    admin = make_owner(0, role="admin", name="Admin")
+    for n in range(PAGE + 2):
+        make_owner(0, name=f"Zhang Wei {n:03d}")
+    db.session.commit()
+    client = app.test_client()
+    login(client, admin)
+    first = client.get("/admin/accounts?q=Zhang").get_data(as_text=True)
+    assert "Zhang Wei 000" in first and f"Zhang Wei {PAGE + 1:03d}" not in first
+    more = re.search(r'href="(/admin/accounts\?q=Zhang&amp;after=\d+)"', first).group(1)
+    rest = client.get(more.replace("&amp;", "&")).get_data(as_text=True)
+    assert f"Zhang Wei {PAGE + 1:03d}" in rest and "Zhang Wei 000" not in rest
+    assert "More accounts" not in rest
