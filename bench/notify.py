@@ -7,8 +7,9 @@ server, and what the web meanwhile answers.
 Steps, each timed: (1) N owners on the roll of an open vote (bulk rows, not timed as the
 subject); (2) the `notify.event` job fans out: one INSERT..SELECT of N notifications and N/500
 mail jobs; (3) W `flask trust worker` processes of T threads send every mail to an aiosmtpd
-server on 127.0.0.1; meanwhile a client reads a proposal page once a second and records its
-latency, against the same page read before the run. Prints a JSON summary; not a test.
+server on 127.0.0.1; meanwhile a client reads a proposal page and casts a ballot over the JSON
+API (a different owner each time, with a personal token) twice a second and records their
+latencies, against the same requests made before the run. Prints a JSON summary; not a test.
 
 The limit, measured in the same run against the same sink: W x T connections of a separate
 process sending ready-made messages of the same size as fast as the sink takes them (what mail
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -80,6 +82,13 @@ def raw_send(url: str, connections: int, per_connection: int, size: int) -> None
     for t in threads:
         t.join()
     print(connections * per_connection / (time.perf_counter() - started))
+
+
+CASTERS = 2000  # owners with an API token, one cast each, every half second during the run
+
+
+def _token(owner_id: int) -> str:
+    return f"ot_notify_bench_{owner_id:09d}"
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -143,6 +152,21 @@ def main() -> None:
             db.session.execute(insert(RollEntry), [
                 {"proposal_id": proposal_id, "token": f"{r['id']:064x}", "owner_id": r["id"],
                  "weight": 100 + r["id"] % 900, "growth_value": 1000} for r in rows])
+        # Owners who cast over the JSON API while the mail goes out (a token each).
+        import hashlib
+        from datetime import timedelta
+
+        from app.accounts.models import ApiToken
+        from app.proposals.models import Proposal
+        from app.proposals.spec import vote_spec
+
+        casters = list(range(first + 1, first + 1 + min(args.owners, CASTERS)))
+        db.session.execute(insert(ApiToken), [
+            {"user_id": uid, "name": "bench", "created_at": now,
+             "expires_at": now + timedelta(days=1),
+             "token_sha256": hashlib.sha256(_token(uid).encode()).hexdigest()}
+            for uid in casters])
+        choice = vote_spec(db.session.get(Proposal, proposal_id)).options[0][0]
         db.session.commit()
         summary["setup_seconds"] = round(time.perf_counter() - started, 1)
         roll = db.session.scalar(select(func.count()).select_from(RollEntry).where(
@@ -176,6 +200,24 @@ def main() -> None:
         urllib.request.urlopen(page, timeout=60).read()  # noqa: S310 - loopback
         return (time.perf_counter() - t) * 1000
 
+    cast_url = f"http://127.0.0.1:5793/api/proposals/{proposal_id}/ballots"
+    cast_status: dict[int, int] = {}
+
+    def cast_ms() -> float:
+        uid = casters.pop()
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            cast_url, data=json.dumps({"selection": [choice]}).encode(), method="POST",
+            headers={"Authorization": f"Bearer {_token(uid)}",
+                     "Content-Type": "application/json"})
+        t = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+                status = answer.status
+        except urllib.error.HTTPError as refused:
+            status = refused.code
+        cast_status[status] = cast_status.get(status, 0) + 1
+        return (time.perf_counter() - t) * 1000
+
     for _ in range(100):
         try:
             read_ms()
@@ -183,6 +225,7 @@ def main() -> None:
         except OSError:
             time.sleep(0.2)
     idle = sorted(read_ms() for _ in range(20))
+    cast_idle = sorted(cast_ms() for _ in range(10))
     from aiosmtpd.controller import Controller
 
     from tests.smtp_helpers import _free_port
@@ -222,11 +265,14 @@ def main() -> None:
         fanned = None
         first_mail = None
         busy_reads: list[float] = []
+        busy_casts: list[float] = []
         worker_cpu = 0.0
         try:
             while True:
                 time.sleep(0.5)
                 busy_reads.append(read_ms())
+                if casters:
+                    busy_casts.append(cast_ms())
                 told, mailed, busy = state()
                 if fanned is None and told >= roll:
                     fanned = time.perf_counter() - started
@@ -286,6 +332,11 @@ def main() -> None:
         "sample_mail": {"to": sample["To"], "subject": sample["Subject"],
                         "shows_its_own_weight": f"{expected_weight:,}" in body,
                         "list_unsubscribe": bool(sample["List-Unsubscribe"])},
+        "cast_ms_idle_p50": round(statistics.median(cast_idle), 1),
+        "cast_ms_during_p50": round(statistics.median(busy_casts), 1) if busy_casts else None,
+        "cast_ms_during_max": round(max(busy_casts), 1) if busy_casts else None,
+        "casts_during": len(busy_casts),
+        "cast_statuses": {str(k): v for k, v in sorted(cast_status.items())},
         "page_ms_idle_p50": round(statistics.median(idle), 1),
         "page_ms_during_p50": round(statistics.median(busy_reads), 1),
         "page_ms_during_p95": round(sorted(busy_reads)[int(len(busy_reads) * 0.95)], 1),
