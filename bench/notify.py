@@ -13,8 +13,9 @@ latencies, against the same requests made before the run. Prints a JSON summary;
 
 The limit, measured in the same run against the same sink: W x T connections of a separate
 process sending ready-made messages of the same size as fast as the sink takes them (what mail
-costs with no database, no rendering, no queue). `ratio_to_sink_limit` is the pipeline's mails/s
-over that. The sink counts messages and parses a sample (every 1,000th) to check a mail's
+costs with no database, no rendering, no queue), before and after the pipeline runs.
+`ratio_to_sink_limit` is the pipeline's mails/s over the mean of the two (the shared machine's
+load moves it; `ratio_to_sink_limit_range` is the ratio to each). The sink counts messages and parses a sample (every 1,000th) to check a mail's
 content: keeping 200,000 parsed messages would take gigabytes and measure the sink instead.
 """
 
@@ -311,8 +312,11 @@ def main() -> None:
     body = str(text.get_content()) if text is not None else ""
     number = str(sample["To"]).removeprefix("o").split("@")[0]
     expected_weight = 100 + (first + 1 + int(number)) % 900 if number.isdigit() else -1
-    limit = min(summary["sink_limit_before_mails_per_second"],  # type: ignore[type-var]
-                summary["sink_limit_after_mails_per_second"])
+    # The shared machine's load moves the sink's pace from minute to minute: the ratio is
+    # against the mean of the two measurements, and against each of them for its spread.
+    limits = [float(summary["sink_limit_before_mails_per_second"]),  # type: ignore[arg-type]
+              float(summary["sink_limit_after_mails_per_second"])]  # type: ignore[arg-type]
+    limit = statistics.mean(limits)
     mails_per_second = roll / (last_mail - (fanned or 0)) if last_mail > (fanned or 0) else 0.0
     summary.update({
         "roll": roll, "mails_received": received, "distinct_recipients": distinct,
@@ -325,6 +329,8 @@ def main() -> None:
         "mail_jobs_per_second_after_fan_out": round(
             jobs_done / max(0.001, last_mail - (fanned or 0)), 2),
         "ratio_to_sink_limit": round(mails_per_second / limit, 2) if limit else None,
+        "ratio_to_sink_limit_range": [round(mails_per_second / x, 2) for x in sorted(limits)
+                                      if x][::-1],
         "worker_cpu_ms_per_mail": round(worker_cpu * 1000 / roll, 2),
         "bench_and_sink_cpu_ms_per_mail": round(sink_cpu * 1000 / roll, 2),
         "mail_bytes_mean": round(mail_bytes / max(1, received)),
@@ -361,7 +367,7 @@ def _job_done(app: object, key: str) -> bool:
     return state == "done"
 
 
-def _sink_limit(url: str, connections: int, total: int = 4000) -> float:
+def _sink_limit(url: str, connections: int, total: int = 12000) -> float:
     done = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--raw-send", url, str(connections),
          str(max(1, total // connections)), "2100"],
