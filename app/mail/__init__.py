@@ -107,9 +107,9 @@ def send_sms_to(
 def hold_rendered(
     recipient: str, user: Any, template: str, locale: str, subject: str, text: str, html: str
 ) -> OutboxMessage:
-    """Hold an email another part rendered itself (notifications, which send their own batches
-    over SMTP with an unsubscribe header) in the outbox, as every mail is held with no
-    MAIL_URL: administrators read it at /admin/outbox. The caller commits."""
+    """Hold one email another part rendered itself in the outbox, as every mail is held with no
+    MAIL_URL: administrators read it at /admin/outbox. The caller commits. (Notification
+    batches, which send over SMTP themselves with an unsubscribe header, use `hold_many`.)"""
     return _queue("email", recipient, user, template, locale, subject, text, html, held=True)
 
 
