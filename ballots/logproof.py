@@ -19,11 +19,13 @@ from typing import Any
 from ballots.canonical import CanonicalError, canonical_bytes, canonical_sha256, strict_loads
 from ballots.checkpoint import open_checkpoint, parse_witness_policy
 from ballots.keys import KeyRing
+from ballots.keysnote import KeysNoteError, open_keys_note
 from ballots.merkle import leaf_hash, verify_inclusion
 from ballots.note import SIG_ED25519, NoteError, VerifierKey
 from ballots.verifier import FETCH_TIMEOUT, MAX_DOCUMENT, VerifyFailure, _Source
 
 PROOF_FILE = "log-proof.json"
+KEYS_NOTE_FILE = "trust-keys.note"
 POLICY_FILE = "trust-witnesses.json"
 _LEAF = {"index", "type", "at", "subject", "sha256"}
 LEAF_KEYS = (_LEAF, _LEAF | {"logged_at"})
@@ -105,14 +107,37 @@ def _policy(location: str, explicit: str | None) -> Any:
 
 
 def check_bundle_in_log(location: str, policy_file: str | None = None) -> list[str]:
-    """The log check for a bundle directory or results URL (after ``verify_bundle`` passed)."""
+    """The log check for a bundle directory or results URL (after ``verify_bundle`` passed),
+    and the signed keys document (a server must serve it; a directory may leave it out)."""
     source = _Source(location)
     result = source.document("result.json", "result.json")
-    keyring = KeyRing.from_document(source.document("trust-keys.json", "keys"))
+    keys_doc = source.document("trust-keys.json", "keys")
+    keyring = KeyRing.from_document(keys_doc)
     try:
         proof = source.document(PROOF_FILE, "log.missing")
     except VerifyFailure as exc:
         raise VerifyFailure(
             "log.missing", f"no proof that this result is in the log: {exc.message}"
         ) from None
-    return check_result_in_log(result, proof, keyring, _policy(location, policy_file))
+    lines = check_result_in_log(result, proof, keyring, _policy(location, policy_file))
+    origin = proof["checkpoint"].split("\n", 1)[0]
+    return [*lines, check_keys_note(source, keys_doc, origin)]
+
+
+def check_keys_note(source: _Source, keys_doc: Any, origin: str) -> str:
+    """trust-keys.note says what trust-keys.json says, each key endorsed by the one before,
+    signed by the current key as the log (the checkpoint's origin)."""
+    try:
+        with source.open(KEYS_NOTE_FILE) as fh:
+            data = fh.read(MAX_DOCUMENT + 1)
+    except VerifyFailure:
+        if isinstance(source.base, Path):
+            return f"  keys: NOT signed-checked (no {KEYS_NOTE_FILE} in the bundle)"
+        raise VerifyFailure(
+            "keys.unsigned", f"the server does not serve a signed keys document ({KEYS_NOTE_FILE})"
+        ) from None
+    try:
+        signed = open_keys_note(data, served=keys_doc, origin=origin)
+    except KeysNoteError as exc:
+        raise VerifyFailure(exc.code, str(exc)) from None
+    return "  " + signed.summary()

@@ -5,7 +5,9 @@ signature and the charter's quorum of witness cosignatures, checks it against th
 checkpoint this monitor accepted (a smaller size is a rollback, another root a fork, and a
 consistency proof must link them), reads every new leaf and the record it commits to,
 recomputes the root from them, and checks what the leaves say against what the server serves:
-every sealed result (digest, supersedes chain, the correction's reason) and every key.
+every sealed result (digest, supersedes chain, the correction's reason), every key, and the
+signed keys document (trust-keys.note). Records are read 256 at a time from /log/records, or
+one by one from a server that predates it.
 
 Exit 0: all good (the state advances). Exit 1: an alarm, named on stderr and kept under
 ``DIR/alarms``; the state does not advance, so the alarm repeats until someone looks. Exit 2:
@@ -29,12 +31,13 @@ from typing import Any
 from ballots.canonical import CanonicalError, canonical_bytes, canonical_sha256, strict_loads
 from ballots.checkpoint import Cosigned, open_checkpoint, parse_witness_policy
 from ballots.keys import KeyRing, SignatureError, verify_object
+from ballots.keysnote import KeysNoteError, open_keys_note
 from ballots.logwatch import Alarm, LeafChecker, compact_push, compact_root
 from ballots.merkle import leaf_hash, verify_consistency
 from ballots.note import NoteError, VerifierKey, parse_note
 
 MAX_BODY = 1 << 24
-PAGE = 1000
+PAGE = 256  # the records endpoint's bound; /log/entries allows more
 STATE_FILE = "monitor.json"
 
 
@@ -83,6 +86,34 @@ def _log_keys(keys_doc: Any, origin: str) -> tuple[KeyRing, list[VerifierKey]]:
     return ring, [VerifierKey(origin, 0x01, k.raw) for k in ring.entries()]
 
 
+def _records(fetch: Fetcher, start: int, end: int) -> list[Any]:
+    """Records start..end-1: one request to /log/records, or one per record from a server
+    that predates it (it answers 404)."""
+    batch = fetch.json(f"/log/records?start={start}&end={end}", missing_ok=True)
+    if batch is None:
+        return [fetch.json(f"/log/record/{index}") for index in range(start, end)]
+    if type(batch) is not list or len(batch) != end - start:
+        raise Alarm("log.records", f"records {start}..{end} not served in full")
+    return batch
+
+
+def _keys_note(fetch: Fetcher, keys_doc: Any, origin: str, required: bool, seen: list[str]) -> bool:
+    """The signed keys document must match trust-keys.json; once a server has served one, it
+    may not stop (that would hide a key from readers who check the signature)."""
+    data = fetch.raw("/.well-known/trust-keys.note", missing_ok=True)
+    if data is None:
+        if required:
+            raise Alarm("keys.unsigned", "the server stopped serving its signed keys document")
+        seen.append("keys document not signed (the server predates trust-keys.note)")
+        return False
+    try:
+        signed = open_keys_note(data, served=keys_doc, origin=origin)
+    except KeysNoteError as exc:
+        raise Alarm(exc.code, f"trust-keys.note: {exc}") from None
+    seen.append(signed.summary())
+    return True
+
+
 def _pending(served: Any, digest: str, ring: KeyRing) -> bool:
     if type(served) is not dict or served.get("supersedes") != digest:
         return False
@@ -112,6 +143,7 @@ def run(base: str, state_dir: Path, timeout: float = 30.0) -> list[str]:
 
     keys_doc = fetch.json("/.well-known/trust-keys.json")
     ring, log_keys = _log_keys(keys_doc, origin)
+    keys_signed = _keys_note(fetch, keys_doc, origin, bool(state.get("keys_signed")), seen)
     policy_doc = fetch.json("/.well-known/trust-witnesses.json")
     try:
         witnesses, quorum = parse_witness_policy(policy_doc)
@@ -158,10 +190,9 @@ def run(base: str, state_dir: Path, timeout: float = 30.0) -> list[str]:
         entries = fetch.json(f"/log/entries?start={start}&end={end}")
         if type(entries) is not list or len(entries) != end - start:
             raise Alarm("log.entries", f"entries {start}..{end} not served in full")
-        for offset, leaf in enumerate(entries):
-            index = start + offset
-            record = fetch.json(f"/log/record/{index}")
-            checker.check(index, leaf, record)
+        records = _records(fetch, start, end)
+        for offset, (leaf, record) in enumerate(zip(entries, records, strict=True)):
+            checker.check(start + offset, leaf, record)
             compact_push(stack, leaf_hash(canonical_bytes(leaf)))
     if compact_root(stack) != cp.root:
         raise Alarm(
@@ -202,6 +233,7 @@ def run(base: str, state_dir: Path, timeout: float = 30.0) -> list[str]:
         "policy": policy_doc,
         "leaves": checker.memory(),
         "keys": checker.key_memory(),
+        "keys_signed": keys_signed,
         "checkpoint": note_bytes.decode(),
         "checked_at": int(time.time()),
     }

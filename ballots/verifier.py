@@ -29,6 +29,8 @@ from ballots.tally import SpecError, Tally, TallyError, VoteSpec
 
 MAX_LINE = 1 << 16  # one JSONL record; real ones are a few hundred bytes
 READ_BLOCK = 1 << 18  # JSONL is read in blocks this size (no faster at 1 MiB, 8 MB more)
+# Served at /.well-known/ rather than beside the result (a results URL's bundle).
+WELL_KNOWN = ("trust-keys.json", "trust-keys.note")
 MAX_DOCUMENT = 1 << 20  # result.json, trust-keys.json, a receipt
 FETCH_TIMEOUT = 30
 _RESULTS_URL = re.compile(r"(/(?:.*/)?)?results/([^/]+)/?")
@@ -76,7 +78,7 @@ class _Source:
             self.url_id = urllib.parse.unquote(m.group(2))
             base = parts.path if parts.path.endswith("/") else parts.path + "/"
             self.base: str | Path = f"{parts.scheme}://{parts.netloc}{base}"
-            self.keys_url = f"{parts.scheme}://{parts.netloc}/.well-known/trust-keys.json"
+            self.well_known = f"{parts.scheme}://{parts.netloc}/.well-known/"
         else:
             self.base = Path(text)
             if not self.base.is_dir():
@@ -93,7 +95,7 @@ class _Source:
             with fh:
                 yield fh
             return
-        url = self.keys_url if name == "trust-keys.json" else self.base + name
+        url = (self.well_known if name in WELL_KNOWN else self.base) + name
         try:
             # The scheme was checked to be http or https in __init__.
             response = urllib.request.urlopen(url, timeout=FETCH_TIMEOUT)  # noqa: S310

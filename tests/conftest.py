@@ -22,6 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests judge correctness, never speed (speed goals live in bench/): on a shared CI
+# machine generating an input or running an example may take seconds, which must not fail them.
+settings.register_profile(
+    "trust", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile("trust")
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

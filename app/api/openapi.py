@@ -31,6 +31,9 @@ def _file(path: str, summary: str, media: str = "application/json",
 
 _FILES = [
     _file("/.well-known/trust-keys.json", "Every signing key ever used", errors=()),
+    _file("/.well-known/trust-keys.note", "The keys document as a C2SP signed note: each key "
+          "endorsed by the key before it, signed by the current key", "text/plain", errors=(),
+          schema={"type": "string"}),
     _file("/results/{proposal_id}/result.json", "Signed result statement",
           params={"proposal_id": PID}),
     _file("/results/{proposal_id}/roll.jsonl", "Frozen roll, JSON Lines", "application/jsonl",
@@ -51,6 +54,9 @@ _FILES = [
     _file("/results/{proposal_id}/log-proof.json", "The result's log leaf, inclusion proof "
           "and cosigned checkpoint", params={"proposal_id": PID}),
     _file("/log/record/{index}", "One log record by index", params={"index": SIZE}),
+    _file("/log/records", "The records of leaves start..end-1 (end <= the log's size, at most "
+          "256) as one JSON array, each exactly as stored", errors=(400,),
+          schema={"type": "array"}),
 ]
 _IMPORT = Operation(
     "/api/growth/import", "post", "Import growth-value entries, all or nothing (the brand's "

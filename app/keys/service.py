@@ -13,6 +13,7 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.keys.models import SigningKeyRecord
 from ballots.keys import PublicKey, SigningKey, b64decode_strict, keys_document
+from ballots.keysnote import endorsement_statement, sign_keys_note
 from ballots.records import format_time
 
 # Decrypted keys by key id. Keys never change once written, so another worker rotating the
@@ -142,16 +143,41 @@ def sign(obj: dict[str, Any]) -> dict[str, Any]:
     return signing_key().sign_object(obj)
 
 
-def published_keys() -> dict[str, Any]:
-    records = db.session.scalars(
-        select(SigningKeyRecord).order_by(SigningKeyRecord.valid_from, SigningKeyRecord.id)
-    )
-    entries = [
-        PublicKey(
-            b64decode_strict(r.public_key, "public_key"),
-            format_time(r.valid_from),
-            format_time(r.valid_until) if r.valid_until else None,
+def _records() -> list[SigningKeyRecord]:
+    return list(
+        db.session.scalars(
+            select(SigningKeyRecord).order_by(SigningKeyRecord.valid_from, SigningKeyRecord.id)
         )
-        for r in records
-    ]
-    return keys_document(current_app.config["TRUST_NAME"], entries)
+    )
+
+
+def _entry(r: SigningKeyRecord) -> PublicKey:
+    return PublicKey(
+        b64decode_strict(r.public_key, "public_key"),
+        format_time(r.valid_from),
+        format_time(r.valid_until) if r.valid_until else None,
+    )
+
+
+def published_keys() -> dict[str, Any]:
+    return keys_document(current_app.config["TRUST_NAME"], [_entry(r) for r in _records()])
+
+
+def keys_note(origin: str) -> bytes:
+    """The keys document as a signed note (ballots/keysnote.py): each key endorsed by the key
+    before it, the whole signed by the current key under the log's origin.
+
+    Ed25519 is deterministic, so each endorsement is byte for byte the one the key's
+    ``key.rotated`` log record carries; nothing new has to be stored.
+    """
+    records = _records()
+    if not records:
+        records = [ensure_key()]
+    trust = current_app.config["TRUST_NAME"]
+    entries = [_entry(r) for r in records]
+    endorsements: list[Any] = [None]
+    for previous, entry in zip(records, entries[1:], strict=False):
+        endorsements.append(opened_key(previous).sign_object(endorsement_statement(trust, entry)))
+    return sign_keys_note(
+        keys_document(trust, entries), endorsements, opened_key(records[-1]), origin
+    )

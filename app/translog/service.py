@@ -22,6 +22,9 @@ from ballots.records import format_time
 
 LOG_LOCK_ID = 0x6C6F67  # any constant shared by every worker
 MAX_ENTRIES = 1000
+# Records can be kilobytes each (a sealed result, a charter): a smaller page keeps a response
+# to a few megabytes at most.
+MAX_RECORDS = 256
 
 
 class LogRequestError(ValueError):
@@ -114,6 +117,25 @@ def record_of(index: int) -> dict[str, Any] | None:
         return None
     record: dict[str, Any] = json.loads(row.record_json)
     return record
+
+
+def records_bytes(start: int, end: int) -> bytes:
+    """The records of leaves start..end-1 as one JSON array, each exactly as stored (canonical).
+
+    Only leaves that exist are served, so a response never changes once given: caches may keep
+    it for good, as they keep one record.
+    """
+    total = size()
+    if not 0 <= start <= end <= total:
+        raise LogRequestError(f"need 0 <= start <= end <= {total} (the log's size)")
+    if end - start > MAX_RECORDS:
+        raise LogRequestError(f"at most {MAX_RECORDS} records per request")
+    rows = db.session.scalars(
+        select(LogLeaf.record_json)
+        .where(LogLeaf.index >= start, LogLeaf.index < end)
+        .order_by(LogLeaf.index)
+    )
+    return b"[" + b",".join(r.encode() for r in rows) + b"]"
 
 
 def inclusion(index: int, tree_size: int) -> dict[str, Any]:

@@ -3,10 +3,11 @@ and the page of who cosigned what and when."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 from sqlalchemy import select
 
 from app.core.extensions import db
+from app.keys import service as keys
 from app.results import service as results
 from app.translog import notes, witnesses
 from app.translog import service as translog
@@ -23,6 +24,18 @@ def checkpoint_txt() -> Response:
     db.session.commit()
     response = Response(body, mimetype="text/plain")
     response.headers["Cache-Control"] = "public, no-cache"
+    return response
+
+
+@bp.get("/.well-known/trust-keys.note")
+def trust_keys_note() -> Response:
+    """trust-keys.json signed: each key endorsed by the one before, signed by the current key."""
+    body = keys.keys_note(notes.origin())
+    db.session.commit()
+    response = Response(body, mimetype="text/plain")
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.add_etag()
+    response.make_conditional(request)
     return response
 
 

@@ -1,28 +1,21 @@
 // Verification on the reader's device: a sealed result's signature and its place in the log
 // under a checkpoint the witnesses cosigned (C2SP signed-note, tlog-checkpoint,
-// cosignature/v1), a receipt and its inclusion proof. Nothing is sent anywhere: the files
-// are read in the browser; Ed25519 is the audited @noble/ed25519 (vendored by the install
-// step from the npm registry at the lockfile's version), SHA-256 is the browser's WebCrypto.
-// The same checks, with the same codes, as ballots/logproof.py, ballots/keys.py and
-// ballots/receipts.py. It does not recount the ballots: `python -m ballots.verify` does.
+// cosignature/v1), a receipt and its inclusion proof, and — given roll.jsonl and
+// ballots.jsonl — the recount of an open vote (device-recount.js) or the check of a secret
+// vote's encrypted tally and its decryption (device-secret.js). Nothing is sent anywhere: the
+// files are read in the browser; Ed25519 is the audited @noble/ed25519 (vendored by the
+// install step from the npm registry at the lockfile's version), SHA-256 is the browser's
+// WebCrypto here and @noble/hashes in the streamed recount. The same checks, with the same
+// codes, as ballots/logproof.py, ballots/keys.py, ballots/receipts.py, ballots/verifier.py
+// and ballots/secret/verifier.py.
 import * as ed from "../vendor/noble-ed25519.js";
+import { recountOpen } from "./device-recount.js";
+import { verifySecret } from "./device-secret.js";
+import { Fail, canon, concat, equal, hex, unhex } from "./verify-common.js";
+
+export { Fail, canon };
 
 const enc = new TextEncoder();
-
-export class Fail extends Error {
-  constructor(code, message) {
-    super(message);
-    this.code = code;
-  }
-}
-
-const hex = (u8) => Array.from(u8, (b) => b.toString(16).padStart(2, "0")).join("");
-const HEX64 = /^[0-9a-f]{64}$/;
-
-function unhex(s, what) {
-  if (typeof s !== "string" || !HEX64.test(s)) throw new Fail("format", `${what} is not 64 hex`);
-  return Uint8Array.from(s.match(/../g), (h) => parseInt(h, 16));
-}
 
 function b64e(u8) {
   let s = "";
@@ -42,32 +35,9 @@ function b64d(s, what) {
   return u8;
 }
 
-const concat = (...parts) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 async function sha256(u8) {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", u8));
-}
-
-// RFC 8785 for the JSON the trust publishes: integers only, ASCII keys.
-export function canon(v) {
-  if (v === null || typeof v === "boolean") return JSON.stringify(v);
-  if (typeof v === "number") {
-    if (!Number.isSafeInteger(v)) throw new Fail("canonical", `number ${v} is not a safe integer`);
-    return String(v);
-  }
-  if (typeof v === "string") return JSON.stringify(v);
-  if (Array.isArray(v)) return "[" + v.map(canon).join(",") + "]";
-  const keys = Object.keys(v).sort();
-  return "{" + keys.map((k) => JSON.stringify(k) + ":" + canon(v[k])).join(",") + "}";
 }
 
 const digest = async (obj) => hex(await sha256(enc.encode(canon(obj))));
@@ -219,7 +189,38 @@ export async function checkResultInLog(result, proof, ring, policy, say) {
 
 const RECEIPT_FIELDS = ["receipt", "token", "selection", "weight", "cast_at"];
 
+// A secret ballot's receipt names its tracker, never a choice (ballots/secret/verifier.py).
+const RECEIPT2_KEYS = ["cast_at", "format", "proposal", "signature", "token", "tracker", "type"];
+
+async function checkReceipt2(receipt, ring, result, proof, say) {
+  const keys = receipt && typeof receipt === "object" ? Object.keys(receipt).sort() : [];
+  if (canon(keys) !== canon(RECEIPT2_KEYS) || receipt.format !== 2 || receipt.type !== "receipt") {
+    throw new Fail("receipt.malformed", `a receipt has exactly ${RECEIPT2_KEYS}`);
+  }
+  await verifyObject(receipt, ring, "receipt.bad_signature");
+  if (receipt.proposal !== result.proposal.id) throw new Fail("receipt.proposal", `receipt is for ${receipt.proposal}`);
+  if (!proof) {
+    say(`receipt of tracker ${receipt.tracker}: signature verified (no inclusion proof given)`);
+    return;
+  }
+  const leaf = proof.leaf || {};
+  if (leaf.tracker !== receipt.tracker) throw new Fail("receipt.not_found", `the proof is for another tracker than ${receipt.tracker}`);
+  if (leaf.token !== receipt.token || leaf.cast_at !== receipt.cast_at) {
+    throw new Fail("receipt.leaf", `ballot seq ${leaf.seq} carries the tracker but another token or cast_at than the receipt's`);
+  }
+  if (proof.index !== proof.seq - 1 || leaf.seq !== proof.seq || proof.size !== result.ballots.size) {
+    throw new Fail("receipt.proof", "the proof does not match this result's ballots");
+  }
+  const path = proof.path.map((h) => unhex(h, "proof path"));
+  const hashed = await leafHash(enc.encode(canon(leaf)));
+  if (!(await verifyInclusion(hashed, proof.index, proof.size, path, unhex(result.ballots.root, "ballots root")))) {
+    throw new Fail("receipt.inclusion", "receipt's ballot is not under the root");
+  }
+  say(`receipt ${receipt.tracker}: ballot seq ${proof.seq}, inclusion proof verified`);
+}
+
 export async function checkReceipt(receipt, ring, result, proof, say) {
+  if (result.format === 2) return checkReceipt2(receipt, ring, result, proof, say);
   await verifyObject(receipt, ring, "receipt.signature");
   if (receipt.type !== "ballot-receipt" || receipt.proposal !== result.proposal.id) {
     throw new Fail("receipt.proposal", "the receipt is not for this result's proposal");
@@ -245,12 +246,26 @@ export async function checkReceipt(receipt, ring, result, proof, say) {
   say(`receipt ${receipt.receipt}: ballot seq ${proof.seq}, inclusion proof verified`);
 }
 
-export async function verifyAll(files, say) {
+const idle = async () => {};
+
+export async function verifyAll(files, say, progress = idle, full = false) {
   const ring = await keyring(files.keys);
   const result = files.result;
   await verifyObject(result, ring, "result.signature");
   if (result.trust !== ring.trust) throw new Fail("result.trust", "the result names another trust");
   say(`result of proposal ${result.proposal.id}: signature verified (key ${result.signature.key_id})`);
+  // The bundle's own checks come before the log's, as in `python -m ballots.verify`.
+  if (files.roll || files.ballots) {
+    if (!files.roll || !files.ballots) throw new Fail("format", "choose both roll.jsonl and ballots.jsonl to recount");
+    if (result.format === 2) {
+      if (!files.election || !files.tally) throw new Fail("format", "a secret vote also needs election.json and tally.json");
+      await verifySecret(files, result, say, progress, full);
+    } else {
+      await recountOpen(files, result, say, progress);
+    }
+  } else {
+    say("ballots not recounted (choose roll.jsonl and ballots.jsonl to recount them)");
+  }
   await checkResultInLog(result, files.logProof, ring, files.policy, say);
   if (files.receipt) await checkReceipt(files.receipt, ring, result, files.receiptProof, say);
 }
@@ -277,16 +292,30 @@ if (form) {
         throw new Fail("format", `${file.name} is not JSON`);
       }
     };
+    const bar = document.getElementById("device-verify-progress");
+    bar.value = 0;
+    const progress = async (done, total) => {
+      bar.max = Math.max(total, 1);
+      bar.value = Math.min(done, bar.max);
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let the page draw it
+    };
+    status.dataset.ok = "";
+    status.textContent = status.dataset.busyText;
     try {
       const files = {};
       for (const [key, name] of [["result", "result"], ["keys", "keys"], ["logProof", "log_proof"],
-        ["policy", "policy"], ["receipt", "receipt"], ["receiptProof", "receipt_proof"]]) {
+        ["policy", "policy"], ["receipt", "receipt"], ["receiptProof", "receipt_proof"],
+        ["election", "election"], ["tally", "tally"]]) {
         files[key] = await read(name);
       }
+      // Streamed, never read whole: a vote's ballots can run to many megabytes.
+      files.roll = form.elements.roll.files[0];
+      files.ballots = form.elements.ballots.files[0];
       if (!files.result || !files.keys || !files.logProof || !files.policy) {
         throw new Fail("format", "choose result.json, trust-keys.json, log-proof.json and trust-witnesses.json");
       }
-      await verifyAll(files, say);
+      await verifyAll(files, say, progress, form.elements.all_proofs.checked);
+      bar.value = bar.max;
       status.dataset.ok = "true";
       status.dataset.code = "";
       status.textContent = status.dataset.okText;

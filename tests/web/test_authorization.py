@@ -110,10 +110,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("verifiable.log_checkpoint", "GET"): PUBLIC,
     ("verifiable.log_entries", "GET"): PUBLIC,
     ("verifiable.log_record", "GET"): PUBLIC,
+    ("verifiable.log_records", "GET"): PUBLIC,
     ("verifiable.log_inclusion", "GET"): PUBLIC,
     ("verifiable.log_consistency", "GET"): PUBLIC,
     ("witnessed.checkpoint_txt", "GET"): PUBLIC,
     ("witnessed.trust_witnesses", "GET"): PUBLIC,
+    ("witnessed.trust_keys_note", "GET"): PUBLIC,
     ("witnessed.log_proof", "GET"): PUBLIC,
     ("witnessed.witnesses_page", "GET"): PUBLIC,
     ("proposals.index", "GET"): PUBLIC,
@@ -397,6 +399,7 @@ def _url(rule: Any, endpoint: str, world: dict[str, Any]) -> str:
         path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(values[name]), path)
     query = {
         "verifiable.log_entries": "?start=0&end=1",
+        "verifiable.log_records": "?start=0&end=1",
         "verifiable.log_inclusion": "?index=0&size=1",
         "verifiable.log_consistency": "?first=1&second=1",
     }.get(endpoint, "")

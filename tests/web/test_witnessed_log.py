@@ -98,9 +98,11 @@ def test_sealed_results_verify_in_the_log(demo: Any, client: Any, tmp_path: Path
         (folder / "trust-witnesses.json").write_bytes(
             client.get("/.well-known/trust-witnesses.json").data
         )
+        (folder / "trust-keys.note").write_bytes(client.get("/.well-known/trust-keys.note").data)
         assert verify_main([str(folder)]) == 0, capsys.readouterr().err
         out = capsys.readouterr().out
         assert f"quorum {demo_witnesses.QUORUM}" in out
+        assert "keys document signed by the current key" in out
     # The leaves the log appended are timed by it, in order.
     times = [t for t in db.session.scalars(select(LogLeaf.logged_at).order_by(LogLeaf.index))]
     assert all(t is not None for t in times) and times == sorted(times)

@@ -6,9 +6,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from ballots.canonical import canonical_bytes, canonical_sha256
+from ballots.canonical import canonical_bytes, canonical_sha256, strict_loads
 from ballots.checkpoint import Checkpoint
 from ballots.keys import SigningKey
+from ballots.keysnote import sign_keys_note
 from ballots.merkle import MerkleTree, leaf_hash
 from ballots.note import SIG_COSIGNATURE_V1, Note, NoteSigner
 
@@ -58,3 +59,6 @@ def log_proof(
 def write_log_files(directory: Path, key: SigningKey, result: dict[str, Any]) -> None:
     (directory / "log-proof.json").write_bytes(canonical_bytes(log_proof(key, result)))
     (directory / "trust-witnesses.json").write_bytes(canonical_bytes(policy()))
+    keys_doc = strict_loads((directory / "trust-keys.json").read_text("utf-8"))
+    if len(keys_doc["keys"]) == 1:  # a chain of keys needs their endorsements (test_keys_note)
+        (directory / "trust-keys.note").write_bytes(sign_keys_note(keys_doc, [None], key, ORIGIN))

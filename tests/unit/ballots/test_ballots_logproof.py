@@ -81,3 +81,33 @@ def test_readers_own_policy(bundle: Bundle, capsys, tmp_path: Path) -> None:
     mine.write_text(json.dumps({"witnesses": [WITNESSES[2].verifier.vkey], "quorum": 1}))
     code, out = run(bundle, capsys, "--witnesses", str(mine))
     assert code == 1 and "[log.quorum]" in out
+
+
+def test_signed_keys_document_in_the_bundle(bundle: Bundle, capsys) -> None:
+    code, out = run(bundle, capsys)
+    assert code == 0 and "keys document signed by the current key" in out, out
+    note = (bundle.dir / "trust-keys.note").read_bytes()
+    # Another key in trust-keys.json than in the signed document.
+    keys_doc = json.loads((bundle.dir / "trust-keys.json").read_text())
+    other = SigningKey.generate().public_entry("2026-01-01T00:00:00Z").to_entry()
+    changed = {**keys_doc, "keys": [*keys_doc["keys"], other]}
+    (bundle.dir / "trust-keys.json").write_bytes(canonical_bytes(changed))
+    code, out = run(bundle, capsys)
+    assert code == 1 and "[keys.mismatch]" in out, out
+    (bundle.dir / "trust-keys.json").write_bytes(canonical_bytes(keys_doc))
+    # The note's text edited: the current key's signature no longer verifies.
+    (bundle.dir / "trust-keys.note").write_bytes(note.replace(b'"trust":"', b'"trust":"X', 1))
+    code, out = run(bundle, capsys)
+    assert code == 1 and "[keys.note_signature]" in out, out
+    # Signed by a key not in the document.
+    from ballots.keysnote import sign_keys_note
+
+    (bundle.dir / "trust-keys.note").write_bytes(
+        sign_keys_note(keys_doc, [None], SigningKey.generate(), "trust.example/log")
+    )
+    code, out = run(bundle, capsys)
+    assert code == 1 and "[keys.note_signature]" in out, out
+    # A directory may leave it out (a server may not): said plainly.
+    (bundle.dir / "trust-keys.note").unlink()
+    code, out = run(bundle, capsys)
+    assert code == 0 and "keys: NOT signed-checked" in out, out

@@ -19,7 +19,8 @@ import pytest
 
 from ballots.canonical import canonical_bytes, canonical_sha256
 from ballots.checkpoint import Checkpoint
-from ballots.keys import SigningKey, keys_document
+from ballots.keys import PublicKey, SigningKey, keys_document
+from ballots.keysnote import endorsement_statement, sign_keys_note
 from ballots.merkle import MerkleTree, leaf_hash
 from ballots.monitor import main
 from ballots.note import SIG_COSIGNATURE_V1, Note, NoteSigner
@@ -42,6 +43,26 @@ class Published:
         self.leaves: list[dict[str, Any]] = []
         self.records: list[Any] = []
         self.results: dict[str, Any] = {}
+        self.signers = [self.key]
+        self.batched = True  # serves /log/records (False: a server from before it)
+        self.keys_note = True
+        self.requests: list[str] = []
+
+    def rotate(self, when: str = "2026-01-01T00:30:00Z") -> PublicKey:
+        """A new current key, the old one retired at ``when`` and endorsing the new one."""
+        old = self.keys[-1]
+        self.keys[-1] = PublicKey(old.raw, old.valid_from, when)
+        self.signers.append(SigningKey.generate())
+        self.keys.append(self.signers[-1].public_entry(when))
+        return self.keys[-1]
+
+    def note(self) -> bytes:
+        endorsements = [None] + [
+            signer.sign_object(endorsement_statement("Trust", key))
+            for signer, key in zip(self.signers, self.keys[1:], strict=False)
+        ]
+        doc = keys_document("Trust", self.keys)
+        return sign_keys_note(doc, endorsements, self.signers[-1], ORIGIN)
 
     def append(self, type_: str, subject: str, record: Any, minute: int) -> None:
         at = f"2026-01-01T00:{minute:02d}:00Z"
@@ -80,6 +101,12 @@ class Published:
         return note.with_signatures(cosigs).to_bytes()
 
     def route(self, path: str, query: dict[str, str]) -> tuple[int, bytes]:
+        self.requests.append(path)
+        if path == "/.well-known/trust-keys.note" and self.keys_note:
+            return 200, self.note()
+        if path == "/log/records" and self.batched:
+            start, end = int(query["start"]), int(query["end"])
+            return 200, b"[" + b",".join(map(canonical_bytes, self.records[start:end])) + b"]"
         if path == "/log/checkpoint.txt":
             return 200, self.checkpoint()
         if path == "/.well-known/trust-keys.json":
@@ -211,8 +238,8 @@ def test_leaf_level_alarms(trust, tmp_path: Path, capsys) -> None:
         "digest": canonical_sha256(published.results["p1"]),
     }, 2)
     assert monitor(url, state, capsys)[0] == 0
-    # A key published that the log never announced.
-    published.keys.append(SigningKey.generate().public_entry(T0))
+    # A key published (signed and endorsed) that the log never announced.
+    published.rotate()
     code, out = monitor(url, state, capsys)
     assert code == 1 and "[keys.unlogged]" in out
     new = published.keys[-1]
@@ -230,3 +257,100 @@ def test_leaf_level_alarms(trust, tmp_path: Path, capsys) -> None:
     published.append("income.recorded", "income:2", {"n": 2}, 0)
     code, out = monitor(url, state, capsys)
     assert code == 1 and "[leaf.time]" in out
+
+
+def test_records_in_batches_or_one_by_one(trust, tmp_path: Path, capsys) -> None:
+    published, url = trust
+    for i in range(600):
+        published.append("income.recorded", f"income:{i}", {"n": i}, 1)
+    code, out = monitor(url, tmp_path / "a", capsys)
+    assert code == 0, out
+    assert published.requests.count("/log/records") == 3  # 256 + 256 + 88
+    assert not any(p.startswith("/log/record/") for p in published.requests)
+    # A server from before the batched endpoint: one request per record, same verdict.
+    published.batched = False
+    published.requests.clear()
+    code, out = monitor(url, tmp_path / "b", capsys)
+    assert code == 0, out
+    assert sum(p.startswith("/log/record/") for p in published.requests) == 600
+    # A batch that leaves a record out is an alarm, not a shorter read.
+    published.batched = True
+    published.append("income.recorded", "income:x", {"n": "x"}, 2)
+    real = published.route
+
+    def short(path: str, query: dict[str, str]) -> tuple[int, bytes]:
+        if path == "/log/records":
+            return 200, b"[]"
+        return real(path, query)
+
+    published.route = short  # type: ignore[method-assign]
+    code, out = monitor(url, tmp_path / "a", capsys)
+    assert code == 1 and "[log.records]" in out
+
+
+def test_signed_keys_document(trust, tmp_path: Path, capsys) -> None:
+    published, url = trust
+    state = tmp_path / "m"
+    code, out = monitor(url, state, capsys)
+    assert code == 0 and "keys document signed by the current key" in out, out
+    # A rotation: the new key endorsed by the old, logged as the app logs it.
+    new = published.rotate()
+    statement = published.signers[0].sign_object(endorsement_statement("Trust", new))
+    published.append("key.rotated", new.key_id, {
+        "type": "key.rotated", "key_id": new.key_id, "public_key": new.public_key_b64,
+        "previous": published.keys[0].key_id, "endorsement": statement,
+    }, 5)
+    code, out = monitor(url, state, capsys)
+    assert code == 0 and "1 endorsement verified" in out, out
+    # The note signed by the retired key instead of the current one.
+    honest = published.signers
+    published.signers = [honest[0], honest[0]]
+    code, out = monitor(url, state, capsys)
+    assert code == 1 and "[keys.note_signature]" in out, out
+    published.signers = honest
+    # trust-keys.json and the note disagree (a key hidden from the JSON readers).
+    kept = published.keys
+    real = published.route
+
+    def hide(path: str, query: dict[str, str]) -> tuple[int, bytes]:
+        if path == "/.well-known/trust-keys.json":
+            return 200, json.dumps(keys_document("Trust", kept[:1])).encode()
+        return real(path, query)
+
+    published.route = hide  # type: ignore[method-assign]
+    code, out = monitor(url, state, capsys)
+    assert code == 1 and "[keys.mismatch]" in out, out
+    published.route = real  # type: ignore[method-assign]
+    # A server that served a signed document may not stop.
+    published.keys_note = False
+    code, out = monitor(url, state, capsys)
+    assert code == 1 and "[keys.unsigned]" in out, out
+    published.keys_note = True
+    assert monitor(url, state, capsys)[0] == 0
+
+
+def test_keys_chain_tamperings() -> None:
+    from ballots.keysnote import KeysNoteError, open_keys_note
+
+    p = Published()
+    p.rotate("2026-01-01T00:30:00Z")
+    p.rotate("2026-01-01T01:00:00Z")
+    assert "2 endorsements verified" in open_keys_note(p.note(), origin=ORIGIN).summary()
+    # Key 3 endorsed by key 1 instead of key 2 (the chain skips a link).
+    p.signers[1], saved = p.signers[0], p.signers[1]
+    p.signers.append(p.signers.pop())  # keep the current signer last
+    try:
+        open_keys_note(p.note(), origin=ORIGIN)
+    except KeysNoteError as exc:
+        assert exc.code == "keys.endorsement", exc
+    else:
+        raise AssertionError("an endorsement by the wrong key was accepted")
+    p.signers[1] = saved
+    # A current key that was never retired before the next: refused.
+    p.keys[1] = PublicKey(p.keys[1].raw, p.keys[1].valid_from, None)
+    try:
+        open_keys_note(p.note(), origin=ORIGIN)
+    except KeysNoteError as exc:
+        assert exc.code == "keys.endorsement", exc
+    else:
+        raise AssertionError("a chain through a key never retired was accepted")
