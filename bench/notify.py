@@ -15,8 +15,9 @@ The limit, measured in the same run against the same sink: W x T connections of 
 process sending ready-made messages of the same size as fast as the sink takes them (what mail
 costs with no database, no rendering, no queue), before and after the pipeline runs.
 `ratio_to_sink_limit` is the pipeline's mails/s over the mean of the two (the shared machine's
-load moves it; `ratio_to_sink_limit_range` is the ratio to each). The sink counts messages and parses a sample (every 1,000th) to check a mail's
-content: keeping 200,000 parsed messages would take gigabytes and measure the sink instead.
+load moves it; `ratio_to_sink_limit_range` is the ratio to each). The sink counts messages
+and parses a sample (every 1,000th) to check a mail's content: keeping 200,000 parsed messages
+would take gigabytes and measure the sink instead.
 """
 
 from __future__ import annotations
