@@ -45,11 +45,7 @@ def _get_or_404(proposal_id: str) -> Proposal:
     proposal = service.get(proposal_id)
     if proposal is None:
         abort(404)
-    # Drafts are their author's until submitted.
-    if proposal.state == "draft" and not (
-        current_user.is_authenticated
-        and (current_user.id == proposal.author_id or current_user.is_council)
-    ):
+    if not service.visible_to(proposal, current_user):
         abort(404)
     return proposal
 
