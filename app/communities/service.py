@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from app.accounts.models import User
 from app.audit import service as audit
@@ -91,16 +91,21 @@ def get(community_id: int) -> Community | None:
     return db.session.get(Community, community_id)
 
 
+def directory_query() -> Select[tuple[Community]]:
+    return (select(Community).where(Community.state.in_(DIRECTORY_STATES))
+            .order_by(Community.name, Community.id))
+
+
 def directory() -> list[Community]:
-    return list(
-        db.session.scalars(
-            select(Community).where(Community.state.in_(DIRECTORY_STATES)).order_by(Community.name)
-        )
-    )
+    return list(db.session.scalars(directory_query()))
+
+
+def all_communities_query() -> Select[tuple[Community]]:
+    return select(Community).order_by(Community.applied_at.desc(), Community.id.desc())
 
 
 def all_communities() -> list[Community]:
-    return list(db.session.scalars(select(Community).order_by(Community.applied_at.desc())))
+    return list(db.session.scalars(all_communities_query()))
 
 
 def awaiting_council() -> list[Community]:
@@ -342,7 +347,7 @@ def on_roll(owner: User, rules: Any, now: datetime) -> bool:
     """Would the owner be on a roll frozen now (growth value at least the charter's minimum)?"""
     from app.growth import ledger
 
-    if owner.role == "admin" or not owner.is_active:
+    if owner.is_admin or not owner.is_active:
         return False
     return ledger.balance(owner.id, now) >= max(1, rules.voting.eligibility_min)
 
@@ -368,7 +373,7 @@ def review(community: Community, user: User, now: datetime | None = None) -> Non
 
 
 def open_decision(opener: User, community: Community, action: str, reasons: str,
-                  now: datetime | None = None) -> Motion:
+                  now: datetime | None = None, closes_at: datetime | None = None) -> Motion:
     """Open the council motion that would take `action` on the community."""
     if (community.state, action) not in TRANSITIONS or action not in MOTIONS:
         raise TransitionError(community.state, action,
@@ -382,6 +387,7 @@ def open_decision(opener: User, community: Community, action: str, reasons: str,
     return council.open_motion(
         opener, MOTIONS[action], f"community:{community.id}",
         f"{titles[action]} the community “{community.name}”", reasons, now=now,
+        closes_at=closes_at,
     )
 
 

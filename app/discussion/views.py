@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from app.core.extensions import db
 from app.discussion import rules, service
 from app.discussion.models import Amendment, Comment, CommentAppeal
+from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.web.auth import council_required, owner_required
 
@@ -25,14 +26,20 @@ def amendment_state_label(state: str) -> str:
     return labels.get(state, state)
 
 
+THREADS_PAGE = 20  # threads (a comment and its replies) a page, oldest first
+
+
 @bp.app_template_global()
 def discussion_of(proposal: Proposal) -> dict[str, Any]:
     from app.council.service import is_seated
+    from app.web.paging import page_of_list
 
     moderator = current_user.is_authenticated and (
         current_user.is_admin or is_seated(current_user))
+    threads = page_of_list(service.thread(proposal.id), THREADS_PAGE, param="cpage")
     return {
-        "thread": service.thread(proposal.id),
+        "thread": threads.items,
+        "threads": threads,
         "open": service.open_for_discussion(proposal),
         "amendments": service.amendments_of(proposal.id),
         "amendable": proposal.state in rules.AMENDABLE_STATES,
@@ -61,7 +68,8 @@ def _refused(exc: service.DiscussionRefused, back: str, values: dict[str, str]) 
 
 def _proposal(proposal_id: str) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None:
+    # A private draft answers as if it did not exist, as its own page does.
+    if proposal is None or not proposals.visible_to(proposal, current_user):
         abort(404)
     return proposal
 
@@ -70,11 +78,22 @@ def _comment(comment_id: int) -> Comment:
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         abort(404)
+    _proposal(comment.proposal_id)
     return comment
 
 
 def _back(proposal_id: str, anchor: str = "discussion") -> str:
     return url_for("proposals.detail", proposal_id=proposal_id, _anchor=anchor)
+
+
+def _back_to(comment: Comment) -> str:
+    """The page of the discussion that shows this comment's thread, at the comment."""
+    from app.web.paging import page_number_of
+
+    position = service.thread_position(comment)
+    page = page_number_of(position, THREADS_PAGE)
+    return url_for("proposals.detail", proposal_id=comment.proposal_id,
+                   cpage=page if page > 1 else None, _anchor=f"comment-{comment.id}")
 
 
 @bp.post("/<proposal_id>/comments")
@@ -89,7 +108,7 @@ def post(proposal_id: str) -> Response | tuple[str, int]:
         db.session.commit()
     except service.DiscussionRefused as exc:
         return _refused(exc, _back(proposal_id), {"body": body})
-    return redirect(_back(proposal_id, f"comment-{comment.id}"))
+    return redirect(_back_to(comment))
 
 
 @bp.post("/comments/<int:comment_id>/edit")
@@ -102,7 +121,7 @@ def edit(comment_id: int) -> Response | tuple[str, int]:
         db.session.commit()
     except service.DiscussionRefused as exc:
         return _refused(exc, _back(comment.proposal_id), {"body": body})
-    return redirect(_back(comment.proposal_id, f"comment-{comment.id}"))
+    return redirect(_back_to(comment))
 
 
 @bp.post("/comments/<int:comment_id>/report")
@@ -116,7 +135,7 @@ def report(comment_id: int) -> Response | tuple[str, int]:
     except service.DiscussionRefused as exc:
         return _refused(exc, _back(comment.proposal_id), {"reason": reason})
     flash(_("Thank you: the council's moderators will look at it."), "success")
-    return redirect(_back(comment.proposal_id, f"comment-{comment.id}"))
+    return redirect(_back_to(comment))
 
 
 @bp.post("/comments/<int:comment_id>/hide")
@@ -130,7 +149,7 @@ def hide(comment_id: int) -> Response | tuple[str, int]:
     except service.DiscussionRefused as exc:
         return _refused(exc, url_for("discussion.moderation"), {"reason": reason})
     flash(_("The comment is hidden; the reason shows in its place and in the log."), "success")
-    return redirect(_back(comment.proposal_id, f"comment-{comment.id}"))
+    return redirect(_back_to(comment))
 
 
 @bp.post("/comments/<int:comment_id>/dismiss")
@@ -153,7 +172,7 @@ def appeal(comment_id: int) -> Response | tuple[str, int]:
     except service.DiscussionRefused as exc:
         return _refused(exc, _back(comment.proposal_id), {"appeal": text})
     flash(_("Your appeal is with the council's moderators."), "success")
-    return redirect(_back(comment.proposal_id, f"comment-{comment.id}"))
+    return redirect(_back_to(comment))
 
 
 @bp.post("/appeals/<int:appeal_id>/decide")

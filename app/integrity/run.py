@@ -67,6 +67,7 @@ CHECKS: tuple[tuple[str, Callable[[KeyRing], Iterable[Finding]]], ...] = (
     ("charter amendments and the protector's window", amendments.audit_amendments),
     ("result corrections and the motions that decided them", corrections.audit_corrections),
     ("growth-value import batches", growth.audit_growth),
+    ("growth entries held for unclaimed owner numbers", growth.audit_held),
     ("treasury transactions", ledger.audit_ledger_txns),
     ("budgets", ledger.audit_budgets),
     ("disbursement approvals", ledger.audit_approvals),

@@ -9,6 +9,7 @@ import sys
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -203,7 +204,8 @@ def _require_correction_motion(proposal_id: str, motion_id: int | None) -> None:
 
 
 def seal(
-    proposal_id: str, *, correction: bool = False, reason: str = "", motion_id: int | None = None
+    proposal_id: str, *, correction: bool = False, reason: str = "",
+    motion_id: int | None = None, now: datetime | None = None,
 ) -> SealedResult:
     """Tally a closed vote with `ballots`, sign the result, store it and append it to the log.
 
@@ -214,6 +216,7 @@ def seal(
     A correction needs `reason` and a passed council motion of kind `correct_result` about
     `proposal:<id>` (`motion_id`), both logged beside it (result.corrected): never silent,
     never one person's act. One motion permits one correction.
+    `now` is the moment of sealing (the cron's tick; the demo's close), by default the clock's.
     """
     proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None:
@@ -241,7 +244,7 @@ def seal(
     )
     if charter is None:
         raise SealError(f"charter version {proposal.charter_version} is not installed")
-    sealed_at = utcnow()
+    sealed_at = now or utcnow()
     unsigned = build_result(
         current_app.config["TRUST_NAME"],
         charter.version,
