@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.core.extensions import db
 from app.council import service as council
+from app.council.models import Motion
 from app.results import service as results
 from app.results.models import SealedResult
 from app.translog import service as translog
@@ -118,3 +119,20 @@ def test_a_correction_logged_without_a_motion_is_named_by_the_audit(
     assert result.exit_code == 1
     assert f"correction of {sealed['id']}" in result.output
     assert "names no council motion" in result.output
+
+
+def test_the_motion_form_offers_a_correction_of_each_sealed_open_vote(
+    client: Any, sealed: dict[str, Any]
+) -> None:
+    from tests.factories import csrf_from, login
+
+    login(client, sealed["chair"])
+    page = client.get("/council/motions/new?about=result").get_data(as_text=True)
+    offered = f"correct_result|proposal:{sealed['id']}"
+    assert offered in page and f"correct_result|proposal:{sealed['other']}" in page
+    response = client.post("/council/motions/new?about=result", data={
+        "csrf_token": csrf_from(client.get("/council/motions/new?about=result")),
+        "decision": offered, "body": "A ballot was counted twice."})
+    assert response.status_code == 302
+    motion = db.session.scalar(select(Motion).where(Motion.kind == "correct_result"))
+    assert motion is not None and motion.subject == f"proposal:{sealed['id']}"
