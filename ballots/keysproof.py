@@ -79,7 +79,9 @@ def _check_record(signed: SignedKeys, i: int, record: Any) -> None:
         )
 
 
-def _check_entry(signed: SignedKeys, i: int, entry: Any, cosigned: Cosigned) -> int:
+def _check_entry(
+    signed: SignedKeys, i: int, entry: Any, cosigned: Cosigned, pending: list[str] | None
+) -> int:
     key_id = signed.ring.entries()[i].key_id
     where = f"key {i + 1} ({key_id})"
     if type(entry) is not dict or set(entry) != {"leaf", "record", "inclusion"}:
@@ -98,6 +100,11 @@ def _check_entry(signed: SignedKeys, i: int, entry: Any, cosigned: Cosigned) -> 
     if leaf["type"] != record["type"] or leaf["subject"] != key_id or leaf["sha256"] != digest:
         raise _fail("keys.log_record", f"{where}: the leaf does not commit to this key record")
     cp = cosigned.checkpoint
+    if inclusion is None and pending is not None and type(leaf["index"]) is int:
+        if leaf["index"] < cp.size:
+            raise _fail("keys.log_inclusion", f"{where}: leaf {leaf['index']} has no proof")
+        pending.append(key_id)
+        return int(leaf["index"])
     if inclusion is None:
         raise _fail(
             "keys.unwitnessed",
@@ -127,10 +134,17 @@ def _check_entry(signed: SignedKeys, i: int, entry: Any, cosigned: Cosigned) -> 
 
 
 def check_keys_proof(
-    doc: Any, signed: SignedKeys, witnesses: Sequence[VerifierKey], quorum: int
+    doc: Any,
+    signed: SignedKeys,
+    witnesses: Sequence[VerifierKey],
+    quorum: int,
+    pending: list[str] | None = None,
 ) -> str:
     """One line saying what was checked; KeysNoteError (codes ``keys.log_*``,
-    ``keys.unlogged``, ``keys.unwitnessed``) if the keys are not witnessed in the log."""
+    ``keys.unlogged``, ``keys.unwitnessed``) if the keys are not witnessed in the log.
+
+    With a ``pending`` list (a monitor, which checks the log again on its next pass), a key
+    logged after the cosigned checkpoint is added to it instead of refused."""
     if type(doc) is not dict or set(doc) != {"type", "checkpoint", "keys"}:
         raise _fail("keys.log_format", "trust-keys.proof.json is {type, checkpoint, keys}")
     if doc["type"] != PROOF_TYPE or type(doc["checkpoint"]) is not str:
@@ -144,10 +158,17 @@ def check_keys_proof(
     n = len(signed.ring)
     if type(entries) is not list or len(entries) != n:
         raise _fail("keys.log_format", f"one log entry per key ({n}) is needed")
-    indices = [_check_entry(signed, i, entry, cosigned) for i, entry in enumerate(entries)]
+    indices = [
+        _check_entry(signed, i, entry, cosigned, pending) for i, entry in enumerate(entries)
+    ]
     if indices != sorted(set(indices)):
         raise _fail("keys.log_inclusion", "the keys' leaves are not in the log's order")
     cp = cosigned.checkpoint
+    if pending:
+        return (
+            f"PENDING: key {', '.join(pending)} is logged (leaf {indices[-1]}) after the last "
+            f"cosigned checkpoint ({cp.size}); the other keys are witnessed"
+        )
     return (
         f"keys witnessed: all {n} key record{'s' if n != 1 else ''} in the log (leaves "
         f"{', '.join(map(str, indices))}) under checkpoint {cp.size} cosigned by "
