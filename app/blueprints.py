@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api.public import bp as api_public_bp
     from app.api.views import bp as api_bp
     from app.communities.views import bp as communities_bp
+    from app.council import candidacy_views  # noqa: F401  (adds the candidacy pages)
     from app.council.views import bp as council_bp
     from app.discussion.views import bp as discussion_bp
     from app.growth.api import bp as growth_api_bp

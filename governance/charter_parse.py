@@ -17,6 +17,7 @@ from governance.charter_rules import (
     MAX_TEXT,
     METHODS,
     MISSING,
+    OPTIONAL_CITATION_KEYS,
     OPTIONAL_KINDS,
     ROLES,
     SINGLE_SEAT_ROLES,
@@ -151,6 +152,10 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
         and not any(k.kind == "council_referral" for k in voting.kinds)
     ):
         c.add("$.voting.kinds.council_referral", "the owners_vote fallback needs this kind")
+    if council.nominations_required and c.ok("$.citations") and not any(
+        key == "council.nominations" for key, _ in citations
+    ):
+        c.add("$.citations.council.nominations", "nominations_required needs its article cited")
     if c.problems:
         raise CharterRulesError(c.problems)
     return CharterRules(
@@ -201,10 +206,10 @@ def _article_order(ref: str) -> tuple[int, ...]:
 def _parse_citations(
     c: _Checker, value: Any, known: Mapping[str, str]
 ) -> tuple[tuple[str, str], ...]:
-    cites = c.obj(value, "$.citations", CITATION_KEYS)
+    cites = c.obj(value, "$.citations", CITATION_KEYS, OPTIONAL_CITATION_KEYS)
     return tuple(
         (key, c.article_ref(cites[key], f"$.citations.{key}", known))
-        for key in CITATION_KEYS
+        for key in CITATION_KEYS + OPTIONAL_CITATION_KEYS
         if key in cites
     )
 
@@ -317,7 +322,7 @@ def _parse_council(c: _Checker, value: Any) -> CouncilRules:
         "motion_max_hours",
         "recusal_fallback",
     )
-    v = c.obj(value, "$.council", keys)
+    v = c.obj(value, "$.council", keys, ("nominations_required", "nomination_days"))
     seats_obj = c.obj(v.get("seats", MISSING), "$.council.seats", ROLES)
     seats = []
     for role in ROLES:
@@ -350,6 +355,9 @@ def _parse_council(c: _Checker, value: Any) -> CouncilRules:
         motion_min_hours=low,
         motion_max_hours=high,
         recusal_fallback=fallback,
+        nominations_required=c.int_(v.get("nominations_required", 0),
+                                    "$.council.nominations_required", 0, 1_000_000),
+        nomination_days=c.int_(v.get("nomination_days", 30), "$.council.nomination_days", 1, 366),
     )
 
 

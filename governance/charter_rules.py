@@ -22,9 +22,11 @@ KINDS = (
     "poll",
     "council_referral",
     "emergency_ratification",
+    "call_election",
+    "recall_member",
 )
 # Kinds a charter may leave out; a rule that relies on one says so when it is missing.
-OPTIONAL_KINDS = ("council_referral", "emergency_ratification")
+OPTIONAL_KINDS = ("council_referral", "emergency_ratification", "call_election", "recall_member")
 METHODS = ("yes_no", "approval", "choice")
 ROLES = ("chair", "asset_committee", "proceeds_committee", "supervisors", "protector")
 SINGLE_SEAT_ROLES = ("chair", "protector")
@@ -70,6 +72,9 @@ CITATION_KEYS = (
     "charter.amendment",
     "charter.versions",
 )
+# Citations a charter written before the rule existed may leave out; a charter that sets the
+# rule (nominations_required above zero) must cite it.
+OPTIONAL_CITATION_KEYS = ("council.nominations",)
 
 # Integers must survive a trip through any JSON reader (RFC 8785 / IEEE-754 doubles).
 MAX_INT = 2**53 - 1
@@ -181,6 +186,10 @@ class CouncilRules:
     motion_min_hours: int
     motion_max_hours: int
     recusal_fallback: str
+    # Art. 11.5 of the demo charter: owners who must each give their nomination before a
+    # candidate stands, within ``nomination_days`` of standing (0: candidates stand at once).
+    nominations_required: int = 0
+    nomination_days: int = 30
 
     def seats_for(self, role: str) -> int:
         for name, count in self.seats:
@@ -320,6 +329,9 @@ class CharterRules:
                 "motion_min_hours": self.council.motion_min_hours,
                 "motion_max_hours": self.council.motion_max_hours,
                 "recusal_fallback": self.council.recusal_fallback,
+                **({"nominations_required": self.council.nominations_required,
+                    "nomination_days": self.council.nomination_days}
+                   if self.council.nominations_required else {}),
             },
             "spending": {
                 "approvals_required": self.spending.approvals_required,

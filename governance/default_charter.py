@@ -37,11 +37,20 @@ ARTICLES = {
     "takes part.",
     "Art. 11.4": "A community certification scheme reaches the ballot when the council "
     "accepts it and is adopted by a majority of the weight voting for or against.",
-    "Art. 11.5": "Council members are elected by approval vote, one vote per owner, from "
-    "candidates nominated by 20 co-signing owners.",
+    "Art. 11.5": "Council members are elected by approval vote, one vote per owner; a called "
+    "election reaches the ballot with 20 co-signing owners. A candidate stands only when "
+    "nominated by 20 owners on the roll other than the candidate, each giving the nomination in "
+    "their own account within 30 days of the candidacy; until then the candidacy is pending.",
     "Art. 11.6": "An owner poll between several options reaches the ballot when the council "
     "accepts it; the option with the most weight wins, if a tenth of the roll's weight takes "
     "part.",
+    "Art. 11.7": "The owners may call a council election: the proposal reaches the ballot with "
+    "50 co-signing owners and passes with a majority of the weight voting for or against, if a "
+    "tenth of the roll's weight takes part; the election is then called as if by the council.",
+    "Art. 11.8": "The owners may recall a seated council member: the proposal names the seat, "
+    "reaches the ballot with 100 co-signing owners and passes with a majority of the weight "
+    "voting for or against, if a fifth of the roll's weight takes part; the member's term then "
+    "ends and the seat is vacant.",
     "Art. 14.1": "The council has a chair, an asset-management committee of three, a proceeds "
     "committee of three, two supervisors and a protector.",
     "Art. 14.2": "A council term lasts 365 days from the day the member is seated.",
@@ -109,6 +118,7 @@ CITATIONS = {
     "council.seats": "Art. 14.1",
     "council.term": "Art. 14.2",
     "council.term_limit": "Art. 14.3",
+    "council.nominations": "Art. 11.5",
     "council.motion_quorum": "Art. 15.1",
     "council.motion_majority": "Art. 15.2",
     "council.recusal": "Art. 15.3",
@@ -182,6 +192,8 @@ def default_rules() -> dict[str, Any]:
                 "poll": _kind("choice", [1, 10], [0, 1], 0, "Art. 11.6"),
                 "council_referral": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 15.6"),
                 "emergency_ratification": _kind("yes_no", [1, 10], [1, 2], 0, "Art. 23.3"),
+                "call_election": _kind("yes_no", [1, 10], [1, 2], 50, "Art. 11.7"),
+                "recall_member": _kind("yes_no", [1, 5], [1, 2], 100, "Art. 11.8"),
                 "council_election": {
                     **_kind("approval", [1, 10], [0, 1], 20, "Art. 11.5"),
                     "weight_rule": "equal",
@@ -203,6 +215,8 @@ def default_rules() -> dict[str, Any]:
             "motion_min_hours": 24,
             "motion_max_hours": 168,
             "recusal_fallback": "owners_vote",
+            "nominations_required": 20,
+            "nomination_days": 30,
         },
         "spending": {
             "approvals_required": 2,

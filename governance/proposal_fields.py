@@ -24,6 +24,8 @@ KIND_FIELDS: Mapping[str, tuple[str, ...]] = {
     "poll": (),
     "council_referral": ("motion",),
     "emergency_ratification": ("budget",),
+    "call_election": ("role", "seats"),
+    "recall_member": ("seat", "member"),
 }
 
 
@@ -177,6 +179,25 @@ def _check_ratification(fields: Mapping[str, Any], rules: CharterRules) -> list[
     return []
 
 
+def _check_call(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    role = fields.get("role")
+    if role not in ROLES:
+        return [("role", f"must be one of {', '.join(ROLES)}")]
+    most = rules.council.seats_for(role)
+    seats = fields.get("seats", most)
+    if not _is_count(seats) or not 1 <= seats <= most:
+        return [("seats", f"must be 1 to {most} for {role}; {rules.article('council.seats')}")]
+    return []
+
+
+def _check_recall(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
+    out = []
+    for name, what in (("seat", "the council seat"), ("member", "the member in that seat")):
+        if not _is_count(fields.get(name)) or fields[name] < 1:
+            out.append((name, f"names {what} the owners are asked to end"))
+    return out
+
+
 _KIND_CHECKS = {
     "general": _none,
     "spending": _check_spending,
@@ -186,4 +207,6 @@ _KIND_CHECKS = {
     "poll": _none,
     "council_referral": _check_referral,
     "emergency_ratification": _check_ratification,
+    "call_election": _check_call,
+    "recall_member": _check_recall,
 }

@@ -30,8 +30,14 @@ def outbox() -> str:
     status = request.args.get("status", "")
     if status in ("held", "pending", "sent", "failed"):
         query = query.where(OutboxMessage.status == status)
-    rows = db.session.scalars(query.limit(PAGE)).all()
-    return render_template("admin/outbox.html", rows=rows, status=status)
+    else:
+        status = ""
+    before = request.args.get("before", type=int)
+    if before:
+        query = query.where(OutboxMessage.id < before)
+    rows = db.session.scalars(query.limit(PAGE + 1)).all()
+    return render_template("admin/outbox.html", rows=rows[:PAGE], status=status,
+                           more=len(rows) > PAGE)
 
 
 @bp.get("/claims")
@@ -47,10 +53,17 @@ def claims() -> str:
         query = query.where(OwnerClaim.status == status)
     elif status == "transfers":
         query = query.where(OwnerClaim.previous_user_id.isnot(None))
-    rows = db.session.execute(query.limit(PAGE)).all()
+    else:
+        status = ""
+    before = request.args.get("before", type=int)
+    if before:
+        query = query.where(OwnerClaim.id < before)
+    found = db.session.execute(query.limit(PAGE + 1)).all()
+    more, rows = len(found) > PAGE, found[:PAGE]
     moved = transfers.moved_by_claims([claim.id for claim, _user in rows
                                        if claim.previous_user_id is not None])
-    return render_template("admin/claims.html", rows=rows, status=status, moved=moved)
+    return render_template("admin/claims.html", rows=rows, status=status, moved=moved,
+                           more=more)
 
 
 class AccountStateForm(TrustForm):
@@ -66,13 +79,16 @@ def accounts() -> str:
     rows: list[User] = []
     if query:
         pattern = "%" + query.replace("%", "").replace("_", "") + "%"
-        rows = list(db.session.scalars(
-            select(User).where(or_(User.email.ilike(pattern), User.phone.ilike(pattern),
-                                   User.external_id.ilike(pattern),
-                                   User.display_name.ilike(pattern)))
-            .order_by(User.id).limit(PAGE)
-        ))
-    return render_template("admin/accounts.html", rows=rows, q=query, form=AccountStateForm())
+        found = select(User).where(or_(User.email.ilike(pattern), User.phone.ilike(pattern),
+                                       User.external_id.ilike(pattern),
+                                       User.display_name.ilike(pattern)))
+        after = request.args.get("after", type=int)
+        if after:
+            found = found.where(User.id > after)
+        rows = list(db.session.scalars(found.order_by(User.id).limit(PAGE + 1)))
+    more, rows = len(rows) > PAGE, rows[:PAGE]
+    return render_template("admin/accounts.html", rows=rows, q=query, form=AccountStateForm(),
+                           more=more)
 
 
 @bp.post("/accounts/<int:user_id>")

@@ -21,6 +21,7 @@ from app.api.views import auth_required, proposal_out
 from app.audit import service as audit
 from app.communities import service as communities
 from app.core.extensions import csrf, db
+from app.council import recall
 from app.council import service as council
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
@@ -77,7 +78,8 @@ def new_draft() -> Response:
     try:
         proposal = proposals.create_draft(user, draft)
         db.session.commit()
-    except (proposals.ProposalError, proposals.lifecycle.LifecycleError) as exc:
+    except (proposals.ProposalError, proposals.lifecycle.LifecycleError,
+            recall.RecallError) as exc:
         db.session.rollback()
         problems = [{"field": f, "reason": m} for f, m in getattr(exc, "problems", [])]
         return problem(422, say(exc), code=getattr(exc, "code", "") or "refused",

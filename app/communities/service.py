@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from app.accounts.models import User
 from app.audit import service as audit
@@ -91,16 +91,21 @@ def get(community_id: int) -> Community | None:
     return db.session.get(Community, community_id)
 
 
+def directory_query() -> Select[tuple[Community]]:
+    return (select(Community).where(Community.state.in_(DIRECTORY_STATES))
+            .order_by(Community.name, Community.id))
+
+
 def directory() -> list[Community]:
-    return list(
-        db.session.scalars(
-            select(Community).where(Community.state.in_(DIRECTORY_STATES)).order_by(Community.name)
-        )
-    )
+    return list(db.session.scalars(directory_query()))
+
+
+def all_communities_query() -> Select[tuple[Community]]:
+    return select(Community).order_by(Community.applied_at.desc(), Community.id.desc())
 
 
 def all_communities() -> list[Community]:
-    return list(db.session.scalars(select(Community).order_by(Community.applied_at.desc())))
+    return list(db.session.scalars(all_communities_query()))
 
 
 def awaiting_council() -> list[Community]:

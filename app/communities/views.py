@@ -29,12 +29,19 @@ NOT_NOW = _l("Not possible while the community is %(state)s: %(why)s")
 STATE_NAMES = COMMUNITY_STATES
 
 
+DIRECTORY_PAGE = 50
+
+
 @bp.get("/")
 def directory() -> str:
+    """The certified directory by name and every application newest first, each a page at a
+    time (`page` and `apage`)."""
+    from app.web.paging import paginate
+
     return render_template(
         "communities/directory.html",
-        certified=service.directory(),
-        everyone=service.all_communities(),
+        certified=paginate(service.directory_query(), DIRECTORY_PAGE),
+        everyone=paginate(service.all_communities_query(), DIRECTORY_PAGE, param="apage"),
         scheme=service.scheme_in_force(),
     )
 

@@ -15,6 +15,7 @@ from app.audit import service as audit
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.council import nominations
 from app.council import service as council
 from app.council.models import Candidacy, CouncilSeat
 from app.proposals import service as proposals
@@ -27,6 +28,8 @@ from governance.charter import ROLES
 from governance.council import seats_from_election
 
 CANDIDATE_PREFIX = "candidate-"
+# The log leaf naming a called election, its candidates and the nominations each had.
+CALLED = "council.election_called"
 STATEMENT_MAX = 5000
 
 
@@ -69,7 +72,8 @@ def register(owner: User, role: str, statement: str, now: datetime | None = None
             "you have served the most consecutive terms in this role; %(article)s",
             article=rules.article("council.term_limit"),
         ))
-    row = Candidacy(user_id=owner.id, role=role, statement=statement.strip(), registered_at=now)
+    row = Candidacy(user_id=owner.id, role=role, statement=statement.strip(), registered_at=now,
+                    nomination_deadline=nominations.deadline_for(now, rules))
     db.session.add(row)
     db.session.flush()
     audit.record("council.candidacy", actor_id=owner.id, subject=f"candidacy:{row.id}", role=role)
@@ -84,23 +88,103 @@ def withdraw(candidacy: Candidacy, owner: User, now: datetime | None = None) -> 
                  subject=f"candidacy:{candidacy.id}")
 
 
-def call_election(author: User, role: str, seats: int, now: datetime | None = None) -> Proposal:
-    """Draft and submit the council_election proposal for every open candidacy in the role."""
+def standing(role: str) -> list[Candidacy]:
+    """Open candidacies in the role whose candidates stand: nominated as the charter asks."""
+    rules = charter.current_rules()
+    return [c for c in open_candidacies(role) if nominations.stands(c, rules)]
+
+
+def call_election(
+    author: User, role: str, seats: int, now: datetime | None = None, *, called_by: str = ""
+) -> Proposal:
+    """Draft and submit the council_election proposal for every candidate who stands in the
+    role (pending candidacies wait for the next one). ``called_by`` names an owners' vote that
+    called it; otherwise the author (a seated member) did."""
     now = now or utcnow()
-    standing = open_candidacies(role)
+    rules = charter.current_rules()
+    standing_now = standing(role)
+    if role in ROLES and len(standing_now) < seats:
+        raise proposals.ProposalError(gettext(
+            "%(count)s candidates stand for %(seats)s seats: a candidacy stands once "
+            "%(required)s owners have nominated the candidate",
+            count=len(standing_now), seats=seats,
+            required=rules.council.nominations_required))
     draft = proposals.Draft(
         kind="council_election",
         title=f"Council election: {role.replace('_', ' ')} ({seats} seat{'s' * (seats > 1)})",
         body="Candidates and their statements are listed on the election page. "
         "Approve as many candidates as there are seats.",
-        fields={"role": role, "seats": seats, "candidates": [c.user_id for c in standing]},
+        fields={"role": role, "seats": seats, "candidates": [c.user_id for c in standing_now]},
         options=[],
     )
     proposal = proposals.create_draft(author, draft, now=now)
-    for candidacy in standing:
+    given = nominations.counts([c.id for c in standing_now])
+    for candidacy in standing_now:
         candidacy.proposal_id = proposal.id
     proposals.submit(proposal, author, now=now)
+    translog.append(CALLED, called_by or proposal.id, {
+        "type": CALLED,
+        "election": proposal.id,
+        "role": role,
+        "seats": seats,
+        "called_by": called_by or f"council member {author.id}",
+        "nominations_required": rules.council.nominations_required,
+        "candidates": [{"candidacy": c.id, "candidate_id": c.user_id,
+                        "nominations": given[c.id]} for c in standing_now],
+        "called_at": format_time(now),
+    }, at=now)
     return proposal
+
+
+def call_by_owners(call: Proposal, passed: bool, sealed_at: datetime) -> list[str]:
+    """A passed ``call_election`` vote calls the election it names, as the council would.
+
+    Once: the log's ``council.election_called`` leaf about the call says it was done. If too
+    few candidates stand yet, nothing is called and the reason is reported; running it again
+    (``answer_waiting_calls``, from cron) calls it once they do.
+    """
+    if call.kind != "call_election" or not passed or _called(call.id):
+        return []
+    fields = json.loads(call.payload_json)
+    author = db.session.get(User, call.author_id)
+    assert author is not None
+    try:
+        with db.session.begin_nested():
+            election = call_election(author, fields["role"], int(fields["seats"]), sealed_at,
+                                     called_by=call.id)
+    except proposals.ProposalError as exc:
+        return [f"election called by owners' vote {call.id} not yet drafted: {exc}"]
+    audit.record("council.election_called", subject=call.id, election=election.id)
+    return [f"owners' vote {call.id} called council election {election.id}"]
+
+
+def answer_waiting_calls(now: datetime | None = None) -> list[str]:
+    """Owners' calls that passed while too few candidates stood are called once enough do
+    (cron, `flask trust seal-due`); a call still waiting is not reported on every run."""
+    from app.results.reads import sealed_outcome
+
+    lines: list[str] = []
+    for call in db.session.scalars(select(Proposal).where(
+            Proposal.kind == "call_election", Proposal.state == "sealed").order_by(Proposal.id)):
+        row = current_result(call.id)
+        if _called(call.id) or row is None or sealed_outcome(row) != "passed":
+            continue
+        done = call_by_owners(call, True, now or utcnow())
+        lines += [line for line in done if "called council election" in line]
+    return lines
+
+
+def called_election(call_id: str) -> str | None:
+    """The election an owners' call (or a council call, by its own id) drafted, from the log."""
+    leaf = db.session.scalar(
+        select(LogLeaf).where(LogLeaf.type == CALLED, LogLeaf.subject == call_id).limit(1))
+    return str(json.loads(leaf.record_json)["election"]) if leaf else None
+
+
+def _called(call_id: str) -> bool:
+    return db.session.scalar(
+        select(LogLeaf.index).where(LogLeaf.type == CALLED, LogLeaf.subject == call_id).limit(1)
+    ) is not None
 
 
 def _applied(proposal_id: str) -> bool:

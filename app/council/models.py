@@ -125,3 +125,17 @@ class Candidacy(db.Model):  # type: ignore[name-defined,misc]
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     proposal_id: Mapped[str | None] = mapped_column(ForeignKey("proposals.id"))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Art. 11.5: nominations given after this do not count (NULL: a charter without them).
+    nomination_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Nomination(db.Model):  # type: ignore[name-defined,misc]
+    """One owner's nomination of a candidate, given in the owner's own account."""
+
+    __tablename__ = "nominations"
+    __table_args__ = (UniqueConstraint("candidacy_id", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacies.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -17,7 +17,7 @@ from app.charter import service as charter
 from app.communities import service as communities
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council import elections, interests
+from app.council import elections, interests, nominations, recall
 from app.council import service as council
 from app.council.forms import (
     ActionForm,
@@ -113,10 +113,12 @@ def index() -> str:
         vacancies=council.open_vacancies(now),
         past=past,
         names=_names({s.member_id for s in [*seats, *past]}),
+        recalled={s.id: recall.recalled_by(s) for s in past},
         rules=rules,
         elections=elections.elections()[:10],
         candidacies=elections.open_candidacies(),
         candidate_names=_names({c.user_id for c in elections.open_candidacies()}),
+        nominated=nominations.counts([c.id for c in elections.open_candidacies()]),
         call_form=CallElectionForm(),
         registers={s.member_id: interests.register_of(s.member_id) for s in seats},
     )
@@ -437,5 +439,6 @@ def election(proposal_id: str) -> str:
         names=_names({c.user_id for c in standing} | {s.member_id for s in seats}),
         summary=elections.election_summary(proposal_id),
         seats=seats,
+        nominated=nominations.counts([c.id for c in standing]),
     )
 

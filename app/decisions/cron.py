@@ -22,6 +22,7 @@ from app.accounts import purge
 from app.communities import service as communities
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.council import elections
 from app.council import service as council
 from app.council.models import Motion
 from app.decisions import motions
@@ -139,10 +140,11 @@ def run_due(now: datetime | None = None) -> list[str]:
 
 
 def housekeeping(now: datetime | None = None) -> list[str]:
-    """Ended council terms; community certifications due for renewal, or lapsed; sign-ups never
-    confirmed, removed."""
+    """Ended council terms; owners' election calls that waited for candidates; community
+    certifications due for renewal, or lapsed; sign-ups never confirmed, removed."""
     now = now or utcnow()
     lines = council.expire_due(now)
+    lines += elections.answer_waiting_calls(now)
     lines += communities.housekeeping(now)
     lines += purge.purge_unconfirmed(now)
     db.session.commit()

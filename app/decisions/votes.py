@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from app.charter import service as charter
 from app.core.extensions import db
-from app.council import elections
+from app.council import elections, recall
 from app.council import service as council
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
@@ -95,6 +95,16 @@ def _ratify_emergency(vote: SealedVote) -> list[str]:
     return budgets.ratify_by_vote(vote.proposal, vote.passed)
 
 
+def _call_election(vote: SealedVote) -> list[str]:
+    """The owners called an election: it is drafted as the council would (app.council)."""
+    return elections.call_by_owners(vote.proposal, vote.passed, vote.row.sealed_at)
+
+
+def _recall_member(vote: SealedVote) -> list[str]:
+    """The owners recalled a member: the seat ends at the seal (app.council.recall)."""
+    return recall.carry_out(vote.proposal, vote.passed, vote.row.sealed_at)
+
+
 def _settle_referral(vote: SealedVote) -> list[str]:
     """The owners decided a question the council could not (recusals): the referred motion
     takes their outcome, and if it passed its own consequence follows (decisions.motions)."""
@@ -123,6 +133,8 @@ CONSEQUENCES: dict[str, Handler] = {
     "council_election": _seat_council,
     "emergency_ratification": _ratify_emergency,
     "council_referral": _settle_referral,
+    "call_election": _call_election,
+    "recall_member": _recall_member,
 }
 
 

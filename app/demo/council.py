@@ -13,9 +13,9 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.communities import service as communities
 from app.core.extensions import db
-from app.council import elections
+from app.council import elections, nominations
 from app.council import service as council
-from app.council.models import Motion
+from app.council.models import Candidacy, Motion
 from app.decisions import motions
 from app.decisions.votes import close_and_seal
 from app.proposals import service as proposals
@@ -106,7 +106,8 @@ def _election(chair: User, now: datetime) -> str:
                     (22, "A lawyer: I will check every disbursement against the charter."),
                     (23, "I ran the owner care hotline; owners' money must be visible.")):
         (candidate,) = _owners(n, 1)
-        elections.register(candidate, "protector", text, now=now - timedelta(days=12))
+        candidacy = elections.register(candidate, "protector", text, now=now - timedelta(days=13))
+        _nominate(candidacy, 20 * (n - 21) + 60, 20, now - timedelta(days=13))
     proposal = elections.call_election(chair, "protector", 1, now=now - timedelta(days=11))
     for owner in _owners(30, 20):
         proposals.cosign(proposal, owner, now=now - timedelta(days=11))
@@ -124,6 +125,23 @@ def _election(chair: User, now: datetime) -> str:
     close_and_seal(proposal, now=now - timedelta(days=5))
     db.session.commit()
     return proposal.id
+
+
+def _nominate(candidacy: Candidacy, first: int, count: int, at: datetime) -> None:
+    """Owners give their nominations in their own accounts, one an hour (Art. 11.5)."""
+    for hour, owner in enumerate(_owners(first, count), start=1):
+        nominations.nominate(candidacy, owner, now=at + timedelta(hours=hour))
+
+
+def _pending_candidacy(now: datetime) -> str:
+    """A candidate for the next chair election, still gathering nominations."""
+    (candidate,) = _owners(24, 1)
+    candidacy = elections.register(
+        candidate, "chair", "Twelve years an owner; I will hold a public council meeting "
+        "every quarter.", now=now - timedelta(days=4))
+    _nominate(candidacy, 130, 7, now - timedelta(days=4))
+    db.session.commit()
+    return f"candidacy {candidacy.id} pending (7 nominations)"
 
 
 def _communities(now: datetime) -> Iterator[str]:
@@ -174,3 +192,4 @@ def build(now: datetime) -> Iterator[str]:
     yield f"community scheme adopted by vote {_scheme(chair, now)}"
     yield from _communities(now)
     yield f"sealed council election {_election(chair, now)} (protector)"
+    yield _pending_candidacy(now)

@@ -193,6 +193,22 @@ def thread(proposal_id: str) -> list[Node]:
     return roots
 
 
+def thread_position(comment: Comment) -> int:
+    """How many threads of its proposal come before this comment's (0-based), to find its
+    page: threads are in the order their first comment was posted."""
+    root = comment
+    while root.parent_id is not None:
+        parent = db.session.get(Comment, root.parent_id)
+        if parent is None:
+            break
+        root = parent
+    return int(db.session.scalar(
+        select(func.count()).select_from(Comment).where(
+            Comment.proposal_id == comment.proposal_id, Comment.parent_id.is_(None),
+            Comment.id < root.id)
+    ) or 0)
+
+
 def moderation_queue() -> tuple[list[tuple[Comment, int]], list[CommentAppeal]]:
     reported = db.session.execute(
         select(Comment, func.count(CommentReport.id))

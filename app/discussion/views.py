@@ -25,14 +25,20 @@ def amendment_state_label(state: str) -> str:
     return labels.get(state, state)
 
 
+THREADS_PAGE = 20  # threads (a comment and its replies) a page, oldest first
+
+
 @bp.app_template_global()
 def discussion_of(proposal: Proposal) -> dict[str, Any]:
     from app.council.service import is_seated
+    from app.web.paging import page_of_list
 
     moderator = current_user.is_authenticated and (
         current_user.is_admin or is_seated(current_user))
+    threads = page_of_list(service.thread(proposal.id), THREADS_PAGE, param="cpage")
     return {
-        "thread": service.thread(proposal.id),
+        "thread": threads.items,
+        "threads": threads,
         "open": service.open_for_discussion(proposal),
         "amendments": service.amendments_of(proposal.id),
         "amendable": proposal.state in rules.AMENDABLE_STATES,
@@ -77,6 +83,16 @@ def _back(proposal_id: str, anchor: str = "discussion") -> str:
     return url_for("proposals.detail", proposal_id=proposal_id, _anchor=anchor)
 
 
+def _back_to(comment: Comment) -> str:
+    """The page of the discussion that shows this comment's thread, at the comment."""
+    from app.web.paging import page_number_of
+
+    position = service.thread_position(comment)
+    page = page_number_of(position, THREADS_PAGE)
+    return url_for("proposals.detail", proposal_id=comment.proposal_id,
+                   cpage=page if page > 1 else None, _anchor=f"comment-{comment.id}")
+
+
 @bp.post("/<proposal_id>/comments")
 @owner_required
 def post(proposal_id: str) -> Response | tuple[str, int]:
@@ -89,7 +105,7 @@ def post(proposal_id: str) -> Response | tuple[str, int]:
         db.session.commit()
     except service.DiscussionRefused as exc:
         return _refused(exc, _back(proposal_id), {"body": body})
-    return redirect(_back(proposal_id, f"comment-{comment.id}"))
+    return redirect(_back_to(comment))
 
 
 @bp.post("/comments/<int:comment_id>/edit")
@@ -102,7 +118,7 @@ def edit(comment_id: int) -> Response | tuple[str, int]:
         db.session.commit()
     except service.DiscussionRefused as exc:
         return _refused(exc, _back(comment.proposal_id), {"body": body})
-    return redirect(_back(comment.proposal_id, f"comment-{comment.id}"))
+    return redirect(_back_to(comment))
 
 
 @bp.post("/comments/<int:comment_id>/report")
@@ -116,7 +132,7 @@ def report(comment_id: int) -> Response | tuple[str, int]:
     except service.DiscussionRefused as exc:
         return _refused(exc, _back(comment.proposal_id), {"reason": reason})
     flash(_("Thank you: the council's moderators will look at it."), "success")
-    return redirect(_back(comment.proposal_id, f"comment-{comment.id}"))
+    return redirect(_back_to(comment))
 
 
 @bp.post("/comments/<int:comment_id>/hide")
@@ -130,7 +146,7 @@ def hide(comment_id: int) -> Response | tuple[str, int]:
     except service.DiscussionRefused as exc:
         return _refused(exc, url_for("discussion.moderation"), {"reason": reason})
     flash(_("The comment is hidden; the reason shows in its place and in the log."), "success")
-    return redirect(_back(comment.proposal_id, f"comment-{comment.id}"))
+    return redirect(_back_to(comment))
 
 
 @bp.post("/comments/<int:comment_id>/dismiss")
@@ -153,7 +169,7 @@ def appeal(comment_id: int) -> Response | tuple[str, int]:
     except service.DiscussionRefused as exc:
         return _refused(exc, _back(comment.proposal_id), {"appeal": text})
     flash(_("Your appeal is with the council's moderators."), "success")
-    return redirect(_back(comment.proposal_id, f"comment-{comment.id}"))
+    return redirect(_back_to(comment))
 
 
 @bp.post("/appeals/<int:appeal_id>/decide")

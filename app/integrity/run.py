@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from app.core.extensions import db
-from app.integrity import claims, completeness, growth, ledger, powers, votes
+from app.integrity import claims, completeness, elections, growth, ledger, powers, votes
 from app.integrity.findings import Finding
 from app.integrity.records import audit_log, audit_result, audit_sealed_log_records
 from app.integrity.treasury import audit_treasury
@@ -49,6 +49,9 @@ CHECKS: tuple[tuple[str, Callable[[KeyRing], Iterable[Finding]]], ...] = (
     ("council seats", powers.audit_seats),
     ("administrator and council roles", powers.audit_roles),
     ("motions and their votes", powers.audit_motion_votes),
+    ("candidates' nominations", elections.audit_nominations),
+    ("called elections and their candidates", elections.audit_called_elections),
+    ("recalls of council members", elections.audit_recalls),
     ("community certifications", powers.audit_communities),
     ("charter versions", powers.audit_charter),
     ("growth-value import batches", growth.audit_growth),

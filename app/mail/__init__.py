@@ -41,8 +41,8 @@ from app.core.extensions import db
 from app.mail import transport
 from app.mail.models import OutboxMessage
 
-__all__ = ["OutboxMessage", "deliver", "deliver_pending", "external_url", "hold_rendered", "send",
-           "send_sms", "send_to", "send_sms_to"]
+__all__ = ["OutboxMessage", "deliver", "deliver_pending", "external_url", "hold_many",
+           "hold_rendered", "send", "send_sms", "send_to", "send_sms_to"]
 
 _QUEUE_KEY = "outbox_ids"
 _ECHO_KEY = "outbox_echo"
@@ -107,10 +107,31 @@ def send_sms_to(
 def hold_rendered(
     recipient: str, user: Any, template: str, locale: str, subject: str, text: str, html: str
 ) -> OutboxMessage:
-    """Hold an email another part rendered itself (notifications, which send their own batches
-    over SMTP with an unsubscribe header) in the outbox, as every mail is held with no
-    MAIL_URL: administrators read it at /admin/outbox. The caller commits."""
+    """Hold one email another part rendered itself in the outbox, as every mail is held with no
+    MAIL_URL: administrators read it at /admin/outbox. The caller commits. (Notification
+    batches, which send over SMTP themselves with an unsubscribe header, use `hold_many`.)"""
     return _queue("email", recipient, user, template, locale, subject, text, html, held=True)
+
+
+def hold_many(mails: list[tuple[str, int | None, str, str, str, str, str]]) -> None:
+    """`hold_rendered` for a whole batch (recipient, user id, template, locale, subject, text,
+    html) in one INSERT: a fan-out on the embedded default holds thousands at a time."""
+    from sqlalchemy import insert
+
+    now = utcnow()
+    rows = [
+        {"channel": "email", "recipient": to[:254], "user_id": user_id, "template": template,
+         "locale": locale, "subject": subject, "body_text": text, "body_html": html,
+         "status": "held", "attempts": 0, "last_error": "", "created_at": now}
+        for to, user_id, template, locale, subject, text, html in mails
+    ]
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
+    if current_app.config.get("MAIL_ECHO"):
+        echo = db.session.info.setdefault(_ECHO_KEY, [])
+        for row in rows:
+            echo.append(f"--- held email to {row['recipient']}: {row['subject']}\n"
+                        + str(row["body_text"]).rstrip())
 
 
 def _queue(

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, has_request_context, render_template
-from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from app.accounts.models import User
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.jobs.registry import handler
-from app.notifications import recipients, service
-from app.notifications.mailer import Mailer
+from app.notifications import batch, recipients, service
+from app.notifications.mailer import Mailer, Refused
 from app.notifications.models import Notification, NotificationPrefs
-from app.notifications.render import describe
 
 
 @handler("notify.event")
@@ -30,96 +26,48 @@ def on_event(payload: dict[str, Any]) -> str:
     return f"{told} told"
 
 
-def _locale(user: User) -> str:
-    from app.web.i18n import LOCALES
-
-    if user.locale in LOCALES:
-        return str(user.locale)
-    # The seed community is Chinese: mail to someone who never chose goes in Chinese.
-    return str(current_app.config.get("MAIL_DEFAULT_LOCALE") or "zh_Hans_CN")
-
-
 # Sent mail is recorded every MARK_EVERY messages: a worker killed mid-batch re-sends at most
 # that many when the job runs again (at-least-once, as SMTP itself is), instead of paying a
-# commit per message.
+# commit per message. The notification rows stay the truth of what is still to send.
 MARK_EVERY = 50
 
 
-def _mark_sent(ids: list[int]) -> None:
-    if ids:
-        db.session.execute(
-            update(Notification).where(Notification.id.in_(ids))
-            .values(mail_state="sent", mailed_at=utcnow())
-        )
-        db.session.commit()
-        ids.clear()
+def _mark(sent: list[int], refused: list[int], mailer: Mailer) -> None:
+    # Held mail (no MAIL_URL) goes into the outbox in the same transaction as its mark: once.
+    mailer.flush_held()
+    now = utcnow()
+    for ids, state in ((sent, "sent"), (refused, "failed")):
+        if ids:
+            db.session.execute(update(Notification).where(Notification.id.in_(ids))
+                               .values(mail_state=state, mailed_at=now))
+            ids.clear()
+    db.session.commit()
 
 
 @handler("notify.mail")
 def mail_batch(payload: dict[str, Any]) -> str:
-    rows = db.session.execute(
-        select(Notification, User)
-        .join(User, User.id == Notification.user_id)
-        .where(
-            Notification.id >= int(payload["first"]),
-            Notification.id <= int(payload["last"]),
-            Notification.mail_state == "now",
-        )
-        .order_by(Notification.id)
-    ).all()
-    # Render every mail first, then end the transaction: on SQLite a transaction holds the
-    # write lock, and SMTP round trips must not keep the web waiting.
-    with _links():
-        outgoing = [(note.id, user, _render(user, [note], "notification")) for note, user in rows]
+    rows = batch.load(int(payload["first"]), int(payload["last"]))
+    # Render every mail first (once per group, see app.notifications.batch), then end the
+    # transaction: on SQLite a transaction holds the write lock, and SMTP round trips must not
+    # keep the web waiting.
+    with batch.links():
+        outgoing = list(batch.mails(rows))
     db.session.commit()
-    sent = 0
-    done: list[int] = []
+    sent: list[int] = []
+    refused: list[int] = []
     with Mailer() as mailer:
-        for note_id, user, mail in outgoing:
-            mailer.send(*mail, user=user, template="notification")
-            done.append(note_id)
-            sent += 1
-            if len(done) >= MARK_EVERY:
-                _mark_sent(done)
-        _mark_sent(done)
-    return f"{sent} sent" if mailer.enabled else f"{sent} held in the outbox (MAIL_URL not set)"
-
-
-def _links() -> contextlib.AbstractContextManager[object]:
-    """Links in mail point at TRUST_BASE_URL; a worker has no request to take a host from."""
-    if has_request_context():
-        return contextlib.nullcontext()
-    base = str(current_app.config.get("TRUST_BASE_URL") or "http://localhost")
-    return current_app.test_request_context("/", base_url=base)
-
-
-def _send(mailer: Mailer, user: User, notes: list[Notification], template: str) -> None:
-    with _links():
-        mail = _render(user, notes, template)
-    mailer.send(*mail, user=user, template=template)
-
-
-def _render(
-    user: User, notes: list[Notification], template: str
-) -> tuple[str, str, str, str, str, str]:
-    """(to, subject, text, html, unsubscribe link, locale) in the recipient's language."""
-    from flask import url_for
-
-    from app.notifications.service import unsubscribe_token
-
-    locale = _locale(user)
-    kind = notes[0].kind if len(notes) == 1 else "*"
-    token = unsubscribe_token(user.id, kind)
-    unsubscribe = url_for("notifications.unsubscribe", token=token, _external=True)
-    with force_locale(locale):
-        messages = [describe(n) for n in notes]
-        context = {"messages": messages, "user": user, "unsubscribe_url": unsubscribe,
-                   "trust_name": current_app.config.get("TRUST_NAME", "")}
-        subject = render_template(f"mail/{template}.subject.txt", **context).strip()
-        text = render_template(f"mail/{template}.txt", **context)
-        html = render_template(f"mail/{template}.html", **context)
-    assert user.email
-    return user.email, subject, text, html, unsubscribe, locale
+        for who, mail in outgoing:
+            try:
+                mailer.send(mail, who.user_id)
+                sent.append(who.note_id)
+            except Refused:
+                refused.append(who.note_id)
+            if len(sent) + len(refused) >= MARK_EVERY:
+                _mark(sent, refused, mailer)
+        total = len(outgoing)
+        _mark(sent, refused, mailer)
+    how = "sent" if mailer.enabled else "held in the outbox (MAIL_URL not set)"
+    return f"{total} {how}"
 
 
 @handler("notify.closing")
@@ -147,12 +95,20 @@ def digest(payload: dict[str, Any]) -> str:
     )
     prefs.last_digest_at = utcnow()
     if notes:
+        with batch.links():
+            mail = batch.render(user.email, user.id, batch.locale_of(user.locale), notes,
+                                "digest")
+        state = "sent"
         with Mailer() as mailer:
-            _send(mailer, user, notes, "digest")
+            try:
+                mailer.send(mail, user.id, "digest")
+            except Refused:
+                state = "failed"
+            mailer.flush_held()
         db.session.execute(
             update(Notification)
             .where(Notification.id.in_([n.id for n in notes]))
-            .values(mail_state="sent", mailed_at=utcnow())
+            .values(mail_state=state, mailed_at=utcnow())
         )
     db.session.commit()
     return f"{len(notes)} in the digest"

@@ -66,13 +66,18 @@ def when(value: Any) -> str:
                            locale=locale)
 
 
-def describe(n: Notification) -> Message:
+def describe(n: Notification, personal: dict[str, str] | None = None) -> Message:
+    """`personal` gives the recipient's own fields (weight, receipt) already looked up, as a
+    mail batch does for all its recipients in one query; without it they are read here."""
     p = json.loads(n.params or "{}")
     kind = n.kind
     pid = p.get("proposal", "")
     title = p.get("title", "")
     if kind == "vote_opened":
-        weight = f"{_weight(pid, n.user_id) or 0:,}"
+        if personal is not None and "weight" in personal:
+            weight = personal["weight"]
+        else:
+            weight = f"{_weight(pid, n.user_id) or 0:,}"
         return Message(
             _("Vote open: %(title)s", title=title),
             [
@@ -88,7 +93,7 @@ def describe(n: Notification) -> Message:
             "owner.vote", {"proposal_id": pid},
         )
     if kind == "result_sealed":
-        receipt = _receipt(pid, n.user_id)
+        receipt = personal.get("receipt") if personal is not None else _receipt(pid, n.user_id)
         lines = [_("The result is signed and in the public log.")]
         if receipt:
             lines.append(_("Check that your ballot was counted as you cast it:"))

@@ -29,6 +29,9 @@ from ballots.canonical import canonical_bytes
 bp = Blueprint("owner", __name__, url_prefix="/me")
 
 
+DASHBOARD_PAGE = 25
+
+
 @bp.get("/")
 @owner_required
 def dashboard() -> str:
@@ -48,12 +51,19 @@ def dashboard() -> str:
         .where(Proposal.author_id == current_user.id)
         .order_by(Proposal.created_at.desc())
     ).all()
+    from app.web.paging import page_of_list
+
+    # Receipts and growth entries pile up over the years: each list a page at a time, apart.
+    receipts = page_of_list(voting.receipts_of(current_user.id), DASHBOARD_PAGE, param="rpage")
+    history = page_of_list(entries[::-1], DASHBOARD_PAGE, param="gpage")
     return render_template(
         "owner/dashboard.html",
         balance=ledger.balance(current_user.id, now),
-        entries=entries,
+        entries=history.items,
+        history=history,
         open_votes=open_votes,
-        receipts=voting.receipts_of(current_user.id),
+        receipts=receipts.items,
+        receipt_page=receipts,
         mine=mine,
     )
 

@@ -5,6 +5,7 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.web.forms import TrustForm
+from app.web.labels import COUNCIL_ROLES
 from app.web.numbers import BoundedIntegerField
 
 KIND_CHOICES = [
@@ -13,6 +14,8 @@ KIND_CHOICES = [
     ("poll", _l("Owner poll (choose one of several options)")),
     ("community_scheme", _l("Community certification scheme")),
     ("charter_amendment", _l("Charter amendment")),
+    ("call_election", _l("Call a council election")),
+    ("recall_member", _l("Recall a council member")),
 ]
 
 
@@ -57,6 +60,12 @@ class ProposalForm(TrustForm):
         _l("The charter's new rules, as JSON (charter amendment only)"),
         validators=[Optional(), Length(max=200_000)],
     )
+    # Checked by the charter's rules for the kinds that use it; other kinds never send it.
+    role = SelectField(_l("Council role"), choices=list(COUNCIL_ROLES.items()),
+                       validate_choice=False)
+    seats = BoundedIntegerField(_l("Seats to fill"),
+                                validators=[Optional(), NumberRange(min=1, max=50)])
+    seat = SelectField(_l("The seat, and the member in it"), choices=[], validate_choice=False)
 
 
 class ScheduleForm(TrustForm):

@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council import seats
+from app.council import recall, seats
 from app.council.models import Motion
 from app.proposals import lifecycle
 from app.proposals.lifecycle import Draft as Draft
@@ -92,6 +92,8 @@ def create_draft(author: User, draft: Draft, now: datetime | None = None) -> Pro
     problems = lifecycle.field_problems(draft, rules)
     if problems:
         raise ProposalError(gettext("The proposal has problems; nothing was saved."), problems)
+    if draft.kind == "recall_member":
+        recall.check(draft.fields, now)  # a running seat, held by the member it names
     params, method = lifecycle.vote_parameters(draft.kind, rules, draft.fields)
     if method == "binary":
         options = BINARY_OPTIONS

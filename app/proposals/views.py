@@ -10,8 +10,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app.accounts.models import User
 from app.charter import service as charter
 from app.core.extensions import db
+from app.council import recall
+from app.council.models import CouncilSeat
 from app.proposals import service
 from app.proposals.forms import (
     KIND_CHOICES,
@@ -26,7 +29,8 @@ from app.results import service as results
 from app.voting import service as voting
 from app.web.auth import council_required, owner_required
 from app.web.i18n import purpose_name
-from app.web.refusals import refused
+from app.web.labels import COUNCIL_ROLES
+from app.web.refusals import refused, say
 from app.web.templating import STATE_LABELS
 
 NOT_NOW = _l("Not possible while the proposal is %(state)s: %(why)s")
@@ -86,7 +90,24 @@ def detail(proposal_id: str) -> str:
         action_form=EmptyForm(),
         reason_form=ReasonForm(),
         schedule_form=ScheduleForm(),
+        council_facts=_council_facts(proposal, payload),
     )
+
+
+def _council_facts(proposal: Proposal, payload: dict[str, object]) -> dict[str, object]:
+    """What an owners' election call or recall names, in words: the role, the seat, the member,
+    and the election a passed call drafted."""
+    from app.council import elections
+
+    if proposal.kind == "call_election":
+        return {"role": COUNCIL_ROLES.get(str(payload.get("role")), payload.get("role")),
+                "seats": payload.get("seats"), "election": elections.called_election(proposal.id)}
+    if proposal.kind == "recall_member":
+        seat = db.session.get(CouncilSeat, payload.get("seat"))
+        member = db.session.get(User, payload.get("member"))
+        return {"role": COUNCIL_ROLES.get(seat.role, seat.role) if seat else "—",
+                "seat": seat, "member": member.display_name if member else "—"}
+    return {}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -97,13 +118,19 @@ def new() -> str | Response | tuple[str, int]:
     # First the kind, then only that kind's fields: a page of every kind's boxes, most of them
     # "ignored", is what a newcomer trips over. The kind travels in the URL, so no script.
     kind = request.values.get("kind", "")
-    kinds = [(k, label, rules.voting.kind(k).cosign_required) for k, label in KIND_CHOICES]
+    in_charter = {r.kind for r in rules.voting.kinds}
+    kinds = [(k, label, rules.voting.kind(k).cosign_required) for k, label in KIND_CHOICES
+             if k in in_charter]
     if kind not in {k for k, _label, _n in kinds}:
         status = 400 if request.method == "POST" else 200
         return render_template("proposals/choose_kind.html", kinds=kinds), status
     form = ProposalForm()
     form.kind.data = kind
     form.category.choices = [("", "—")] + [(p.id, purpose_name(p)) for p in rules.purposes]
+    if kind == "recall_member":
+        form.seat.choices = [("", "—")] + [
+            (str(seat.id), f"{name} · {COUNCIL_ROLES.get(seat.role, seat.role)}")
+            for seat, name in recall.recallable()]
     if not form.is_submitted() and kind == "charter_amendment":
         # An amendment starts from the charter in force: edit it rather than retype it.
         form.new_text.data = version.text
@@ -127,6 +154,9 @@ def new() -> str | Response | tuple[str, int]:
             except service.ProposalError as exc:
                 db.session.rollback()
                 problems = _attach_problems(form, exc)
+            except recall.RecallError as exc:
+                db.session.rollback()
+                form.seat.errors = [*form.seat.errors, say(exc)]
             else:
                 flash(_("Draft saved. Submit it when it is ready."), "success")
                 return redirect(url_for("proposals.detail", proposal_id=proposal.id))
@@ -168,7 +198,17 @@ def kind_fields(form: ProposalForm) -> dict[str, object] | None:
             return None
         return {"new_text": form.new_text.data or "", "new_text_zh": form.new_text_zh.data or "",
                 "new_rules": new_rules}
+    if kind == "call_election":
+        return {"role": form.role.data or "", "seats": form.seats.data or 0}
+    if kind == "recall_member":
+        return recall_fields(form.seat.data or "")
     return {}
+
+
+def recall_fields(seat: str) -> dict[str, object]:
+    """The seat chosen and the member holding it (the service checks both again)."""
+    row = db.session.get(CouncilSeat, int(seat)) if seat.isdigit() else None
+    return {"seat": row.id if row else 0, "member": row.member_id if row else 0}
 
 
 # governance names a few fields differently from the form.

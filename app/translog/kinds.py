@@ -75,6 +75,9 @@ EVENT_KINDS: dict[str, str] = {
     "council.seated": "a council seat filled",
     "council.vacated": "a council seat vacated",
     "council.election": "a council election's outcome",
+    "council.nominated": "one owner's nomination of a council candidate, as given",
+    "council.election_called": "a council election called: who called it, its candidates and "
+    "the nominations each had",
     "council.motion_opened": "a council motion opened",
     "council.motion": "a council motion closed, with its votes and outcome",
     "community.certified": "a community certified",

@@ -99,6 +99,19 @@ def ledger() -> list[LedgerEntry]:
     return [LedgerEntry(t, a, int(amount), k, r) for t, a, amount, k, r in rows]
 
 
+def entries_of(txn_ids: list[str]) -> list[LedgerEntry]:
+    """The postings of these transactions only (a page of the ledger)."""
+    if not txn_ids:
+        return []
+    rows = db.session.execute(
+        select(LedgerRow.txn, LedgerRow.account, LedgerRow.amount_fen, LedgerRow.kind,
+               LedgerRow.reference)
+        .where(LedgerRow.txn.in_(txn_ids))
+        .order_by(LedgerRow.id)
+    )
+    return [LedgerEntry(t, a, int(amount), k, r) for t, a, amount, k, r in rows]
+
+
 def txn_entries(txn_id: str) -> list[LedgerEntry]:
     return [e for e in ledger() if e.txn == txn_id]
 

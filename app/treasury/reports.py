@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 
 from app.core.extensions import db
 from app.treasury import service
@@ -96,12 +97,14 @@ def budget_lines() -> list[BudgetLine]:
     return lines
 
 
-def disbursement_rows(filters: Filters) -> list[tuple[Disbursement, Budget, bool]]:
-    """Recorded disbursements matching the filters, newest first, with their budget and
-    whether they were reversed."""
-    query = (select(Disbursement, Budget).join(Budget, Budget.id == Disbursement.budget_id)
-             .where(Disbursement.state == "recorded")
-             .order_by(Disbursement.recorded_at.desc(), Disbursement.id.desc()))
+def disbursement_query(filters: Filters, *columns: Any) -> Select[Any]:
+    """Recorded disbursements matching the filters, newest first, with their budget (or the
+    `columns` asked for)."""
+    query = (select(*(columns or (Disbursement, Budget)))
+             .select_from(Disbursement).join(Budget, Budget.id == Disbursement.budget_id)
+             .where(Disbursement.state == "recorded"))
+    if not columns:
+        query = query.order_by(Disbursement.recorded_at.desc(), Disbursement.id.desc())
     if filters.purpose:
         query = query.where(Disbursement.category == filters.purpose)
     if filters.budget:
@@ -112,8 +115,30 @@ def disbursement_rows(filters: Filters) -> list[tuple[Disbursement, Budget, bool
     if filters.end:
         query = query.where(Disbursement.recorded_at < datetime.combine(
             filters.end + timedelta(days=1), time(), UTC))
-    reversed_ = service.reversed_txns()
-    return [(d, b, d.txn in reversed_) for d, b in db.session.execute(query)]
+    return query
+
+
+def with_reversals(rows: Iterable[Any]) -> list[tuple[Disbursement, Budget, bool]]:
+    """Each (disbursement, budget) with whether its transaction was reversed."""
+    pairs = [(d, b) for d, b in rows]
+    txns = [d.txn for d, _b in pairs if d.txn]
+    reversed_ = set(db.session.scalars(select(TreasuryTxn.reverses).where(
+        TreasuryTxn.reverses.in_(txns)))) if txns else set()
+    return [(d, b, d.txn in reversed_) for d, b in pairs]
+
+
+def disbursement_rows(filters: Filters) -> list[tuple[Disbursement, Budget, bool]]:
+    """Every matching row (the CSV export); pages show `disbursement_query` a page at a time."""
+    return with_reversals(db.session.execute(disbursement_query(filters)))
+
+
+def total_not_reversed(filters: Filters) -> int:
+    """The sum of every matching disbursement whose transaction was not reversed."""
+    reversed_ = select(TreasuryTxn.reverses).where(TreasuryTxn.reverses.is_not(None))
+    query = disbursement_query(filters, func.coalesce(func.sum(Disbursement.amount_fen), 0))
+    return int(db.session.scalar(
+        query.where(or_(Disbursement.txn.is_(None), Disbursement.txn.not_in(reversed_)))
+    ) or 0)
 
 
 CSV_HEADER = ["id", "recorded_at", "amount_fen", "amount_yuan", "budget", "proposal", "motion",

@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.charter import service as charter
@@ -40,10 +40,13 @@ from app.treasury.forms import (
 from app.treasury.models import Budget, Disbursement, TreasuryTxn
 from app.web.auth import admin_required, council_required
 from app.web.documents import serve_checked
+from app.web.paging import page_number_of, page_of_list, paginate
 from app.web.refusals import refuse, say_reason
 
 bp = Blueprint("treasury", __name__, url_prefix="/treasury")
 SHA_RE = re.compile(r"[0-9a-f]{64}")
+PAGE = 50  # disbursements a page
+LEDGER_PAGE = 30  # transactions a page, each with its postings
 
 
 def purpose_names() -> dict[str, str]:
@@ -69,7 +72,11 @@ def index() -> tuple[str, int]:
     args = request.args.to_dict()
     filters = reports.Filters.from_args(args)
     filter_errors = _filter_errors(args, filters)
-    rows = [] if filter_errors else reports.disbursement_rows(filters)
+    page = None
+    rows: list = []
+    if not filter_errors:
+        page = paginate(reports.disbursement_query(filters), PAGE, scalars=False)
+        rows = reports.with_reversals(page.items)
     pending = []
     if current_user.is_authenticated and current_user.is_council:
         pending = list(db.session.scalars(select(Disbursement).where(
@@ -79,13 +86,15 @@ def index() -> tuple[str, int]:
         "treasury/index.html",
         summary=summary,
         budgets=lines,
+        budget_page=page_of_list(lines, PAGE, param="bpage"),
         chart_alt={
             "over-time": chart_text.over_time(reports.monthly()),
             "by-purpose": chart_text.by_purpose(summary, names),
             "budgets": chart_text.budgets(lines),
         },
         rows=rows,
-        rows_total=sum(d.amount_fen for d, _b, was_reversed in rows if not was_reversed),
+        page=page,
+        rows_total=0 if filter_errors else reports.total_not_reversed(filters),
         filters=filters,
         filter_errors=filter_errors,
         names=names,
@@ -133,13 +142,26 @@ def chart(name: str) -> Response:
 
 
 @bp.get("/ledger")
-def ledger() -> str:
-    txns = db.session.scalars(select(TreasuryTxn).order_by(TreasuryTxn.seq.desc())).all()
+def ledger() -> str | Response:
+    """The ledger, newest transaction first, a page at a time; `?txn=ID` opens the page that
+    holds that transaction (the links between a reversal and what it reverses)."""
+    wanted = request.args.get("txn", "")
+    if wanted:
+        seq = db.session.scalar(select(TreasuryTxn.seq).where(TreasuryTxn.id == wanted[:64]))
+        if seq is None:
+            abort(404)
+        newer = db.session.scalar(select(func.count()).where(TreasuryTxn.seq > seq)) or 0
+        return redirect(url_for("treasury.ledger", page=page_number_of(newer, LEDGER_PAGE),
+                                _anchor=f"txn-{wanted}"))
+    page = paginate(select(TreasuryTxn).order_by(TreasuryTxn.seq.desc()), LEDGER_PAGE)
+    ids = [t.id for t in page.items]
     entries: dict[str, list] = {}
-    for e in service.ledger():
+    for e in service.entries_of(ids):
         entries.setdefault(e.txn, []).append(e)
-    return render_template("treasury/ledger.html", txns=txns, entries=entries,
-                           reversed_=service.reversed_txns(), form=ReversalForm())
+    reversed_ = set(db.session.scalars(select(TreasuryTxn.reverses).where(
+        TreasuryTxn.reverses.in_(ids)))) if ids else set()
+    return render_template("treasury/ledger.html", txns=page.items, page=page, entries=entries,
+                           reversed_=reversed_, form=ReversalForm())
 
 
 @bp.get("/disbursements/<int:disbursement_id>")
@@ -317,9 +339,11 @@ def budget(budget_id: str) -> str:
     if line is None:
         abort(404)
     b = line.budget
-    rows = reports.disbursement_rows(reports.Filters(budget=budget_id))
+    page = paginate(reports.disbursement_query(reports.Filters(budget=budget_id)), PAGE,
+                    scalars=False)
     return render_template(
-        "treasury/budget.html", line=line, b=b, rows=rows, names=purpose_names(),
+        "treasury/budget.html", line=line, b=b, rows=reports.with_reversals(page.items),
+        page=page, names=purpose_names(),
         motion=db.session.get(Motion, b.motion_id) if b.motion_id else None,
         form=EmptyForm(), ratify_form=RatifyForm(), log_size=translog.size(),
     )

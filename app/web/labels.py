@@ -40,6 +40,8 @@ PROPOSAL_KINDS = {
     "poll": _l("Owner poll"),
     "emergency_ratification": _l("Ratification of emergency spending"),
     "council_referral": _l("Question referred by the council"),
+    "call_election": _l("Owners' call for a council election"),
+    "recall_member": _l("Recall of a council member"),
 }
 METHODS = {
     "binary": _l("Yes / no"),
@@ -103,6 +105,8 @@ LOG_TYPES = {
     "charter.adopted": _l("charter adopted"),
     "council.seated": _l("council member seated"),
     "council.vacated": _l("council seat vacated"),
+    "council.nominated": _l("a candidate nominated by an owner"),
+    "council.election_called": _l("council election called"),
     "council.motion": _l("council motion closed"),
     "council.motion_opened": _l("council motion opened"),
     "council.motion_referred": _l("council motion referred to the owners"),

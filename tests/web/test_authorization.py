@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.communities.models import Community
 from app.core.extensions import db
 from app.council import service as council
-from app.council.models import Motion, MotionVoteRecord
+from app.council.models import Candidacy, Motion, MotionVoteRecord
 from app.proposals.models import Proposal
 from app.results.models import SealedResult
 from app.treasury.models import Budget, Disbursement, Evidence, TreasuryTxn
@@ -189,6 +189,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("council.motions", "GET"): PUBLIC,
     ("council.motion", "GET"): PUBLIC,
     ("council.election", "GET"): PUBLIC,
+    ("council.candidacy", "GET"): PUBLIC,
+    ("council.nominate", "POST"): OWNER,
     ("council.queue", "GET"): COUNCIL,
     ("council.new_motion", "GET"): COUNCIL,
     ("council.new_motion", "POST"): COUNCIL,
@@ -346,6 +348,7 @@ def _world(app: Any) -> dict[str, Any]:
         "amendment_id": 999999,
         "interest_id": 1,
         "seat_id": 1,
+        "candidacy_id": db.session.scalar(select(Candidacy.id)),
         "version": 1,
         "user_id": voter.id,
         "code": "123456",

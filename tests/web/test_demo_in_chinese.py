@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.communities.models import Community
 from app.core.extensions import db
-from app.council.models import Motion
+from app.council.models import Candidacy, Motion
 from app.proposals.models import Proposal
 from app.treasury.models import Budget, Disbursement
 from tests.factories import login
@@ -34,6 +34,7 @@ def _pages() -> list[str]:
     urls += [f"/council/elections/{p}" for p in db.session.scalars(
         select(Proposal.id).where(Proposal.kind == "council_election",
                                   Proposal.state != "draft"))]
+    urls += [f"/council/candidates/{c}" for c in db.session.scalars(select(Candidacy.id))]
     return urls
 
 
@@ -47,7 +48,9 @@ def test_the_demo_in_chinese_shows_words_and_zoned_times(
     for who in ("public", "council"):
         if who == "council":
             login(client, chair, "demo-password-2026")
-        urls = _pages() + (["/council/queue", "/council/interests"] if who == "council" else [])
+        urls = _pages() + (["/council/queue", "/council/interests",
+                            "/proposals/new?kind=call_election",
+                            "/proposals/new?kind=recall_member"] if who == "council" else [])
         for url in urls:
             response = client.get(url, headers=CHINESE)
             assert response.status_code == 200, url

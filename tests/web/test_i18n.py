@@ -83,6 +83,15 @@ def test_the_chinese_catalogue_has_no_fuzzy_guesses_and_keeps_every_placeholder(
     assert not problems, "\n".join(problems)
 
 
+def test_the_chinese_catalogue_defines_each_message_once() -> None:
+    # Branches append their blocks and git merges .po files as a union of lines, so the same
+    # message can arrive twice; msgfmt refuses such a catalogue, and the two could disagree.
+    ids = re.findall(r'^msgid ((?:".*"\n)+)', ZH_PO.read_text(encoding="utf-8"), re.M)
+    seen: set[str] = set()
+    repeated = sorted({m for m in ids if m in seen or seen.add(m)})  # type: ignore[func-returns-value]
+    assert repeated == []
+
+
 def test_a_chinese_browser_gets_the_pages_in_chinese(client: Any) -> None:
     page = client.get("/", headers=CHINESE).get_data(as_text=True)
     assert '<html lang="zh-Hans-CN">' in page
