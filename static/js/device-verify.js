@@ -12,7 +12,7 @@
 import * as ed from "../vendor/noble-ed25519.js";
 import { recountOpen } from "./device-recount.js";
 import { verifySecret } from "./device-secret.js";
-import { checkKeysNote } from "./keys-note.js";
+import { checkKeysNote, checkKeysProof } from "./keys-note.js";
 import { Fail, canon, concat, equal, hex, unhex } from "./verify-common.js";
 
 export { Fail, canon };
@@ -271,7 +271,14 @@ export async function verifyAll(files, say, progress = idle, full = false) {
   await checkResultInLog(result, files.logProof, ring, files.policy, say);
   if (files.keysNote !== undefined) {
     const origin = files.logProof.checkpoint.split("\n", 1)[0];
-    say(await checkKeysNote(files.keysNote, files.keys, origin, { sha256, verifyEd, b64d, verifyObject, keyring }));
+    const note = await checkKeysNote(files.keysNote, files.keys, origin, { sha256, verifyEd, b64d, verifyObject, keyring });
+    say(note.line);
+    if (files.keysProof !== undefined) {
+      const crypto = { digest, leafHash, verifyInclusion, openCheckpoint, keyring, unhex };
+      say(await checkKeysProof(files.keysProof, note, files.policy, crypto));
+    } else {
+      say("keys: NOT witness-checked (choose trust-keys.proof.json to check it)");
+    }
   } else {
     say("keys document: NOT signed-checked (choose trust-keys.note to check it)");
   }
@@ -313,7 +320,7 @@ if (form) {
       const files = {};
       for (const [key, name] of [["result", "result"], ["keys", "keys"], ["logProof", "log_proof"],
         ["policy", "policy"], ["receipt", "receipt"], ["receiptProof", "receipt_proof"],
-        ["election", "election"], ["tally", "tally"]]) {
+        ["election", "election"], ["tally", "tally"], ["keysProof", "keys_proof"]]) {
         files[key] = await read(name);
       }
       const note = form.elements.keys_note.files[0];

@@ -89,5 +89,83 @@ export async function checkKeysNote(note, keysDoc, origin, crypto) {
   }
   const n = entries.length;
   const chain = n > 1 ? `${n - 1} endorsement${n === 2 ? "" : "s"}` : "a single key";
-  return `keys document signed by the current key ${current.key_id} as ${origin}; ${chain} verified`;
+  const summary = `keys document signed by the current key ${current.key_id} as ${origin}; ${chain} verified`;
+  return { line: summary, origin, document, endorsements: ends };
+}
+
+const LEAF = ["at", "index", "sha256", "subject", "type"];
+const ENTRY = ["inclusion", "leaf", "record"];
+
+// trust-keys.proof.json (ballots/keysproof.py): each key's log record, its leaf and its
+// inclusion proof under a checkpoint the policy's quorum of witnesses cosigned.
+export async function checkKeysProof(doc, note, policy, crypto) {
+  const { digest, leafHash, verifyInclusion, openCheckpoint, keyring, unhex } = crypto;
+  if (!exactKeys(doc, ["checkpoint", "keys", "type"])) {
+    throw new Fail("keys.log_format", "trust-keys.proof.json is {type, checkpoint, keys}");
+  }
+  if (doc.type !== "trust-keys.proof" || typeof doc.checkpoint !== "string") {
+    throw new Fail("keys.log_format", "trust-keys.proof.json is of type trust-keys.proof");
+  }
+  if (doc.checkpoint.split("\n", 1)[0] !== note.origin) {
+    throw new Fail("keys.log_origin", "the keys' checkpoint is of another log than the keys note's");
+  }
+  let cp;
+  try {
+    cp = await openCheckpoint(doc.checkpoint, await keyring(note.document), policy);
+  } catch (err) {
+    throw new Fail(`keys.log_${String(err.code).replace(/^log\./, "")}`, `the keys' checkpoint: ${err.message}`);
+  }
+  const keys = note.document.keys;
+  if (!Array.isArray(doc.keys) || doc.keys.length !== keys.length) {
+    throw new Fail("keys.log_format", `one log entry per key (${keys.length}) is needed`);
+  }
+  const indices = [];
+  for (let i = 0; i < keys.length; i++) {
+    const [key, entry] = [keys[i], doc.keys[i]];
+    const where = `key ${i + 1} (${key.key_id})`;
+    if (!exactKeys(entry, ENTRY)) throw new Fail("keys.log_format", `${where}: an entry is {leaf, record, inclusion}`);
+    const { leaf, record, inclusion } = entry;
+    if (leaf === null) throw new Fail("keys.unlogged", `${where} is published but its creation is not in the log`);
+    if (!record || typeof record !== "object" || !["key.created", "key.rotated"].includes(record.type)) {
+      throw new Fail("keys.log_record", `${where}: the log record is not a key record`);
+    }
+    if (i > 0 && record.type !== "key.rotated") throw new Fail("keys.log_record", `${where}: a later key is logged as a rotation`);
+    const want = { key_id: key.key_id, public_key: key.public_key, valid_from: key.valid_from,
+      previous: i ? keys[i - 1].key_id : null };
+    for (const [name, value] of Object.entries(want)) {
+      if (record[name] !== value) throw new Fail("keys.log_record", `${where}: the log records another ${name} than the document`);
+    }
+    if (canon(record.endorsement ?? null) !== canon(note.endorsements[i])) {
+      throw new Fail("keys.log_record", `${where}: the log carries another endorsement than the note`);
+    }
+    if (!exactKeys(leaf, LEAF) && !exactKeys(leaf, [...LEAF, "logged_at"])) {
+      throw new Fail("keys.log_format", `${where}: the leaf does not have the leaf members`);
+    }
+    if (leaf.type !== record.type || leaf.subject !== key.key_id || leaf.sha256 !== (await digest(record))) {
+      throw new Fail("keys.log_record", `${where}: the leaf does not commit to this key record`);
+    }
+    if (inclusion === null) {
+      throw new Fail("keys.unwitnessed", `${where} is in the log after the last cosigned checkpoint (size ${cp.size}); ask again after the witnesses next cosign`);
+    }
+    if (!exactKeys(inclusion, ["index", "path", "size"]) || !Array.isArray(inclusion.path)) {
+      throw new Fail("keys.log_format", `${where}: inclusion is {index, size, path}`);
+    }
+    if (inclusion.index !== leaf.index || inclusion.size !== cp.size || !Number.isSafeInteger(leaf.index)) {
+      throw new Fail("keys.log_inclusion", `${where}: the proof is for leaf ${inclusion.index} of ${inclusion.size}, the checkpoint's size is ${cp.size}`);
+    }
+    let path;
+    try {
+      path = inclusion.path.map((h) => unhex(h, "inclusion path"));
+    } catch {
+      throw new Fail("keys.log_inclusion", `${where}: the path is not hex hashes`);
+    }
+    if (!(await verifyInclusion(await leafHash(enc.encode(canon(leaf))), leaf.index, cp.size, path, cp.root))) {
+      throw new Fail("keys.log_inclusion", `${where}: leaf ${leaf.index} is not under the checkpoint`);
+    }
+    indices.push(leaf.index);
+  }
+  if (indices.some((x, j) => j > 0 && x <= indices[j - 1])) {
+    throw new Fail("keys.log_inclusion", "the keys' leaves are not in the log's order");
+  }
+  return `keys witnessed: all ${keys.length} key record${keys.length === 1 ? "" : "s"} in the log (leaves ${indices.join(", ")}) under checkpoint ${cp.size} cosigned by ${cp.cosigned.size} witnesses (quorum ${policy.quorum})`;
 }

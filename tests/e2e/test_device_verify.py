@@ -15,9 +15,11 @@ import pytest
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.voting import service as voting
-from ballots.canonical import canonical_bytes
+from ballots.canonical import canonical_bytes, canonical_sha256
+from ballots.checkpoint import parse_witness_policy
 from ballots.keys import KeyRing, SignatureError, SigningKey, verify_object
 from ballots.keysnote import KeysNoteError, open_keys_note, sign_keys_note
+from ballots.keysproof import check_keys_proof
 from ballots.logproof import check_result_in_log
 from ballots.note import SIG_COSIGNATURE_V1, NoteSigner, parse_note
 from ballots.receipts import ReceiptError, verify_receipt
@@ -42,7 +44,9 @@ def python_verdict(f: Files) -> str | None:
     if "keys_note" in f:
         origin = f["log_proof"]["checkpoint"].split("\n", 1)[0]
         try:
-            open_keys_note(f["keys_note"].encode(), served=f["keys"], origin=origin)
+            signed = open_keys_note(f["keys_note"].encode(), served=f["keys"], origin=origin)
+            if "keys_proof" in f:
+                check_keys_proof(f["keys_proof"], signed, *parse_witness_policy(f["policy"]))
         except KeysNoteError as exc:
             return exc.code
     try:
@@ -218,3 +222,53 @@ def test_browser_checks_the_signed_keys_document(
     status.wait_for()
     assert status.get_attribute("data-code") == "keys.note_signature"
     assert status.inner_text().startswith("未通过核验：")
+
+
+def test_browser_checks_the_keys_are_witnessed(
+    bundle: Files, page: Any, tmp_path: Path, live_server: str
+) -> None:
+    import urllib.request
+
+    def get(path: str) -> bytes:
+        with urllib.request.urlopen(live_server + path, timeout=30) as r:  # noqa: S310
+            return bytes(r.read())
+
+    good = {
+        **bundle,
+        "keys_note": get("/.well-known/trust-keys.note").decode(),
+        "keys_proof": json.loads(get("/.well-known/trust-keys.proof.json")),
+    }
+    assert python_verdict(good) is None
+    assert browser_verdict(page, good, tmp_path / "good") is None
+    assert "keys witnessed: all 1 key record in the log" in (
+        page.locator("#device-verify-lines").inner_text()
+    )
+
+    def record(g: Files) -> None:  # another key's record, its leaf recomputed to match
+        entry = g["keys_proof"]["keys"][0]
+        entry["record"]["valid_from"] = "2020-01-01T00:00:00Z"
+        entry["leaf"]["sha256"] = canonical_sha256(entry["record"])
+
+    def leaf(g: Files) -> None:
+        g["keys_proof"]["keys"][0]["leaf"]["sha256"] = "0" * 64
+
+    def path(g: Files) -> None:
+        g["keys_proof"]["keys"][0]["inclusion"]["path"].append("ab" * 32)
+
+    def unlogged(g: Files) -> None:
+        g["keys_proof"]["keys"][0]["leaf"] = None
+
+    def quorum(g: Files) -> None:  # witnesses cosigned the result's checkpoint, not the keys'
+        witnesses = [NoteSigner.generate(f"w{i}.example/w", SIG_COSIGNATURE_V1) for i in range(2)]
+        g.update(cosigned(g, witnesses, 2))
+
+    expected = {"record": "keys.log_record", "leaf": "keys.log_record",
+                "path": "keys.log_inclusion", "unlogged": "keys.unlogged",
+                "quorum": "keys.log_quorum"}
+    for name, tamper in [("record", record), ("leaf", leaf), ("path", path),
+                         ("unlogged", unlogged), ("quorum", quorum)]:
+        bad = copy.deepcopy(good)
+        tamper(bad)
+        py = python_verdict(bad)
+        js = browser_verdict(page, bad, tmp_path / name)
+        assert py == js == expected[name], (name, py, js)
