@@ -203,6 +203,7 @@ def keys_proof() -> dict[str, Any]:
     note = cosigned_note(row).to_bytes().decode()
     ring = KeyRing.from_document(keys.published_keys())
     entries = []
+    tree = None  # built once, only if a key needs a proof: a tree of the whole log is costly
     for key in ring.entries():
         leaf = db.session.scalar(
             select(LogLeaf)
@@ -213,6 +214,10 @@ def keys_proof() -> dict[str, Any]:
         if leaf is None:
             entries.append((None, None, None))
             continue
-        proof = translog.inclusion(leaf.index, row.size) if leaf.index < row.size else None
+        proof = None
+        if leaf.index < row.size:
+            tree = tree or translog.tree(row.size)
+            path = tree.inclusion_proof(leaf.index, row.size)
+            proof = {"index": leaf.index, "size": row.size, "path": [h.hex() for h in path]}
         entries.append((translog.leaf_object(leaf), json.loads(leaf.record_json), proof))
     return keys_proof_document(note, entries)
