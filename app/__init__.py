@@ -75,6 +75,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_templating(app)
     register_error_handlers(app)
     register_security_headers(app)
+    from app.audit import unbacked
+
+    unbacked.register(app)
     register_json_bounds(app)  # before the NUL guard, which may parse the body
     register_nul_guard(app)
 

@@ -10,10 +10,14 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import people  # noqa: F401  (adds the outbox and claims pages to admin_bp)
     from app.admin.views import bp as admin_bp
     from app.api.actions import bp as api_actions_bp
+    from app.api.comments import bp as api_comments_bp
     from app.api.public import bp as api_public_bp
     from app.api.views import bp as api_bp
     from app.communities.views import bp as communities_bp
-    from app.council import candidacy_views  # noqa: F401  (adds the candidacy pages)
+    from app.council import (
+        candidacy_views,  # noqa: F401  (adds the candidacy pages)
+        motion_form,  # noqa: F401  (adds the motion form to council_bp)
+    )
     from app.council.views import bp as council_bp
     from app.discussion.views import bp as discussion_bp
     from app.growth.api import bp as growth_api_bp
@@ -43,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         api_public_bp,
         api_actions_bp,
+        api_comments_bp,
         opendata_bp,
         council_bp,
         communities_bp,

@@ -278,6 +278,30 @@ def audit(expect: tuple[str, ...]) -> None:
                "money verifies")
 
 
+@trust_cli.command("relog")
+@click.option("--dry-run", is_flag=True, help="Say what would be appended; append nothing.")
+def relog_command(dry_run: bool) -> None:
+    """Once, for a database older than the per-row leaves: append a leaf, marked as a
+    backfill, for each row of power or money the log does not yet bind."""
+    from app.core.extensions import db
+    from app.integrity.relog import RelogError, relog
+
+    try:
+        found = relog(dry_run=dry_run)
+    except RelogError as exc:
+        raise click.ClickException(str(exc)) from exc
+    counts = ", ".join(f"{n} {kind}" for kind, n in found.counts().items()) or "nothing"
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"dry run: would append {counts}; nothing was written")
+        return
+    db.session.commit()
+    if found.leaves:
+        click.echo(f"appended {counts}, and one log.backfill leaf; now run `flask trust audit`")
+    else:
+        click.echo("nothing to relog: every row of power or money already has its leaf")
+
+
 @trust_cli.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, writable=True))
 def backup_command(target: str) -> None:

@@ -62,11 +62,27 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def is_council(self) -> bool:
-        return self.role in ("council", "admin")
+        """For what a page shows; acts check the seats themselves (council.is_seated)."""
+        return self.role == "council" or self.is_admin
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        """An administrator whose role the log backs (one lookup, kept for this object: in a
+        request, the request). A role set in the database alone grants nothing."""
+        if self.role != "admin":
+            return False
+        cached = self.__dict__.get("_admin_backed")
+        if cached is None or cached[0] != self.id:
+            from app.accounts.backing import admin_backed
+
+            cached = (self.id, admin_backed(self))
+            self.__dict__["_admin_backed"] = cached
+        return bool(cached[1])
+
+    @property
+    def acting_role(self) -> str:
+        """The role views check: an administrator the log does not back acts as an owner."""
+        return "owner" if self.role == "admin" and not self.is_admin else self.role
 
     @property
     def login_name(self) -> str:

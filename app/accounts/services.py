@@ -100,6 +100,7 @@ def log_admin_role(user: User, *, granted: bool) -> None:
     """Administrators are bound to the log: `flask trust audit` names an admin without a leaf
     (a role edited in the database)."""
     db.session.flush()
+    user.__dict__.pop("_admin_backed", None)  # User.is_admin reads the log again
     now = utcnow()
     translog.append(kinds.ACCOUNT_ROLE, f"user:{user.id}", {
         "type": kinds.ACCOUNT_ROLE, "user": user.id, "role": "admin",

@@ -49,7 +49,10 @@ def _owner() -> Any:
 
 def _seated() -> Any:
     user = g.api_user
-    if not (user.role == "admin" or council.is_seated(user)):
+    if not (user.is_admin or council.is_seated(user)):
+        if user.role == "admin" or council.unbacked_seat(user):
+            abort(403, description="your seat or role is not in the trust's log: it grants no "
+                  "powers, and the refusal was recorded")
         abort(403, description="this needs a seated council member")
     return user
 

@@ -347,7 +347,7 @@ def on_roll(owner: User, rules: Any, now: datetime) -> bool:
     """Would the owner be on a roll frozen now (growth value at least the charter's minimum)?"""
     from app.growth import ledger
 
-    if owner.role == "admin" or not owner.is_active:
+    if owner.is_admin or not owner.is_active:
         return False
     return ledger.balance(owner.id, now) >= max(1, rules.voting.eligibility_min)
 
@@ -373,7 +373,7 @@ def review(community: Community, user: User, now: datetime | None = None) -> Non
 
 
 def open_decision(opener: User, community: Community, action: str, reasons: str,
-                  now: datetime | None = None) -> Motion:
+                  now: datetime | None = None, closes_at: datetime | None = None) -> Motion:
     """Open the council motion that would take `action` on the community."""
     if (community.state, action) not in TRANSITIONS or action not in MOTIONS:
         raise TransitionError(community.state, action,
@@ -387,6 +387,7 @@ def open_decision(opener: User, community: Community, action: str, reasons: str,
     return council.open_motion(
         opener, MOTIONS[action], f"community:{community.id}",
         f"{titles[action]} the community “{community.name}”", reasons, now=now,
+        closes_at=closes_at,
     )
 
 

@@ -14,29 +14,38 @@ ROLE_CHOICES = [
     ("supervisors", _l("Supervisors")),
     ("protector", _l("Trust protector")),
 ]
-GENERAL_KINDS = [
-    ("general", _l("General resolution")),
-    ("emergency_spending", _l("Emergency spending")),
-    ("approve_disbursement", _l("Approve a disbursement")),
-    ("reverse_transaction", _l("Reverse a ledger transaction")),
+# What a motion opened from the council's form is about (app.decisions.motion_choices).
+MOTION_TOPICS = [
+    ("general", _l("A general resolution")),
+    ("community", _l("A community's certification")),
+    ("proposal", _l("A proposal waiting for the council")),
+    ("disbursement", _l("A disbursement awaiting approval")),
+    ("transaction", _l("Reversing a ledger transaction")),
 ]
 PROPOSAL_KINDS = [
     ("accept_proposal", _l("Accept the proposal for the ballot")),
     ("reject_proposal", _l("Reject the proposal")),
 ]
 CHOICES = [("for", _l("For")), ("against", _l("Against")), ("abstain", _l("Abstain"))]
+HOURS_LABEL = _l("Voting stays open for (hours)")
 
 
 class MotionForm(TrustForm):
-    kind = SelectField(_l("Kind"), choices=GENERAL_KINDS)
-    subject = StringField(_l("Subject (e.g. member:12, beneficiary:red-cross)"),
-                          validators=[DataRequired(), Length(max=128)])
+    """A general resolution: it has no subject, so the form asks for none."""
+
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
     body = TextAreaField(_l("Motion text (published)"), validators=[Optional(), Length(max=5000)])
-    hours = BoundedIntegerField(
-        _l("Voting stays open for (hours)"),
-        validators=[Optional(), NumberRange(1, 24 * 366)],
-    )
+    hours = BoundedIntegerField(HOURS_LABEL, validators=[Optional(), NumberRange(1, 24 * 366)])
+
+
+class SubjectMotionForm(TrustForm):
+    """A decision about one subject: only the decisions its state allows are offered (the view
+    fills the choices, grouped by subject), and anything else posted is refused at the field."""
+
+    decision = SelectField(_l("Decision"), choices=[], validate_choice=False,
+                           validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(_l("Reasons (published)"), validators=[Optional(), Length(max=5000)])
+    hours = BoundedIntegerField(HOURS_LABEL, validators=[Optional(), NumberRange(1, 24 * 366)])
 
 
 class ProposalMotionForm(TrustForm):

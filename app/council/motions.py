@@ -160,11 +160,12 @@ def open_motion(
         )
     closes_at = closes_at or now + timedelta(hours=rules.council.motion_min_hours)
     check_motion_window(now, closes_at, rules)
+    # A general resolution has no subject: two of them at once are two questions, not one.
     already = db.session.scalar(
         select(Motion.id).where(
             Motion.kind == kind, Motion.subject == subject, Motion.state == "open"
         )
-    )
+    ) if subject else None
     if already is not None:
         raise MotionError(
             "motion.already_open",

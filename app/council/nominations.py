@@ -32,7 +32,7 @@ def on_roll(owner: User, rules: CharterRules, now: datetime) -> bool:
     """Would the owner be on a roll frozen now (growth value at least the charter's minimum)?"""
     from app.growth import ledger
 
-    if owner.role == "admin" or not owner.is_active:
+    if owner.is_admin or not owner.is_active:
         return False
     return ledger.balance(owner.id, now) >= max(1, rules.voting.eligibility_min)
 

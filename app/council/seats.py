@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import or_, select
 
 from app.accounts.models import User
 from app.audit import service as audit
+from app.audit import unbacked
 from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.council import backing
 from app.council.models import CouncilSeat
 from app.translog import service as translog
 from ballots.records import format_time
@@ -31,26 +34,54 @@ def _active(at: datetime):  # type: ignore[no-untyped-def]
 
 
 def active_seats(at: datetime | None = None) -> list[CouncilSeat]:
-    at = at or utcnow()
-    return list(
-        db.session.scalars(
-            select(CouncilSeat).where(*_active(at)).order_by(CouncilSeat.role, CouncilSeat.id)
-        )
-    )
+    """Seats active at `at` whose rows reproduce their log leaves; a seat the log does not
+    back (inserted or edited in the database) is left out, and the refusal recorded."""
+    return _backed(_read(*_active(at or utcnow())))
+
+
+# Each seat with its last intact council.seated and council.vacated records (or None).
+Read = list[tuple[CouncilSeat, Any, Any]]
+
+
+def _read(*where: object) -> Read:
+    return backing.read_with_records(*where)
+
+
+def _backed(found: Read, actor_id: int | None = None) -> list[CouncilSeat]:
+    kept = []
+    for seat_row, seated, vacated in found:
+        problems = backing.seat_problems(seat_row, seated, vacated,
+                                         lambda r=seat_row: _name(r.member_id))
+        if problems:
+            unbacked.refuse(backing.subject_of(seat_row), "; ".join(problems), actor_id=actor_id)
+        else:
+            kept.append(seat_row)
+    return kept
+
+
+def _name(member_id: int) -> str | None:
+    member = db.session.get(User, member_id)
+    return member.display_name if member is not None else None
 
 
 def seated_member_ids(at: datetime | None = None) -> set[int]:
     return {seat.member_id for seat in active_seats(at)}
 
 
+def unbacked_seat(user: User, at: datetime | None = None) -> bool:
+    """Whether the user holds an active seat row that the log does not back: the pages say so
+    rather than a bare "not allowed"."""
+    if getattr(user, "id", None) is None:
+        return False
+    found = _read(CouncilSeat.member_id == user.id, *_active(at or utcnow()))
+    return bool(found) and not _backed(found, user.id)
+
+
 def is_seated(user: User, at: datetime | None = None) -> bool:
     if not getattr(user, "is_authenticated", True) or getattr(user, "id", None) is None:
         return False
-    at = at or utcnow()
-    found = db.session.scalar(
-        select(CouncilSeat.id).where(CouncilSeat.member_id == user.id, *_active(at)).limit(1)
-    )
-    return found is not None
+    found = _read(CouncilSeat.member_id == user.id, *_active(at or utcnow()))
+    return bool(_backed(found, user.id))
 
 
 def past_seats(at: datetime | None = None) -> list[CouncilSeat]:
@@ -136,8 +167,8 @@ def seat(
     )
     db.session.add(row)
     db.session.flush()
-    _sync_role(member, max(term_start, utcnow()))
     translog.append("council.seated", f"seat:{row.id}", _seat_record(row, member), at=term_start)
+    _sync_role(member, max(term_start, utcnow()))  # after the leaf: only a logged seat counts
     audit.record(
         "council.seated",
         actor_id=actor_id,
@@ -163,7 +194,6 @@ def vacate(
     member = db.session.get(User, seat_row.member_id)
     assert member is not None
     db.session.flush()
-    _sync_role(member, utcnow())
     translog.append(
         "council.vacated",
         f"seat:{seat_row.id}",
@@ -177,6 +207,7 @@ def vacate(
         },
         at=seat_row.vacated_at,
     )
+    _sync_role(member, utcnow())
     audit.record(
         "council.vacated",
         actor_id=actor_id,

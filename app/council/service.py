@@ -34,6 +34,7 @@ from app.council.seats import (
     seat,
     seated_member_ids,
     terms_in_role,
+    unbacked_seat,
     vacate,
 )
 from governance.council import MotionError
@@ -68,6 +69,7 @@ __all__ = [
     "seated_member_ids",
     "subject_words",
     "terms_in_role",
+    "unbacked_seat",
     "vacate",
     "vote",
     "vote_rows",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -24,7 +23,6 @@ from app.council.forms import (
     CallElectionForm,
     CandidacyForm,
     InterestForm,
-    MotionForm,
     MotionVoteForm,
     ProposalMotionForm,
     RecuseForm,
@@ -235,27 +233,6 @@ def _subject_link(subject: str) -> str | None:
     if kind == "community" and ident.isdigit():
         return url_for("communities.detail", community_id=int(ident))
     return None
-
-
-@bp.route("/motions/new", methods=["GET", "POST"])
-@council_required
-def new_motion() -> str | Response:
-    form = MotionForm()
-    if form.validate_on_submit():
-        try:
-            now = utcnow()
-            closes = now + timedelta(hours=form.hours.data) if form.hours.data else None
-            row = council.open_motion(current_user, form.kind.data or "general",
-                                      form.subject.data or "", form.title.data or "",
-                                      form.body.data or "", now=now, closes_at=closes)
-            db.session.commit()
-        except council.MotionError as exc:
-            db.session.rollback()
-            form.title.errors = [*form.title.errors, say(exc)]
-        else:
-            flash(_("Motion opened."), "success")
-            return redirect(url_for("council.motion", motion_id=row.id))
-    return render_template("council/new_motion.html", form=form)
 
 
 @bp.post("/motions/proposal")

@@ -72,7 +72,7 @@ def _nothing(vote: SealedVote) -> list[str]:
 def _authorise_budget(vote: SealedVote) -> list[str]:
     """A passed spending vote becomes a budget in the ledger (app.treasury.budgets)."""
     had = db.session.scalar(select(Budget.id).where(Budget.proposal_id == vote.proposal.id))
-    budget = budgets.authorise_budget(vote.proposal, vote.passed)
+    budget = budgets.authorise_budget(vote.proposal, vote.passed, at=vote.row.sealed_at)
     if budget is None or had is not None:
         return []
     return [f"budget {budget.id} authorised by proposal {vote.proposal.id}"]
@@ -172,7 +172,7 @@ def close_and_seal(
             return Decision(None, [f"{proposal.id}: closed, waiting for the trustees' shares"])
         row = secret_seal.seal_secret(proposal.id, now)
         return Decision(row, _consequence(proposal, row))
-    row = seal(proposal.id, correction=correction, reason=reason)
+    row = seal(proposal.id, correction=correction, reason=reason, now=now)
     return Decision(row, _consequence(proposal, row))
 
 

@@ -35,6 +35,7 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the README for
 OWNERS = 200
 SEED = 2019
 
+CHARTER_DAYS_AGO = 730
 CHARTER_HEADER = "# Charter of the Owners' Trust\n\n"
 CHARTER_HEADER_ZH = "# 用户信托章程\n\n"
 
@@ -299,10 +300,12 @@ def build_demo() -> Iterator[str]:
     rules["witnesses"] = demo_witnesses.prepare()
     rules.setdefault("articles_zh", {})[demo_witnesses.ARTICLE] = demo_witnesses.ARTICLE_TEXT_ZH
     text = default_text() + f"\n\n**{demo_witnesses.ARTICLE}** {demo_witnesses.ARTICLE_TEXT}\n"
+    # Adopted before the founding council's first term (700 days ago) and before every
+    # proposal, budget and disbursement it governs.
     charter.install_first(
         CHARTER_HEADER + text,
         rules,
-        at=now - timedelta(days=400),
+        at=now - timedelta(days=CHARTER_DAYS_AGO),
         text_zh=CHARTER_HEADER_ZH
         + default_text_zh()
         + f"\n\n**{demo_witnesses.ARTICLE}** {demo_witnesses.ARTICLE_TEXT_ZH}\n",

@@ -107,16 +107,19 @@ def _vote_budget(committee: list[User], now: datetime) -> Iterator[str]:
     budget = db.session.scalar(select(Budget).where(Budget.source == "proposal").limit(1))
     if budget is None:
         return
+    # Each request is submitted a day before its approvals, so it is recorded after it was asked.
     for n, (amount, beneficiary) in enumerate([(18_000_000, "Owners with roadside breakdowns"),
                                                (7_250_000, "Families of 5 owners in hardship")]):
+        approved = now - timedelta(days=20 - 5 * n)
         d = service.draft(committee[2], budget.id, amount, budget.category, beneficiary,
-                          "Owner care under the 2026 fund.")
+                          "Owner care under the 2026 fund.", now=approved - timedelta(days=1))
         for member in committee[:2]:
-            service.approve(member, d.id, now=now - timedelta(days=20 - 5 * n))
+            service.approve(member, d.id, now=approved)
         db.session.commit()
     pending = service.draft(committee[2], budget.id, 4_000_000, budget.category,
-                            "An owner's family after a fire", "Emergency housing for a month.")
-    service.approve(committee[0], pending.id)
+                            "An owner's family after a fire", "Emergency housing for a month.",
+                            now=now - timedelta(days=2))
+    service.approve(committee[0], pending.id, now=now - timedelta(days=1))
     db.session.commit()
     yield f"budget {budget.id}: 2 disbursements recorded, 1 awaiting approval"
 

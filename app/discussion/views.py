@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from app.core.extensions import db
 from app.discussion import rules, service
 from app.discussion.models import Amendment, Comment, CommentAppeal
+from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.web.auth import council_required, owner_required
 
@@ -67,7 +68,8 @@ def _refused(exc: service.DiscussionRefused, back: str, values: dict[str, str]) 
 
 def _proposal(proposal_id: str) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None:
+    # A private draft answers as if it did not exist, as its own page does.
+    if proposal is None or not proposals.visible_to(proposal, current_user):
         abort(404)
     return proposal
 
@@ -76,6 +78,7 @@ def _comment(comment_id: int) -> Comment:
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         abort(404)
+    _proposal(comment.proposal_id)
     return comment
 
 

@@ -46,32 +46,100 @@ def entry_record(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def batch_record(source: str, recorded_at: datetime,
-                 entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    records = sorted((entry_record(e) for e in entries), key=lambda r: str(r["source_id"]))
+def held_record(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A held entry as its `growth.held` leaf commits to it: by owner number, no account yet."""
+    occurred: datetime = entry["occurred_at"]
+    return {
+        "owner_number": str(entry["owner_number"]),
+        "dimension": entry["dimension"],
+        "points": int(entry["points"]),
+        "reason": entry["reason"],
+        "source_id": entry["source_id"],
+        "occurred_at": _utc(occurred),
+    }
+
+
+def held_subject(source: str, recorded_at: datetime) -> str:
+    return f"held:{source}@{batch_time(recorded_at)}"
+
+
+def _commitment(kind: str, source: str, recorded_at: datetime,
+                records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    ordered = sorted(records, key=lambda r: str(r["source_id"]))
     stream = MerkleStream()
-    for record in records:
+    for record in ordered:
         stream.append(canonical_bytes(record))
     return {
-        "type": kinds.GROWTH_BATCH,
+        "type": kind,
         "source": source,
         "recorded_at": batch_time(recorded_at),
-        "count": len(records),
-        "points": sum(int(r["points"]) for r in records),
+        "count": len(ordered),
+        "points": sum(int(r["points"]) for r in ordered),
         "root": stream.root().hex(),
     }
 
 
-def log_batch(entries: list[dict[str, Any]]) -> None:
-    """Append one leaf per (source, recorded_at) among rows just written, in the caller's
-    transaction."""
+def batch_record(source: str, recorded_at: datetime,
+                 entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    return _commitment(kinds.GROWTH_BATCH, source, recorded_at, map(entry_record, entries))
+
+
+def held_batch_record(source: str, recorded_at: datetime,
+                      records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Over `held_record`s: those still held and those a claim has released since."""
+    return _commitment(kinds.GROWTH_HELD, source, recorded_at, records)
+
+
+def derived_fields_match(logged: Mapping[str, Any], derived: Mapping[str, Any]) -> bool:
+    """The members the stored rows re-derive; an import's leaf also carries its file's hash
+    and per-owner totals (what `growth.imported` held before), which the rows cannot."""
+    return all(logged.get(key) == value for key, value in derived.items())
+
+
+def _groups(entries: Iterable[dict[str, Any]]) -> list[tuple[tuple[str, datetime],
+                                                             list[dict[str, Any]]]]:
     groups: dict[tuple[str, datetime], list[dict[str, Any]]] = {}
     for entry in entries:
         groups.setdefault((entry["source"], entry["recorded_at"]), []).append(entry)
-    for (source, recorded_at), rows in sorted(groups.items(), key=lambda kv: kv[0]):
+    return sorted(groups.items(), key=lambda kv: kv[0])
+
+
+def log_batch(entries: list[dict[str, Any]], extra: Mapping[str, Any] | None = None) -> None:
+    """Append one leaf per (source, recorded_at) among rows just written, in the caller's
+    transaction; `extra` members (an import's file hash and totals) join each record."""
+    for (source, recorded_at), rows in _groups(entries):
         translog.append(
             kinds.GROWTH_BATCH,
             batch_subject(source, recorded_at),
-            batch_record(source, recorded_at, rows),
+            batch_record(source, recorded_at, rows) | dict(extra or {}),
             at=recorded_at,
+        )
+
+
+def log_held(entries: list[dict[str, Any]], extra: Mapping[str, Any] | None = None) -> None:
+    """One `growth.held` leaf per (source, recorded_at) among entries just held."""
+    for (source, recorded_at), rows in _groups(entries):
+        translog.append(
+            kinds.GROWTH_HELD,
+            held_subject(source, recorded_at),
+            held_batch_record(source, recorded_at, map(held_record, rows)) | dict(extra or {}),
+            at=recorded_at,
+        )
+
+
+def log_released(held: list[dict[str, Any]], owner_id: int, at: datetime) -> None:
+    """One `growth.released` leaf per hold batch that entries leave for a claiming account,
+    naming each entry as it was held: the audit adds them back to rebuild the hold's leaf."""
+    for (source, recorded_at), rows in _groups(held):
+        translog.append(
+            kinds.GROWTH_RELEASED,
+            held_subject(source, recorded_at),
+            {
+                "type": kinds.GROWTH_RELEASED,
+                "owner": owner_id,
+                "at": _utc(at),
+                "entries": sorted((held_record(r) for r in rows),
+                                  key=lambda r: str(r["source_id"])),
+            },
+            at=at,
         )

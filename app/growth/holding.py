@@ -126,5 +126,11 @@ def release_to(owner_id: int, number: str) -> int:
     ]
     db.session.execute(insert(GrowthEntry), rows)
     batches.log_batch(rows)
+    batches.log_released([
+        {"owner_number": h.owner_number, "dimension": h.dimension, "points": h.points,
+         "reason": h.reason, "source": h.source, "source_id": h.source_id,
+         "occurred_at": h.occurred_at, "recorded_at": h.recorded_at}
+        for h in held
+    ], owner_id, now)
     db.session.execute(delete(HeldGrowthEntry).where(HeldGrowthEntry.owner_number == number))
     return len(held)

@@ -67,7 +67,6 @@ from app.growth.rows import (
     validate_row,
 )
 from app.translog import kinds
-from app.translog import service as translog
 
 # Values per lookup query: an IN list on SQLite (well under its oldest limit of 999 bound
 # variables); on PostgreSQL one array parameter, `= ANY(:values)`, so chunks can be large.
@@ -262,10 +261,10 @@ def import_entries(
         _write(to_insert, progress)
         holding.hold(to_hold)
         holding.save_contacts(contacts, source)
-        batches.log_batch(to_insert)
+        batches.log_batch(to_insert, _file_fields(parsed, to_insert,
+                                                  {v: k for k, v in owners.items()}))
+        batches.log_held(to_hold, {"file_sha256": parsed.sha256})
         report.inserted = len(to_insert)
-        if to_insert:
-            _log_batch(parsed, source, to_insert, {v: k for k, v in owners.items()})
         record(
             "growth.import",
             actor_id=actor_id,
@@ -300,20 +299,20 @@ UNKNOWN_OWNER = (
     "for it (contact_email_sha256 / contact_phone_sha256)"
 )
 
-def _log_batch(
-    parsed: Parsed, source: str, rows: list[dict[str, Any]], external: dict[int, str]
-) -> None:
-    """The batch as a log leaf: its file's hash and a commitment to the totals it changed."""
+def _file_fields(
+    parsed: Parsed, rows: list[dict[str, Any]], external: dict[int, str]
+) -> dict[str, Any]:
+    """What the import's `growth.batch` leaf adds about its file: the file's hash and a
+    commitment to the totals it changed (the members `growth.imported` leaves carried)."""
     deltas: dict[str, int] = {}
     for row in rows:
         owner = external[row["owner_id"]]
         deltas[owner] = deltas.get(owner, 0) + row["points"]
     root, owners = kinds.totals_commitment(deltas)
-    translog.append("growth.imported", f"growth:{source[:64]}:{parsed.sha256[:16]}", {
-        "type": "growth.imported", "source": source, "file_sha256": parsed.sha256,
-        "rows": parsed.rows, "inserted": len(rows), "owners_changed": owners,
-        "points_total": sum(deltas.values()), "totals_root": root,
-    })
+    return {
+        "file_sha256": parsed.sha256, "rows": parsed.rows, "inserted": len(rows),
+        "owners_changed": owners, "points_total": sum(deltas.values()), "totals_root": root,
+    }
 
 
 INSERT_COLUMNS = (

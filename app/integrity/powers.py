@@ -16,10 +16,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.accounts.backing import last_grant, role_problem
 from app.accounts.models import User
 from app.charter.models import CharterVersion
 from app.communities.models import Community
 from app.core.extensions import db
+from app.council import backing
 from app.council.models import CouncilSeat, Motion, MotionVoteRecord
 from app.integrity.findings import Finding
 from app.translog import kinds
@@ -46,55 +48,39 @@ def _time(value: Any) -> str | None:
 
 
 def audit_seats(_keyring: KeyRing) -> Iterator[Finding]:
-    seated = _by_subject("council.seated")
-    vacated = _by_subject("council.vacated")
+    """Each seat against its leaves, by the comparison the app makes before honouring it."""
+    seated = _by_subject(backing.SEATED)
+    vacated = _by_subject(backing.VACATED)
     stored = set()
     for seat in db.session.scalars(select(CouncilSeat).order_by(CouncilSeat.id)):
-        subject = f"seat:{seat.id}"
+        subject = backing.subject_of(seat)
         stored.add(subject)
         where = f"council seat {seat.id} ({seat.role})"
-        record = seated.get(subject)
-        if record is None:
-            yield Finding(where, "no council.seated leaf seated it: the row was inserted")
-            continue
-        member = db.session.get(User, seat.member_id)
-        found = {
-            "role": seat.role,
-            "term_start": _time(seat.term_start),
-            "term_end": _time(seat.term_end),
-            "elected_by": seat.elected_by,
-        }
-        changed = [k for k, v in found.items() if record.get(k) != v]
-        if "member_id" in record:
-            if record["member_id"] != seat.member_id:
-                changed.append("member")
-        elif member is None or record.get("member") != member.display_name:
-            changed.append("member")
-        if changed:
-            yield Finding(where, f"{', '.join(changed)} differ from the logged seating")
-        ended = vacated.get(subject)
-        if ended is not None and _time(seat.vacated_at) != ended.get("vacated_at"):
-            yield Finding(where, "was vacated in the log but the row says otherwise")
-        if ended is None and seat.vacated_at is not None:
-            yield Finding(where, "is marked vacated but no council.vacated leaf says so")
+
+        def name(member_id: int = seat.member_id) -> str | None:
+            member = db.session.get(User, member_id)
+            return member.display_name if member is not None else None
+
+        for problem in backing.seat_problems(seat, seated.get(subject), vacated.get(subject),
+                                             name):
+            yield Finding(where, problem)
     for subject in sorted(set(seated) - stored):
         yield Finding(f"council {subject}", "seated in the log but the row was deleted")
 
 
 def audit_roles(_keyring: KeyRing) -> Iterator[Finding]:
     """Administrators need an `account.role` grant in the log; council members a seat."""
-    granted: dict[int, bool] = {}
+    grants: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for _i, _s, record in kinds.records(kinds.ACCOUNT_ROLE):
-        granted[int(record["user"])] = bool(record["granted"])
+        grants.setdefault(int(record["user"]), []).append((kinds.ACCOUNT_ROLE, record))
     seat_holders = set(db.session.scalars(select(CouncilSeat.member_id)))
     for user in db.session.scalars(
         select(User).where(User.role.in_(("admin", "council"))).order_by(User.id)
     ):
-        where = f"user {user.id} ({user.login_name})"
-        if user.role == "admin" and not granted.get(user.id):
-            yield Finding(where, "is an administrator but no account.role leaf granted it")
-        if user.role == "council" and user.id not in seat_holders:
-            yield Finding(where, "has the council role but has never held a council seat")
+        problem = role_problem(user.role, last_grant(grants.get(user.id, [])),
+                               user.id in seat_holders)
+        if problem is not None:
+            yield Finding(f"user {user.id} ({user.login_name})", problem)
 
 
 def audit_motion_votes(_keyring: KeyRing) -> Iterator[Finding]:

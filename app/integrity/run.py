@@ -55,6 +55,7 @@ CHECKS: tuple[tuple[str, Callable[[KeyRing], Iterable[Finding]]], ...] = (
     ("community certifications", powers.audit_communities),
     ("charter versions", powers.audit_charter),
     ("growth-value import batches", growth.audit_growth),
+    ("growth entries held for unclaimed owner numbers", growth.audit_held),
     ("treasury transactions", ledger.audit_ledger_txns),
     ("budgets", ledger.audit_budgets),
     ("disbursement approvals", ledger.audit_approvals),

@@ -31,10 +31,37 @@ from app.treasury.models import (
     TreasuryTxn,
 )
 
+# The trust's decision: every open dataset is published under CC BY 4.0, so anyone may reuse
+# it, even commercially, as long as the source is named. One licence for all datasets, stated
+# the same way on the page, in each dictionary and in each download's Link header.
+LICENCE_ID = "CC-BY-4.0"  # its SPDX identifier
+LICENCE_NAME = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+LICENCE_URL_ZH = "https://creativecommons.org/licenses/by/4.0/deed.zh-hans"
 LICENCE_EN = ("Open data under the Creative Commons Attribution 4.0 International licence "
-              "(CC BY 4.0): share and adapt it, naming the owners' trust as the source.")
+              "(CC BY 4.0): share and adapt it, also commercially, naming the owners' trust as "
+              "the source.")
 LICENCE_ZH = ("本数据以知识共享署名 4.0 国际许可协议（CC BY 4.0）开放：可自由分享和改编，"
-              "请注明来源为车主信托。")
+              "包括商业用途，请注明来源为车主信托。")
+# The attribution to copy next to any reuse; %(url)s is this site's open-data page.
+ATTRIBUTION_EN = "Source: the owners' trust, open data (%(url)s), licensed CC BY 4.0."
+ATTRIBUTION_ZH = "来源：车主信托开放数据（%(url)s），采用 CC BY 4.0 许可协议。"
+
+
+def licence(page_url: str) -> dict[str, object]:
+    """The licence as each dictionary states it, in both languages."""
+    return {
+        "id": LICENCE_ID,
+        "name": LICENCE_NAME,
+        "url": LICENCE_URL,
+        "url_zh": LICENCE_URL_ZH,
+        "en": LICENCE_EN,
+        "zh": LICENCE_ZH,
+        "attribution": {"en": ATTRIBUTION_EN % {"url": page_url},
+                        "zh": ATTRIBUTION_ZH % {"url": page_url}},
+    }
+
+
 BATCH = 1000
 
 

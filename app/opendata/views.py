@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, stream_with_context
+from flask import Blueprint, Response, abort, render_template, stream_with_context, url_for
 
-from app.opendata.datasets import BY_NAME, DATASETS, LICENCE_EN, LICENCE_ZH, Dataset, rows
+from app.opendata.datasets import BY_NAME, DATASETS, LICENCE_URL, Dataset, licence, rows
 from app.web.i18n import in_chinese
 
 bp = Blueprint("opendata", __name__, url_prefix="/open-data")
@@ -60,21 +60,27 @@ def dictionary(dataset: Dataset) -> dict[str, Any]:
     return {
         "dataset": dataset.name,
         "title": {"en": dataset.title_en, "zh": dataset.title_zh},
-        "licence": {"en": LICENCE_EN, "zh": LICENCE_ZH},
+        "licence": licence(_page_url()),
         "fields": [{"name": f.name, "type": f.type, "unit": f.unit,
                     "meaning": {"en": f.en, "zh": f.zh}} for f in dataset.fields],
     }
 
 
+def _page_url() -> str:
+    return url_for("opendata.index", _external=True)
+
+
 @bp.get("/")
 def index() -> str:
     return render_template("opendata/index.html", datasets=DATASETS, zh=in_chinese(),
-                           licence=LICENCE_ZH if in_chinese() else LICENCE_EN)
+                           licence=licence(_page_url()))
 
 
 def _download(body: Iterator[str], mimetype: str, filename: str) -> Response:
     response = Response(stream_with_context(body), mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    # The licence travels with every file a script downloads (RFC 8288, RFC 4946's "license").
+    response.headers["Link"] = f'<{LICENCE_URL}>; rel="license"'
     return response
 
 
@@ -95,4 +101,6 @@ def as_jsonl(name: str) -> Response:
 @bp.get("/<name>.dictionary.json")
 def as_dictionary(name: str) -> Response:
     body = json.dumps(dictionary(_dataset(name)), ensure_ascii=False, indent=1)
-    return Response(body, mimetype="application/json")
+    response = Response(body, mimetype="application/json")
+    response.headers["Link"] = f'<{LICENCE_URL}>; rel="license"'
+    return response

@@ -49,10 +49,11 @@ class Draft:
 def actor_of(user: User | None) -> Actor:
     if user is None:
         return Actor.system()
-    roles = {"owner"} if user.role != "admin" else set()
-    if user.role in ("council", "admin"):
+    role = user.acting_role  # an administrator the log does not back acts as an owner
+    roles = {"owner"} if role != "admin" else set()
+    if role in ("council", "admin"):
         roles.add("council")
-    if user.role == "admin":
+    if role == "admin":
         roles.add("admin")
     return Actor(user.id, frozenset(roles))
 

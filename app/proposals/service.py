@@ -52,6 +52,18 @@ def get(proposal_id: str) -> Proposal | None:
     return db.session.get(Proposal, proposal_id)
 
 
+def visible_to(proposal: Proposal, user: Any) -> bool:
+    """Drafts are their author's (and the council's, which reviews them) until submitted;
+    everything after is public. Every page and action on a proposal asks this one rule."""
+    if proposal.state != "draft":
+        return True
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.id == proposal.author_id or user.is_council)
+    )
+
+
 def events(proposal_id: str) -> list[ProposalEvent]:
     return list(
         db.session.scalars(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,7 +16,8 @@ from app.charter import service as charter
 from app.core.extensions import db
 from app.council import recall
 from app.council.models import CouncilSeat
-from app.proposals import service
+from app.proposals import amendment_form as amendment
+from app.proposals import amendment_labels, service
 from app.proposals.forms import (
     KIND_CHOICES,
     EmptyForm,
@@ -43,11 +45,7 @@ def _get_or_404(proposal_id: str) -> Proposal:
     proposal = service.get(proposal_id)
     if proposal is None:
         abort(404)
-    # Drafts are their author's until submitted.
-    if proposal.state == "draft" and not (
-        current_user.is_authenticated
-        and (current_user.id == proposal.author_id or current_user.is_council)
-    ):
+    if not service.visible_to(proposal, current_user):
         abort(404)
     return proposal
 
@@ -131,15 +129,22 @@ def new() -> str | Response | tuple[str, int]:
         form.seat.choices = [("", "—")] + [
             (str(seat.id), f"{name} · {COUNCIL_ROLES.get(seat.role, seat.role)}")
             for seat, name in recall.recallable()]
-    if not form.is_submitted() and kind == "charter_amendment":
-        # An amendment starts from the charter in force: edit it rather than retype it.
-        form.new_text.data = version.text
-        form.new_text_zh.data = version.text_zh or ""
-        form.new_rules.data = json.dumps(json.loads(version.rules_json), indent=2,
-                                         ensure_ascii=False, sort_keys=True)
     problems: list[str] = []
+    editor = None
+    if kind == "charter_amendment":
+        # The charter in force as fields: its articles and its rules' values (no JSON box).
+        in_force = json.loads(version.rules_json)
+        editor = (amendment.from_form(request.form, in_force) if form.is_submitted()
+                  else amendment.blank(in_force))
+        if form.is_submitted() and request.form.get("add_article"):
+            amendment.add_row(editor)
+            return _new_page(form, [], kind, rules, editor)
     if form.validate_on_submit():
-        fields = kind_fields(form)
+        if editor is not None:
+            fields = amendment.build(editor, json.loads(version.rules_json), version.text,
+                                     version.text_zh or "")
+        else:
+            fields = kind_fields(form)
         if fields is not None:
             draft = service.Draft(
                 kind=form.kind.data or "general",
@@ -153,20 +158,33 @@ def new() -> str | Response | tuple[str, int]:
                 db.session.commit()
             except service.ProposalError as exc:
                 db.session.rollback()
-                problems = _attach_problems(form, exc)
+                problems = _attach_problems(form, exc, editor)
             except recall.RecallError as exc:
                 db.session.rollback()
                 form.seat.errors = [*form.seat.errors, say(exc)]
             else:
                 flash(_("Draft saved. Submit it when it is ready."), "success")
                 return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    elif editor is not None and form.is_submitted():
+        # The other fields are refused: still say what is wrong in the editor, all at once.
+        amendment.build(editor, json.loads(version.rules_json), version.text,
+                        version.text_zh or "")
+    return _new_page(form, problems, kind, rules, editor)
+
+
+def _new_page(form: ProposalForm, problems: list[str], kind: str, rules: Any,
+              editor: amendment.Editor | None) -> str:
     return render_template(
         "proposals/new.html",
         form=form,
-        problems=problems,
+        problems=problems + (editor.problems if editor else []),
         kind=kind,
         kind_label=dict(KIND_CHOICES)[kind],
         cosign_required=rules.voting.kind(kind).cosign_required,
+        editor=editor,
+        editor_errors=editor is not None and editor.has_errors(),
+        rule_label=amendment_labels.label,
+        rule_section=amendment_labels.section,
     )
 
 
@@ -215,10 +233,16 @@ def recall_fields(seat: str) -> dict[str, object]:
 FORM_FIELD = {"amount_fen": "amount_yuan"}
 
 
-def _attach_problems(form: ProposalForm, exc: service.ProposalError) -> list[str]:
+def _attach_problems(form: ProposalForm, exc: service.ProposalError,
+                     editor: amendment.Editor | None = None) -> list[str]:
     """Put each problem under its field; return those that belong to no field."""
     unplaced = []
-    for name, message in exc.problems:
+    problems = list(exc.problems)
+    if editor is not None:
+        mine = [(n, m) for n, m in problems if n.startswith(("new_rules", "new_text"))]
+        unplaced += amendment.place_problems(editor, mine)
+        problems = [p for p in problems if p not in mine]
+    for name, message in problems:
         if name.startswith("new_rules") and name != "new_rules":
             # A problem deep inside the rules: say where, as a JSON path from the top.
             message = f"${name.removeprefix('new_rules')}: {message}"

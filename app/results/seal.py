@@ -9,6 +9,7 @@ import sys
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -176,7 +177,8 @@ def _refuse_unvouched(proposal_id: str, count: Count) -> None:
         raise SealError(f"refusing to seal {proposal_id}: " + "; ".join(problems))
 
 
-def seal(proposal_id: str, *, correction: bool = False, reason: str = "") -> SealedResult:
+def seal(proposal_id: str, *, correction: bool = False, reason: str = "",
+         now: datetime | None = None) -> SealedResult:
     """Tally a closed vote with `ballots`, sign the result, store it and append it to the log.
 
     A sealed result is never edited. With `correction`, a sealed vote is sealed again from the
@@ -184,6 +186,7 @@ def seal(proposal_id: str, *, correction: bool = False, reason: str = "") -> Sea
     change goes through the proposal lifecycle. What the result sets in motion is not run
     here: app code seals through app.decisions.votes.close_and_seal, which does both.
     A correction needs `reason`, logged beside it (result.corrected): never silent.
+    `now` is the moment of sealing (the cron's tick; the demo's close), by default the clock's.
     """
     proposal = db.session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None:
@@ -210,7 +213,7 @@ def seal(proposal_id: str, *, correction: bool = False, reason: str = "") -> Sea
     )
     if charter is None:
         raise SealError(f"charter version {proposal.charter_version} is not installed")
-    sealed_at = utcnow()
+    sealed_at = now or utcnow()
     unsigned = build_result(
         current_app.config["TRUST_NAME"],
         charter.version,

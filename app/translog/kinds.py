@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from app.core.extensions import db
 from app.translog.models import LogLeaf
-from ballots.canonical import canonical_bytes
-from ballots.merkle import MerkleTree
+from app.translog.service import leaf_object
+from ballots.canonical import canonical_bytes, canonical_sha256
+from ballots.merkle import MerkleTree, leaf_hash
 from ballots.records import format_time
 
 # ---- audit-all (issue 16): leaves that bind rows of power or money to the log -------------
@@ -35,6 +36,25 @@ MOTION_VOTE = "council.motion_vote"
 # One council member's approval of a disbursement, as given.
 APPROVAL = "disbursement.approved"
 # ---- end audit-all ------------------------------------------------------------------------
+# ---- audit-3 (issue 16): held growth entries and backfilled leaves --------------------------
+# Growth entries held for an owner number no account has proved yet, one leaf per hold.
+GROWTH_HELD = "growth.held"
+# Held entries a confirmed claim released to its account, as they were held.
+GROWTH_RELEASED = "growth.released"
+# `flask trust relog`: leaves appended afterwards for rows older than their kind. The leaves
+# themselves carry "backfill": true; this one says when, by which command, and how many.
+BACKFILL = "log.backfill"
+
+# Kinds once written and still read: the facts they held now live in the kind named, whose
+# record carries the same members (a `growth.batch` of an import has the `growth.imported`
+# file hash and totals; `treasury.txn` has every posting of income and reversals alike).
+# Old leaves keep their kind and hash forever; nothing rewrites them.
+SUPERSEDED: dict[str, str] = {
+    "income.recorded": TREASURY_TXN,
+    "ledger.reversed": TREASURY_TXN,
+    "disbursement.reversed": TREASURY_TXN,
+    "growth.imported": GROWTH_BATCH,
+}
 
 
 def records(type_: str, subject: str | None = None) -> Iterator[tuple[int, str, dict[str, Any]]]:
@@ -82,23 +102,39 @@ EVENT_KINDS: dict[str, str] = {
     "council.motion": "a council motion closed, with its votes and outcome",
     "community.certified": "a community certified",
     "community.revoked": "a community's certification revoked",
-    "income.recorded": "income received by the treasury",
-    "ledger.reversed": "a treasury transaction reversed, with the reason",
     "disbursement.recorded": "a disbursement paid",
-    "disbursement.reversed": "a disbursement reversed, with the reason",
     "budget.authorised": "a budget authorised",
     "budget.ratified": "an emergency budget ratified",
-    "growth.imported": "a growth-value import batch: its file hash and the totals it changed",
     "key.created": "the trust's first signing key",
     "key.rotated": "a new signing key, endorsed by the key before it",
     # Leaves that bind rows of power or money, so the audit can re-derive them (issue 16).
     "ballots.committed": "the ballots of an open vote so far: count, root and tree frontier",
-    "treasury.txn": "one treasury transaction with every posting in it",
-    "growth.batch": "one growth-value import batch: source, time, count, points, entries' root",
+    "treasury.txn": "one treasury transaction (income, budget, disbursement or reversal, with "
+    "its reason) and every posting in it",
+    "growth.batch": "one growth-value batch (an import, a claim's release, a transfer): source, "
+    "time, count, points, entries' root; an import's also its file hash and a root over the "
+    "per-owner changes",
+    "growth.held": "growth entries held for owner numbers no account has proved: source, time, "
+    "count, points, entries' root",
+    "growth.released": "held entries a confirmed claim released to its account, as held",
+    "log.backfill": "flask trust relog appended leaves for rows older than their kind",
     "account.role": "an account given or relieved of the administrator role",
     "council.motion_vote": "one council member's vote on a motion, as cast",
     "disbursement.approved": "one council member's approval of a disbursement, as given",
 }
+
+def without_backfill(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as its writer builds it: a backfilled leaf's record also says "backfill"."""
+    return {k: v for k, v in record.items() if k != "backfill"}
+
+
+# Superseded kinds are still read (and shown) wherever they appear.
+EVENT_KINDS.update({
+    "income.recorded": "income received by the treasury (superseded by treasury.txn)",
+    "ledger.reversed": "a treasury transaction reversed (superseded by treasury.txn)",
+    "disbursement.reversed": "a disbursement reversed (superseded by treasury.txn)",
+    "growth.imported": "an import's file hash and totals (superseded by growth.batch)",
+})
 
 # Proposal lifecycle steps that become leaves (opening and sealing have their own records).
 PROPOSAL_ACTIONS = {
@@ -136,3 +172,60 @@ def totals_commitment(deltas: Mapping[str, int]) -> tuple[str, int]:
         canonical_bytes({"owner_sha256": h, "points": p}) for h, p in leaves
     )
     return tree.root().hex(), len(leaves)
+
+
+# The columns a leaf is checked from, in the order `intact_record` takes them.
+LEAF_COLUMNS = (LogLeaf.index, LogLeaf.type, LogLeaf.at, LogLeaf.logged_at, LogLeaf.subject,
+                LogLeaf.sha256, LogLeaf.record_json, LogLeaf.leaf_hash)
+
+
+def intact_records(
+    subjects: list[str], types: tuple[str, ...]
+) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """(type, record) of the intact leaves about these subjects, in log order, in one indexed
+    query (see `intact_record`)."""
+    found: dict[str, list[tuple[str, dict[str, Any]]]] = {s: [] for s in subjects}
+    if not subjects:
+        return found
+    rows = db.session.execute(
+        select(*LEAF_COLUMNS)
+        .where(LogLeaf.subject.in_(subjects), LogLeaf.type.in_(types))
+        .order_by(LogLeaf.index)
+    )
+    for row in rows:
+        record = intact_record(tuple(row))
+        if record is not None:
+            found[row.subject].append((row.type, record))
+    return found
+
+
+def intact_record(row: tuple[Any, ...]) -> dict[str, Any] | None:
+    """The record of a leaf read as `LEAF_COLUMNS`, or None if its record or leaf hash no
+    longer recomputes: a leaf edited in place backs nothing (the audit names it; a check at
+    request time treats it as absent). The verdict is kept by the leaf's full stored content,
+    so an unchanged leaf is hashed once a process."""
+    key = (*row[:7], bytes(row[7]))
+    record = _INTACT.get(key, _UNSEEN)
+    if record is _UNSEEN:
+        record = _intact(key)
+        if len(_INTACT) >= _INTACT_MAX:
+            _INTACT.clear()
+        _INTACT[key] = record
+    return record  # type: ignore[no-any-return]
+
+
+_UNSEEN: Any = object()
+_INTACT: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+_INTACT_MAX = 50_000
+
+
+def _intact(key: tuple[Any, ...]) -> dict[str, Any] | None:
+    index, type_, at, logged_at, subject, sha256, record_json, stored_hash = key
+    record: dict[str, Any] = json.loads(record_json)
+    if canonical_sha256(record) != sha256:
+        return None
+    leaf = LogLeaf(index=index, type=type_, at=at, logged_at=logged_at, subject=subject,
+                   sha256=sha256)
+    if leaf_hash(canonical_bytes(leaf_object(leaf))) != stored_hash:
+        return None
+    return record

@@ -75,10 +75,12 @@ def authorise_budget_from_result(proposal_id: str) -> Budget | None:
     return authorise_budget(proposal, _passed(proposal_id))
 
 
-def authorise_budget(proposal: Proposal, passed: bool) -> Budget | None:
+def authorise_budget(proposal: Proposal, passed: bool, *,
+                     at: datetime | None = None) -> Budget | None:
     """A sealed `spending` vote that passed becomes a budget; idempotent, None if not passed.
 
-    The decisions layer calls this with the sealed outcome, in the seal's transaction.
+    The decisions layer calls this with the sealed outcome, in the seal's transaction, and the
+    seal's time: the budget exists from the moment its vote was sealed.
     """
     proposal_id = proposal.id
     existing = db.session.scalar(select(Budget).where(Budget.proposal_id == proposal_id))
@@ -92,11 +94,11 @@ def authorise_budget(proposal: Proposal, passed: bool) -> Budget | None:
         id=proposal_id.lower(), source="proposal", proposal_id=proposal_id,
         title=proposal.title, amount_fen=int(payload["amount_fen"]),
         category=payload["category"], beneficiary=payload.get("beneficiary", ""),
-        purpose=payload.get("purpose", "") or proposal.title,
+        purpose=payload.get("purpose", "") or proposal.title, created_at=at or utcnow(),
     )
     db.session.add(budget)
     db.session.flush()
-    _authorise(budget, f"proposal:{proposal_id}", utcnow())
+    _authorise(budget, f"proposal:{proposal_id}", at or utcnow())
     return budget
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.charter import service as charter
 from app.core.extensions import db
+from app.council import service as council
 from app.council.models import Motion
 from app.translog import service as translog
 from app.treasury import chart_text, charts, reports, service, supervision
@@ -167,7 +168,9 @@ def ledger() -> str | Response:
 @bp.get("/disbursements/<int:disbursement_id>")
 def disbursement(disbursement_id: int) -> str:
     d = db.session.get(Disbursement, disbursement_id)
-    is_council = current_user.is_authenticated and current_user.is_council
+    # Private details by seat or backed role, never by the role flag alone.
+    is_council = current_user.is_authenticated and (
+        current_user.is_admin or council.is_seated(current_user))
     if d is None or (d.state != "recorded" and not is_council):
         abort(404)
     budget = db.session.get(Budget, d.budget_id)

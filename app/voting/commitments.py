@@ -37,7 +37,7 @@ from app.voting.models import Ballot
 from ballots.canonical import canonical_bytes
 from ballots.keys import KeyRing, SignatureError, verify_object
 from ballots.merkle import MerkleStream, leaf_hash
-from ballots.receipts import build_receipt, receipt_hash
+from ballots.receipts import build_receipt
 from ballots.records import ballot_record, format_time
 
 LOG_TYPE = kinds.BALLOTS_COMMITTED
@@ -90,9 +90,10 @@ def ballot_problem(proposal_id: str, row: Any, keyring: KeyRing) -> str | None:
     try:
         selection = json.loads(selection_json)
         when = format_time(cast_at)
-        if receipt_hash(proposal_id, token, selection, when, nonce) != receipt:
-            return "its receipt does not recompute from its stored fields"
+        # build_receipt computes the receipt hash itself: once per ballot, not twice.
         rebuilt = build_receipt(proposal_id, token, selection, int(weight), when, nonce)
+        if rebuilt["receipt"] != receipt:
+            return "its receipt does not recompute from its stored fields"
         rebuilt["signature"] = json.loads(signature_json)
         verify_object(rebuilt, keyring)
     except SignatureError as exc:

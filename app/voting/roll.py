@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, or_, select, text
 
+from app.accounts.backing import backed_admin_ids
 from app.accounts.models import User
 from app.core.extensions import db
 from app.growth.models import GrowthEntry
@@ -105,8 +106,9 @@ def token_for(proposal_id: str, owner_id: int) -> str:
 def freeze_roll(proposal: Proposal, at: datetime) -> RollSummary:
     """Every eligible owner's weight at `at`, per the proposal's rule, written once.
 
-    Administrators are staff, not owners, and are never on a roll. Later growth-value entries
-    cannot touch a frozen roll: it is a table of its own, written here and never updated.
+    Administrators (whose role the log backs) are staff, not owners, and are never on a roll.
+    Later growth-value entries cannot touch a frozen roll: it is a table of its own, written
+    here and never updated.
     """
     rule = parse_weight_rule(proposal.weight_rule, minimum=proposal.eligibility_min)
     balance = (
@@ -121,7 +123,8 @@ def freeze_roll(proposal: Proposal, at: datetime) -> RollSummary:
     result = db.session.connection().execute(
         select(User.id, func.coalesce(balance.c.gv, 0))
         .outerjoin(balance, balance.c.owner_id == User.id)
-        .where(User.role != "admin")
+        # A role set to admin by SQL alone must not take an owner off the roll.
+        .where(or_(User.role != "admin", User.id.not_in(backed_admin_ids())))
         .order_by(User.id)
     )
     # The rows have arrived whole (no server-side cursor), so COPY may start on the connection.

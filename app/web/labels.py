@@ -134,6 +134,13 @@ LOG_TYPES = {
     "result.sealed": _l("result sealed"),
     "owner.bound": _l("owner number linked"),
     "owner.contacts": _l("brand contacts updated"),
+    # audit-3: held growth entries, backfilled leaves, and kinds superseded but still read.
+    "growth.held": _l("growth value held for an unclaimed owner number"),
+    "growth.released": _l("held growth value released to its owner"),
+    "log.backfill": _l("older records added to the log"),
+    "income.recorded": _l("income recorded"),
+    "ledger.reversed": _l("treasury transaction reversed"),
+    "growth.imported": _l("growth-value import file"),
 }
 
 # Looked up in this order by ``label``: a code used in two mappings reads the same in both.

@@ -22,6 +22,7 @@ from app.communities.models import Community
 from app.core.extensions import db
 from app.council import service as council
 from app.council.models import Motion
+from app.discussion.models import Comment
 from app.results.models import SealedResult
 from app.treasury.models import Disbursement
 from app.voting.models import Ballot
@@ -46,11 +47,16 @@ def api_world(app: Any, db_session: Any) -> dict[str, Any]:
               "council": issue_api_token(member, "schemathesis")}
     db.session.commit()
     sealed = db.session.scalar(select(SealedResult.proposal_id).limit(1))
+    # A comment in the sealed vote's discussion, so the discussion reads have a body to check.
+    comment = Comment(proposal_id=sealed, author_id=owner.id, body="Well argued; I voted yes.")
+    db.session.add(comment)
+    db.session.commit()
     known = {
         "proposal_id": sealed,
         "motion_id": db.session.scalar(select(Motion.id).limit(1)),
         "community_id": db.session.scalar(select(Community.id).limit(1)),
         "disbursement_id": db.session.scalar(select(Disbursement.id).limit(1)),
+        "comment_id": comment.id,
         "version": 1,
         "index": 0,
         "receipt": db.session.scalar(select(Ballot.receipt)

@@ -185,6 +185,14 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("api_actions.cosign", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("api_actions.motion_vote", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("api_actions.approve", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    # The discussion: public reads (the comment asked for does not exist: 404 for everyone);
+    # writes stop at the session's CSRF check, as above (tests/web/test_api_comments.py).
+    ("api_comments.list_comments", "GET"): PUBLIC,
+    ("api_comments.get_comment", "GET"): dict.fromkeys(ROLES, 404),
+    ("api_comments.post_comment", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("api_comments.edit_comment", "PATCH"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("api_comments.report_comment", "POST"): {"anonymous": 401,
+                                              **dict.fromkeys(SIGNED_IN, 400)},
     ("council.index", "GET"): PUBLIC,
     ("council.motions", "GET"): PUBLIC,
     ("council.motion", "GET"): PUBLIC,
@@ -443,7 +451,8 @@ def test_each_role_gets_what_the_matrix_says_on_every_route(app: Any, db_session
                 status = client.get(url).status_code
                 ok = status == expected
             else:
-                status = client.post(url, data={"csrf_token": tokens[role]}).status_code
+                status = client.open(url, method=method,
+                                     data={"csrf_token": tokens[role]}).status_code
                 ok = _post_ok(expected, status, role)
             if not ok:
                 problems.append(f"{method} {url} as {role}: {status}, expected {expected}")

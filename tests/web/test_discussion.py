@@ -135,11 +135,29 @@ def test_reported_comment_hidden_by_a_moderator_shows_the_reason_and_is_logged_a
     assert db.session.get(Comment, comment_id).state == "hidden"
 
 
-def test_an_amendment_by_another_owner_is_accepted_into_the_draft_by_its_author(
+def test_a_private_draft_takes_no_comment_or_amendment_from_an_owner_who_cannot_see_it(
     client: Any, people: dict[str, Any]
 ) -> None:
     login(client, people["critic"])
+    page = client.get("/")
+    assert client.get(f"/proposals/{people['draft']}").status_code == 404
+    commented = client.post(f"/discussion/{people['draft']}/comments", data={
+        "body": "Spam on a draft I was never shown", "csrf_token": csrf_from(page)})
+    amended = client.post(f"/discussion/{people['draft']}/amendments", data={
+        "body": "A text for a draft I was never shown.", "explanation": "",
+        "csrf_token": csrf_from(page)})
+    assert commented.status_code == amended.status_code == 404
+    assert db.session.scalars(select(Comment)).all() == []
+    assert db.session.scalars(select(Amendment)).all() == []
+
+
+def test_an_amendment_by_another_owner_is_accepted_into_the_draft_by_its_author(
+    client: Any, people: dict[str, Any]
+) -> None:
+    # A draft is its author's and the reviewing council's; a council member amends it here.
+    login(client, people["mod2"])
     page = client.get(f"/proposals/{people['draft']}")
+    assert page.status_code == 200
     client.post(f"/discussion/{people['draft']}/amendments", data={
         "body": "A clearer text for the draft, long enough.", "explanation": "clearer",
         "csrf_token": csrf_from(page)})

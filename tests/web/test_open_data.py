@@ -107,3 +107,24 @@ def test_a_formula_in_a_name_stays_text_in_the_csv(client: Any, db_session: Any)
     assert next(csv.DictReader(io.StringIO(data)))["name"].startswith("'=")
     line = json.loads(client.get("/open-data/communities.jsonl").data.decode().splitlines()[0])
     assert line["name"].startswith("=")
+
+
+def test_the_licence_is_stated_the_same_way_everywhere(client: Any, db_session: Any) -> None:
+    from app.opendata.datasets import LICENCE_URL
+
+    for dataset in DATASETS:
+        stated = client.get(f"/open-data/{dataset.name}.dictionary.json").get_json()["licence"]
+        assert stated["id"] == "CC-BY-4.0" and stated["url"] == LICENCE_URL
+        assert "CC BY 4.0" in stated["en"] and "CC BY 4.0" in stated["zh"]
+        assert "/open-data/" in stated["attribution"]["en"]
+        assert stated["attribution"]["zh"].startswith("来源：车主信托")
+        for suffix in (".csv", ".jsonl", ".dictionary.json"):
+            link = client.get(f"/open-data/{dataset.name}{suffix}").headers["Link"]
+            assert link == f'<{LICENCE_URL}>; rel="license"', (dataset.name, suffix)
+    zh = client.get("/open-data/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'href="https://creativecommons.org/licenses/by/4.0/deed.zh-hans" rel="license"' in zh
+    assert "来源：车主信托开放数据（http://trust.test/open-data/）" in zh
+    assert "阅读许可协议：知识共享署名 4.0 国际许可协议（CC BY 4.0）" in zh
+    en = client.get("/open-data/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'href="{LICENCE_URL}" rel="license"' in en
+    assert "Source: the owners&#39; trust, open data (http://trust.test/open-data/)" in en

@@ -3,7 +3,9 @@ amendment becomes the next charter version."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -75,10 +77,94 @@ def test_a_community_scheme_without_criteria_is_shown_again_and_nothing_is_saved
     assert _count() == 0
 
 
-def test_the_amendment_form_starts_from_the_charter_in_force(author: Any, client: Any) -> None:
+def _editor(client: Any) -> dict[str, str]:
+    """Every field of the amendment editor as the page fills it (a browser's submission)."""
     page = client.get("/proposals/new?kind=charter_amendment").get_data(as_text=True)
-    assert "# Test charter" in page
-    assert "&#34;voting&#34;" in page or "&quot;voting&quot;" in page
+    fields = {m.group(1): html.unescape(m.group(2)) for m in re.finditer(
+        r'<input type="(?:text|hidden)"[^>]*?name="([^"]+)" value="([^"]*)"', page)}
+    fields.update({m.group(1): html.unescape(m.group(2)) for m in re.finditer(
+        r'<input type="text"[^>]*?id="[^"]+" name="([^"]+)" value="([^"]*)"', page)})
+    fields.update({m.group(1): html.unescape(m.group(2)) for m in re.finditer(
+        r'<textarea id="[^"]+" name="([^"]+)"[^>]*>([^<]*)</textarea>', page)})
+    for m in re.finditer(r'<select id="[^"]+" name="([^"]+)">(.*?)</select>', page, re.S):
+        chosen = re.search(r'value="([^"]+)" selected', m.group(2))
+        assert chosen, m.group(1)
+        fields[m.group(1)] = chosen.group(1)
+    fields.pop("csrf_token", None)
+    fields.pop("kind", None)
+    return fields
+
+
+def _article_row(fields: dict[str, str], ref: str) -> int:
+    return next(int(k.split("-")[1]) for k, v in fields.items()
+                if k.endswith("-ref") and v == ref)
+
+
+def test_the_amendment_form_is_the_charter_in_force_as_fields(author: Any, client: Any) -> None:
+    page = client.get("/proposals/new?kind=charter_amendment").get_data(as_text=True)
+    assert 'name="new_rules"' not in page and 'name="new_text"' not in page  # no JSON box
+    assert "# Test charter" not in page  # nor the whole charter in one box
+    assert 'value="Art. 10.3"' in page and "一次投票至少开放 72 小时" in page
+    assert 'name="rule/voting/max_hours" value="336"' in page
+    assert 'name="rule/voting/kinds/general/quorum" value="1/10"' in page
+    assert "Longest vote (hours)" in page and "Add an article" in page
+
+
+def test_an_unchanged_amendment_stores_the_charter_in_force(author: Any, client: Any) -> None:
+    fields = _editor(client)
+    response = _post(client, kind="charter_amendment", title="Restate the charter", **fields)
+    payload = _payload(response)
+    version = charter.require_current()
+    assert payload["new_rules"] == json.loads(version.rules_json)
+    assert payload["new_text"].strip() == version.text.strip()
+
+
+def test_a_charter_amendment_is_drafted_from_its_fields(author: Any, client: Any) -> None:
+    fields = _editor(client)
+    fields["rule/voting/max_hours"] = "360"
+    fields["rule/voting/kinds/general/quorum"] = "1/8"
+    fields["rule/spending/beneficiary_required"] = "no"
+    row = _article_row(fields, "Art. 10.3")
+    fields[f"art-{row}-en"] = "A vote stays open for at least 72 hours and at most 15 days."
+    fields[f"art-{row}-zh"] = "一次投票至少开放 72 小时，至多 15 天。"
+    fields[f"art-{_article_row(fields, 'Art. 5.3')}-remove"] = "yes"
+    rules = default_rules()
+    for kind in rules["voting"]["kinds"].values():
+        kind["secrecy"] = "open"
+    # Art. 5.3 is cited by a purpose, so removing it is refused at once, by its path.
+    refused = _post(client, kind="charter_amendment", title="Longer votes", **fields)
+    assert refused.status_code == 200 and _count() == 0
+    assert "is not among the articles" in refused.get_data(as_text=True)
+    del fields[f"art-{_article_row(fields, 'Art. 5.3')}-remove"]
+    added = int(fields["articles"])
+    fields.update({"articles": str(added + 1), f"art-{added}-ref": "Art. 10.5",
+                   f"art-{added}-en": "Results are sealed within the hour of the close.",
+                   f"art-{added}-zh": "结果在投票结束后一小时内封存。"})
+    payload = _payload(_post(client, kind="charter_amendment", title="Longer votes", **fields))
+    expected = json.loads(charter.require_current().rules_json)
+    expected["voting"]["max_hours"] = 360
+    expected["voting"]["kinds"]["general"]["quorum"] = [1, 8]
+    expected["spending"]["beneficiary_required"] = False
+    expected["articles"]["Art. 10.3"] = fields[f"art-{row}-en"]
+    expected["articles_zh"]["Art. 10.3"] = fields[f"art-{row}-zh"]
+    expected["articles"]["Art. 10.5"] = "Results are sealed within the hour of the close."
+    expected["articles_zh"]["Art. 10.5"] = "结果在投票结束后一小时内封存。"
+    assert payload["new_rules"] == expected
+    assert list(payload["new_rules"]["articles"]).index("Art. 10.5") == \
+        list(payload["new_rules"]["articles"]).index("Art. 10.4") + 1
+    assert payload["new_text"].startswith("# Test charter")
+    assert "Art. 10.5 Results are sealed" in payload["new_text_zh"] or \
+        "第 10.5 条 结果在投票结束后一小时内封存。" in payload["new_text_zh"]
+
+
+def test_add_an_article_adds_a_blank_row_and_saves_nothing(author: Any, client: Any) -> None:
+    fields = _editor(client)
+    count = int(fields["articles"])
+    page = _post(client, kind="charter_amendment", title="Adding", add_article="1",
+                 **fields).get_data(as_text=True)
+    assert f'name="articles" value="{count + 1}"' in page
+    assert f'name="art-{count}-ref" value=""' in page and _count() == 0
+    assert 'class="error-summary"' not in page
 
 
 def test_the_form_asks_for_the_kind_first_then_only_for_that_kinds_fields(
@@ -108,62 +194,41 @@ def test_a_refused_proposal_puts_an_error_summary_first_with_the_focus(
     assert 'href="#title"' in page[summary:] and 'href="#body"' in page[summary:]
 
 
-def test_a_charter_amendment_is_drafted_with_the_new_text_and_rules(
+def test_each_wrong_value_is_shown_at_its_field_and_nothing_is_saved(
     author: Any, client: Any
 ) -> None:
-    rules = default_rules()
-    rules["voting"]["max_hours"] = rules["voting"]["max_hours"] + 24
-    response = _post(client, kind="charter_amendment", title="Let votes run a day longer",
-                     new_text="# Charter v2\n\nVotes may run a day longer.",
-                     new_text_zh="# 章程第二版\n\n投票可多开放一天。",
-                     new_rules=json.dumps(rules, indent=2))
-    payload = _payload(response)
-    assert payload["new_text"] == "# Charter v2\n\nVotes may run a day longer."
-    assert payload["new_text_zh"] == "# 章程第二版\n\n投票可多开放一天。"
-    assert payload["new_rules"] == rules
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Votes may run a day longer." in page
-    assert f"&#34;max_hours&#34;: {rules['voting']['max_hours']}" in page
-
-
-def test_every_problem_in_amended_rules_is_shown_with_its_path_and_nothing_is_saved(
-    author: Any, client: Any
-) -> None:
-    rules = default_rules()
-    rules["voting"]["max_hours"] = "a week"
-    del rules["council"]
-    response = _post(client, kind="charter_amendment", title="A broken amendment",
-                     new_text="# Charter v2", new_rules=json.dumps(rules))
+    fields = _editor(client)
+    fields["rule/voting/max_hours"] = "a week"
+    fields["rule/voting/kinds/general/quorum"] = "a tenth"
+    fields["rule/council/term_days"] = "0"
+    response = _post(client, kind="charter_amendment", title="A broken amendment", **fields)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert 'id="new_rules-error"' in page
-    assert "$.voting.max_hours:" in page and "$.council:" in page
-    assert _count() == 0
+    assert response.status_code == 200 and _count() == 0
+    assert 'id="rule-voting-max_hours-error">Write a whole number.' in page
+    assert 'id="rule-voting-kinds-general-quorum-error">Write a fraction such as 1/10.' in page
+    summary = page.index('class="error-summary"')
+    assert "autofocus" in page[summary : page.index(">", summary)]
+    assert 'href="#rule-voting-max_hours"' in page[summary:]
+    fields["rule/voting/max_hours"] = "336"
+    fields["rule/voting/kinds/general/quorum"] = "1/10"
+    governance = _post(client, kind="charter_amendment", title="A broken amendment", **fields)
+    page = governance.get_data(as_text=True)
+    assert 'id="rule-council-term_days-error"' in page and _count() == 0
 
 
-def test_an_amendment_without_its_chinese_text_and_articles_is_refused(
+def test_an_article_without_its_chinese_text_is_refused_at_its_row(
     author: Any, client: Any
 ) -> None:
-    rules = default_rules()
-    del rules["articles_zh"]["Art. 10.3"]
-    response = _post(client, kind="charter_amendment", title="English only",
-                     new_text="# Charter v2", new_rules=json.dumps(rules))
+    fields = _editor(client)
+    added = int(fields["articles"])
+    fields.update({"articles": str(added + 1), f"art-{added}-ref": "Art. 10.5",
+                   f"art-{added}-en": "English only.", f"art-{added}-zh": ""})
+    response = _post(client, kind="charter_amendment", title="English only", **fields)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert 'id="new_text_zh-error"' in page
-    assert "every article needs its Chinese text: Art. 10.3" in page
-    assert _count() == 0
-
-
-def test_rules_that_are_not_json_are_refused_with_the_line_and_nothing_is_saved(
-    author: Any, client: Any
-) -> None:
-    response = _post(client, kind="charter_amendment", title="Not even JSON",
-                     new_text="# Charter v2", new_rules='{\n  "voting": oops\n}')
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "This is not valid JSON (line 2, column 13)" in page
-    assert _count() == 0
+    assert response.status_code == 200 and _count() == 0
+    assert f'id="art-{added}-error">Give the article&#39;s text in English and in Chinese.' \
+        in page
+    assert f'href="#art-{added}-ref"' in page
 
 
 def test_a_spending_proposal_keeps_what_the_money_is_for(author: Any, client: Any) -> None:
@@ -238,3 +303,30 @@ def test_sealing_by_hand_adopts_a_passed_amendment_too(db_session: Any, app: Any
     assert sealed.exit_code == 0, sealed.output
     db.session.expire_all()
     assert charter.require_current().adopted_by == proposal_id
+
+
+def test_the_charter_text_changes_only_where_its_articles_change() -> None:
+    from app.proposals.amendment_form import ARTICLE_PREFIX, ZH_PREFIX, amend_text
+    from governance.default_charter import ARTICLES, default_text
+    from governance.default_charter_zh import ARTICLES_ZH, default_text_zh
+
+    text = "# Charter\n\n" + default_text() + "\n**Art. 40.9** Witnessed.\n"
+    old = {**ARTICLES, "Art. 40.9": "Witnessed."}
+    assert amend_text(text, old, dict(old), ARTICLE_PREFIX, str) == text
+    new = {k: v for k, v in old.items() if k != "Art. 5.2"}
+    new["Art. 10.3"] = "Votes run three to fifteen days."
+    new["Art. 40.9"] = "Witnessed by four."
+    new["Art. 10.35"] = "Added."
+    amended = amend_text(text, old, new, ARTICLE_PREFIX, str).split("\n\n")
+    assert "Art. 10.3 Votes run three to fifteen days." in amended
+    assert "**Art. 40.9** Witnessed by four.\n" in amended or \
+        "**Art. 40.9** Witnessed by four." in [p.strip() for p in amended]
+    assert not any(p.startswith("Art. 5.2 ") for p in amended)
+    assert amended.index("Art. 10.35 Added.") == amended.index(
+        next(p for p in amended if p.startswith("Art. 10.4 "))) + 1
+    assert amended[0] == "# Charter"
+    zh_new = {**ARTICLES_ZH, "Art. 10.3": "投票开放三至十五天。"}
+    zh = amend_text(default_text_zh(), ARTICLES_ZH, zh_new, ZH_PREFIX,
+                    lambda ref: f"第 {ref.removeprefix('Art. ')} 条")
+    assert "第 10.3 条 投票开放三至十五天。" in zh.split("\n\n")
+    assert zh.count("\n\n") == default_text_zh().count("\n\n")

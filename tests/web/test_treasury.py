@@ -16,7 +16,6 @@ from sqlalchemy import func, select, update
 from app.audit.models import AuditEvent
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.council.models import CouncilSeat
 from app.decisions.votes import close_and_seal
 from app.integrity.treasury import audit_treasury
 from app.proposals import service as proposals
@@ -42,9 +41,10 @@ ROLES_SEATED = ("chair", "proceeds_committee", "proceeds_committee", "supervisor
 
 
 def seat(user: Any, role: str = "asset_committee") -> None:
-    now = utcnow()
-    db.session.add(CouncilSeat(member_id=user.id, role=role, term_start=now - timedelta(days=10),
-                               term_end=now + timedelta(days=300)))
+    # Seated as the app seats (logged): a seat row the log does not back grants nothing.
+    from app.council import service as council
+
+    council.seat(user, role, utcnow() - timedelta(days=10))
     db.session.flush()
 
 
