@@ -72,6 +72,7 @@ class SignedKeys:
     ring: KeyRing
     current: PublicKey
     name: str  # the key name the current key signed under (the log's origin)
+    endorsements: tuple[Any, ...] = ()  # as the note lists them: None, E_2, ..., E_n
 
     def summary(self) -> str:
         n = len(self.ring)
@@ -175,7 +176,7 @@ def open_keys_note(
         raise KeysNoteError(
             "keys.mismatch", "trust-keys.json differs from the signed keys document"
         )
-    return SignedKeys(document, ring, current, name)
+    return SignedKeys(document, ring, current, name, tuple(body["endorsements"]))
 
 
 def canonical_or_none(value: Any) -> bytes | None:

@@ -20,12 +20,14 @@ from ballots.canonical import CanonicalError, canonical_bytes, canonical_sha256,
 from ballots.checkpoint import open_checkpoint, parse_witness_policy
 from ballots.keys import KeyRing
 from ballots.keysnote import KeysNoteError, open_keys_note
+from ballots.keysproof import check_keys_proof
 from ballots.merkle import leaf_hash, verify_inclusion
 from ballots.note import SIG_ED25519, NoteError, VerifierKey
 from ballots.verifier import FETCH_TIMEOUT, MAX_DOCUMENT, VerifyFailure, _Source
 
 PROOF_FILE = "log-proof.json"
 KEYS_NOTE_FILE = "trust-keys.note"
+KEYS_PROOF_FILE = "trust-keys.proof.json"
 POLICY_FILE = "trust-witnesses.json"
 _LEAF = {"index", "type", "at", "subject", "sha256"}
 LEAF_KEYS = (_LEAF, _LEAF | {"logged_at"})
@@ -119,20 +121,24 @@ def check_bundle_in_log(location: str, policy_file: str | None = None) -> list[s
         raise VerifyFailure(
             "log.missing", f"no proof that this result is in the log: {exc.message}"
         ) from None
-    lines = check_result_in_log(result, proof, keyring, _policy(location, policy_file))
+    policy_doc = _policy(location, policy_file)
+    lines = check_result_in_log(result, proof, keyring, policy_doc)
     origin = proof["checkpoint"].split("\n", 1)[0]
-    return [*lines, check_keys_note(source, keys_doc, origin)]
+    return [*lines, *check_keys_note(source, keys_doc, origin, policy_doc)]
 
 
-def check_keys_note(source: _Source, keys_doc: Any, origin: str) -> str:
+def check_keys_note(
+    source: _Source, keys_doc: Any, origin: str, policy_doc: Any = None
+) -> list[str]:
     """trust-keys.note says what trust-keys.json says, each key endorsed by the one before,
-    signed by the current key as the log (the checkpoint's origin)."""
+    signed by the current key as the log (the checkpoint's origin); with a witness policy,
+    trust-keys.proof.json puts every key's log record under a checkpoint its quorum cosigned."""
     try:
         with source.open(KEYS_NOTE_FILE) as fh:
             data = fh.read(MAX_DOCUMENT + 1)
     except VerifyFailure:
         if isinstance(source.base, Path):
-            return f"  keys: NOT signed-checked (no {KEYS_NOTE_FILE} in the bundle)"
+            return [f"  keys: NOT signed-checked (no {KEYS_NOTE_FILE} in the bundle)"]
         raise VerifyFailure(
             "keys.unsigned", f"the server does not serve a signed keys document ({KEYS_NOTE_FILE})"
         ) from None
@@ -140,4 +146,21 @@ def check_keys_note(source: _Source, keys_doc: Any, origin: str) -> str:
         signed = open_keys_note(data, served=keys_doc, origin=origin)
     except KeysNoteError as exc:
         raise VerifyFailure(exc.code, str(exc)) from None
-    return "  " + signed.summary()
+    lines = ["  " + signed.summary()]
+    if policy_doc is None:
+        return lines
+    try:
+        proof = source.document(KEYS_PROOF_FILE, "keys.log_format")
+    except VerifyFailure as exc:
+        if exc.code != "source":
+            raise
+        if isinstance(source.base, Path):
+            return [*lines, f"  keys: NOT witness-checked (no {KEYS_PROOF_FILE} in the bundle)"]
+        raise VerifyFailure(
+            "keys.unwitnessed",
+            f"the server does not prove its keys are in the witnessed log ({KEYS_PROOF_FILE})",
+        ) from None
+    try:
+        return [*lines, "  " + check_keys_proof(proof, signed, *parse_witness_policy(policy_doc))]
+    except KeysNoteError as exc:
+        raise VerifyFailure(exc.code, str(exc)) from None

@@ -165,11 +165,14 @@ class LeafChecker:
         except (ValueError, SignatureError) as exc:
             raise Alarm("keys.endorsement", f"{where}: endorsement fails: {exc}") from None
 
-    def finish(self, ring: KeyRing) -> None:
-        """At the end of a pass: every published key was logged (or pinned), no logged key was
-        dropped, and every correction has its reason."""
+    def finish(self, ring: KeyRing, pending: frozenset[str] = frozenset()) -> None:
+        """At the end of a pass: every published key was logged (or pinned; or, ``pending``,
+        proved logged after the cosigned checkpoint), no logged key was dropped, and every
+        correction has its reason."""
         for key in ring.entries():
             known = self.keys.get(key.key_id)
+            if known is None and key.key_id in pending:
+                continue
             if known is None:
                 raise Alarm("keys.unlogged", f"key {key.key_id} is published but not in the log")
             if known != key.public_key_b64:

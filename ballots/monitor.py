@@ -6,7 +6,8 @@ checkpoint this monitor accepted (a smaller size is a rollback, another root a f
 consistency proof must link them), reads every new leaf and the record it commits to,
 recomputes the root from them, and checks what the leaves say against what the server serves:
 every sealed result (digest, supersedes chain, the correction's reason), every key, and the
-signed keys document (trust-keys.note). Records are read 256 at a time from /log/records, or
+signed keys document (trust-keys.note) with every key's log leaf proved under a cosigned
+checkpoint (trust-keys.proof.json). Records are read 256 at a time from /log/records, or
 one by one from a server that predates it.
 
 Exit 0: all good (the state advances). Exit 1: an alarm, named on stderr and kept under
@@ -31,7 +32,8 @@ from typing import Any
 from ballots.canonical import CanonicalError, canonical_bytes, canonical_sha256, strict_loads
 from ballots.checkpoint import Cosigned, open_checkpoint, parse_witness_policy
 from ballots.keys import KeyRing, SignatureError, verify_object
-from ballots.keysnote import KeysNoteError, open_keys_note
+from ballots.keysnote import KeysNoteError, SignedKeys, open_keys_note
+from ballots.keysproof import check_keys_proof
 from ballots.logwatch import Alarm, LeafChecker, compact_push, compact_root
 from ballots.merkle import leaf_hash, verify_consistency
 from ballots.note import NoteError, VerifierKey, parse_note
@@ -97,7 +99,9 @@ def _records(fetch: Fetcher, start: int, end: int) -> list[Any]:
     return batch
 
 
-def _keys_note(fetch: Fetcher, keys_doc: Any, origin: str, required: bool, seen: list[str]) -> bool:
+def _keys_note(fetch: Fetcher, keys_doc: Any, origin: str, required: bool, seen: list[str]) -> (
+    SignedKeys | None
+):
     """The signed keys document must match trust-keys.json; once a server has served one, it
     may not stop (that would hide a key from readers who check the signature)."""
     data = fetch.raw("/.well-known/trust-keys.note", missing_ok=True)
@@ -105,12 +109,37 @@ def _keys_note(fetch: Fetcher, keys_doc: Any, origin: str, required: bool, seen:
         if required:
             raise Alarm("keys.unsigned", "the server stopped serving its signed keys document")
         seen.append("keys document not signed (the server predates trust-keys.note)")
-        return False
+        return None
     try:
         signed = open_keys_note(data, served=keys_doc, origin=origin)
     except KeysNoteError as exc:
         raise Alarm(exc.code, f"trust-keys.note: {exc}") from None
     seen.append(signed.summary())
+    return signed
+
+
+def _keys_witnessed(
+    fetch: Fetcher,
+    signed: SignedKeys,
+    policy: Any,
+    required: bool,
+    seen: list[str],
+    pending: list[str],
+) -> bool:
+    """Every key's log record under a checkpoint the witnesses cosigned (trust-keys.proof.json);
+    once served, it may not stop. A key logged after the last cosigned checkpoint is pending."""
+    doc = fetch.json("/.well-known/trust-keys.proof.json", missing_ok=True)
+    if doc is None:
+        if required:
+            raise Alarm("keys.unwitnessed", "the server stopped proving its keys are in the log")
+        seen.append("keys not proved in the witnessed log (the server predates trust-keys.proof)")
+        return False
+    try:
+        seen.append(check_keys_proof(doc, signed, *parse_witness_policy(policy), pending))
+    except KeysNoteError as exc:
+        raise Alarm(exc.code, f"trust-keys.proof.json: {exc}") from None
+    except NoteError as exc:
+        raise Alarm("policy.format", f"trust-witnesses.json invalid: {exc}") from None
     return True
 
 
@@ -143,13 +172,17 @@ def run(base: str, state_dir: Path, timeout: float = 30.0) -> list[str]:
 
     keys_doc = fetch.json("/.well-known/trust-keys.json")
     ring, log_keys = _log_keys(keys_doc, origin)
-    keys_signed = _keys_note(fetch, keys_doc, origin, bool(state.get("keys_signed")), seen)
+    signed_keys = _keys_note(fetch, keys_doc, origin, bool(state.get("keys_signed")), seen)
     policy_doc = fetch.json("/.well-known/trust-witnesses.json")
     try:
         witnesses, quorum = parse_witness_policy(policy_doc)
     except NoteError as exc:
         raise Alarm("policy.format", f"trust-witnesses.json invalid: {exc}") from None
     pinned_policy = state.get("policy", policy_doc)
+    pending_keys: list[str] = []  # logged after the cosigned checkpoint: checked next pass
+    keys_witnessed = signed_keys is not None and _keys_witnessed(
+        fetch, signed_keys, pinned_policy, bool(state.get("keys_witnessed")), seen, pending_keys
+    )
     try:
         cosigned: Cosigned = open_checkpoint(
             note, log_keys, *parse_witness_policy(pinned_policy)
@@ -216,7 +249,7 @@ def run(base: str, state_dir: Path, timeout: float = 30.0) -> list[str]:
                 f"the served result of {proposal} ({got}) is not the last one in the log "
                 f"({digest}): changed without a logged correction",
             )
-    checker.finish(ring)
+    checker.finish(ring, frozenset(pending_keys))
     if policy_doc != pinned_policy and not checker.charter_changed:
         raise Alarm(
             "policy.changed",
@@ -233,7 +266,8 @@ def run(base: str, state_dir: Path, timeout: float = 30.0) -> list[str]:
         "policy": policy_doc,
         "leaves": checker.memory(),
         "keys": checker.key_memory(),
-        "keys_signed": keys_signed,
+        "keys_signed": signed_keys is not None,
+        "keys_witnessed": keys_witnessed,
         "checkpoint": note_bytes.decode(),
         "checked_at": int(time.time()),
     }

@@ -30,7 +30,7 @@ from ballots.tally import SpecError, Tally, TallyError, VoteSpec
 MAX_LINE = 1 << 16  # one JSONL record; real ones are a few hundred bytes
 READ_BLOCK = 1 << 18  # JSONL is read in blocks this size (no faster at 1 MiB, 8 MB more)
 # Served at /.well-known/ rather than beside the result (a results URL's bundle).
-WELL_KNOWN = ("trust-keys.json", "trust-keys.note")
+WELL_KNOWN = ("trust-keys.json", "trust-keys.note", "trust-keys.proof.json")
 MAX_DOCUMENT = 1 << 20  # result.json, trust-keys.json, a receipt
 FETCH_TIMEOUT = 30
 _RESULTS_URL = re.compile(r"(/(?:.*/)?)?results/([^/]+)/?")

@@ -34,6 +34,9 @@ _FILES = [
     _file("/.well-known/trust-keys.note", "The keys document as a C2SP signed note: each key "
           "endorsed by the key before it, signed by the current key", "text/plain", errors=(),
           schema={"type": "string"}),
+    _file("/.well-known/trust-keys.proof.json", "Each key's log record and leaf, with its "
+          "inclusion proof under the checkpoint the witnesses cosigned (carried as a note)",
+          errors=()),
     _file("/results/{proposal_id}/result.json", "Signed result statement",
           params={"proposal_id": PID}),
     _file("/results/{proposal_id}/roll.jsonl", "Frozen roll, JSON Lines", "application/jsonl",

@@ -27,7 +27,7 @@ FOUNDING_ROLES = ["chair"] + ["asset_committee"] * 3 + ["proceeds_committee"] * 
 # (name, industry, days ago applied, steps as (action, days ago)), one community per state.
 COMMUNITIES = [
     ("Owner Doctors' Circle · 车主医生圈", "Medicine", 340, [("review", 338), ("certify", 330)]),
-    ("Owner Lawyers' Network · 车主律师网", "Law", 390, [("review", 388), ("certify", 380)]),
+    ("Owner Lawyers' Network · 车主律师网", "Law", 350, [("review", 348), ("certify", 342)]),
     ("Owner Teachers' Guild · 车主教师会", "Education", 215, [("review", 210), ("certify", 200)]),
     ("Owner Software Engineers · 车主程序员", "Software", 160, [("review", 158),
                                                               ("certify", 150)]),

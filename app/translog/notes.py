@@ -20,9 +20,10 @@ from app.core.extensions import db
 from app.keys import service as keys
 from app.translog import service as translog
 from app.translog.models import Checkpoint as CheckpointRow
-from app.translog.models import Cosignature
+from app.translog.models import Cosignature, LogLeaf
 from ballots.checkpoint import Checkpoint, open_checkpoint
 from ballots.keys import KeyRing
+from ballots.keysproof import KEY_LEAF_TYPES, keys_proof_document
 from ballots.log import build_checkpoint
 from ballots.note import SIG_ED25519, Note, NoteError, VerifierKey, parse_note, parse_signature_line
 from ballots.records import format_time
@@ -193,3 +194,30 @@ def note_problems(row: CheckpointRow) -> list[str]:
         except NoteError as exc:
             problems.append(f"cosignature by {cosig.vkey.split('+')[0]} does not verify: {exc}")
     return problems
+
+
+def keys_proof() -> dict[str, Any]:
+    """/.well-known/trust-keys.proof.json: each key's log leaf proved under the served
+    (cosigned) checkpoint (ballots/keysproof.py). A key appended after it has no proof yet."""
+    row = served() or current()
+    note = cosigned_note(row).to_bytes().decode()
+    ring = KeyRing.from_document(keys.published_keys())
+    entries = []
+    tree = None  # built once, only if a key needs a proof: a tree of the whole log is costly
+    for key in ring.entries():
+        leaf = db.session.scalar(
+            select(LogLeaf)
+            .where(LogLeaf.type.in_(KEY_LEAF_TYPES), LogLeaf.subject == key.key_id)
+            .order_by(LogLeaf.index)
+            .limit(1)
+        )
+        if leaf is None:
+            entries.append((None, None, None))
+            continue
+        proof = None
+        if leaf.index < row.size:
+            tree = tree or translog.tree(row.size)
+            path = tree.inclusion_proof(leaf.index, row.size)
+            proof = {"index": leaf.index, "size": row.size, "path": [h.hex() for h in path]}
+        entries.append((translog.leaf_object(leaf), json.loads(leaf.record_json), proof))
+    return keys_proof_document(note, entries)

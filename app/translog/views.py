@@ -39,6 +39,15 @@ def trust_keys_note() -> Response:
     return response
 
 
+@bp.get("/.well-known/trust-keys.proof.json")
+def trust_keys_proof() -> Response:
+    """Each key's log leaf, proved under the cosigned checkpoint: the witnesses' guarantee."""
+    response = jsonify(notes.keys_proof())
+    db.session.commit()
+    response.headers["Cache-Control"] = "public, no-cache"
+    return response
+
+
 @bp.get("/.well-known/trust-witnesses.json")
 def trust_witnesses() -> Response:
     return jsonify(notes.policy())

@@ -1,16 +1,18 @@
 // Verification on the reader's device: a sealed result's signature and its place in the log
 // under a checkpoint the witnesses cosigned (C2SP signed-note, tlog-checkpoint,
-// cosignature/v1), a receipt and its inclusion proof, and — given roll.jsonl and
-// ballots.jsonl — the recount of an open vote (device-recount.js) or the check of a secret
-// vote's encrypted tally and its decryption (device-secret.js). Nothing is sent anywhere: the
-// files are read in the browser; Ed25519 is the audited @noble/ed25519 (vendored by the
-// install step from the npm registry at the lockfile's version), SHA-256 is the browser's
-// WebCrypto here and @noble/hashes in the streamed recount. The same checks, with the same
-// codes, as ballots/logproof.py, ballots/keys.py, ballots/receipts.py, ballots/verifier.py
-// and ballots/secret/verifier.py.
+// cosignature/v1), the signed keys document (keys-note.js), a receipt and its inclusion
+// proof, and — given roll.jsonl and ballots.jsonl — the recount of an open vote
+// (device-recount.js) or the check of a secret vote's encrypted tally and its decryption
+// (device-secret.js). Nothing is sent anywhere: the files are read in the browser; Ed25519 is
+// the audited @noble/ed25519 (vendored by the install step from the npm registry at the
+// lockfile's version), SHA-256 is the browser's WebCrypto here and @noble/hashes in the
+// streamed recount. The same checks, with the same codes, as ballots/logproof.py,
+// ballots/keys.py, ballots/keysnote.py, ballots/receipts.py, ballots/verifier.py and
+// ballots/secret/verifier.py.
 import * as ed from "../vendor/noble-ed25519.js";
 import { recountOpen } from "./device-recount.js";
 import { verifySecret } from "./device-secret.js";
+import { checkKeysNote, checkKeysProof } from "./keys-note.js";
 import { Fail, canon, concat, equal, hex, unhex } from "./verify-common.js";
 
 export { Fail, canon };
@@ -267,6 +269,19 @@ export async function verifyAll(files, say, progress = idle, full = false) {
     say("ballots not recounted (choose roll.jsonl and ballots.jsonl to recount them)");
   }
   await checkResultInLog(result, files.logProof, ring, files.policy, say);
+  if (files.keysNote !== undefined) {
+    const origin = files.logProof.checkpoint.split("\n", 1)[0];
+    const note = await checkKeysNote(files.keysNote, files.keys, origin, { sha256, verifyEd, b64d, verifyObject, keyring });
+    say(note.line);
+    if (files.keysProof !== undefined) {
+      const crypto = { digest, leafHash, verifyInclusion, openCheckpoint, keyring, unhex };
+      say(await checkKeysProof(files.keysProof, note, files.policy, crypto));
+    } else {
+      say("keys: NOT witness-checked (choose trust-keys.proof.json to check it)");
+    }
+  } else {
+    say("keys document: NOT signed-checked (choose trust-keys.note to check it)");
+  }
   if (files.receipt) await checkReceipt(files.receipt, ring, result, files.receiptProof, say);
 }
 
@@ -305,9 +320,11 @@ if (form) {
       const files = {};
       for (const [key, name] of [["result", "result"], ["keys", "keys"], ["logProof", "log_proof"],
         ["policy", "policy"], ["receipt", "receipt"], ["receiptProof", "receipt_proof"],
-        ["election", "election"], ["tally", "tally"]]) {
+        ["election", "election"], ["tally", "tally"], ["keysProof", "keys_proof"]]) {
         files[key] = await read(name);
       }
+      const note = form.elements.keys_note.files[0];
+      if (note) files.keysNote = await note.text();
       // Streamed, never read whole: a vote's ballots can run to many megabytes.
       files.roll = form.elements.roll.files[0];
       files.ballots = form.elements.ballots.files[0];

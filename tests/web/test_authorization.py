@@ -116,6 +116,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("witnessed.checkpoint_txt", "GET"): PUBLIC,
     ("witnessed.trust_witnesses", "GET"): PUBLIC,
     ("witnessed.trust_keys_note", "GET"): PUBLIC,
+    ("witnessed.trust_keys_proof", "GET"): PUBLIC,
     ("witnessed.log_proof", "GET"): PUBLIC,
     ("witnessed.witnesses_page", "GET"): PUBLIC,
     ("proposals.index", "GET"): PUBLIC,

@@ -112,3 +112,21 @@ def test_council_acts_are_by_members_seated_at_the_time(demo: Any) -> None:
         motion = db.session.get(Motion, vote.motion_id)
         assert motion is not None and motion.opened_at <= vote.at, vote.id
         assert vote.member_id in council.seated_member_ids(vote.at), vote.id
+
+
+def test_communities_apply_under_a_scheme_the_owners_had_already_adopted(demo: Any) -> None:
+    from app.communities.models import Community
+    from app.proposals.models import Proposal
+    from app.results.models import SealedResult
+
+    adopted = db.session.scalar(
+        select(func.min(SealedResult.sealed_at))
+        .join(Proposal, Proposal.id == SealedResult.proposal_id)
+        .where(Proposal.kind == "community_scheme"))
+    assert adopted is not None
+    applications = db.session.execute(
+        select(Community.name, Community.applied_at, Community.certified_at)).all()
+    assert applications
+    for name, applied_at, certified_at in applications:
+        assert adopted <= applied_at, (name, applied_at, adopted)
+        assert certified_at is None or applied_at <= certified_at, name

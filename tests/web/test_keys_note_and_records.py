@@ -4,20 +4,32 @@ batched records endpoint (/log/records) the monitor reads."""
 from __future__ import annotations
 
 import json
+import random
+import threading
+import time
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from flask import current_app
+from sqlalchemy import delete, select
+from werkzeug.serving import make_server
 
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from app.demo import witnesses as demo_witnesses
 from app.keys import service as keys
 from app.keys.models import SigningKeyRecord
 from app.translog import notes
 from app.translog import service as translog
 from ballots.canonical import canonical_sha256
+from ballots.checkpoint import parse_witness_policy
 from ballots.keysnote import KeysNoteError, open_keys_note
-from ballots.note import parse_note
+from ballots.keysproof import check_keys_proof
+from ballots.note import SIG_ED25519, VerifierKey, parse_note
+from ballots.witness import LOGS_FILE
 
 
 def _age_keys() -> None:
@@ -103,3 +115,152 @@ def test_records_endpoint(client: Any, db_session: Any) -> None:
     db.session.commit()
     assert client.get("/log/records?start=0&end=257").status_code == 400
     assert len(client.get("/log/records?start=0&end=256").get_json()) == 256
+
+
+def _check_proof(client: Any, doc: Any = None) -> str:
+    signed = open_keys_note(
+        client.get("/.well-known/trust-keys.note").data,
+        served=client.get("/.well-known/trust-keys.json").get_json(),
+        origin=notes.origin(),
+    )
+    if doc is None:
+        doc = client.get("/.well-known/trust-keys.proof.json").get_json()
+    policy = client.get("/.well-known/trust-witnesses.json").get_json()
+    return check_keys_proof(doc, signed, *parse_witness_policy(policy))
+
+
+def _refused(client: Any, doc: Any) -> str:
+    try:
+        _check_proof(client, doc)
+    except KeysNoteError as exc:
+        return exc.code
+    raise AssertionError("a tampered keys proof was accepted")
+
+
+def test_keys_proof_puts_every_key_in_the_log(client: Any, db_session: Any) -> None:
+    keys.ensure_key(valid_from=utcnow() - timedelta(days=3))
+    db.session.commit()
+    keys.rotate()
+    db.session.commit()
+    time.sleep(1.1)  # validity windows are whole seconds
+    keys.rotate()
+    db.session.commit()
+    response = client.get("/.well-known/trust-keys.proof.json")
+    assert response.status_code == 200
+    doc = response.get_json()
+    assert "all 3 key records in the log" in _check_proof(client, doc)
+    # Each record is the key's own leaf, proved under the served checkpoint.
+    kinds = [e["record"]["type"] for e in doc["keys"]]
+    assert kinds == ["key.created", "key.rotated", "key.rotated"]
+    served = client.get("/log/checkpoint.txt").data.decode()
+    assert doc["checkpoint"] == served
+
+    def tampered(change: Any) -> Any:
+        copy = copy_doc(doc)
+        change(copy)
+        return copy
+
+    def copy_doc(d: Any) -> Any:
+        return json.loads(json.dumps(d))
+
+    # A record naming another key (and a leaf recomputed to match it) is refused.
+    def other_key(d: Any) -> None:
+        d["keys"][1]["record"]["public_key"] = d["keys"][2]["record"]["public_key"]
+        d["keys"][1]["leaf"]["sha256"] = canonical_sha256(d["keys"][1]["record"])
+
+    assert _refused(client, tampered(other_key)) == "keys.log_record"
+
+    def other_endorsement(d: Any) -> None:
+        d["keys"][2]["record"]["endorsement"] = d["keys"][1]["record"]["endorsement"]
+
+    assert _refused(client, tampered(other_endorsement)) == "keys.log_record"
+
+    def other_leaf(d: Any) -> None:
+        d["keys"][0]["leaf"]["sha256"] = "0" * 64
+
+    assert _refused(client, tampered(other_leaf)) == "keys.log_record"
+
+    def bad_path(d: Any) -> None:
+        d["keys"][2]["inclusion"]["path"][0] = "00" * 32
+
+    assert _refused(client, tampered(bad_path)) == "keys.log_inclusion"
+
+    def dropped(d: Any) -> None:
+        d["keys"].pop()
+
+    assert _refused(client, tampered(dropped)) == "keys.log_format"
+
+    def resigned(d: Any) -> None:
+        d["checkpoint"] = d["checkpoint"].replace("\n", "\n ", 1)
+
+    assert _refused(client, tampered(resigned)).startswith("keys.log_")
+
+    # A key whose creation is not in the log (as on a server predating key leaves).
+    last = doc["keys"][2]["record"]["key_id"]
+    db.session.execute(delete(translog.LogLeaf).where(translog.LogLeaf.subject == last))
+    db.session.commit()
+    assert client.get("/.well-known/trust-keys.proof.json").get_json()["keys"][2]["leaf"] is None
+    assert _refused(client, client.get("/.well-known/trust-keys.proof.json").get_json()) == (
+        "keys.unlogged"
+    )
+
+
+@pytest.fixture
+def witnessed(app: Any, db_session: Any) -> Iterator[tuple[str, list[Any]]]:
+    """The demo, its witnesses running as processes, and the app served on a real port."""
+    app.config["TRUST_DEMO_WITNESS_PORT"] = random.randrange(20000, 32000, 10)
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    procs = demo_witnesses.start()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", procs
+    server.shutdown()
+    demo_witnesses.stop(procs)
+
+
+def test_demo_keys_witnessed_by_verify_and_monitor(
+    witnessed: tuple[str, list[Any]], tmp_path: Any, capsys: Any
+) -> None:
+    """The demo's witnesses (real processes) cosign; a key rotated after their last cosignature
+    is refused by the verifier and pending for the monitor, until they cosign again."""
+    from app.results.models import SealedResult
+    from app.translog import witnesses
+    from ballots.monitor import main as monitor_main
+    from ballots.verify import main as verify_main
+
+    live, procs = witnessed
+
+    proposal = db.session.scalars(
+        select(SealedResult.proposal_id).where(SealedResult.current)
+    ).first()
+    url = f"{live}/results/{proposal}/"
+    state = str(tmp_path / "monitor")
+    assert verify_main([url]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "keys witnessed: all" in out and f"quorum {demo_witnesses.QUORUM}" in out
+    assert monitor_main([live, "--state", state]) == 0, capsys.readouterr().err
+    assert "OK keys witnessed: all" in capsys.readouterr().out
+
+    keys.rotate()  # the demo's key dates from years ago: no need to age it
+    db.session.commit()
+    assert verify_main([url]) == 1
+    assert "[keys.unwitnessed]" in capsys.readouterr().err
+    assert monitor_main([live, "--state", state]) == 0, capsys.readouterr().err
+    assert "PENDING: key " in capsys.readouterr().out
+    # The witnesses' owners accept the log's new key (a witness knows the log keys it was
+    # given), and restart their witnesses.
+    new_vkey = VerifierKey(notes.origin(), SIG_ED25519, keys.signing_key().public_key_raw).vkey
+    demo_witnesses.stop(procs)
+    for directory in sorted((Path(current_app.instance_path) / "demo-witnesses").iterdir()):
+        with open(directory / LOGS_FILE, "a") as fh:
+            fh.write(new_vkey + "\n")
+    procs[:] = demo_witnesses.start()
+    outcomes = witnesses.collect()
+    assert all(o["ok"] for o in outcomes), outcomes
+    db.session.commit()
+    assert verify_main([url]) == 0, capsys.readouterr().err
+    assert "all 2 key records" in capsys.readouterr().out
+    assert monitor_main([live, "--state", state]) == 0, capsys.readouterr().err
+    assert "PENDING" not in capsys.readouterr().out
