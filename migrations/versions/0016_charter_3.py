@@ -1,7 +1,7 @@
 """charter-3: passed charter amendments waiting out the protector's window
 
 Revision ID: 0015_charter_3
-Revises: 0013_charter_powers_2
+Revises: 0015_elections_3
 Create Date: 2026-11-30 06:10:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0015_charter_3'
-down_revision = '0013_charter_powers_2'
+down_revision = '0015_elections_3'
 branch_labels = None
 depends_on = None
 
