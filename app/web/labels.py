@@ -47,6 +47,15 @@ METHODS = {
     "binary": _l("Yes / no"),
     "single": _l("Single choice"),
     "approval": _l("Approval (several seats)"),
+    # The charter's names for the same methods (app.proposals.lifecycle maps them).
+    "yes_no": _l("Yes / no"),
+    "choice": _l("Single choice"),
+}
+RECUSAL_FALLBACKS = {"owners_vote": _l("the question goes to the owners' vote")}
+WITNESS_KINDS = {
+    "council": _l("a council member"),
+    "community": _l("a community"),
+    "outside": _l("an outside witness"),
 }
 OPTIONS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
 MOTION_KINDS = {
@@ -165,6 +174,9 @@ ALL: tuple[dict[str, Any], ...] = (
     OUTCOMES,
     LEDGER_KINDS,
     LOG_TYPES,
+    METHODS,
+    RECUSAL_FALLBACKS,
+    WITNESS_KINDS,
 )
 
 
