@@ -52,11 +52,6 @@ METHODS = {
     "choice": _l("Single choice"),
 }
 RECUSAL_FALLBACKS = {"owners_vote": _l("the question goes to the owners' vote")}
-WITNESS_KINDS = {
-    "council": _l("a council member"),
-    "community": _l("a community"),
-    "outside": _l("an outside witness"),
-}
 OPTIONS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
 MOTION_KINDS = {
     "certify_community": _l("Certify a community"),
@@ -176,7 +171,6 @@ ALL: tuple[dict[str, Any], ...] = (
     LOG_TYPES,
     METHODS,
     RECUSAL_FALLBACKS,
-    WITNESS_KINDS,
 )
 
 
