@@ -12,8 +12,23 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from governance.charter_rules import ARTICLE_RE, MAX_INT, MAX_TEXT, MISSING, Fraction
+from governance.charter_rules import (
+    ARTICLE_RE,
+    ID_RE,
+    MAX_INT,
+    MAX_TEXT,
+    MISSING,
+    WEIGHT_RULE_RE,
+    Fraction,
+)
 from governance.refusals import N_, Param, Problem
+
+# A reader is told what the value should look like, not the regular expression it failed.
+FORMS = {
+    ARTICLE_RE.pattern: N_("%(value)s is not an article number such as Art. 21.1"),
+    ID_RE.pattern: N_("%(value)s is not a code: lower-case letters, digits and _, letter first"),
+    WEIGHT_RULE_RE.pattern: N_("%(value)s is not a weight rule: linear, sqrt, equal or capped:N"),
+}
 
 
 def problem(code: str, template: str, **params: Param) -> Problem:
@@ -93,7 +108,8 @@ class Checker:
             self.add(path, problem("too_long", N_("must be at most %(limit)s characters"),
                                    limit=MAX_TEXT))
         if pattern is not None and pattern.fullmatch(value) is None:
-            self.add(path, problem("pattern", N_("%(value)s is not of the form %(pattern)s"),
+            template = FORMS.get(pattern.pattern, N_("%(value)s is not of the form %(pattern)s"))
+            self.add(path, problem("pattern", template,
                                    value=repr(value), pattern=pattern.pattern))
         return value
 

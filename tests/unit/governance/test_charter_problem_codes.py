@@ -145,3 +145,14 @@ def test_the_last_plain_problems_of_proposals_have_codes() -> None:
     assert ratify["budget"].reason.code == "proposal.ratification_budget"
     call = dict(validate_proposal_fields("call_election", {"title": "t", "role": "king"}, RULES))
     assert call["role"].reason.code == "proposal.role"
+
+
+def test_a_malformed_value_is_told_what_it_should_look_like_not_the_regex() -> None:
+    data = changed(voting__weight_rule="cubic")
+    data["purposes"][0]["id"] = "Bad Id"
+    found = problems_of(data)
+    weight = found["$.voting.weight_rule"]
+    assert weight.reason.code == "rules.pattern"
+    assert weight == "'cubic' is not a weight rule: linear, sqrt, equal or capped:N"
+    assert weight.reason.params["pattern"]  # the expression stays for programs
+    assert "[a-z]" not in found["$.purposes[0].id"]
