@@ -269,6 +269,6 @@ def place_problems(editor: Editor, problems: list[tuple[str, str]]) -> list[str]
             unplaced.append(message)
         else:
             said = _("%(where)s: %(problem)s", where=path_words(path), problem=message)
-            unplaced.append(Markup('{} <span class="detail" translate="no">{}</span>').format(
+            unplaced.append(Markup('{} <code translate="no" lang="en">{}</code>').format(
                 said, path))
     return unplaced

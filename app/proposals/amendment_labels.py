@@ -67,6 +67,7 @@ WORDS = {
     "witnesses": _l("Witnesses of the log"),
     "protector": _l("The trust protector"),
     "list": _l("List"),
+    "kinds": _l("Kinds of proposal"),
 }
 
 

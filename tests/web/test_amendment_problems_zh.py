@@ -77,7 +77,7 @@ def test_a_chinese_reader_is_told_each_rules_problem_in_chinese_at_its_field(
     term = _error(page, "rule-council-term_days")
     assert term.startswith("须在 1 至 ") and term.endswith("现为 0"), term
     fallback = _error(page, "rule-council-recusal_fallback")
-    assert fallback == "须为以下之一：交由业主投票表决 (owners_vote)"
+    assert fallback == "须为以下之一：交由车主投票表决 (owners_vote)"
     method = _error(page, "rule-voting-kinds-general-method")
     assert method == "认可投票（approval）仅用于理事会选举"
     for english in ("must be between", "must be one of", "approval voting is"):
@@ -103,11 +103,11 @@ def test_a_problem_without_a_field_is_named_in_words_with_its_path_untranslated(
     with app.test_request_context(headers=CHINESE), force_locale("zh_Hans_CN"):
         [shown] = amendment_form.place_problems(
             editor, [("new_rules.voting.kinds.council_referral", problem)])
-        assert path_words("voting.kinds.council_referral") in shown
-        assert "理事会" in path_words("voting.kinds.council_referral")
+        words = path_words("voting.kinds.council_referral")
+        assert words == "车主投票 › 提案类型 › 理事会转交的事项" and words in shown
     assert isinstance(shown, Markup)
     assert "兜底规则" in shown
-    assert '<span class="detail" translate="no">voting.kinds.council_referral</span>' in shown
+    assert '<code translate="no" lang="en">voting.kinds.council_referral</code>' in shown
     # Only the untranslated detail carries the path.
     assert shown.count("council_referral") == 1
 
