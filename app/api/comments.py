@@ -4,8 +4,9 @@ service and limits as the pages (app.discussion).
 
 A comment comes flat, oldest first, with its `parent_id` and `depth`, so a client builds the
 thread as the page shows it. A hidden comment keeps its place with the moderator's public
-reason and no text. Drafts are their author's until submitted, so their discussion is not a
-public read (404, as `GET /api/proposals/{id}`).
+reason and no text. Drafts are their author's (and the reviewing council's) until submitted:
+their discussion answers only those, with a token or session, and is never cached as public;
+to anyone else a draft's comments are a 404, as on the pages.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from app.accounts.models import User
 from app.api.http import ApiRefusal, body_of, json_response, paginate, problem, query_of
 from app.api.schemas import Instant, Page, PageQuery
 from app.api.spec import operation
-from app.api.views import auth_required
+from app.api.views import auth_required, optional_user
 from app.core.extensions import csrf, db
 from app.discussion import rules, service
 from app.discussion.models import Comment
+from app.proposals import service as proposals
 from app.proposals.models import Proposal
 
 bp = Blueprint("api_comments", __name__, url_prefix="/api")
@@ -110,21 +112,30 @@ def _out(rows: list[Comment], depths: dict[int, int] | None = None) -> list[Comm
     return out
 
 
-def _public_proposal(proposal_id: str) -> Proposal:
+def _visible_proposal(proposal_id: str, user: User | None) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.state == "draft":
+    if proposal is None or not proposals.visible_to(proposal, user):
         abort(404, description="no such proposal")
     return proposal
 
 
-def _comment(comment_id: int) -> Comment:
+def _comment(comment_id: int, user: User | None) -> Comment:
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         abort(404, description="no such comment")
     proposal = db.session.get(Proposal, comment.proposal_id)
-    if proposal is None or proposal.state == "draft":
+    if proposal is None or not proposals.visible_to(proposal, user):
         abort(404, description="no such comment")
     return comment
+
+
+def _read(model: BaseModel, proposal_id: str) -> Response:
+    proposal = db.session.get(Proposal, proposal_id)
+    public = proposal is not None and proposal.state != "draft"
+    response = json_response(model, conditional=public)
+    if not public:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _owner() -> User:
@@ -146,18 +157,19 @@ def _refusal(exc: service.DiscussionRefused) -> Response:
            errors=(404,), conditional=True)
 def list_comments(proposal_id: str) -> Response:
     args = query_of(PageQuery)
-    proposal = _public_proposal(proposal_id)
+    proposal = _visible_proposal(proposal_id, optional_user())
     depths = _depths(proposal.id)
     query = select(Comment).where(Comment.proposal_id == proposal.id).order_by(Comment.id)
     page = paginate(query, args, lambda rows: _out(list(rows), depths), CommentPage,
                     proposal_id=proposal.id)
-    return json_response(page, conditional=True)
+    return _read(page, proposal.id)
 
 
 @operation(bp, "/comments/<int:comment_id>", "GET", "One comment", tag="discussion",
            response=CommentOut, errors=(404,), conditional=True)
 def get_comment(comment_id: int) -> Response:
-    return json_response(_out([_comment(comment_id)])[0], conditional=True)
+    comment = _comment(comment_id, optional_user())
+    return _read(_out([comment])[0], comment.proposal_id)
 
 
 @operation(bp, "/proposals/<proposal_id>/comments", "POST",
@@ -168,7 +180,7 @@ def get_comment(comment_id: int) -> Response:
 def post_comment(proposal_id: str) -> Response:
     user = _owner()
     body = body_of(CommentRequest)
-    proposal = _public_proposal(proposal_id)
+    proposal = _visible_proposal(proposal_id, user)
     try:
         comment = service.post(proposal, user, body.body, body.parent_id)
         db.session.commit()
@@ -185,7 +197,7 @@ def post_comment(proposal_id: str) -> Response:
 def edit_comment(comment_id: int) -> Response:
     user = _owner()
     body = body_of(CommentEdit)
-    comment = _comment(comment_id)
+    comment = _comment(comment_id, user)
     if comment.author_id != user.id:
         abort(403, description="only its author edits a comment")
     try:
@@ -204,7 +216,7 @@ def edit_comment(comment_id: int) -> Response:
 def report_comment(comment_id: int) -> Response:
     user = _owner()
     body = body_of(ReportRequest)
-    comment = _comment(comment_id)
+    comment = _comment(comment_id, user)
     try:
         service.report(comment, user, body.reason)
         db.session.commit()

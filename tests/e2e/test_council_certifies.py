@@ -85,7 +85,10 @@ def test_a_council_member_certifies_a_community_while_a_member_of_it_is_recused(
     public.get_by_role("navigation", name="Main").get_by_role("link", name="Log").click()
     row = public.get_by_role("row").filter(has_text="community certified")
     assert row.count() == 1
-    assert f"community:{scene.community_id}" in row.inner_text()
+    # The subject in words, linked to the community's page, not its stored tag.
+    assert scene.name in row.inner_text()
+    assert f"community:{scene.community_id}" not in row.inner_text()
+    assert row.get_by_role("link", name=scene.name).count() == 1
     index = int(row.get_by_role("cell").first.inner_text())
     shot(public, "log")
     row.get_by_role("link", name="inclusion").click()  # the record's page, with its proof

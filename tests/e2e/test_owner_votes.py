@@ -53,7 +53,7 @@ def test_an_owner_votes_changes_the_vote_and_verifies_the_receipt_after_sealing(
 
     page.goto("/verify")
     page.get_by_label("…or upload the receipt file").set_input_files(str(saved))
-    page.get_by_role("button", name="Check").click()
+    page.get_by_role("button", name="Check", exact=True).click()
     verdict = page.get_by_role("heading", level=2).first.inner_text()
     shot(page, "downloaded-receipt-verified")
     assert "genuine" in verdict
@@ -63,7 +63,7 @@ def test_an_owner_votes_changes_the_vote_and_verifies_the_receipt_after_sealing(
 
     page.goto("/verify")
     page.get_by_label("Receipt (JSON)").fill(first_receipt)
-    page.get_by_role("button", name="Check").click()
+    page.get_by_role("button", name="Check", exact=True).click()
     shot(page, "replaced-receipt-verified")
     assert fact(page, "Recorded choice") == "yes"
     assert fact(page, "In the sealed result") == "yes"

@@ -157,3 +157,25 @@ def test_the_document_describes_the_discussion(client: Any, db_session: Any) -> 
     assert "post" in paths["/api/comments/{comment_id}/reports"]
     assert {"CommentOut", "CommentPage", "CommentRequest", "CommentEdit", "ReportRequest"} <= \
         set(document["components"]["schemas"])
+
+
+def test_a_drafts_author_discusses_it_through_the_api_and_nobody_else_reads_it(
+        client: Any, world: dict[str, Any]) -> None:
+    url = f"/api/proposals/{world['draft']}/comments"
+    posted = client.post(url, json={"body": "Note to self: cite Art. 23."},
+                         headers=world["headers"]["owner"])
+    assert posted.status_code == 201, posted.get_json()
+    mine = client.get(url, headers=world["headers"]["owner"])
+    assert mine.status_code == 200
+    assert [c["body"] for c in mine.get_json()["items"]] == ["Note to self: cite Art. 23."]
+    # Never kept by a shared cache: the next reader may not be entitled to it.
+    assert "public" not in mine.headers["Cache-Control"]
+    assert "no-store" in mine.headers["Cache-Control"]
+    comment_id = posted.get_json()["id"]
+    assert client.get(url, headers=world["headers"]["other"]).status_code == 404
+    assert client.get(f"/api/comments/{comment_id}").status_code == 404
+    assert client.get(f"/api/comments/{comment_id}",
+                      headers=world["headers"]["owner"]).status_code == 200
+    # The public thread of a submitted proposal stays a shared, revalidated read.
+    public = client.get(f"/api/proposals/{world['proposal']}/comments")
+    assert public.headers["Cache-Control"] == "public, no-cache" and public.headers["ETag"]
