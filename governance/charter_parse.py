@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from governance.charter_checks import Checker as _Checker
+from governance.charter_checks import one_of, problem
 from governance.charter_rules import (
     ARTICLE_RE,
     CITATION_KEYS,
     FALLBACKS,
     ID_RE,
     KINDS,
-    MAX_INT,
-    MAX_TEXT,
     METHODS,
     MISSING,
     OPTIONAL_CITATION_KEYS,
@@ -26,7 +25,6 @@ from governance.charter_rules import (
     CharterRulesError,
     CommunityRules,
     CouncilRules,
-    Fraction,
     KindRule,
     Purpose,
     SpendingRules,
@@ -34,98 +32,8 @@ from governance.charter_rules import (
     VotingRules,
 )
 from governance.protector import parse_protector
+from governance.refusals import N_
 from governance.witnesses import parse_witnesses
-
-
-class _Checker:
-    """Collects problems; readers return a harmless placeholder after reporting one."""
-
-    def __init__(self) -> None:
-        self.problems: list[tuple[str, str]] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append((path, message))
-
-    def ok(self, *paths: str) -> bool:
-        """No problem reported at, above or below any of ``paths`` (for cross-checks)."""
-        return not any(
-            p == path or path.startswith(p + ".") or p.startswith(path + ".")
-            for p, _ in self.problems
-            for path in paths
-        )
-
-    @staticmethod
-    def absent(value: Any) -> bool:
-        return value is MISSING
-
-    def obj(
-        self, value: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-    ) -> Mapping[str, Any]:
-        if self.absent(value):
-            return {}
-        if not isinstance(value, Mapping):
-            self.add(path, "must be an object")
-            return {}
-        for key in required:
-            if key not in value:
-                self.add(f"{path}.{key}", "is required")
-        for key in value:
-            if key not in required and key not in optional:
-                self.add(f"{path}.{key}", "is not a known rule")
-        return value
-
-    def int_(self, value: Any, path: str, lo: int, hi: int = MAX_INT) -> int:
-        if self.absent(value):
-            return lo
-        # bool is an int subclass; True must not pass for a seat count.
-        if type(value) is not int:
-            self.add(path, "must be an integer")
-            return lo
-        if not lo <= value <= hi:
-            self.add(path, f"must be between {lo} and {hi}, got {value}")
-            return lo
-        return value
-
-    def bool_(self, value: Any, path: str) -> bool:
-        if self.absent(value):
-            return False
-        if type(value) is not bool:
-            self.add(path, "must be true or false")
-            return False
-        return value
-
-    def str_(self, value: Any, path: str, pattern: re.Pattern[str] | None = None) -> str:
-        if self.absent(value):
-            return ""
-        if type(value) is not str or not value.strip():
-            self.add(path, "must be a non-empty string")
-            return ""
-        if len(value) > MAX_TEXT:
-            self.add(path, f"must be at most {MAX_TEXT} characters")
-        if pattern is not None and pattern.fullmatch(value) is None:
-            self.add(path, f"{value!r} is not of the form {pattern.pattern}")
-        return value
-
-    def fraction(self, value: Any, path: str) -> Fraction:
-        if self.absent(value):
-            return (0, 1)
-        if type(value) not in (list, tuple) or len(value) != 2:
-            self.add(path, "must be a fraction [num, den]")
-            return (0, 1)
-        num, den = value
-        if type(num) is not int or type(den) is not int:
-            self.add(path, "numerator and denominator must be integers")
-            return (0, 1)
-        if not 1 <= den <= 1_000_000 or not 0 <= num <= den:
-            self.add(path, f"must satisfy 0 <= num <= den, 1 <= den <= 1000000, got {num}/{den}")
-            return (0, 1)
-        return (num, den)
-
-    def article_ref(self, value: Any, path: str, known: Mapping[str, Any]) -> str:
-        ref = self.str_(value, path, ARTICLE_RE)
-        if known and ref and ARTICLE_RE.fullmatch(ref) and ref not in known:
-            self.add(path, f"cites {ref!r}, which is not among the articles")
-        return ref
 
 
 def parse_rules(data: Mapping[str, Any]) -> CharterRules:
@@ -153,11 +61,13 @@ def parse_rules(data: Mapping[str, Any]) -> CharterRules:
         and council.recusal_fallback == "owners_vote"
         and not any(k.kind == "council_referral" for k in voting.kinds)
     ):
-        c.add("$.voting.kinds.council_referral", "the owners_vote fallback needs this kind")
+        c.add("$.voting.kinds.council_referral", problem(
+            "fallback_kind", N_("the owners_vote fallback needs this kind")))
     if council.nominations_required and c.ok("$.citations") and not any(
         key == "council.nominations" for key, _ in citations
     ):
-        c.add("$.citations.council.nominations", "nominations_required needs its article cited")
+        c.add("$.citations.council.nominations", problem(
+            "nominations_article", N_("nominations_required needs its article cited")))
     if c.problems:
         raise CharterRulesError(c.problems)
     return CharterRules(
@@ -173,13 +83,14 @@ def _parse_articles_zh(
     if c.absent(value):
         return ()
     if not isinstance(value, Mapping):
-        c.add("$.articles_zh", "must be an object of article number -> Chinese text")
+        c.add("$.articles_zh", problem(
+            "articles_zh_object", N_("must be an object of article number -> Chinese text")))
         return ()
     out = []
     for ref, text in value.items():
         path = f"$.articles_zh[{ref!r}]"
         if ref not in known:
-            c.add(path, "is not among the articles")
+            c.add(path, problem("article_not_listed", N_("is not among the articles")))
             continue
         out.append((ref, c.str_(text, path)))
     return tuple(sorted(out, key=lambda item: _article_order(item[0])))
@@ -189,13 +100,14 @@ def _parse_articles(c: _Checker, value: Any) -> tuple[tuple[str, str], ...]:
     if c.absent(value):
         return ()
     if not isinstance(value, Mapping) or not value:
-        c.add("$.articles", "must be a non-empty object of article number -> text")
+        c.add("$.articles", problem(
+            "articles_object", N_("must be a non-empty object of article number -> text")))
         return ()
     out = []
     for ref, text in value.items():
         path = f"$.articles[{ref!r}]"
         if type(ref) is not str or ARTICLE_RE.fullmatch(ref) is None:
-            c.add(path, "article numbers look like 'Art. 21.1'")
+            c.add(path, problem("article_number", N_("article numbers look like 'Art. 21.1'")))
             continue
         out.append((ref, c.str_(text, path)))
     return tuple(sorted(out, key=lambda item: _article_order(item[0])))
@@ -220,7 +132,7 @@ def _parse_purposes(c: _Checker, value: Any, known: Mapping[str, str]) -> tuple[
     if c.absent(value):
         return ()
     if type(value) is not list or not value:
-        c.add("$.purposes", "must be a non-empty list")
+        c.add("$.purposes", problem("empty_list", N_("must be a non-empty list")))
         return ()
     out: list[Purpose] = []
     for i, item in enumerate(value):
@@ -233,7 +145,8 @@ def _parse_purposes(c: _Checker, value: Any, known: Mapping[str, str]) -> tuple[
             c.article_ref(p.get("article", MISSING), f"{path}.article", known),
         )
         if purpose.id and any(other.id == purpose.id for other in out):
-            c.add(f"{path}.id", f"duplicate purpose {purpose.id!r}")
+            c.add(f"{path}.id", problem("purpose_twice", N_("duplicate purpose %(purpose)s"),
+                                         purpose=repr(purpose.id)))
         out.append(purpose)
     return tuple(out)
 
@@ -246,7 +159,8 @@ def _parse_voting(c: _Checker, value: Any, known: Mapping[str, str]) -> VotingRu
     min_hours = c.int_(v.get("min_hours", MISSING), "$.voting.min_hours", 1, 24 * 366)
     max_hours = c.int_(v.get("max_hours", MISSING), "$.voting.max_hours", 1, 24 * 366)
     if c.ok("$.voting.min_hours", "$.voting.max_hours") and max_hours < min_hours:
-        c.add("$.voting.max_hours", f"must be at least min_hours ({min_hours})")
+        c.add("$.voting.max_hours", problem(
+            "max_below_min", N_("must be at least min_hours (%(hours)s)"), hours=min_hours))
     required = tuple(k for k in KINDS if k not in OPTIONAL_KINDS)
     kinds_obj = c.obj(v.get("kinds", MISSING), "$.voting.kinds", required, OPTIONAL_KINDS)
     kinds = tuple(
@@ -264,7 +178,8 @@ def _parse_trustees(c: _Checker, value: Any) -> TrusteeRules:
     if c.ok(f"{path}.threshold") and not (
         threshold[1] <= 2 * threshold[0] and threshold[0] <= threshold[1]
     ):
-        c.add(f"{path}.threshold", "the trustees' threshold is between 1/2 and 1")
+        c.add(f"{path}.threshold", problem(
+            "trustee_threshold", N_("the trustees' threshold is between 1/2 and 1")))
     return TrusteeRules(
         threshold=threshold,
         key_hours=c.int_(t.get("key_hours", MISSING), f"{path}.key_hours", 1, 24 * 366),
@@ -284,18 +199,21 @@ def _parse_kind(c: _Checker, name: str, value: Any, known: Mapping[str, str]) ->
     if "secrecy" in k:
         secrecy = c.str_(k["secrecy"], f"{path}.secrecy")
         if secrecy not in ("secret", "open"):
-            c.add(f"{path}.secrecy", "must be 'secret' or 'open'")
+            c.add(f"{path}.secrecy", problem("secrecy", N_("must be 'secret' or 'open'")))
     method = c.str_(k.get("method", MISSING), f"{path}.method")
     if method and method not in METHODS:
-        c.add(f"{path}.method", f"must be one of {', '.join(METHODS)}")
+        c.add(f"{path}.method", one_of(METHODS))
     if name == "council_election" and method and method != "approval":
-        c.add(f"{path}.method", "council elections are approval votes with seats")
+        c.add(f"{path}.method", problem(
+            "election_method", N_("council elections are approval votes with seats")))
     if name != "council_election" and method == "approval":
-        c.add(f"{path}.method", "approval voting is for council elections")
+        c.add(f"{path}.method", problem(
+            "approval_method", N_("approval voting is for council elections")))
     threshold = c.fraction(k.get("threshold", MISSING), f"{path}.threshold")
     # Below one half, the side that lost could carry a yes/no vote.
     if method == "yes_no" and c.ok(f"{path}.threshold") and 2 * threshold[0] < threshold[1]:
-        c.add(f"{path}.threshold", "a yes/no threshold must be at least 1/2")
+        c.add(f"{path}.threshold", problem(
+            "yes_no_threshold", N_("a yes/no threshold must be at least 1/2")))
     weight_rule = None
     if "weight_rule" in k:
         weight_rule = c.str_(k["weight_rule"], f"{path}.weight_rule", WEIGHT_RULE_RE)
@@ -337,17 +255,20 @@ def _parse_council(c: _Checker, value: Any) -> CouncilRules:
             seats.append((role, c.int_(seats_obj[role], path, 1, 1000)))
     majority = c.fraction(v.get("motion_majority", MISSING), "$.council.motion_majority")
     if c.ok("$.council.motion_majority") and 2 * majority[0] < majority[1]:
-        c.add("$.council.motion_majority", "must be at least 1/2")
+        c.add("$.council.motion_majority", problem("majority", N_("must be at least 1/2")))
     quorum = c.fraction(v.get("motion_quorum", MISSING), "$.council.motion_quorum")
     if c.ok("$.council.motion_quorum") and quorum[0] == 0:
-        c.add("$.council.motion_quorum", "a council motion needs a quorum above zero")
+        c.add("$.council.motion_quorum", problem(
+            "quorum_zero", N_("a council motion needs a quorum above zero")))
     low = c.int_(v.get("motion_min_hours", MISSING), "$.council.motion_min_hours", 1, 24 * 366)
     high = c.int_(v.get("motion_max_hours", MISSING), "$.council.motion_max_hours", 1, 24 * 366)
     if c.ok("$.council.motion_min_hours", "$.council.motion_max_hours") and high < low:
-        c.add("$.council.motion_max_hours", f"must be at least motion_min_hours ({low})")
+        c.add("$.council.motion_max_hours", problem(
+            "motion_max_below_min", N_("must be at least motion_min_hours (%(hours)s)"),
+            hours=low))
     fallback = c.str_(v.get("recusal_fallback", MISSING), "$.council.recusal_fallback")
     if fallback and fallback not in FALLBACKS:
-        c.add("$.council.recusal_fallback", f"must be one of {', '.join(FALLBACKS)}")
+        c.add("$.council.recusal_fallback", one_of(FALLBACKS))
     return CouncilRules(
         seats=tuple(seats),
         term_days=c.int_(v.get("term_days", MISSING), "$.council.term_days", 1, 3660),
@@ -377,26 +298,27 @@ def _parse_spending(c: _Checker, value: Any, council: CouncilRules) -> SpendingR
     for key in ("approving_role", "supervising_role"):
         roles[key] = c.str_(v.get(key, MISSING), f"$.spending.{key}") if key in v else ""
         if roles[key] and roles[key] not in ROLES:
-            c.add(f"$.spending.{key}", f"must be one of {', '.join(ROLES)}")
+            c.add(f"$.spending.{key}", one_of(ROLES))
             roles[key] = ""
     if roles["approving_role"] and roles["approving_role"] == roles["supervising_role"]:
-        c.add("$.spending.supervising_role", "supervisors never approve what they supervise")
+        c.add("$.spending.supervising_role", problem(
+            "supervisor_approves", N_("supervisors never approve what they supervise")))
     committee = roles["approving_role"]
     if committee and c.ok("$.council.seats", "$.spending.approvals_required") and (
         approvals > council.seats_for(committee)
     ):
-        c.add(
-            "$.spending.approvals_required",
-            f"cannot exceed the seats of the approving committee ({council.seats_for(committee)})",
-        )
+        c.add("$.spending.approvals_required", problem(
+            "committee_seats",
+            N_("cannot exceed the seats of the approving committee (%(seats)s)"),
+            seats=council.seats_for(committee)))
     # The submitter never approves their own request, so one seat is always out.
     if c.ok("$.council.seats", "$.spending.approvals_required") and (
         approvals > council.total_seats - 1
     ):
-        c.add(
-            "$.spending.approvals_required",
-            f"cannot exceed the council's seats minus the submitter ({council.total_seats - 1})",
-        )
+        c.add("$.spending.approvals_required", problem(
+            "council_seats",
+            N_("cannot exceed the council's seats minus the submitter (%(seats)s)"),
+            seats=council.total_seats - 1))
     cap = c.int_(v.get("emergency_cap_fen", MISSING), "$.spending.emergency_cap_fen", 0)
     year_cap = c.int_(
         v.get("emergency_year_cap_fen", MISSING), "$.spending.emergency_year_cap_fen", 0
@@ -404,7 +326,8 @@ def _parse_spending(c: _Checker, value: Any, council: CouncilRules) -> SpendingR
     if c.ok("$.spending.emergency_cap_fen", "$.spending.emergency_year_cap_fen") and (
         year_cap < cap
     ):
-        c.add("$.spending.emergency_year_cap_fen", "must be at least emergency_cap_fen")
+        c.add("$.spending.emergency_year_cap_fen", problem(
+            "year_cap", N_("must be at least emergency_cap_fen")))
     return SpendingRules(
         approvals_required=approvals,
         emergency_cap_fen=cap,
@@ -430,7 +353,8 @@ def _parse_communities(c: _Checker, value: Any) -> CommunityRules:
     if c.ok("$.communities.valid_days", "$.communities.renewal_window_days") and (
         window >= valid_days
     ):
-        c.add("$.communities.renewal_window_days", "must be shorter than valid_days")
+        c.add("$.communities.renewal_window_days", problem(
+            "renewal_window", N_("must be shorter than valid_days")))
     return CommunityRules(
         valid_days=valid_days,
         renewal_window_days=window,

@@ -87,12 +87,24 @@ def _check_window(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[
     lo, hi = rules.voting.min_hours, rules.voting.max_hours
     length = closes - opens
     if not timedelta(hours=lo) <= length <= timedelta(hours=hi):
-        hours = int(length.total_seconds() // 3600)
-        return [("closes_at", Problem(
+        return [("closes_at", _length_problem(length, lo, hi, rules))]
+    return []
+
+
+def _length_problem(length: timedelta, lo: int, hi: int, rules: CharterRules) -> Problem:
+    # Rounded away from the bound, so a vote 30 s too long never reads as exactly the longest.
+    seconds = int(length.total_seconds())
+    minutes = seconds // 60 if length < timedelta(hours=lo) else -(-seconds // 60)
+    hours, minutes = divmod(minutes, 60)
+    if minutes == 0:
+        return Problem(
             "proposal.window_length",
             N_("the vote must last %(lo)s to %(hi)s hours, not %(hours)s"),
-            lo=lo, hi=hi, hours=hours, **cite(rules, "voting.period")))]
-    return []
+            lo=lo, hi=hi, hours=hours, **cite(rules, "voting.period"))
+    return Problem(
+        "proposal.window_length",
+        N_("the vote must last %(lo)s to %(hi)s hours, not %(hours)s h %(minutes)s min"),
+        lo=lo, hi=hi, hours=hours, minutes=minutes, **cite(rules, "voting.period"))
 
 
 def _check_options(fields: Mapping[str, Any], method: str) -> list[tuple[str, str]]:
@@ -175,7 +187,7 @@ def _check_election(fields: Mapping[str, Any], rules: CharterRules) -> list[tupl
     if role not in ROLES:
         return [("role", Problem("proposal.role",
                                  N_("must be one of the council's roles: %(roles)s"),
-                                 roles=", ".join(ROLES)))]
+                                 roles=ROLES))]
     out: list[tuple[str, str]] = []
     most = rules.council.seats_for(role)
     seats = fields.get("seats", most)
@@ -207,26 +219,35 @@ def _check_referral(fields: Mapping[str, Any], rules: CharterRules) -> list[tupl
 def _check_ratification(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
     budget = fields.get("budget")
     if type(budget) is not str or not budget.startswith("emergency-"):
-        return [("budget", "names the emergency budget the owners are asked to ratify")]
+        return [("budget", Problem(
+            "proposal.ratification_budget",
+            N_("names the emergency budget the owners are asked to ratify")))]
     return []
 
 
 def _check_call(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
     role = fields.get("role")
     if role not in ROLES:
-        return [("role", f"must be one of {', '.join(ROLES)}")]
+        return [("role", Problem("proposal.role",
+                                 N_("must be one of the council's roles: %(roles)s"),
+                                 roles=ROLES))]
     most = rules.council.seats_for(role)
     seats = fields.get("seats", most)
     if not _is_count(seats) or not 1 <= seats <= most:
-        return [("seats", f"must be 1 to {most} for {role}; {rules.article('council.seats')}")]
+        return [("seats", Problem("proposal.seats", N_("must be 1 to %(most)s for %(role)s"),
+                                  most=most, role=str(role), **cite(rules, "council.seats")))]
     return []
 
 
 def _check_recall(fields: Mapping[str, Any], rules: CharterRules) -> list[tuple[str, str]]:
-    out = []
-    for name, what in (("seat", "the council seat"), ("member", "the member in that seat")):
-        if not _is_count(fields.get(name)) or fields[name] < 1:
-            out.append((name, f"names {what} the owners are asked to end"))
+    out: list[tuple[str, str]] = []
+    if not _is_count(fields.get("seat")):
+        out.append(("seat", Problem("proposal.recall_seat",
+                                    N_("names the council seat the owners are asked to end"))))
+    if not _is_count(fields.get("member")):
+        out.append(("member", Problem(
+            "proposal.recall_member",
+            N_("names the member in that seat the owners are asked to end"))))
     return out
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from governance.refusals import N_, Refusal
+from governance.refusals import N_, Problem, Refusal
 from governance.transitions import require_aware
 
 # A year is the longest a passed amendment may wait: the protector delays, never buries.
@@ -59,23 +59,29 @@ def parse_protector(
     if not isinstance(value, Mapping) or set(value) != {
         "role", "window_days", "hold_days", "article"
     }:
-        add(path, "must be {role, window_days, hold_days, article}")
+        add(path, Problem("rules.protector_shape",
+                          N_("must be {role, window_days, hold_days, article}")))
         return ProtectorRules()
     role, window, hold, article = (
         value["role"], value["window_days"], value["hold_days"], value["article"]
     )
     ok = True
     if role not in roles:
-        add(f"{path}.role", f"must be one of {', '.join(roles)}")
+        add(f"{path}.role", Problem("rules.one_of", N_("must be one of %(choices)s"),
+                                    choices=roles))
         ok = False
     if type(window) is not int or not 1 <= window <= MAX_DAYS:
-        add(f"{path}.window_days", f"must be an integer from 1 to {MAX_DAYS}")
+        add(f"{path}.window_days", Problem(
+            "rules.protector_window", N_("must be an integer from 1 to %(most)s"), most=MAX_DAYS))
         ok = False
     elif type(hold) is not int or not window < hold <= MAX_DAYS:
-        add(f"{path}.hold_days", f"must be an integer above window_days, at most {MAX_DAYS}")
+        add(f"{path}.hold_days", Problem(
+            "rules.protector_hold", N_("must be an integer above window_days, at most %(most)s"),
+            most=MAX_DAYS))
         ok = False
     if type(article) is not str or article not in known_articles:
-        add(f"{path}.article", "must name an article of the charter")
+        add(f"{path}.article", Problem("rules.article_missing",
+                                       N_("must name an article of the charter")))
         ok = False
     if not ok:
         return ProtectorRules()

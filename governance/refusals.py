@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-Param = str | int | datetime
+# A tuple is a list of codes (the choices a rule allows): English joins them, the app names each.
+Param = str | int | datetime | tuple[str, ...]
 
 
 def N_(message: str) -> str:  # noqa: N802 - the name gettext extractors look for
@@ -34,6 +35,8 @@ def _fill(template: str, params: Mapping[str, Param]) -> str:
 
 def _english(name: str, value: Param) -> str | int:
     # Parameters named ``*_fen`` are money, shown in yuan; the app formats them per locale.
+    if isinstance(value, tuple):
+        return ", ".join(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M %Z").strip()
     if name.endswith("_fen") and type(value) is int:

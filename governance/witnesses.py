@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from governance.refusals import N_, Problem
+
 WITNESS_KINDS = ("council", "community", "outside")
 # name + hex key id + base64(type byte || 32-byte key): 33 bytes are 44 base64 characters.
 _VKEY = re.compile(r"[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}")
@@ -68,40 +70,50 @@ def parse_witnesses(value: Any, add: Any, known_articles: Mapping[str, str]) -> 
         return WitnessRules()
     path = "$.witnesses"
     if not isinstance(value, Mapping) or set(value) != {"quorum", "article", "list"}:
-        add(path, "must be {quorum, article, list}")
+        add(path, Problem("rules.witnesses_shape", N_("must be {quorum, article, list}")))
         return WitnessRules()
     entries: list[WitnessEntry] = []
     items = value["list"]
     if not isinstance(items, list):
-        add(f"{path}.list", "must be a list of witnesses")
+        add(f"{path}.list", Problem("rules.witness_list", N_("must be a list of witnesses")))
         items = []
     seen: set[str] = set()
     for i, item in enumerate(items):
         where = f"{path}.list[{i}]"
         if not isinstance(item, Mapping) or set(item) != {"vkey", "holder", "kind", "url"}:
-            add(where, "must be {vkey, holder, kind, url}")
+            add(where, Problem("rules.witness_shape", N_("must be {vkey, holder, kind, url}")))
             continue
         vkey, holder, kind, url = item["vkey"], item["holder"], item["kind"], item["url"]
         # A cosignature/v1 vkey's key material starts with the type byte 0x04, "B" in base64.
         if type(vkey) is not str or not _VKEY.fullmatch(vkey) or vkey.split("+", 2)[2][0] != "B":
-            add(f"{where}.vkey", "must be a cosignature/v1 verifier key name+hex8+base64")
+            add(f"{where}.vkey", Problem(
+                "rules.witness_vkey",
+                N_("must be a cosignature/v1 verifier key name+hex8+base64")))
             continue
         if vkey.split("+", 1)[0] in seen:
-            add(f"{where}.vkey", "names a witness already listed")
+            add(f"{where}.vkey", Problem("rules.witness_twice",
+                                         N_("names a witness already listed")))
         seen.add(vkey.split("+", 1)[0])
         if type(holder) is not str or not holder.strip() or len(holder) > 200:
-            add(f"{where}.holder", "must say who holds the key (1-200 characters)")
+            add(f"{where}.holder", Problem(
+                "rules.witness_holder", N_("must say who holds the key (1-200 characters)")))
         if kind not in WITNESS_KINDS:
-            add(f"{where}.kind", f"must be one of {', '.join(WITNESS_KINDS)}")
+            add(f"{where}.kind", Problem("rules.one_of", N_("must be one of %(choices)s"),
+                                         choices=WITNESS_KINDS))
         if type(url) is not str or not _URL.fullmatch(url):
-            add(f"{where}.url", "must be the witness's http(s) address")
+            add(f"{where}.url", Problem("rules.witness_url",
+                                        N_("must be the witness's http(s) address")))
         entries.append(WitnessEntry(vkey, str(holder), str(kind), str(url)))
     quorum = value["quorum"]
     if type(quorum) is not int or not 0 <= quorum <= len(entries):
-        add(f"{path}.quorum", f"must be an integer from 0 to the {len(entries)} witnesses listed")
+        add(f"{path}.quorum", Problem(
+            "rules.witness_quorum",
+            N_("must be an integer from 0 to the %(count)s witnesses listed"),
+            count=len(entries)))
         quorum = 0
     article = value["article"]
     if type(article) is not str or article not in known_articles:
-        add(f"{path}.article", "must name an article of the charter")
+        add(f"{path}.article", Problem("rules.article_missing",
+                                       N_("must name an article of the charter")))
         article = ""
     return WitnessRules(quorum, article, tuple(entries))

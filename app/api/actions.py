@@ -26,7 +26,7 @@ from app.council import service as council
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.treasury import service as treasury
-from app.web.refusals import say
+from app.web.refusals import say, say_problem
 
 bp = Blueprint("api_actions", __name__, url_prefix="/api")
 csrf.exempt(bp)
@@ -35,6 +35,15 @@ csrf.exempt(bp)
 @bp.errorhandler(ApiRefusal)
 def _refused(exc: ApiRefusal) -> Response:
     return problem(exc.status, exc.detail, **exc.extra)
+
+
+def _field_problem(name: str, message: str) -> dict[str, str]:
+    """One field's problem in the reader's language, with its stable code when it has one."""
+    out = {"field": name, "reason": say_problem(message)}
+    reason = getattr(message, "reason", None)
+    if reason is not None:
+        out["code"] = reason.code
+    return out
 
 
 def _refusal(exc: BaseException) -> Response:
@@ -84,7 +93,7 @@ def new_draft() -> Response:
     except (proposals.ProposalError, proposals.lifecycle.LifecycleError,
             recall.RecallError) as exc:
         db.session.rollback()
-        problems = [{"field": f, "reason": m} for f, m in getattr(exc, "problems", [])]
+        problems = [_field_problem(f, m) for f, m in getattr(exc, "problems", [])]
         return problem(422, say(exc), code=getattr(exc, "code", "") or "refused",
                        errors=problems or None)
     return json_response(proposal_out(proposal), 201)

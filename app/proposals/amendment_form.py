@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 # Edited as articles, or not a value an owner retypes (the witnesses' keys).
 NOT_VALUES = ("articles", "articles_zh", "witnesses")
@@ -242,10 +243,15 @@ def amend_text(text: str, old: Mapping[str, str], new: Mapping[str, str],
 
 
 def place_problems(editor: Editor, problems: list[tuple[str, str]]) -> list[str]:
-    """Put each governance problem under its field; return what belongs to none."""
+    """Put each governance problem under its field, in the reader's language; return what
+    belongs to none, named in words (the rules' path kept only as an untranslated detail)."""
+    from app.proposals.amendment_labels import path_words
+    from app.web.refusals import say_problem
+
     by_path = {v.path: v for v in editor.values}
-    unplaced = []
-    for name, message in problems:
+    unplaced: list[str] = []
+    for name, problem in problems:
+        message = say_problem(problem)
         path = name.removeprefix("new_rules").removeprefix(".")
         if name.startswith("new_rules") and path in by_path:
             by_path[path].error = message
@@ -259,8 +265,10 @@ def place_problems(editor: Editor, problems: list[tuple[str, str]]) -> list[str]
             unplaced.append(_("The charter's English text: %(problem)s", problem=message))
         elif name == "new_text_zh":
             unplaced.append(_("The charter's Chinese text: %(problem)s", problem=message))
-        elif name == "new_rules":
+        elif name == "new_rules" or not path:
             unplaced.append(message)
         else:
-            unplaced.append(_("%(where)s: %(problem)s", where=path or name, problem=message))
+            said = _("%(where)s: %(problem)s", where=path_words(path), problem=message)
+            unplaced.append(Markup('{} <code translate="no" lang="en">{}</code>').format(
+                said, path))
     return unplaced

@@ -4,6 +4,7 @@ as spaces, never hidden."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,6 +19,8 @@ SECTIONS = {
     "communities": _l("Communities"),
     "purposes": _l("Purposes of the trust's money"),
     "citations": _l("Which article each rule cites"),
+    "articles": _l("The charter's articles"),
+    "articles_zh": _l("The articles in Chinese"),
 }
 WORDS = {
     "weight_rule": _l("Weight rule (linear, equal, …)"),
@@ -56,6 +59,15 @@ WORDS = {
     "trustees": _l("Trustees of secret votes"),
     "key_hours": _l("Hours to make the key"),
     "share_hours": _l("Hours to post the shares"),
+    "role": _l("Role"),
+    "window_days": _l("Days the protector may hold an amendment in"),
+    "hold_days": _l("Days a held amendment waits"),
+    "nominations_required": _l("Nominating owners each candidate needs"),
+    "nomination_days": _l("Days to gather nominations"),
+    "witnesses": _l("Witnesses of the log"),
+    "protector": _l("The trust protector"),
+    "list": _l("List"),
+    "kinds": _l("Kinds of proposal"),
 }
 
 
@@ -85,3 +97,22 @@ def label(value: Any) -> str:
     if first == "purposes" and len(rest) == 2:
         return _("Purpose %(n)s: %(field)s", n=_word(rest[0]), field=_word(rest[1]))
     return " › ".join(_word(k) for k in rest) or section(str(first))
+
+
+_STEP = re.compile(r"\[(\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]|([^.\[\]]+)")
+
+
+def path_words(path: str) -> str:
+    """A rules path governance names (``voting.kinds.council_referral``, ``purposes[0].id``),
+    as words: the section, then each step's label."""
+    steps: list[str | int] = []
+    for index, quoted, dquoted, key in _STEP.findall(path):
+        steps.append(int(index) if index else quoted or dquoted or key)
+    if not steps:
+        return path
+    first, *rest = steps
+    if first == "citations" and rest:
+        return _("Article cited for: %(rule)s", rule=" › ".join(
+            [section(str(rest[0])), *(_word(k) for k in rest[1:])]))
+    head = str(WORDS[first]) if first in ("witnesses", "protector") else section(str(first))
+    return " › ".join([head, *(_word(k) for k in rest)])

@@ -47,7 +47,11 @@ METHODS = {
     "binary": _l("Yes / no"),
     "single": _l("Single choice"),
     "approval": _l("Approval (several seats)"),
+    # The charter's names for the same methods (app.proposals.lifecycle maps them).
+    "yes_no": _l("Yes / no"),
+    "choice": _l("Single choice"),
 }
+RECUSAL_FALLBACKS = {"owners_vote": _l("the question goes to the owners' vote")}
 OPTIONS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
 MOTION_KINDS = {
     "certify_community": _l("Certify a community"),
@@ -165,6 +169,8 @@ ALL: tuple[dict[str, Any], ...] = (
     OUTCOMES,
     LEDGER_KINDS,
     LOG_TYPES,
+    METHODS,
+    RECUSAL_FALLBACKS,
 )
 
 

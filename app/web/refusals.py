@@ -27,6 +27,10 @@ from governance.transitions import TransitionError
 def _param(name: str, value: Param) -> str:
     from app.web.templating import number, when_text, yuan
 
+    if isinstance(value, tuple):
+        # The choices a rule allows: named, with the code a rules field is written with.
+        named = [f"{label(code)} ({code})" if label(code) != code else code for code in value]
+        return ("、" if in_chinese() else ", ").join(named)
     if isinstance(value, datetime):
         return when_text(value)
     if type(value) is int:

@@ -148,6 +148,7 @@ def test_an_owner_starts_a_draft_and_bad_fields_are_named(
     bad = client.post(url, json={**good, "kind": "no-such-kind"},
                       headers=world["headers"]["owner"])
     assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    assert bad.get_json()["errors"][0]["code"] == "proposal.kind_unknown"
     assert client.post(url, json={"title": "x"}, headers=world["headers"]["owner"]
                        ).status_code == 400
     assert len(client.get(url, headers=world["headers"]["owner"]).get_json()["items"]) == len(mine)
