@@ -119,19 +119,18 @@ def _visible_proposal(proposal_id: str, user: User | None) -> Proposal:
     return proposal
 
 
-def _comment(comment_id: int, user: User | None) -> Comment:
+def _comment(comment_id: int, user: User | None) -> tuple[Comment, Proposal]:
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         abort(404, description="no such comment")
     proposal = db.session.get(Proposal, comment.proposal_id)
     if proposal is None or not proposals.visible_to(proposal, user):
         abort(404, description="no such comment")
-    return comment
+    return comment, proposal
 
 
-def _read(model: BaseModel, proposal_id: str) -> Response:
-    proposal = db.session.get(Proposal, proposal_id)
-    public = proposal is not None and proposal.state != "draft"
+def _read(model: BaseModel, proposal: Proposal) -> Response:
+    public = proposal.state != "draft"
     response = json_response(model, conditional=public)
     if not public:
         response.headers["Cache-Control"] = "private, no-store"
@@ -162,14 +161,14 @@ def list_comments(proposal_id: str) -> Response:
     query = select(Comment).where(Comment.proposal_id == proposal.id).order_by(Comment.id)
     page = paginate(query, args, lambda rows: _out(list(rows), depths), CommentPage,
                     proposal_id=proposal.id)
-    return _read(page, proposal.id)
+    return _read(page, proposal)
 
 
 @operation(bp, "/comments/<int:comment_id>", "GET", "One comment", tag="discussion",
            response=CommentOut, errors=(404,), conditional=True)
 def get_comment(comment_id: int) -> Response:
-    comment = _comment(comment_id, optional_user())
-    return _read(_out([comment])[0], comment.proposal_id)
+    comment, proposal = _comment(comment_id, optional_user())
+    return _read(_out([comment])[0], proposal)
 
 
 @operation(bp, "/proposals/<proposal_id>/comments", "POST",
@@ -197,7 +196,7 @@ def post_comment(proposal_id: str) -> Response:
 def edit_comment(comment_id: int) -> Response:
     user = _owner()
     body = body_of(CommentEdit)
-    comment = _comment(comment_id, user)
+    comment, _ = _comment(comment_id, user)
     if comment.author_id != user.id:
         abort(403, description="only its author edits a comment")
     try:
@@ -216,7 +215,7 @@ def edit_comment(comment_id: int) -> Response:
 def report_comment(comment_id: int) -> Response:
     user = _owner()
     body = body_of(ReportRequest)
-    comment = _comment(comment_id, user)
+    comment, _ = _comment(comment_id, user)
     try:
         service.report(comment, user, body.reason)
         db.session.commit()

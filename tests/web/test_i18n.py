@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,7 @@ def test_the_chinese_catalogue_defines_each_message_once() -> None:
     # Branches append their blocks and git merges .po files as a union of lines, so the same
     # message can arrive twice; msgfmt refuses such a catalogue, and the two could disagree.
     ids = re.findall(r'^msgid ((?:".*"\n)+)', ZH_PO.read_text(encoding="utf-8"), re.M)
-    seen: set[str] = set()
-    repeated = sorted({m for m in ids if m in seen or seen.add(m)})  # type: ignore[func-returns-value]
+    repeated = sorted(m for m, n in Counter(ids).items() if n > 1)
     assert repeated == []
 
 
