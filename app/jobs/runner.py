@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 import traceback
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -40,8 +40,17 @@ def _lease(app: Flask) -> timedelta:
     return timedelta(seconds=int(app.config.get("TRUST_JOB_LEASE_SECONDS", 60)))
 
 
+def _precise_now() -> datetime:
+    # Retry times are compared to the sub-second: `utcnow` drops microseconds, which would let
+    # a message arriving a fraction of a second after a failure pass for the next retry.
+    return datetime.now(UTC)
+
+
 def claim(app: Flask, job_id: int, worker: str) -> Job | None:
-    now = utcnow()
+    """Start an attempt, or return None when this message is not the one to run it: the job is
+    done, running under a live lease, out of attempts, or not yet due (see `not_due_for`)."""
+    now = _precise_now()
+    early = timedelta(seconds=policy.early_slack(app))
     with app.app_context():
         result = db.session.execute(
             update(Job)
@@ -49,7 +58,7 @@ def claim(app: Flask, job_id: int, worker: str) -> Job | None:
                 Job.id == job_id,
                 Job.attempts < Job.max_attempts,
                 or_(
-                    Job.state == "queued",
+                    and_(Job.state == "queued", Job.due_at <= now + early),
                     and_(Job.state == "running", Job.lease_until < now),
                 ),
             )
@@ -104,12 +113,32 @@ class _Renewer(threading.Thread):
                 log.warning("lease renewal of job %s failed", self.job_id, exc_info=True)
 
 
-def execute(app: Flask, job_id: int) -> None:
+def not_due_for(app: Flask, job_id: int) -> float | None:
+    """Seconds until a queued job's next attempt is due, or None when it is not waiting.
+
+    A job can be told to workers twice: recovery pushes a row it found unannounced while huey
+    still holds the first message. The second must neither run the next attempt before its
+    backoff is over nor be dropped while the first could be lost with its worker.
+    """
+    with app.app_context():
+        row = db.session.execute(
+            select(Job.state, Job.due_at).where(Job.id == job_id)
+        ).first()
+        db.session.remove()
+    if row is None or row.state != "queued":
+        return None
+    wait = (row.due_at - _precise_now()).total_seconds()
+    return wait if wait > 0 else None
+
+
+def execute(app: Flask, job_id: int) -> float | None:
+    """Run one attempt of a job. Returns the seconds to wait when the job is not yet due, so
+    that the caller tells a worker again then; None when there is nothing more to do."""
     handlers = load_handlers()
     worker = _worker_name()
     job = claim(app, job_id, worker)
     if job is None:
-        return
+        return not_due_for(app, job_id)
     renewer = _Renewer(app, job_id, worker)
     renewer.start()
     try:
@@ -127,7 +156,7 @@ def execute(app: Flask, job_id: int) -> None:
             except Exception as exc:
                 db.session.rollback()
                 last = job.attempts >= job.max_attempts
-                now = utcnow()
+                now = _precise_now()
                 db.session.execute(
                     update(Job)
                     .where(Job.id == job_id, Job.worker == worker)
@@ -146,6 +175,7 @@ def execute(app: Flask, job_id: int) -> None:
                 db.session.remove()
     finally:
         renewer.stopped.set()
+    return None
 
 
 def recover(app: Flask) -> list[int]:

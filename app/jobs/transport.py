@@ -23,7 +23,9 @@ def bind(app: Flask) -> Huey:
     huey = build_huey(app)
 
     def run(job_id: int) -> None:
-        execute(app, job_id)
+        wait = execute(app, job_id)
+        if wait is not None:
+            push(app, [job_id], delay=wait)
 
     wrapper = huey.task(
         retries=policy.RETRIES,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from typing import Any
 
 import pytest
@@ -71,6 +72,28 @@ def test_a_failing_job_is_retried_with_growing_delays_then_marked_failed(app: An
     assert "ping asked to fail" in job.last_error
     delays = [d for _, d in sorted(seen)]
     assert len(delays) >= 2 and delays[1] > delays[0]  # backoff, not a fixed pause
+
+
+def test_a_job_told_to_workers_twice_still_waits_out_each_retry(app: Any) -> None:
+    _queue(app, "jobs.ping", {"fail": True}, "ping-twice")
+    # Older than the workers' lease: their first recovery pass finds the row unannounced and
+    # pushes it again while huey still holds the first message.
+    time.sleep(3.5)
+    first_seen: dict[int, float] = {}
+    with running_worker(app, TRUST_JOB_RETRY_DELAY=1.0):
+
+        def third_try() -> bool:
+            job = _job(app, "ping-twice")
+            assert job is not None
+            first_seen.setdefault(job.attempts, time.monotonic())
+            return job.attempts >= 3
+
+        wait_for(third_try, timeout=60, every=0.05)
+    assert 1 in first_seen and 2 in first_seen
+    # The first retry is due a second after the first failure (a quarter second of slack for
+    # clocks); the duplicate message must not run it at once.
+    assert first_seen[2] - first_seen[1] >= 0.6
+    assert first_seen[3] - first_seen[2] >= 2.0
 
 
 def test_a_job_whose_worker_is_killed_mid_run_runs_again(app: Any) -> None:
