@@ -18,7 +18,7 @@ from app.accounts.passwords import (
     verify_password,
 )
 from app.audit import service as audit
-from app.core.database import fast_scalar
+from app.core.database import fast_execute, fast_scalar
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.translog import kinds
@@ -196,6 +196,13 @@ _TOKEN_OWNER = (
 )
 
 
+_TOKEN_USED = (
+    update(ApiToken)
+    .where(ApiToken.token_sha256 == bindparam("d"))
+    .values(last_used_at=bindparam("now"))
+)
+
+
 def api_token_owner(value: str) -> int | None:
     """The id of the owner a live personal API token belongs to (every API cast starts here)."""
     import time
@@ -210,9 +217,7 @@ def api_token_owner(value: str) -> int | None:
             _last_use_written.clear()
         _last_use_written[digest] = moment
         # Rides with the request's own commit (a cast commits; a read-only call may not).
-        db.session.execute(
-            update(ApiToken).where(ApiToken.token_sha256 == digest).values(last_used_at=utcnow())
-        )
+        fast_execute(_TOKEN_USED, {"d": digest, "now": utcnow()})
     return int(user_id)
 
 
