@@ -30,8 +30,8 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.core.extensions import db
-from app.notifications.models import Notification
 from app.notifications.kinds import DUTY_KINDS
+from app.notifications.models import Notification
 from app.notifications.render import ZONE, describe
 
 log = logging.getLogger("trust.notifications")
@@ -217,6 +217,6 @@ def load(first: int, last: int) -> list[tuple[Notification, Recipient]]:
     return [
         (note, Recipient(note.id, note.user_id, email, locale_of(chosen),
                          personal[(note.kind, note.params or "{}", note.user_id)],
-                         zone_of(zone))
+                         zone_of(zone)))
         for note, email, chosen, zone in found
     ]

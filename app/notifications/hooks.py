@@ -1,8 +1,9 @@
 """Turn what the trust records into notification jobs, without the domains knowing of them.
 
 A flush that adds a proposal transition, a co-signature, a motion, a disbursement or a
-community application, or moves a secret vote's key ceremony, is noted; just before that transaction commits, one `notify.event` job
-per noted event joins it. The job therefore exists exactly when the event does.
+community application, or moves a secret vote's key ceremony, is noted; just before that
+transaction commits, one `notify.event` job per noted event joins it. The job therefore exists
+exactly when the event does.
 """
 
 from __future__ import annotations
