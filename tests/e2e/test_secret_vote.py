@@ -15,6 +15,7 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.decisions.votes import close_and_seal
 from app.proposals.models import Proposal
+from tests.e2e.a11y import problems_on
 from tests.e2e.browse import fact, sign_in
 from tests.e2e.data import Owner
 from tests.factories import PASSWORD, make_owner
@@ -121,3 +122,4 @@ def test_an_owner_casts_a_browser_encrypted_ballot_and_the_sealed_result_verifie
     assert fact(page, "Tracker") == tracker
     assert fact(page, "Counted") == "yes — this is the last ballot of its voter"
     page.get_by_role("link", name="The tracker's inclusion proof (JSON)").wait_for()
+    assert problems_on(page) == []  # the tracker's report passes the accessibility checks
