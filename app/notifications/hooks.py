@@ -36,14 +36,22 @@ def _describe(obj: Any) -> dict[str, Any] | None:
     return None
 
 
-# A secret vote's ceremony steps that tell someone: its start (the trustees), its close (the
-# trustees, for their decryption shares), sealed-pending (the council and the voters).
-_CEREMONY_STATES = ("closed", "pending")
+# A secret vote's ceremony steps that tell someone: its start and each step that becomes the
+# trustees' turn (every key in: deal; every share dealt: receive), its close (the trustees, for
+# their decryption shares), sealed-pending (the council, the trustees and the voters).
+_CEREMONY_STATES = ("dealing", "closed", "pending")
 
 
 def _ceremony(obj: Any, new: bool) -> dict[str, Any] | None:
-    from app.secret.models import SecretElection
+    from app.secret.models import SecretElection, SecretTrustee
 
+    if isinstance(obj, SecretTrustee) and not new:
+        dealt = inspect(obj).attrs.dealt_at.history.added
+        if dealt and dealt[0] is not None:
+            # One event per trustee that deals: the last one finds every share dealt.
+            return {"type": "ceremony", "proposal": obj.proposal_id, "state": "dealt",
+                    "trustee": obj.index}
+        return None
     if not isinstance(obj, SecretElection):
         return None
     if new:

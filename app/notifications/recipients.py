@@ -122,14 +122,25 @@ def _ceremony(event: dict[str, Any]) -> Iterator[Recipients]:
     proposal = db.session.get(Proposal, pid)
     election = db.session.get(SecretElection, pid)
     # A job run after the ceremony moved on announces nothing stale.
-    if proposal is None or election is None or election.state != event["state"]:
+    expected = "dealing" if event["state"] == "dealt" else event["state"]
+    if proposal is None or election is None or election.state != expected:
         return
     base = {"proposal": pid, "title": proposal.title, "threshold": election.threshold,
             "trustees": election.trustees}
     trustees = select(SecretTrustee.user_id).where(SecretTrustee.proposal_id == pid)
-    if election.state == "keygen":
+    if event["state"] == "keygen":
         yield ("trustee_keygen", f"ceremony:{pid}", trustees,
                {**base, "due": _iso(election.key_due)})
+    elif event["state"] == "dealing":
+        yield ("trustee_step", f"step:{pid}:deal", trustees.where(SecretTrustee.dealt_at.is_(None)),
+               {**base, "step": "deal", "due": _iso(election.key_due)})
+    elif event["state"] == "dealt":
+        undealt = db.session.scalar(select(db.func.count()).select_from(SecretTrustee).where(
+            SecretTrustee.proposal_id == pid, SecretTrustee.dealt_at.is_(None)))
+        if not undealt:
+            yield ("trustee_step", f"step:{pid}:receive",
+                   trustees.where(SecretTrustee.confirmed_at.is_(None)),
+                   {**base, "step": "receive", "due": _iso(election.key_due)})
     elif election.state == "closed":
         yield ("trustee_decrypt", f"decrypt:{pid}",
                trustees.where(SecretTrustee.decryption_json.is_(None)),

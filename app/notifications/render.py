@@ -14,7 +14,8 @@ from sqlalchemy import select
 from app.core.extensions import db
 from app.notifications.models import Notification
 
-TRUSTEE_KINDS = ("trustee_keygen", "trustee_reminder", "trustee_decrypt", "result_waiting")
+TRUSTEE_KINDS = ("trustee_keygen", "trustee_step", "trustee_reminder", "trustee_decrypt",
+                 "result_waiting")
 
 
 @dataclass

@@ -167,6 +167,14 @@ def describe_duty(
                "passphrase-protected file on your device; ballots are accepted only once every "
                "trustee has done all three steps.")],
         )
+    if kind == "trustee_step":
+        step = str(p.get("step", ""))
+        return (
+            _("Your turn in the key ceremony of %(title)s: %(step)s by %(when)s",
+              title=title, step=step_words(step), when=due),
+            [_("Every trustee has done the step before this one; the ceremony now waits for "
+               "you."), *_run(step, pid)],
+        )
     if kind == "trustee_reminder":
         step = str(p.get("step", ""))
         return (

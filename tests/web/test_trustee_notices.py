@@ -184,3 +184,40 @@ def test_the_close_asks_for_shares_and_a_stalled_result_tells_council_and_voters
                        headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "sealed-pending" in page and receipt["tracker"] in page
     assert "not sealed yet" in page
+
+
+def test_each_trustee_is_told_when_the_ceremony_waits_for_their_next_step(
+    app: Any, client: Any, db_session: Any, mail_over_smtp: Inbox
+) -> None:
+    from ballots.trustee import deal
+
+    vote = open_secret_vote(client)
+    ids = {t.user.id for t in vote.trustees}
+    for which in range(3):
+        _keygen(client, vote, which)
+    _run_jobs()
+    assert _told("trustee_step", vote.id) == ids  # every key is in: deal
+    first = vote.trustees[0].user
+    (mail,) = [m for m in mail_over_smtp.wait_for(first.email, 2) if "轮到你" in m["Subject"]]
+    assert "ballots.trustee deal" in Inbox.text(mail)
+
+    base = f"/api/secret/{vote.id}"
+    info = client.get(base + "/ceremony").get_json()
+    for t in vote.trustees[:2]:
+        assert t.state is not None
+        client.post(base + "/deal", json=deal(t.state, info["trustees"]), headers=t.headers)
+    _run_jobs()
+    receive = select(Notification.user_id).where(Notification.subject == f"step:{vote.id}:receive")
+    assert not db.session.scalars(receive).all()  # one trustee has still to deal
+    login(client, first)
+    page = client.get("/notifications/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Your duties as a trustee" not in page  # dealt; waits for the third
+    last = vote.trustees[2]
+    assert last.state is not None
+    client.post(base + "/deal", json=deal(last.state, info["trustees"]), headers=last.headers)
+    _run_jobs()
+    assert set(db.session.scalars(receive)) == ids  # every share is dealt: receive
+    page = client.get("/notifications/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Your duties as a trustee" in page
+    assert "receive and check the shares dealt to you (receive)" in page
+    assert "Your turn in the key ceremony of" in page
