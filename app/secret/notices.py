@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -124,10 +124,11 @@ def reminders_due(now: datetime) -> list[tuple[str, str, datetime]]:
 
 
 def base_url() -> str:
+    """The site's address as the notices' links give it (TRUST_BASE_URL, else this host)."""
     base = str(current_app.config.get("TRUST_BASE_URL") or "").rstrip("/")
-    if not base and has_request_context():
-        base = request.host_url.rstrip("/")
-    return base or "https://trust.example"
+    if base:
+        return base
+    return url_for("public.home", _external=True).rstrip("/")
 
 
 def command(step: str, proposal_id: str) -> str:

@@ -94,7 +94,7 @@ def test_trustees_are_told_at_the_start_in_their_language_and_zone_and_cannot_op
     body = Inbox.text(english)
     assert english["Subject"].startswith("You are a trustee of the secret vote")
     assert _time(election.key_due, "America/New_York", "en") in english["Subject"]
-    assert f"python -m ballots.trustee keygen --server http://localhost --proposal {vote.id}" \
+    assert f"python -m ballots.trustee keygen --server http://trust.test --proposal {vote.id}" \
         in body
     assert f"/proposals/{vote.id}/trustees" in body
     assert "Any 2 of its 3 trustees" in body
