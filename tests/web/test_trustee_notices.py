@@ -221,3 +221,37 @@ def test_each_trustee_is_told_when_the_ceremony_waits_for_their_next_step(
     assert "Your duties as a trustee" in page
     assert "receive and check the shares dealt to you (receive)" in page
     assert "Your turn in the key ceremony of" in page
+
+
+@pytest.mark.real_commits
+def test_a_worker_process_mails_every_trustee_when_a_secret_vote_opens(
+    app: Any, client: Any, db_session: Any
+) -> None:
+    """The whole way: the opening's commit queues the job, a real `flask trust worker` runs it
+    and mails each trustee over SMTP."""
+    from sqlalchemy import func
+
+    from tests.jobs_helpers import running_worker, wait_for
+    from tests.smtp_helpers import body_of, smtp_server
+
+    vote = open_secret_vote(client)
+    emails = [t.user.email for t in vote.trustees]
+    vote_id = vote.id
+    db.session.commit()
+    db.session.expunge_all()
+
+    def idle() -> bool:
+        busy = db.session.scalar(select(func.count()).select_from(Job).where(
+            Job.state.in_(("queued", "running"))))
+        db.session.commit()
+        return busy == 0
+
+    with smtp_server() as (inbox, url), running_worker(app, MAIL_URL=url,
+                                                       TRUST_BASE_URL="http://trust.test"):
+        wait_for(lambda: idle() and all(
+            any("受托人" in m["Subject"] for m in inbox.to(e)) for e in emails), timeout=60)
+    for address in emails:
+        (mail,) = [m for m in inbox.to(address) if "受托人" in m["Subject"]]
+        assert f"--server http://trust.test --proposal {vote_id}" in body_of(mail)
+    failed = db.session.scalars(select(Job.name).where(Job.state == "failed")).all()
+    assert not failed
