@@ -15,7 +15,16 @@ KINDS: dict[str, object] = {
     "motion_awaiting": _l("Council: a motion awaits your vote"),
     "disbursement_awaiting": _l("Council: a disbursement awaits your approval"),
     "application_to_review": _l("Council: a community application to review"),
+    "trustee_keygen": _l("Trustee: a secret vote's key ceremony starts"),
+    "trustee_step": _l("Trustee: your next step in a key ceremony is ready"),
+    "trustee_reminder": _l("Trustee: a ceremony deadline is near and your step is not done"),
+    "trustee_decrypt": _l("Trustee: a secret vote closed, post your decryption share"),
+    "result_waiting": _l("A secret vote's result is waiting for its trustees"),
 }
 COUNCIL_KINDS = ("motion_awaiting", "disbursement_awaiting", "application_to_review")
+# A trustee's duties: without them a secret vote cannot be decrypted, so they always come, in the
+# app and by mail at once (never held for a digest), and cannot be switched off.
+DUTY_KINDS = ("trustee_keygen", "trustee_step", "trustee_reminder", "trustee_decrypt")
+SWITCHABLE = tuple(k for k in KINDS if k not in DUTY_KINDS)
 CHANNELS = ("app", "email")
 DIGESTS = ("off", "daily", "weekly")
