@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
+from app.accounts.services import _TOKEN_OWNER, token_digest_owner, token_use_due
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.keys import service as keys
@@ -83,22 +84,39 @@ class _Election:
     key_id: str | None
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """A caster named by a personal API token's digest, checked by the cast's own read."""
+
+    digest: str
+
+
+class NotAuthenticated(Exception):
+    """The API token is unknown, revoked, expired, or its owner may not sign in (a 401)."""
+
+
 class _CoreSecretCast:
-    """Every database: the election read first, then the open cast's locked read and write."""
+    """Every database: the caster, the election read, then the open cast's locked read and write."""
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.core = _CoreCast(conn)
+        self.owner_id = 0
 
-    def election(self, proposal_id: str, owner_id: int) -> _Election | None:
+    def election(self, proposal_id: str, caster: int | Bearer, now: datetime
+                 ) -> _Election | None:
+        owner = token_digest_owner(caster.digest) if isinstance(caster, Bearer) else caster
+        if owner is None:
+            raise NotAuthenticated
+        self.owner_id = owner
         found = self.conn.execute(_READ, {"p": proposal_id}).one_or_none()
         if found is None:
             return None
         state, election_json, key_id = found[len(_SPEC_COLUMNS):]
         return _Election(tuple(found[: len(_SPEC_COLUMNS)]), state, election_json, key_id)
 
-    def seen(self, proposal_id: str, owner_id: int) -> _Seen | None:
-        return self.core.read(proposal_id, owner_id)
+    def seen(self, proposal_id: str) -> _Seen | None:
+        return self.core.read(proposal_id, self.owner_id)
 
     def write(self, ballot: _NewBallot) -> str | None:
         # Under the owner's row lock, so two copies of one ballot cannot both pass this.
@@ -108,30 +126,41 @@ class _CoreSecretCast:
         return None
 
 
-# PostgreSQL: the cast in two statements, as the open cast (app.voting.service): the vote lock,
-# the proposal, its election, the owner's locked roll row and the signing key's id in one read.
+# PostgreSQL: the cast in two statements, as the open cast (app.voting.service), and the API
+# token's check folded in: the caster, the vote lock, the proposal, its election, the owner's
+# locked roll row and the signing key's id in one read. Always one row, so an unknown token is
+# told apart from an unknown vote (a 401 comes first, as on every API call).
 _PG_READ = f"""
-SELECT pg_advisory_xact_lock_shared(%(lock_class)s, %(lock_key)s),
+WITH o AS ({{owner}})
+SELECT (SELECT user_id FROM o),
+       CASE WHEN e.proposal_id IS NOT NULL AND (SELECT user_id FROM o) IS NOT NULL
+            THEN pg_advisory_xact_lock_shared(%(lock_class)s, %(lock_key)s) END,
        p.state, {", ".join("p." + _column(c) for c in _SPEC_COLUMNS)},
        e.state, e.election_json, r.token, r.weight,
        (SELECT key_id FROM signing_keys WHERE valid_until IS NULL
         ORDER BY valid_from DESC, id DESC LIMIT 1)
-FROM proposals p
-JOIN secret_elections e ON e.proposal_id = p.id
+FROM (SELECT 1) AS one
+LEFT JOIN proposals p ON p.id = %(p)s
+LEFT JOIN secret_elections e ON e.proposal_id = p.id
 LEFT JOIN LATERAL (
     SELECT token, weight FROM roll_entries
-    WHERE proposal_id = p.id AND owner_id = %(owner)s FOR UPDATE
+    WHERE proposal_id = p.id AND owner_id = (SELECT user_id FROM o) FOR UPDATE
 ) r ON true
-WHERE p.id = %(p)s
 """  # noqa: S608 (column names from the models, nothing from a request)
+_OWNER_GIVEN = "SELECT CAST(%(owner)s AS integer) AS user_id"
+_read_sql: dict[bool, str] = {}
 # Its own snapshot, taken after the read's locks: the replay check sees every ballot committed
 # before this owner's row lock was granted, and a close committed while the read waited for the
-# vote lock is seen here (as in the open cast's write).
+# vote lock is seen here (as in the open cast's write). The token's last use rides along when
+# due (app.accounts.services.token_use_due), in the same transaction as before.
 _PG_WRITE = """
 WITH seen AS (
     SELECT EXISTS (SELECT 1 FROM ballots WHERE proposal_id = %(p)s AND receipt = %(receipt)s)
                AS replay,
            EXISTS (SELECT 1 FROM proposals WHERE id = %(p)s AND state = 'voting') AS open
+), used AS (
+    UPDATE api_tokens SET last_used_at = %(cast_at)s
+    WHERE %(touch)s AND token_sha256 = %(d)s
 ), b AS (
     INSERT INTO ballots (proposal_id, token, selection_json, weight, cast_at, nonce, receipt,
                          signature_json)
@@ -148,30 +177,48 @@ SELECT seen.replay, (SELECT id FROM u) FROM seen
 """
 
 
+def _read_statement(conn: Any, by_token: bool) -> str:
+    sql = _read_sql.get(by_token)
+    if sql is None:
+        owner = (str(_TOKEN_OWNER.compile(dialect=conn.dialect)) if by_token
+                 else _OWNER_GIVEN)
+        sql = _read_sql[by_token] = _PG_READ.replace("{owner}", owner)
+    return sql
+
+
 class _PostgresSecretCast:
     def __init__(self, conn: Any) -> None:
+        self.conn = conn
         self.raw = conn.connection.driver_connection
         self._seen: _Seen | None = None
+        self._digest: str | None = None
 
-    def election(self, proposal_id: str, owner_id: int) -> _Election | None:
+    def election(self, proposal_id: str, caster: int | Bearer, now: datetime
+                 ) -> _Election | None:
         lock_class, lock_key = vote_lock_key(proposal_id)
-        row = self.raw.execute(
-            _PG_READ,
-            {"lock_class": lock_class, "lock_key": lock_key, "owner": owner_id, "p": proposal_id},
-            prepare=True,
-        ).fetchone()
-        if row is None:
-            return None
-        values = tuple(_utc(v) if isinstance(v, datetime) else v for v in row[2:-5])
+        by_token = isinstance(caster, Bearer)
+        params = {"lock_class": lock_class, "lock_key": lock_key, "p": proposal_id,
+                  "owner": None if by_token else caster, "now": now,
+                  "d": caster.digest if isinstance(caster, Bearer) else None}
+        row = self.raw.execute(_read_statement(self.conn, by_token), params,
+                               prepare=True).fetchone()
+        if row[0] is None:
+            raise NotAuthenticated
+        if isinstance(caster, Bearer) and token_use_due(caster.digest):
+            self._digest = caster.digest
+        values = tuple(_utc(v) if isinstance(v, datetime) else v for v in row[3:-5])
         state, election_json, token, weight, key_id = row[-5:]
-        self._seen = _Seen(row[1], values, values[_OPENS], values[_CLOSES], token, weight, key_id)
+        if state is None:
+            return None
+        self._seen = _Seen(row[2], values, values[_OPENS], values[_CLOSES], token, weight, key_id)
         return _Election(values, state, election_json, key_id)
 
-    def seen(self, proposal_id: str, owner_id: int) -> _Seen | None:
+    def seen(self, proposal_id: str) -> _Seen | None:
         return self._seen
 
     def write(self, ballot: _NewBallot) -> str | None:
-        params = {**vars(ballot), "p": ballot.proposal_id}
+        params = {**vars(ballot), "p": ballot.proposal_id, "d": self._digest,
+                  "touch": self._digest is not None}
         replay, ballot_id = self.raw.execute(_PG_WRITE, params, prepare=True).fetchone()
         if replay:
             return "replay"
@@ -179,15 +226,20 @@ class _PostgresSecretCast:
 
 
 def cast_secret(
-    proposal_id: str, owner_id: int, cast: Any, now: datetime | None = None
+    proposal_id: str, caster: int | Bearer, cast: Any, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Check and store one encrypted ballot; its signed receipt holds the tracker only."""
+    """Check and store one encrypted ballot; its signed receipt holds the tracker only.
+
+    ``caster`` is the owner's id, or a Bearer token that this cast checks itself (NotAuthenticated
+    if it does not hold). ``cast`` is the cast object, or a function that reads it: called once
+    the caster is known, so an unauthenticated request hears that before anything about its body.
+    """
     now = now or utcnow()
     try:
         conn = db.session.connection()
         store = (_PostgresSecretCast(conn) if conn.dialect.name == "postgresql"
                  else _CoreSecretCast(conn))
-        receipt = _cast(store, proposal_id, owner_id, cast, now)
+        receipt = _cast(store, proposal_id, caster, cast, now)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -195,9 +247,11 @@ def cast_secret(
     return receipt
 
 
-def _cast(store: Any, proposal_id: str, owner_id: int, cast: Any, now: datetime
+def _cast(store: Any, proposal_id: str, caster: int | Bearer, cast: Any, now: datetime
           ) -> dict[str, Any]:
-    found = store.election(proposal_id, owner_id)
+    found = store.election(proposal_id, caster, now)
+    if callable(cast):
+        cast = cast()
     if found is None or found.spec_values[_SECRECY] != "secret":
         raise VoteRefused(_l("This vote does not take encrypted ballots."))
     if found.state != "ready":
@@ -207,7 +261,7 @@ def _cast(store: Any, proposal_id: str, owner_id: int, cast: Any, now: datetime
         checked = _checker(found.spec_values, found.election_json or "").accept(cast)
     except BallotError as exc:
         raise BallotRefused(str(exc), exc.reason) from None
-    seen = store.seen(proposal_id, owner_id)
+    seen = store.seen(proposal_id)
     if seen is None or seen.state != "voting" or seen.opens_at is None:
         raise VoteRefused(_l("This proposal is not open for voting."))
     if now < seen.opens_at:

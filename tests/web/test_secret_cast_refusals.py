@@ -7,13 +7,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.accounts.models import ApiToken
+from app.accounts.services import revoke_api_token
 from app.core.extensions import db
 from app.keys import service as keys
 from app.voting.models import Ballot, RollEntry
 from ballots.canonical import canonical_bytes
 from ballots.keys import KeyRing, verify_object
 from ballots.secret.client import prepare_ballot
-from tests.factories import make_owner
+from tests.factories import csrf_from, login, make_owner
 from tests.web.secret_helpers import bearer, close_now, open_secret_vote, run_ceremony
 
 
@@ -114,3 +116,51 @@ def test_an_open_vote_takes_no_encrypted_ballot(client: Any, db_session: Any) ->
     r = _post(client, "no-such-vote", ballot.cast, headers)
     assert r.status_code == 422 and "encrypted ballots" in r.get_json()["error"]
     assert _count(vote.id) == 0
+
+
+def test_the_token_is_checked_first_and_its_last_use_written(client: Any,
+                                                             db_session: Any) -> None:
+    vote = open_secret_vote(client)
+    run_ceremony(client, vote)
+    headers = bearer(vote.author)
+    db.session.commit()
+    ballot = _ballot(client, vote.id, headers, ["yes"])
+    url = f"/api/secret/{vote.id}/ballots"
+    bad = {"Authorization": "Bearer ot_not-a-real-token"}
+    # An unknown token hears 401 before anything about its body or the vote.
+    for target, data in ((url, "not json"), (url, json.dumps(ballot.cast)),
+                         ("/api/secret/no-such-vote/ballots", "not json")):
+        r = client.post(target, data=data, headers={**bad, "Content-Type": "application/json"})
+        assert r.status_code == 401, (target, r.get_json())
+    # A good token with a body that is not JSON: 400, nothing stored.
+    r = client.post(url, data="not json", headers={**headers, "Content-Type": "application/json"})
+    assert r.status_code == 400 and _count(vote.id) == 0
+    # A revoked token is refused as well.
+    revoked = bearer(vote.author)
+    token_row = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).first()
+    assert revoke_api_token(vote.author, token_row.id)
+    db.session.commit()
+    assert _post(client, vote.id, ballot.cast, revoked).status_code == 401
+    assert _count(vote.id) == 0
+    # A fresh token's first use is written with the cast it made.
+    fresh = bearer(vote.author)
+    db.session.commit()
+    assert _post(client, vote.id, ballot.cast, fresh).status_code == 201
+    db.session.expire_all()
+    newest = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).first()
+    assert newest.last_used_at is not None
+
+
+def test_a_session_casts_with_the_csrf_header(client: Any, db_session: Any) -> None:
+    vote = open_secret_vote(client)
+    run_ceremony(client, vote)
+    headers = bearer(vote.author)
+    db.session.commit()
+    ballot = _ballot(client, vote.id, headers, ["no"])
+    login(client, vote.author)
+    url = f"/api/secret/{vote.id}/ballots"
+    assert client.post(url, json=ballot.cast).status_code == 400  # no X-CSRFToken
+    token = csrf_from(client.get("/verify"))
+    r = client.post(url, json=ballot.cast, headers={"X-CSRFToken": token})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["tracker"] == ballot.tracker and _count(vote.id) == 1
