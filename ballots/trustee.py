@@ -19,7 +19,8 @@ deletes the state file; until then the state file is kept, since answering a com
 the polynomial. ``answer`` only answers complaints. After the vote closes, ``decrypt`` posts
 this trustee's decryption share of the encrypted tally with its proofs. No secret ever leaves
 the device: the server sees commitments, proofs, sealed boxes, decryption shares, and the
-answers to complaints (each one share, revealed to settle a dispute). docs/ceremony.md has the whole.
+answers to complaints (each one share, revealed to settle a dispute).
+docs/ceremony.md has the whole.
 """
 
 from __future__ import annotations

@@ -67,11 +67,11 @@ class Complaint:
 def check_parties(n: int, accuser: int, dealer: int) -> None:
     """A complaint is by a trustee against another trustee."""
     if type(accuser) is not int or not 1 <= accuser <= n:
-        raise ComplaintError("complaint", f"accuser {accuser!r} is not a trustee (1..{n})")
+        raise ComplaintError("complaints", f"accuser {accuser!r} is not a trustee (1..{n})")
     if type(dealer) is not int or not 1 <= dealer <= n:
-        raise ComplaintError("complaint", f"dealer {dealer!r} is not a trustee (1..{n})")
+        raise ComplaintError("complaints", f"dealer {dealer!r} is not a trustee (1..{n})")
     if accuser == dealer:
-        raise ComplaintError("complaint", f"trustee {accuser} cannot complain against itself")
+        raise ComplaintError("complaints", f"trustee {accuser} cannot complain against itself")
 
 
 def disqualified(
