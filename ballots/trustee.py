@@ -290,7 +290,10 @@ def _receive(client: Client, state: KeygenState, info: Mapping[str, Any], share_
     me = next(t for t in info["trustees"] if t["index"] == state.index)
     if info["state"] == "dealing" and me["confirmed_at"] is None:
         boxes = client.call("/shares")["shares"]
-        _, bad = check_dealt(state, [t["public"] for t in info["trustees"]], boxes)
+        publics = [t["public"] for t in info["trustees"]]
+        waiting = [int(p["index"]) for p in publics
+                   if int(p["index"]) != state.index and str(p["index"]) not in boxes]
+        _, bad = check_dealt(state, publics, boxes, skip=waiting)
         filed = {c["dealer"] for c in info.get("complaints", []) if c["accuser"] == state.index}
         for i in bad:
             if i not in filed:
@@ -298,6 +301,11 @@ def _receive(client: Client, state: KeygenState, info: Mapping[str, Any], share_
         if bad:
             said += (f"complained against trustee(s) {', '.join(map(str, bad))}: their shares "
                      "do not open or fail their commitments; ")
+        if waiting:
+            # A dealer who deals nothing by the deadline has a complaint filed for it by the
+            # server; until then its share may still come.
+            return said + (f"trustee(s) {', '.join(map(str, waiting))} have not dealt to you "
+                           "yet: run 'receive' again later")
         info = client.call("/confirm", {"confirmed": True})
     if info["state"] in SETTLED:
         boxes = client.call("/shares")["shares"]

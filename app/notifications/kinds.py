@@ -15,7 +15,10 @@ KINDS: dict[str, object] = {
     "motion_awaiting": _l("Council: a motion awaits your vote"),
     "disbursement_awaiting": _l("Council: a disbursement awaits your approval"),
     "application_to_review": _l("Council: a community application to review"),
+    "ceremony_complaint": _l("Trustee: a complaint about the share you dealt awaits your answer"),
+    "ceremony_failed": _l("Council: a secret vote's key ceremony failed"),
 }
-COUNCIL_KINDS = ("motion_awaiting", "disbursement_awaiting", "application_to_review")
+COUNCIL_KINDS = ("motion_awaiting", "disbursement_awaiting", "application_to_review",
+                 "ceremony_complaint", "ceremony_failed")
 CHANNELS = ("app", "email")
 DIGESTS = ("off", "daily", "weekly")
