@@ -24,7 +24,13 @@ from ballots.secret.transport import seal_share
 from ballots.trustee import KeygenState, answers, check_dealt, deal, settled_share
 from ballots.verify import verify_any
 from tests.unit.ballots import independent_format2
-from tests.web.secret_helpers import SecretVote, bearer, close_now, open_secret_vote, post_decryption
+from tests.web.secret_helpers import (
+    SecretVote,
+    bearer,
+    close_now,
+    open_secret_vote,
+    post_decryption,
+)
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
 
@@ -107,8 +113,9 @@ def test_a_bad_share_answered_correctly_disqualifies_nobody(client: Any, db_sess
     assert client.get(f"/api/secret/{vote.id}/election.json").status_code == 404
     # The accused dealer is told.
     dealer_user = vote.trustees[1].user.id
-    assert db.session.scalar(select(Notification.kind).where(
-        Notification.user_id == dealer_user)) == "ceremony_complaint"
+    assert db.session.scalar(select(Notification.subject).where(
+        Notification.user_id == dealer_user, Notification.kind == "ceremony_complaint"
+    )) == f"complaint:{vote.id}:2:1"
     dealer = vote.trustees[1]
     assert dealer.state is not None
     r = client.post(f"/api/secret/{vote.id}/answers",
@@ -307,3 +314,60 @@ def test_forged_and_misplaced_complaints_and_answers_are_refused(
     db.session.rollback()
     assert db.session.get(SecretComplaint, (vote.id, 3, 2)) is None
     assert len(_leaves("secret.complaint", vote.id)) == 1
+
+
+class _AppClient:
+    """`python -m ballots.trustee`'s Client, through the Flask test client instead of a socket:
+    the same requests, the same app."""
+
+    def __init__(self, client: Any, vote_id: str, headers: dict[str, str]) -> None:
+        self.client, self.base, self.headers = client, f"/api/secret/{vote_id}", headers
+
+    def call(self, path: str, body: Any = None) -> Any:
+        from ballots.trustee import CeremonyError
+
+        if body is None:
+            r = self.client.get(self.base + path, headers=self.headers)
+        else:
+            r = self.client.post(self.base + path, json=body, headers=self.headers)
+        if r.status_code >= 400:
+            raise CeremonyError(f"server said {r.status_code}: {r.get_data(as_text=True)}")
+        return r.get_json()
+
+
+def test_the_trustee_command_complains_answers_and_finishes_over_qual(
+    client: Any, db_session: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from ballots.trustee import TrusteeShare, run
+
+    monkeypatch.setenv("OT_TRUSTEE_PASSPHRASE", "a long trustee phrase")
+    vote = open_secret_vote(client)
+    trustees = _keygen_and_deal(client, vote, cheat=(2, 1))
+    for t in vote.trustees:
+        assert t.state is not None
+        folder = tmp_path / f"t{t.state.index}"
+        folder.mkdir()
+        (folder / f"{vote.id}.state").write_bytes(t.state.to_file(b"a long trustee phrase"))
+    del trustees
+
+    def cli(t: Any, command: str) -> str:
+        app_client: Any = _AppClient(client, vote.id, t.headers)
+        return run(command, app_client, vote.id, tmp_path / f"t{t.state.index}")
+
+    said = cli(vote.trustees[0], "receive")
+    assert "complained against trustee(s) 2" in said and "run 'receive' again" in said
+    assert "answered 1 complaint(s)" in cli(vote.trustees[1], "receive")
+    said = cli(vote.trustees[2], "receive")
+    assert "key share written" in said
+    assert db.session.get(SecretElection, vote.id).state == "ready"
+    for t in vote.trustees[:2]:
+        assert "key share written" in cli(t, "receive")
+    election = ceremony.checked_election(db.session.get(SecretElection, vote.id))
+    assert election.qualified == (1, 2, 3)
+    for t in vote.trustees:
+        data = (tmp_path / f"t{t.state.index}" / f"{vote.id}.share").read_bytes()
+        share = TrusteeShare.from_file(data, b"a long trustee phrase")
+        from ballots.secret.group import base_mul
+
+        assert base_mul(share.secret) == election.public_shares[share.index]
+        assert not (tmp_path / f"t{t.state.index}" / f"{vote.id}.state").exists()
