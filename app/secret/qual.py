@@ -114,7 +114,7 @@ def _fail(election: SecretElection, publics: list[dict[str, Any]], filed: list[C
 
 
 def _tell_council(proposal_id: str, qualified_count: int, threshold: int) -> None:
-    from app.council.service import seated_member_ids
+    from app.council.seats import seated_member_ids
     from app.notifications import service as notifications
 
     proposal = db.session.get(Proposal, proposal_id)
