@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from tests.unit.ballots import independent_format2
 from tests.unit.ballots.secret_helpers import build, run_dkg
 
 PID = "secret-2026"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _decrypts(t: Any, subset: list[int], rng: Rng) -> bool:
@@ -228,6 +231,11 @@ def test_a_bundle_with_complaints_verifies_and_its_tampering_is_named(tmp_path: 
     report = verify_any(path)
     assert report.ok, report.summary()
     assert independent_format2.verify(path) is None
+    run = subprocess.run([sys.executable, "-m", "ballots.verify", str(path), "--skip-log"],
+                         cwd=ROOT, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert ("2 complaint(s) in the key ceremony, every answer checked: key over qualified "
+            "dealers [1, 3], disqualified [2]") in run.stdout
     # election.json changed and the result re-signed over it: QUAL no longer follows.
     bad = tmp_path / "bad"
     shutil.copytree(path, bad)
