@@ -113,7 +113,8 @@ def status(proposal_id: str, user_id: int | None = None) -> dict[str, Any]:
         "answers_due": format_time(qual.answer_due(election)),
         "complaints": qual.status_rows(proposal_id),
         "share_hours": election.share_hours,
-        "election": json.loads(election.election_json) if election.election_json else None,
+        "election": json.loads(election.election_json)
+        if election.election_json and election.state != "failed" else None,
         "you": {"index": me.index, "name": me.name} if me else None,
         "trustees": [
             {

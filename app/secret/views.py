@@ -65,8 +65,9 @@ def proposal_spec(proposal_id: str) -> Response:
 @api.get("/election.json")
 def election_json(proposal_id: str) -> Response:
     election = ceremony.election_of(proposal_id)
+    # A failed ceremony has no election key: what it stored is the unsettled document.
     if election is None or election.election_json is None or election.state in (
-        "keygen", "dealing"
+        "keygen", "dealing", "failed"
     ):
         abort(404, description="this vote's election key is not ready")
     return Response(election.election_json, mimetype="application/json")

@@ -246,6 +246,8 @@ def test_fewer_than_k_qualified_fails_the_ceremony_and_tells_the_council(
     lines = seal_due_votes(key_due + timedelta(hours=13))
     assert any("key ceremony FAILED, 1 of 3 dealers qualified, 2 needed" in ln for ln in lines)
     assert db.session.get(SecretElection, vote.id).state == "failed"
+    assert client.get(f"/api/secret/{vote.id}/election.json").status_code == 404
+    assert client.get(f"/api/secret/{vote.id}/ceremony").get_json()["election"] is None
     failed = _leaves("secret.failed", vote.id)
     assert failed and failed[0]["qualified"] == [1] and failed[0]["threshold"] == 2
     told = set(db.session.scalars(select(Notification.user_id).where(
