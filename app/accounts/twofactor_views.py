@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -49,8 +49,18 @@ def _safe_next() -> str:
     return url_for("owner.dashboard")
 
 
+def _carries_sign_in_cookie() -> bool:
+    # Most requests (public pages, result JSON, the API's bearer tokens) carry no cookie at
+    # all; asking current_user would open the session and run the user loader for each.
+    config = current_app.config
+    return (config["SESSION_COOKIE_NAME"] in request.cookies
+            or config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
+
+
 @bp.before_app_request
 def _require_second_factor() -> Response | None:
+    if not _carries_sign_in_cookie():
+        return None
     if not current_user.is_authenticated or request.endpoint in OPEN_ENDPOINTS:
         return None
     if twofactor.needs_challenge(current_user):

@@ -226,3 +226,23 @@ def test_an_administrator_disables_an_account_everywhere_at_once(
         "action": "enable", "csrf_token": csrf_from(found)})
     _sign_in(browser, owner)
     assert browser.get("/me/").status_code == 200
+
+
+def test_a_remember_cookie_alone_still_meets_the_second_factor_check(
+    app: Any, db_session: Any
+) -> None:
+    # The check skips requests that carry no sign-in cookie at all; a browser that kept only
+    # its "keep me signed in" cookie must not slip past it.
+    from app.accounts import twofactor
+
+    owner = make_owner(10)
+    twofactor.begin(owner)
+    owner.totp_enabled_at = utcnow()
+    db.session.commit()
+    browser = app.test_client()
+    _sign_in(browser, owner, remember=True)
+    remembered = app.test_client()
+    _copy_cookies(browser, remembered, ("remember_token",))
+    assert remembered.get_cookie("session", domain=DOMAIN) is None
+    blocked = remembered.get("/me/")
+    assert blocked.status_code == 302 and "/account/two-factor" in blocked.headers["Location"]
