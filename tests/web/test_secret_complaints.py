@@ -23,6 +23,7 @@ from ballots.secret.group import scalar_hex
 from ballots.secret.transport import seal_share
 from ballots.trustee import KeygenState, answers, check_dealt, deal, settled_share
 from ballots.verify import verify_any
+from tests.factories import login
 from tests.unit.ballots import independent_format2
 from tests.web.secret_helpers import (
     SecretVote,
@@ -32,6 +33,7 @@ from tests.web.secret_helpers import (
     post_decryption,
 )
 
+VOTE_PAGE = "/me/vote/"
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
 
 
@@ -261,6 +263,10 @@ def test_fewer_than_k_qualified_fails_the_ceremony_and_tells_the_council(
     assert r.status_code == 422 and "key ceremony failed" in r.get_json()["error"]
     page = client.get(f"/proposals/{vote.id}/trustees").data
     assert b"The key ceremony failed: only 1" in page
+    # The author is on the roll: their vote page says why it takes no ballot.
+    login(client, vote.author)
+    own = client.get(f"{VOTE_PAGE}{vote.id}").data
+    assert b'id="ceremony-failed"' in own and b"cannot take secret ballots" in own
     zh = client.get(f"/proposals/{vote.id}/trustees", headers=CHINESE).data
     assert "密钥仪式失败".encode() in zh
     # The vote is never sealed: at close it stays unsealed, like a keygen that never finished.
