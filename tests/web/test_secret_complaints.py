@@ -20,62 +20,22 @@ from app.secret import ceremony
 from app.secret.models import SecretComplaint, SecretElection
 from app.translog.models import LogLeaf
 from ballots.secret.group import scalar_hex
-from ballots.secret.transport import seal_share
-from ballots.trustee import KeygenState, answers, check_dealt, deal, settled_share
+from ballots.trustee import answers, settled_share
 from ballots.verify import verify_any
 from tests.factories import login
 from tests.unit.ballots import independent_format2
 from tests.web.secret_helpers import (
     SecretVote,
     bearer,
+    check_and_confirm,
     close_now,
+    keygen_and_deal,
     open_secret_vote,
     post_decryption,
 )
 
 VOTE_PAGE = "/me/vote/"
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
-
-
-def _keygen_and_deal(client: Any, vote: SecretVote, cheat: tuple[int, int] | None = None,
-                     skip_deal: int | None = None) -> list[dict[str, Any]]:
-    """Every trustee posts keys and deals; ``cheat`` = (dealer, victim): the dealer seals the
-    victim a share off by one, so it opens but fails the dealer's commitments."""
-    base = f"/api/secret/{vote.id}"
-    for t in vote.trustees:
-        info = client.get(base + "/ceremony", headers=t.headers).get_json()
-        t.state = KeygenState.generate(vote.id, info["you"]["index"], info["threshold"])
-        r = client.post(base + "/keygen", json=t.state.post(info["you"]["name"]),
-                        headers=t.headers)
-        assert r.status_code == 201, r.get_json()
-    info = client.get(base + "/ceremony").get_json()
-    for t in vote.trustees:
-        assert t.state is not None
-        if t.state.index == skip_deal:
-            continue
-        body = deal(t.state, info["trustees"])
-        if cheat and t.state.index == cheat[0]:
-            victim = cheat[1]
-            key = info["trustees"][victim - 1]["transport_key"]
-            body["shares"][str(victim)] = seal_share(
-                key, t.state.dealer.share_for(victim) + 1, vote.id, cheat[0], victim)
-        r = client.post(base + "/deal", json=body, headers=t.headers)
-        assert r.status_code == 201, r.get_json()
-    return list(info["trustees"])
-
-
-def _check_and_confirm(client: Any, vote: SecretVote, trustees: list[dict[str, Any]]) -> None:
-    """What `python -m ballots.trustee receive` does: complain against each bad share, confirm."""
-    base = f"/api/secret/{vote.id}"
-    for t in vote.trustees:
-        assert t.state is not None
-        boxes = client.get(base + "/shares", headers=t.headers).get_json()["shares"]
-        _, bad = check_dealt(t.state, [x["public"] for x in trustees], boxes)
-        for i in bad:
-            r = client.post(base + "/complaints", json={"dealer": i}, headers=t.headers)
-            assert r.status_code == 201, r.get_json()
-        r = client.post(base + "/confirm", json={"confirmed": True}, headers=t.headers)
-        assert r.status_code == 201, r.get_json()
 
 
 def _finish(client: Any, vote: SecretVote) -> None:
@@ -106,8 +66,8 @@ def _download(client: Any, vote_id: str, folder: Path) -> Path:
 
 def test_a_bad_share_answered_correctly_disqualifies_nobody(client: Any, db_session: Any) -> None:
     vote = open_secret_vote(client)
-    trustees = _keygen_and_deal(client, vote, cheat=(2, 1))
-    _check_and_confirm(client, vote, trustees)
+    trustees = keygen_and_deal(client, vote, cheat=(2, 1))
+    check_and_confirm(client, vote, trustees)
     election = db.session.get(SecretElection, vote.id)
     assert election.state == "dealing"  # one complaint waits for its answer
     info = client.get(f"/api/secret/{vote.id}/ceremony").get_json()
@@ -144,8 +104,8 @@ def test_a_wrong_answer_disqualifies_and_the_vote_still_seals_and_verifies(
     from ballots.secret.client import prepare_ballot
 
     vote = open_secret_vote(client)
-    trustees = _keygen_and_deal(client, vote, cheat=(2, 1))
-    _check_and_confirm(client, vote, trustees)
+    trustees = keygen_and_deal(client, vote, cheat=(2, 1))
+    check_and_confirm(client, vote, trustees)
     dealer = vote.trustees[1]
     assert dealer.state is not None
     wrong = {"answers": {"1": scalar_hex(dealer.state.dealer.share_for(1) + 1)}}
@@ -198,8 +158,8 @@ def test_an_unanswered_complaint_disqualifies_at_the_answers_deadline(
     client: Any, db_session: Any
 ) -> None:
     vote = open_secret_vote(client)
-    trustees = _keygen_and_deal(client, vote, cheat=(3, 2))
-    _check_and_confirm(client, vote, trustees)
+    trustees = keygen_and_deal(client, vote, cheat=(3, 2))
+    check_and_confirm(client, vote, trustees)
     election = db.session.get(SecretElection, vote.id)
     key_due = election.key_due
     seal_due_votes(key_due + timedelta(minutes=1))
@@ -219,7 +179,7 @@ def test_a_dealer_who_deals_nothing_is_complained_against_at_the_deadline(
     client: Any, db_session: Any
 ) -> None:
     vote = open_secret_vote(client)
-    _keygen_and_deal(client, vote, skip_deal=3)
+    keygen_and_deal(client, vote, skip_deal=3)
     key_due = db.session.get(SecretElection, vote.id).key_due
     seal_due_votes(key_due + timedelta(minutes=1))
     rows = db.session.scalars(select(SecretComplaint).where(
@@ -237,13 +197,13 @@ def test_fewer_than_k_qualified_fails_the_ceremony_and_tells_the_council(
     client: Any, db_session: Any
 ) -> None:
     vote = open_secret_vote(client)
-    trustees = _keygen_and_deal(client, vote)
+    trustees = keygen_and_deal(client, vote)
     base = f"/api/secret/{vote.id}"
     accuser = vote.trustees[0]
     for dealer in (2, 3):
         r = client.post(base + "/complaints", json={"dealer": dealer}, headers=accuser.headers)
         assert r.status_code == 201
-    _check_and_confirm(client, vote, trustees)
+    check_and_confirm(client, vote, trustees)
     key_due = db.session.get(SecretElection, vote.id).key_due
     lines = seal_due_votes(key_due + timedelta(hours=13))
     assert any("key ceremony FAILED, 1 of 3 dealers qualified, 2 needed" in ln for ln in lines)
@@ -285,7 +245,7 @@ def test_forged_and_misplaced_complaints_and_answers_are_refused(
     # Not while keys are still being made.
     assert client.post(base + "/complaints", json={"dealer": 2},
                        headers=t1.headers).status_code == 409
-    _keygen_and_deal(client, vote)
+    keygen_and_deal(client, vote)
     for body, code in (({"dealer": 1}, 400), ({"dealer": 4}, 400), ({"dealer": "2"}, 400),
                        ({}, 400), ({"dealer": 2, "x": 1}, 400)):
         r = client.post(base + "/complaints", json=body, headers=t1.headers)
@@ -350,7 +310,7 @@ def test_the_trustee_command_complains_answers_and_finishes_over_qual(
 
     monkeypatch.setenv("OT_TRUSTEE_PASSPHRASE", "a long trustee phrase")
     vote = open_secret_vote(client)
-    trustees = _keygen_and_deal(client, vote, cheat=(2, 1))
+    trustees = keygen_and_deal(client, vote, cheat=(2, 1))
     for t in vote.trustees:
         assert t.state is not None
         folder = tmp_path / f"t{t.state.index}"
