@@ -4,8 +4,10 @@ keygen: each trustee posts its Feldman commitments (each with a proof of knowled
 X25519 transport key. When all n are in, election.json is built and checked. dealing: each
 trustee posts its shares for the others, each sealed to the recipient (ballots.secret.transport);
 the server relays the boxes. Each recipient opens its boxes on its device, checks every share
-against the sender's commitments and confirms; when all n have confirmed the key is ready and
-ballots are accepted. After close: each trustee posts a decryption share of the encrypted tally
+against the sender's commitments, files a public complaint against each sender whose share
+fails, and confirms; each accused dealer answers with the share in the clear. When all n have
+confirmed and every complaint is answered (or at the deadlines) app.secret.qual settles QUAL:
+the key over it is ready and ballots are accepted, or, with fewer than k, the ceremony fails. After close: each trustee posts a decryption share of the encrypted tally
 with its proofs; every proof is checked here; with k of them the vote is sealed (app.secret.seal).
 """
 

@@ -13,7 +13,8 @@ from app.core.extensions import db
 
 
 class SecretElection(db.Model):  # type: ignore[name-defined,misc]
-    """A secret vote's ceremony: keygen -> dealing -> ready -> (closed) -> sealed | pending."""
+    """A secret vote's ceremony: keygen -> dealing (complaints) -> ready -> (closed) -> sealed
+    | pending; or failed (fewer than k dealers qualified, or no key before voting closed)."""
 
     __tablename__ = "secret_elections"
 
