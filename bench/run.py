@@ -225,7 +225,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--proofs", type=int, default=200)
+    parser.add_argument("--proofs", type=int, default=1000)
     parser.add_argument("--report", action="store_true",
                         help="print bench/results.json's table as Markdown and stop")
     args = parser.parse_args()

@@ -30,4 +30,9 @@ def nesting_depth(data: bytes | str) -> int:
 
 
 def too_deep(data: bytes | str) -> bool:
-    return nesting_depth(data) > MAX_DEPTH
+    raw = data.encode() if isinstance(data, str) else data
+    # A text cannot nest deeper than it has opening brackets (those inside strings included):
+    # every ballot and form body the app takes has a few dozen, and skips the full count.
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    return nesting_depth(raw) > MAX_DEPTH

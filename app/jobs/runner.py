@@ -1,8 +1,10 @@
 """Running jobs: claim with a lease, renew it while working, record the outcome; recover the dead.
 
 A claim is one conditional UPDATE, so two workers handed the same id (a re-push after a crash,
-a duplicate message) cannot both run it. A worker killed with SIGKILL stops renewing its lease;
-the next `recover` pass of any worker puts the job back on the queue.
+a duplicate message) cannot both run it, and a message that arrives before the job's next
+attempt is due is scheduled again for then instead of cutting the backoff short. A worker
+killed with SIGKILL stops renewing its lease; the next `recover` pass of any worker puts the
+job back on the queue.
 """
 
 from __future__ import annotations

@@ -30,8 +30,9 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.core.extensions import db
+from app.notifications.kinds import DUTY_KINDS
 from app.notifications.models import Notification
-from app.notifications.render import describe
+from app.notifications.render import ZONE, describe
 
 log = logging.getLogger("trust.notifications")
 
@@ -57,6 +58,7 @@ class Recipient:
     email: str
     locale: str
     personal: dict[str, str]
+    zone: str | None = None
 
 
 def locale_of(chosen: str | None) -> str:
@@ -66,6 +68,13 @@ def locale_of(chosen: str | None) -> str:
         return str(chosen)
     # The seed community is Chinese: mail to someone who never chose goes in Chinese.
     return str(current_app.config.get("MAIL_DEFAULT_LOCALE") or "zh_Hans_CN")
+
+
+def zone_of(chosen: str | None) -> str | None:
+    """The recipient's own time zone, if they chose a valid one (else their language's)."""
+    from app.web.i18n import valid_timezone
+
+    return chosen if valid_timezone(chosen) else None
 
 
 def links() -> contextlib.AbstractContextManager[object]:
@@ -78,21 +87,29 @@ def links() -> contextlib.AbstractContextManager[object]:
 
 def render(
     to: str, user_id: int, locale: str, notes: list[Notification], template: str,
-    personal: dict[str, str] | None = None, token: str | None = None,
+    personal: dict[str, str] | None = None, token: str | None = None, zone: str | None = None,
 ) -> Mail:
-    """One mail in full, in the recipient's language (inside `links()`)."""
+    """One mail in full, in the recipient's language and time zone (inside `links()`)."""
     from app.notifications.service import unsubscribe_token
 
     kind = notes[0].kind if len(notes) == 1 else "*"
     token = token if token is not None else unsubscribe_token(user_id, kind)
-    unsubscribe = url_for("notifications.unsubscribe", token=token, _external=True)
-    with force_locale(locale):
-        messages = [describe(n, personal) for n in notes]
-        context = {"messages": messages, "unsubscribe_url": unsubscribe,
-                   "trust_name": current_app.config.get("TRUST_NAME", "")}
-        subject = render_template(f"mail/{template}.subject.txt", **context).strip()
-        text = render_template(f"mail/{template}.txt", **context)
-        html = render_template(f"mail/{template}.html", **context)
+    # A trustee's duty notice cannot be switched off: it offers no unsubscribe link.
+    unsubscribe = ("" if kind in DUTY_KINDS
+                   else url_for("notifications.unsubscribe", token=token, _external=True))
+    # Someone who never chose a zone reads Beijing time in Chinese and UTC in English.
+    chosen = zone or ("Asia/Shanghai" if locale.startswith("zh") else "UTC")
+    mark = ZONE.set(chosen)
+    try:
+        with force_locale(locale):
+            messages = [describe(n, personal) for n in notes]
+            context = {"messages": messages, "unsubscribe_url": unsubscribe,
+                       "trust_name": current_app.config.get("TRUST_NAME", "")}
+            subject = render_template(f"mail/{template}.subject.txt", **context).strip()
+            text = render_template(f"mail/{template}.txt", **context)
+            html = render_template(f"mail/{template}.html", **context)
+    finally:
+        ZONE.reset(mark)
     return Mail(to, " ".join(subject.split())[:200], text, html, unsubscribe, locale)
 
 
@@ -123,13 +140,15 @@ def personal_fields(
 class _Group:
     """The mail of one group, rendered once with markers."""
 
-    def __init__(self, kind: str, params: str, locale: str, keys: tuple[str, ...]) -> None:
+    def __init__(
+        self, kind: str, params: str, locale: str, keys: tuple[str, ...], zone: str | None
+    ) -> None:
         self.note = Notification(kind=kind, params=params, user_id=0)
         self.locale = locale
         self.keys = keys
         marked = {k: f"{_MARK}{k}" for k in keys}
         self.shape: Mail | None = render("", 0, locale, [self.note], "notification", marked,
-                                         token=f"{_MARK}token")
+                                         token=f"{_MARK}token", zone=zone)
         self.checked = False
 
     def fill(self, who: Recipient, token: str) -> Mail | None:
@@ -152,18 +171,19 @@ def mails(rows: list[tuple[Notification, Recipient]]) -> Iterator[tuple[Recipien
     `links()`)."""
     from app.notifications.service import unsubscribe_token
 
-    groups: dict[tuple[str, str, str, str, tuple[str, ...]], _Group] = {}
+    groups: dict[tuple[str, str, str, str, str, tuple[str, ...]], _Group] = {}
     for note, who in rows:
         keys = tuple(sorted(who.personal))
-        key = (note.kind, note.subject, note.params or "{}", who.locale, keys)
+        key = (note.kind, note.subject, note.params or "{}", who.locale, who.zone or "", keys)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = _Group(note.kind, note.params or "{}", who.locale, keys)
+            group = groups[key] = _Group(note.kind, note.params or "{}", who.locale, keys,
+                                         who.zone)
         token = unsubscribe_token(who.user_id, note.kind)
         mail = group.fill(who, token)
         if mail is not None and not group.checked:
             full = render(who.email, who.user_id, who.locale, [note], "notification",
-                          who.personal, token=token)
+                          who.personal, token=token, zone=who.zone)
             group.checked = True
             if full != mail:
                 log.warning("notification %s: mail differs when rendered once for its group; "
@@ -172,7 +192,7 @@ def mails(rows: list[tuple[Notification, Recipient]]) -> Iterator[tuple[Recipien
                 mail = full
         if mail is None:
             mail = render(who.email, who.user_id, who.locale, [note], "notification",
-                          who.personal, token=token)
+                          who.personal, token=token, zone=who.zone)
         yield who, mail
 
 
@@ -181,14 +201,14 @@ def load(first: int, last: int) -> list[tuple[Notification, Recipient]]:
     from app.accounts.models import User
 
     found = db.session.execute(
-        select(Notification, User.email, User.locale)
+        select(Notification, User.email, User.locale, User.timezone)
         .join(User, User.id == Notification.user_id)
         .where(Notification.id >= first, Notification.id <= last,
                Notification.mail_state == "now", User.email.is_not(None))
         .order_by(Notification.id)
     ).all()
     by_subject: dict[tuple[str, str], list[int]] = {}
-    for note, _email, _locale in found:
+    for note, _email, _locale, _zone in found:
         by_subject.setdefault((note.kind, note.params or "{}"), []).append(note.user_id)
     personal: dict[tuple[str, str, int], dict[str, str]] = {}
     for (kind, params), users in by_subject.items():
@@ -196,6 +216,7 @@ def load(first: int, last: int) -> list[tuple[Notification, Recipient]]:
             personal[(kind, params, user_id)] = fields
     return [
         (note, Recipient(note.id, note.user_id, email, locale_of(chosen),
-                         personal[(note.kind, note.params or "{}", note.user_id)]))
-        for note, email, chosen in found
+                         personal[(note.kind, note.params or "{}", note.user_id)],
+                         zone_of(zone)))
+        for note, email, chosen, zone in found
     ]

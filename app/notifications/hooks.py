@@ -1,15 +1,16 @@
 """Turn what the trust records into notification jobs, without the domains knowing of them.
 
 A flush that adds a proposal transition, a co-signature, a motion, a disbursement or a
-community application is noted; just before that transaction commits, one `notify.event` job
-per noted event joins it. The job therefore exists exactly when the event does.
+community application, or moves a secret vote's key ceremony, is noted; just before that
+transaction commits, one `notify.event` job per noted event joins it. The job therefore exists
+exactly when the event does.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 _NOTED = "trust_notify_events"
@@ -35,10 +36,42 @@ def _describe(obj: Any) -> dict[str, Any] | None:
     return None
 
 
+# A secret vote's ceremony steps that tell someone: its start and each step that becomes the
+# trustees' turn (every key in: deal; every share dealt: receive), its close (the trustees, for
+# their decryption shares), sealed-pending (the council, the trustees and the voters).
+_CEREMONY_STATES = ("dealing", "closed", "pending")
+
+
+def _ceremony(obj: Any, new: bool) -> dict[str, Any] | None:
+    from app.secret.models import SecretElection, SecretTrustee
+
+    if isinstance(obj, SecretTrustee) and not new:
+        dealt = inspect(obj).attrs.dealt_at.history.added
+        if dealt and dealt[0] is not None:
+            # One event per trustee that deals: the last one finds every share dealt.
+            return {"type": "ceremony", "proposal": obj.proposal_id, "state": "dealt",
+                    "trustee": obj.index}
+        return None
+    if not isinstance(obj, SecretElection):
+        return None
+    if new:
+        return {"type": "ceremony", "proposal": obj.proposal_id, "state": "keygen"}
+    added = inspect(obj).attrs.state.history.added
+    if added and added[0] in _CEREMONY_STATES:
+        return {"type": "ceremony", "proposal": obj.proposal_id, "state": added[0]}
+    return None
+
+
 @event.listens_for(Session, "after_flush")
 def _note(session: Session, _context: Any) -> None:
+    # After a flush the session still lists what it held before (new, dirty, and each
+    # attribute's history), so a state change is seen here exactly once.
     for obj in session.new:
-        found = _describe(obj)
+        found = _describe(obj) or _ceremony(obj, True)
+        if found is not None:
+            session.info.setdefault(_NOTED, []).append(found)
+    for obj in session.dirty:
+        found = _ceremony(obj, False)
         if found is not None:
             session.info.setdefault(_NOTED, []).append(found)
 

@@ -79,6 +79,18 @@ def closing(payload: dict[str, Any]) -> str:
     return f"{told} reminded"
 
 
+@handler("notify.trustee_reminder")
+def trustee_reminder(payload: dict[str, Any]) -> str:
+    told = 0
+    for kind, subject, query, params in recipients.trustee_reminders(
+        str(payload["proposal"]), str(payload["deadline"])
+    ):
+        told += service.fan_out(kind, subject, query, params)
+        service.queue_mail(kind, subject)
+    db.session.commit()
+    return f"{told} trustees reminded"
+
+
 @handler("notify.digest")
 def digest(payload: dict[str, Any]) -> str:
     user = db.session.get(User, int(payload["user"]))
@@ -97,7 +109,7 @@ def digest(payload: dict[str, Any]) -> str:
     if notes:
         with batch.links():
             mail = batch.render(user.email, user.id, batch.locale_of(user.locale), notes,
-                                "digest")
+                                "digest", zone=batch.zone_of(user.timezone))
         state = "sent"
         with Mailer() as mailer:
             try:
@@ -131,6 +143,13 @@ def scan(now: Any = None) -> list[str]:
     for proposal_id in soon:
         queue.enqueue("notify.closing", {"proposal": proposal_id}, key=f"closing:{proposal_id}")
         lines.append(f"closing reminder {proposal_id}")
+    from app.secret.notices import reminders_due
+
+    for proposal_id, deadline, _end in reminders_due(now):
+        # Keyed by vote and deadline: one reminder however many ticks fall in the window.
+        queue.enqueue("notify.trustee_reminder", {"proposal": proposal_id, "deadline": deadline},
+                      key=f"trustee-reminder:{proposal_id}:{deadline}")
+        lines.append(f"trustee reminder {proposal_id} ({deadline} deadline)")
     for prefs in db.session.scalars(
         select(NotificationPrefs).where(NotificationPrefs.digest != "off")
     ):

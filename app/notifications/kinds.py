@@ -15,10 +15,21 @@ KINDS: dict[str, object] = {
     "motion_awaiting": _l("Council: a motion awaits your vote"),
     "disbursement_awaiting": _l("Council: a disbursement awaits your approval"),
     "application_to_review": _l("Council: a community application to review"),
+    "trustee_keygen": _l("Trustee: a secret vote's key ceremony starts"),
+    "trustee_step": _l("Trustee: your next step in a key ceremony is ready"),
+    "trustee_reminder": _l("Trustee: a ceremony deadline is near and your step is not done"),
+    "trustee_decrypt": _l("Trustee: a secret vote closed, post your decryption share"),
+    "result_waiting": _l("A secret vote's result is waiting for its trustees"),
     "ceremony_complaint": _l("Trustee: a complaint about the share you dealt awaits your answer"),
     "ceremony_failed": _l("Council: a secret vote's key ceremony failed"),
 }
 COUNCIL_KINDS = ("motion_awaiting", "disbursement_awaiting", "application_to_review",
-                 "ceremony_complaint", "ceremony_failed")
+                 "ceremony_failed")
+# A trustee's duties: without them a secret vote cannot be decrypted, so they always come, in the
+# app and by mail at once (never held for a digest), and cannot be switched off. Answering a
+# complaint is one: unanswered, it disqualifies the dealer.
+DUTY_KINDS = ("trustee_keygen", "trustee_step", "trustee_reminder", "trustee_decrypt",
+              "ceremony_complaint")
+SWITCHABLE = tuple(k for k in KINDS if k not in DUTY_KINDS)
 CHANNELS = ("app", "email")
 DIGESTS = ("off", "daily", "weekly")

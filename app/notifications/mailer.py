@@ -63,8 +63,9 @@ def compose(mail: Mail, sender: str, domain: str = "trust.invalid") -> bytes:
         "Content-Language: " + ("zh-CN" if mail.locale.startswith("zh") else "en") + "\r\n",
         "Auto-Submitted: auto-generated\r\n",
         # RFC 8058 one-click: a mail client can unsubscribe with one POST, no page needed.
-        f"List-Unsubscribe: <{mail.unsubscribe}>\r\n",
-        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+        # (A trustee's duty notice has no unsubscribe link: it cannot be switched off.)
+        f"List-Unsubscribe: <{mail.unsubscribe}>\r\n" if mail.unsubscribe else "",
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" if mail.unsubscribe else "",
         "MIME-Version: 1.0\r\n",
         f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n",
     ))

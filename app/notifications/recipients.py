@@ -85,6 +85,8 @@ def for_event(event: dict[str, Any]) -> Iterator[Recipients]:
         if d is not None and d.state == "pending":
             yield ("disbursement_awaiting", f"disbursement:{d.id}", _council(d.submitter_id),
                    {"disbursement": d.id, "title": d.purpose[:120]})
+    elif kind == "ceremony":
+        yield from _ceremony(event)
     elif kind == "community":
         from app.communities.models import Community
 
@@ -106,3 +108,70 @@ def closing_soon(proposal_id: str) -> Recipients:
                                              RollEntry.live_ballot_id.is_(None)),
             {"proposal": proposal_id, "title": proposal.title,
              "closes_at": _iso(proposal.closes_at)})
+
+
+def _ceremony(event: dict[str, Any]) -> Iterator[Recipients]:
+    """A secret vote's trustees told of their duty; the council, trustees and voters told when
+    its result waits for trustees who did not post in time."""
+    from app.proposals.models import Proposal
+    from app.secret.models import SecretElection, SecretTrustee
+    from app.secret.notices import share_due
+    from app.voting.models import RollEntry
+
+    pid = event["proposal"]
+    proposal = db.session.get(Proposal, pid)
+    election = db.session.get(SecretElection, pid)
+    # A job run after the ceremony moved on announces nothing stale.
+    expected = "dealing" if event["state"] == "dealt" else event["state"]
+    if proposal is None or election is None or election.state != expected:
+        return
+    base = {"proposal": pid, "title": proposal.title, "threshold": election.threshold,
+            "trustees": election.trustees}
+    trustees = select(SecretTrustee.user_id).where(SecretTrustee.proposal_id == pid)
+    if event["state"] == "keygen":
+        yield ("trustee_keygen", f"ceremony:{pid}", trustees,
+               {**base, "due": _iso(election.key_due)})
+    elif event["state"] == "dealing":
+        yield ("trustee_step", f"step:{pid}:deal", trustees.where(SecretTrustee.dealt_at.is_(None)),
+               {**base, "step": "deal", "due": _iso(election.key_due)})
+    elif event["state"] == "dealt":
+        undealt = db.session.scalar(select(db.func.count()).select_from(SecretTrustee).where(
+            SecretTrustee.proposal_id == pid, SecretTrustee.dealt_at.is_(None)))
+        if not undealt:
+            yield ("trustee_step", f"step:{pid}:receive",
+                   trustees.where(SecretTrustee.confirmed_at.is_(None)),
+                   {**base, "step": "receive", "due": _iso(election.key_due)})
+    elif election.state == "closed":
+        yield ("trustee_decrypt", f"decrypt:{pid}",
+               trustees.where(SecretTrustee.decryption_json.is_(None)),
+               {**base, "due": _iso(share_due(election, proposal.closes_at))})
+    elif election.state == "pending":
+        from app.council.service import seated_member_ids
+
+        posted = db.session.scalar(
+            select(db.func.count()).select_from(SecretTrustee).where(
+                SecretTrustee.proposal_id == pid, SecretTrustee.decryption_json.is_not(None)))
+        voters = select(RollEntry.owner_id).where(RollEntry.proposal_id == pid,
+                                                  RollEntry.live_ballot_id.is_not(None))
+        told = select(User.id).where(User.id.in_(sorted(seated_member_ids())) | User.id.in_(
+            voters) | User.id.in_(trustees))
+        yield ("result_waiting", f"pending:{pid}", told,
+               {**base, "posted": posted, "due": _iso(share_due(election, proposal.closes_at))})
+
+
+def trustee_reminders(proposal_id: str, deadline: str) -> Iterator[Recipients]:
+    """The trustees who have not yet done their step before the key or share deadline."""
+    from app.proposals.models import Proposal
+    from app.secret.models import SecretElection
+    from app.secret.notices import share_due, waiting_steps
+
+    proposal = db.session.get(Proposal, proposal_id)
+    election = db.session.get(SecretElection, proposal_id)
+    if proposal is None or election is None:
+        return
+    due = election.key_due if deadline == "key" else share_due(election, proposal.closes_at)
+    for step, user_ids in sorted(waiting_steps(proposal_id, deadline).items()):
+        yield ("trustee_reminder", f"remind:{proposal_id}:{deadline}",
+               select(User.id).where(User.id.in_(sorted(user_ids))),
+               {"proposal": proposal_id, "title": proposal.title, "step": step,
+                "due": _iso(due)})

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core.extensions import db
 from app.notifications.models import Notification
+
+TRUSTEE_KINDS = ("trustee_keygen", "trustee_step", "trustee_reminder", "trustee_decrypt",
+                 "result_waiting")
 
 
 @dataclass
@@ -51,17 +55,26 @@ def _receipt(proposal_id: str, user_id: int) -> str | None:
     )
 
 
+# The recipient's own time zone while one mail is rendered (app.notifications.batch sets it).
+ZONE: ContextVar[str | None] = ContextVar("notification_zone", default=None)
+
+
 def when(value: Any) -> str:
-    """A time with its zone stated: Beijing time for Chinese readers, UTC for others."""
+    """A time with its zone stated: in the recipient's chosen zone; for someone who never chose,
+    Beijing time for Chinese readers and UTC for others in mail, the site's zone in the app."""
     from zoneinfo import ZoneInfo
 
     from babel.dates import format_datetime
-    from flask_babel import get_locale
+    from flask_babel import get_locale, get_timezone
 
     if value is None:
         return "—"
     locale = get_locale()
-    zone = "Asia/Shanghai" if locale and str(locale).startswith("zh") else "UTC"
+    zone = ZONE.get()
+    if zone is None and has_request_context():
+        zone = str(get_timezone())
+    if zone is None:
+        zone = "Asia/Shanghai" if locale and str(locale).startswith("zh") else "UTC"
     return format_datetime(value, "yyyy-MM-dd HH:mm (ZZZZ)", tzinfo=ZoneInfo(zone),
                            locale=locale)
 
@@ -143,6 +156,11 @@ def describe(n: Notification, personal: dict[str, str] | None = None) -> Message
             [_("Dealers qualified: %(count)s; needed: %(k)s.", count=p.get("qualified", ""),
                k=p.get("threshold", ""))],
             "secret.trustees_page", {"proposal_id": pid})
+    if kind in TRUSTEE_KINDS:
+        from app.secret.notices import describe_duty
+
+        title, lines = describe_duty(kind, p, when)
+        return Message(title, lines, "secret.trustees_page", {"proposal_id": pid})
     return Message(kind)
 
 

@@ -9,14 +9,14 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Select, and_, case, func, literal, or_, select, update
+from sqlalchemy import Select, and_, case, cast, func, literal, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.accounts.models import User
 from app.core.db_types import utcnow
 from app.core.extensions import db
-from app.notifications.kinds import CHANNELS, DIGESTS, KINDS
+from app.notifications.kinds import CHANNELS, DIGESTS, DUTY_KINDS, KINDS, SWITCHABLE
 from app.notifications.models import Notification, NotificationPrefs, NotificationSetting
 
 MAIL_BATCH = 500
@@ -35,12 +35,13 @@ def fan_out(kind: str, subject: str, recipients: Select[Any], params: dict[str, 
     app_off = NotificationSetting.__table__.alias("app_off")
     mail_off = NotificationSetting.__table__.alias("mail_off")
     prefs = NotificationPrefs.__table__
+    duty = kind in DUTY_KINDS
     mail_state = case(
         (User.email.is_(None), literal("none")),
         (mail_off.c.enabled.is_(False), literal("none")),
         (prefs.c.digest.in_(("daily", "weekly")), literal("digest")),
         else_=literal("now"),
-    )
+    ) if not duty else case((User.email.is_(None), literal("none")), else_=literal("now"))
     source = (
         select(
             User.id,
@@ -48,7 +49,8 @@ def fan_out(kind: str, subject: str, recipients: Select[Any], params: dict[str, 
             literal(subject),
             literal(json.dumps(params, sort_keys=True)),
             literal(now),
-            case((app_off.c.enabled.is_(False), literal(now)), else_=None),
+            case((app_off.c.enabled.is_(False), literal(now)), else_=None)
+            if not duty else cast(null(), Notification.read_at.type),
             mail_state,
         )
         .select_from(User)
@@ -58,10 +60,11 @@ def fan_out(kind: str, subject: str, recipients: Select[Any], params: dict[str, 
         .outerjoin(mail_off, and_(mail_off.c.user_id == User.id, mail_off.c.kind == kind,
                                   mail_off.c.channel == "email"))
         .outerjoin(prefs, prefs.c.user_id == User.id)
-        # Someone who switched both channels off is not told at all.
-        .where(or_(app_off.c.enabled.is_(None), app_off.c.enabled.is_(True),
-                   mail_state != "none"))
     )
+    if not duty:
+        # Someone who switched both channels off is not told at all.
+        source = source.where(or_(app_off.c.enabled.is_(None), app_off.c.enabled.is_(True),
+                                  mail_state != "none"))
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
@@ -145,14 +148,14 @@ def settings_of(user_id: int) -> tuple[dict[tuple[str, str], bool], str]:
             select(NotificationSetting).where(NotificationSetting.user_id == user_id)
         )
     }
-    table = {(k, c): chosen.get((k, c), True) for k in KINDS for c in CHANNELS}
+    table = {(k, c): chosen.get((k, c), True) for k in SWITCHABLE for c in CHANNELS}
     prefs = db.session.get(NotificationPrefs, user_id)
     return table, prefs.digest if prefs else "off"
 
 
 def set_channel(user_id: int, kind: str, channel: str, enabled: bool) -> None:
-    if kind not in KINDS or channel not in CHANNELS:
-        raise ValueError(f"unknown notification {kind}/{channel}")
+    if kind not in SWITCHABLE or channel not in CHANNELS:
+        raise ValueError(f"unknown notification {kind}/{channel}, or a duty that stays on")
     row = db.session.get(NotificationSetting, (user_id, kind, channel))
     if row is None:
         db.session.add(NotificationSetting(user_id=user_id, kind=kind, channel=channel,
@@ -184,19 +187,23 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
         data = _signer().loads(token)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or data.get("k") not in (*KINDS, "*"):
+    if not isinstance(data, dict) or data.get("k") not in (*SWITCHABLE, "*"):
         return None
     user_id = data.get("u")
     return (user_id, data["k"]) if isinstance(user_id, int) else None
 
 
 def unsubscribe(user_id: int, kind: str) -> None:
-    """Stop the mail of one kind, or ('*') every mail; the bell keeps working."""
-    for each in KINDS if kind == "*" else (kind,):
+    """Stop the mail of one kind, or ('*') every mail; the bell keeps working. A trustee's
+    duty notices stay on."""
+    if kind in DUTY_KINDS:
+        return
+    for each in SWITCHABLE if kind == "*" else (kind,):
         set_channel(user_id, each, "email", False)
     # Mail not yet sent of that kind stays unsent.
     stmt = update(Notification).where(
-        Notification.user_id == user_id, Notification.mail_state.in_(("now", "digest"))
+        Notification.user_id == user_id, Notification.mail_state.in_(("now", "digest")),
+        Notification.kind.not_in(DUTY_KINDS),
     )
     if kind != "*":
         stmt = stmt.where(Notification.kind == kind)

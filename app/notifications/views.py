@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from app.core.extensions import csrf, db
 from app.notifications import service
-from app.notifications.kinds import CHANNELS, COUNCIL_KINDS, DIGESTS, KINDS
+from app.notifications.kinds import CHANNELS, COUNCIL_KINDS, DIGESTS, DUTY_KINDS, KINDS, SWITCHABLE
 from app.notifications.render import describe
 from app.web.auth import owner_required
 
@@ -68,7 +68,7 @@ def follow(notification_id: int) -> Response:
 @bp.route("/settings", methods=["GET", "POST"])
 @owner_required
 def settings() -> str | Response:
-    kinds = [k for k in KINDS if current_user.is_council or k not in COUNCIL_KINDS]
+    kinds = [k for k in SWITCHABLE if current_user.is_council or k not in COUNCIL_KINDS]
     if request.method == "POST":
         digest = request.form.get("digest", "off")
         if digest not in DIGESTS:
@@ -86,6 +86,7 @@ def settings() -> str | Response:
     return render_template(
         "notifications/settings.html", kinds=[(k, KINDS[k]) for k in kinds], table=table,
         digest=digest, channels=CHANNELS,
+        duties=[KINDS[k] for k in DUTY_KINDS] if current_user.is_council else [],
     )
 
 

@@ -25,6 +25,7 @@ from app.proposals.spec import options_of
 from app.results import receipts as receipt_check
 from app.results import service as results
 from app.results.models import SealedResult
+from app.secret import receipts as tracker_receipts
 from app.translog import kinds
 from app.translog import notes as translog_notes
 from app.translog import service as translog
@@ -259,7 +260,7 @@ def verify_page() -> str:
         if not text.strip():
             form.receipt.errors = [_("Paste a receipt or choose a receipt file.")]
         else:
-            report = receipt_check.check(text)
+            report = receipt_check.check(text, tracker_check=tracker_receipts.check)
     sealed_count = db.session.scalar(select(func.count()).select_from(SealedResult)) or 0
     return render_template(
         "public/verify.html",

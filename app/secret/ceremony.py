@@ -7,8 +7,9 @@ the server relays the boxes. Each recipient opens its boxes on its device, check
 against the sender's commitments, files a public complaint against each sender whose share
 fails, and confirms; each accused dealer answers with the share in the clear. When all n have
 confirmed and every complaint is answered (or at the deadlines) app.secret.qual settles QUAL:
-the key over it is ready and ballots are accepted, or, with fewer than k, the ceremony fails. After close: each trustee posts a decryption share of the encrypted tally
-with its proofs; every proof is checked here; with k of them the vote is sealed (app.secret.seal).
+the key over it is ready and ballots are accepted, or, with fewer than k, the ceremony fails.
+After close: each trustee posts a decryption share of the encrypted tally with its proofs; every
+proof is checked here; with k of them the vote is sealed (app.secret.seal).
 """
 
 from __future__ import annotations

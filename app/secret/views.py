@@ -16,7 +16,7 @@ from app.core.extensions import csrf, db
 from app.decisions.votes import close_and_seal
 from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
-from app.secret import casting, ceremony, qual
+from app.secret import casting, ceremony, notices, qual
 from app.secret import seal as secret_seal
 from app.secret.models import SecretElection
 from app.voting.service import VoteRefused
@@ -162,6 +162,20 @@ def cast(proposal_id: str) -> tuple[Response, int]:
     except VoteRefused as exc:
         return jsonify({"error": str(exc), "status": 422}), 422
     return jsonify(receipt), 201
+
+
+@pages.app_context_processor
+def trustee_duties() -> dict[str, Any]:
+    """The "your duties" box on a trustee's own pages (templates/secret/_duties.html)."""
+    from flask_login import current_user
+
+    def duties() -> list[notices.Duty]:
+        if not current_user.is_authenticated:
+            return []
+        return notices.duties_of(current_user.id)
+
+    return {"trustee_duties": duties, "trustee_step": notices.step_words,
+            "trustee_command": notices.command}
 
 
 @pages.get("/proposals/<proposal_id>/trustees")

@@ -15,6 +15,7 @@ from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.decisions.votes import close_and_seal
 from app.proposals.models import Proposal
+from tests.e2e.a11y import problems_on
 from tests.e2e.browse import fact, sign_in
 from tests.e2e.data import Owner
 from tests.factories import PASSWORD, make_owner
@@ -110,3 +111,15 @@ def test_an_owner_casts_a_browser_encrypted_ballot_and_the_sealed_result_verifie
     db.session.remove()
     page.goto(f"/me/receipts/{vote.id}/{tracker}")
     page.get_by_role("link", name="See the tracker's inclusion proof").wait_for()
+
+    # /verify takes the tracker receipt: genuine, no choice in it, and counted.
+    page.goto("/verify")
+    page.get_by_label("…or upload the receipt file").set_input_files(str(tmp_path / "receipt.json"))
+    page.get_by_role("button", name="Check", exact=True).click()
+    verdict = page.get_by_role("heading", level=2).first.inner_text()
+    shot(page, "tracker-receipt-verified")
+    assert "among the ballots counted in the sealed result" in verdict
+    assert fact(page, "Tracker") == tracker
+    assert fact(page, "Counted") == "yes — this is the last ballot of its voter"
+    page.get_by_role("link", name="The tracker's inclusion proof (JSON)").wait_for()
+    assert problems_on(page) == []  # the tracker's report passes the accessibility checks

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.accounts.services import issue_api_token
 from app.core.extensions import db
-from app.core.json_depth import MAX_DEPTH, nesting_depth
+from app.core.json_depth import MAX_DEPTH, nesting_depth, too_deep
 from app.growth.models import GrowthEntry
 from app.voting.models import Ballot
 from tests.factories import csrf_from, install_charter, make_open_vote, make_owner
@@ -31,6 +31,23 @@ IMPORT_TOKEN = "test-import-token-0123456789"  # TRUST_IMPORT_API_TOKEN in tests
 def test_nesting_depth_ignores_brackets_inside_strings(text: str, depth: int) -> None:
     assert nesting_depth(text) == depth
     assert nesting_depth(text.encode()) == depth
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * MAX_DEPTH + "]" * MAX_DEPTH,
+        "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+        "{" * (MAX_DEPTH + 1),
+        '["' + "[" * 40 + '"]',
+        "[[]]" * 40,
+        "[]",
+    ],
+)
+def test_too_deep_agrees_with_the_full_count_at_the_limit(text: str) -> None:
+    # too_deep skips the count when a text has few opening brackets; it must agree with it.
+    assert too_deep(text) == (nesting_depth(text) > MAX_DEPTH)
+    assert too_deep(text.encode()) == (nesting_depth(text) > MAX_DEPTH)
 
 
 def test_a_deep_paste_into_verify_gets_a_message_not_a_500(client: Any, db_session: Any) -> None:
