@@ -80,6 +80,12 @@ def test_a_bad_share_answered_correctly_disqualifies_nobody(client: Any, db_sess
     )) == f"complaint:{vote.id}:2:1"
     dealer = vote.trustees[1]
     assert dealer.state is not None
+    # A trustee duty: the dealer's duties box names the step and its command.
+    login(client, dealer.user)
+    duties = client.get("/notifications/", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "answer the complaints about the shares you dealt (answer)" in duties
+    assert "ballots.trustee answer --server" in duties
     r = client.post(f"/api/secret/{vote.id}/answers",
                     json=answers(dealer.state, info["complaints"]), headers=dealer.headers)
     assert r.status_code == 201, r.get_json()
