@@ -73,6 +73,10 @@ def cast_secret(
             raise VoteRefused(_l("This vote does not take encrypted ballots."))
         spec_values = tuple(found[: len(_SPEC_COLUMNS)])
         state, election_json, key_id = found[len(_SPEC_COLUMNS):]
+        if state == "failed":
+            raise VoteRefused(_l("The trustees' key ceremony failed (fewer trustees' dealings "
+                                 "stood than are needed): this vote cannot take secret "
+                                 "ballots. The council has been told."))
         if state != "ready":
             raise VoteRefused(_l("The trustees have not finished the key ceremony; ballots are "
                                  "accepted once the election key is ready."))

@@ -121,6 +121,12 @@ EVENT_KINDS: dict[str, str] = {
     "account.role": "an account given or relieved of the administrator role",
     "council.motion_vote": "one council member's vote on a motion, as cast",
     "disbursement.approved": "one council member's approval of a disbursement, as given",
+    # dkg-complaints: a secret vote's key ceremony, complaint round.
+    "secret.complaint": "a trustee's complaint that a dealer's share failed (or, filed at the "
+    "deadline, that nothing was dealt)",
+    "secret.answer": "a dealer's public answer to a complaint: the share in the clear, and "
+    "whether it checks against the dealer's commitments",
+    "secret.failed": "a secret vote's key ceremony failed: fewer dealers qualified than needed",
 }
 
 def without_backfill(record: dict[str, Any]) -> dict[str, Any]:

@@ -149,6 +149,10 @@ LOG_TYPES = {
     "charter.amendment_scheduled": _l("charter amendment waiting for the protector's window"),
     "charter.amendment_held": _l("charter amendment held by the protector"),
     "charter.amendment_released": _l("charter amendment let through by the protector"),
+    # dkg-complaints
+    "secret.complaint": _l("complaint in a key ceremony"),
+    "secret.answer": _l("answer to a key ceremony complaint"),
+    "secret.failed": _l("key ceremony failed"),
 }
 AMENDMENT_STATES = {
     "pending": _l("waiting for the protector's window"),
