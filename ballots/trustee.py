@@ -3,17 +3,24 @@
     python -m ballots.trustee keygen  --server URL --proposal ID --dir DIR
     python -m ballots.trustee deal    --server URL --proposal ID --dir DIR
     python -m ballots.trustee receive --server URL --proposal ID --dir DIR
+    python -m ballots.trustee answer  --server URL --proposal ID --dir DIR
     python -m ballots.trustee decrypt --server URL --proposal ID --dir DIR
 
 The API token is read from OT_API_TOKEN, the passphrase from OT_TRUSTEE_PASSPHRASE or asked
 for. ``keygen`` draws the trustee's polynomial and transport key, posts the commitments (each
 with its proof of knowledge) and the transport public key, and keeps the secrets in
 DIR/ID.state, passphrase-protected. ``deal`` posts each other trustee's share encrypted to
-that trustee. ``receive`` opens the shares dealt to this trustee, checks each against its
-sender's commitments, writes the key share DIR/ID.share (passphrase-protected), deletes the
-state file and confirms. After the vote closes, ``decrypt`` posts this trustee's decryption
-share of the encrypted tally with its proofs. No secret ever leaves the device: the server
-sees commitments, proofs, sealed boxes and decryption shares. docs/ceremony.md has the whole.
+that trustee. ``receive`` answers any complaint against this trustee, opens the shares dealt
+to it, checks each against its sender's commitments, files a public complaint against every
+sender whose share does not open or fails, and confirms. Once the key is settled (QUAL known:
+the complaint round is over) ``receive`` run again writes the key share DIR/ID.share
+(passphrase-protected) over QUAL, taking the revealed share for each complaint answered, and
+deletes the state file; until then the state file is kept, since answering a complaint needs
+the polynomial. ``answer`` only answers complaints. After the vote closes, ``decrypt`` posts
+this trustee's decryption share of the encrypted tally with its proofs. No secret ever leaves
+the device: the server sees commitments, proofs, sealed boxes, decryption shares, and the
+answers to complaints (each one share, revealed to settle a dispute).
+docs/ceremony.md has the whole.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import os
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +41,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ballots.canonical import CanonicalError, canonical_bytes, strict_loads
-from ballots.secret.group import point_from_hex, scalar_from_hex, scalar_hex
+from ballots.secret.complaints import ComplaintError, key_share_over
+from ballots.secret.group import base_mul, point_from_hex, scalar_from_hex, scalar_hex
 from ballots.secret.transport import TransportError, TransportKey, seal_share
 from ballots.secret.trustees import (
     TrusteeDealer,
@@ -43,6 +51,7 @@ from ballots.secret.trustees import (
     _derive,
     check_received_share,
     decryption_share,
+    verify_election,
 )
 
 
@@ -120,27 +129,73 @@ def deal(state: KeygenState, trustees: Sequence[Mapping[str, Any]]) -> dict[str,
     return {"shares": boxes}
 
 
-def receive(
-    state: KeygenState, trustees: Sequence[Mapping[str, Any]], boxes: Mapping[str, Any]
-) -> TrusteeShare:
-    """Open and check every share dealt to this trustee; its key share x_j."""
-    received = [state.dealer.share_for(state.index)]
-    for t in trustees:
-        i = int(t["index"])
-        if i == state.index:
+def check_dealt(
+    state: KeygenState, publics: Sequence[Mapping[str, Any]], boxes: Mapping[str, Any],
+    skip: Collection[int] = (),
+) -> tuple[dict[int, int], list[int]]:
+    """Open and check every share dealt to this trustee (but those from ``skip``):
+    (the shares that check, by dealer, own included; the dealers to complain against)."""
+    good = {state.index: state.dealer.share_for(state.index)}
+    bad: list[int] = []
+    for public in publics:
+        i = int(public["index"])
+        if i == state.index or i in skip:
             continue
         if str(i) not in boxes:
             raise CeremonyError(f"trustee {i} has not dealt a share to you yet")
         try:
             share = state.transport.open(boxes[str(i)], state.proposal, i, state.index)
-        except TransportError as exc:
-            raise CeremonyError(str(exc)) from None
-        if not check_received_share(t["public"], state.index, share):
-            # The complaint the ceremony page shows: trustee i dealt a share that does not
-            # match its own commitments.
-            raise CeremonyError(f"the share from trustee {i} fails its commitments")
-        received.append(share)
-    return TrusteeShare.combine(state.proposal, state.index, received)
+        except TransportError:
+            bad.append(i)
+            continue
+        if check_received_share(public, state.index, share):
+            good[i] = share
+        else:
+            bad.append(i)
+    return good, bad
+
+
+def receive(
+    state: KeygenState, trustees: Sequence[Mapping[str, Any]], boxes: Mapping[str, Any]
+) -> TrusteeShare:
+    """Every share checks: the key share x_j over all dealers (a ceremony without complaints)."""
+    good, bad = check_dealt(state, [t["public"] for t in trustees], boxes)
+    if bad:
+        raise CeremonyError(f"the share from trustee {bad[0]} fails its commitments")
+    return TrusteeShare.combine(state.proposal, state.index, list(good.values()))
+
+
+def answers(state: KeygenState, complaints: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The answer post: f_i(j) in the clear for each unanswered complaint against this dealer."""
+    return {"answers": {str(c["accuser"]): scalar_hex(state.dealer.share_for(int(c["accuser"])))
+                        for c in complaints
+                        if c["dealer"] == state.index and c["share"] is None}}
+
+
+def settled_share(
+    state: KeygenState, election_doc: Any, boxes: Mapping[str, Any]
+) -> TrusteeShare:
+    """x_j over QUAL once the complaint round is settled: the dealt shares of the qualified
+    dealers, and the revealed share wherever this trustee's complaint was answered."""
+    try:
+        election = verify_election(election_doc, state.proposal)
+    except TrusteeError as exc:
+        raise CeremonyError(f"the election key does not check: {exc}") from None
+    revealed = {c.dealer: c.share for c in election.complaints
+                if c.accuser == state.index and c.share is not None}
+    qual = set(election.qualified)
+    skip = {int(t["index"]) for t in election_doc["trustees"]} - qual | set(revealed)
+    good, bad = check_dealt(state, election_doc["trustees"], boxes, skip)
+    if bad:
+        raise CeremonyError(f"the share from trustee {bad[0]} fails its commitments and you "
+                            "did not complain in time: your key share cannot be made")
+    try:
+        secret = key_share_over(election.qualified, {**good, **revealed})
+    except ComplaintError as exc:
+        raise CeremonyError(str(exc)) from None
+    if base_mul(secret) != election.public_shares[state.index]:
+        raise CeremonyError("your key share does not match your public share in election.json")
+    return TrusteeShare(state.proposal, state.index, secret)
 
 
 def decrypt(share: TrusteeShare, tally: Mapping[str, Any]) -> dict[str, Any]:
@@ -200,25 +255,75 @@ def run(command: str, client: Client, proposal: str, folder: Path) -> str:
         state = KeygenState.from_file(state_path.read_bytes(), _passphrase(False))
         client.call("/deal", deal(state, info["trustees"]))
         return "shares dealt (each encrypted to its trustee)"
-    if command == "receive":
+    if command in ("receive", "answer"):
         state = KeygenState.from_file(state_path.read_bytes(), _passphrase(False))
-        boxes = client.call("/shares")["shares"]
-        share = receive(state, info["trustees"], boxes)
-        share_path.write_bytes(share.to_file(_passphrase(False)))
-        state_path.unlink()
-        client.call("/confirm", {"confirmed": True})
-        return f"key share written to {share_path}; the polynomial is discarded"
+        said = _answer(client, state, info)
+        if command == "answer":
+            return said or "no complaint against you awaits an answer"
+        return _receive(client, state, info, share_path, state_path, said)
     if command == "decrypt":
+        if not share_path.exists() and state_path.exists():
+            # The key was settled after this trustee's last receive: finish it now.
+            state = KeygenState.from_file(state_path.read_bytes(), _passphrase(False))
+            _receive(client, state, info, share_path, state_path, "")
         share = TrusteeShare.from_file(share_path.read_bytes(), _passphrase(False))
         client.call("/decrypt", decrypt(share, client.call("/tally")))
         return "decryption share posted"
     raise CeremonyError(f"unknown command {command}")
 
 
+def _answer(client: Client, state: KeygenState, info: Mapping[str, Any]) -> str:
+    pending = [c for c in info.get("complaints", [])
+               if c["dealer"] == state.index and c["share"] is None]
+    if not pending or info["state"] != "dealing":
+        return ""
+    client.call("/answers", answers(state, pending))
+    return (f"answered {len(pending)} complaint(s) against you (trustees "
+            f"{', '.join(str(c['accuser']) for c in pending)}) with the shares in the clear; ")
+
+
+SETTLED = ("ready", "closed", "pending", "sealed")
+
+
+def _receive(client: Client, state: KeygenState, info: Mapping[str, Any], share_path: Path,
+             state_path: Path, said: str) -> str:
+    me = next(t for t in info["trustees"] if t["index"] == state.index)
+    if info["state"] == "dealing" and me["confirmed_at"] is None:
+        boxes = client.call("/shares")["shares"]
+        publics = [t["public"] for t in info["trustees"]]
+        waiting = [int(p["index"]) for p in publics
+                   if int(p["index"]) != state.index and str(p["index"]) not in boxes]
+        _, bad = check_dealt(state, publics, boxes, skip=waiting)
+        filed = {c["dealer"] for c in info.get("complaints", []) if c["accuser"] == state.index}
+        for i in bad:
+            if i not in filed:
+                client.call("/complaints", {"dealer": i})
+        if bad:
+            said += (f"complained against trustee(s) {', '.join(map(str, bad))}: their shares "
+                     "do not open or fail their commitments; ")
+        if waiting:
+            # A dealer who deals nothing by the deadline has a complaint filed for it by the
+            # server; until then its share may still come.
+            return said + (f"trustee(s) {', '.join(map(str, waiting))} have not dealt to you "
+                           "yet: run 'receive' again later")
+        info = client.call("/confirm", {"confirmed": True})
+    if info["state"] in SETTLED:
+        boxes = client.call("/shares")["shares"]
+        share = settled_share(state, info["election"], boxes)
+        share_path.write_bytes(share.to_file(_passphrase(False)))
+        state_path.unlink()
+        return said + f"key share written to {share_path}; the polynomial is discarded"
+    if info["state"] == "failed":
+        raise CeremonyError(said + "the key ceremony failed: fewer than k trustees' dealings "
+                                   "stand; this vote cannot be secret")
+    return said + (f"shares checked and confirmed; keep {state_path} (you may have to answer a "
+                   "complaint) and run 'receive' again once the key is ready")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ballots.trustee",
                                      description="A trustee's key ceremony for a secret vote.")
-    parser.add_argument("command", choices=("keygen", "deal", "receive", "decrypt"))
+    parser.add_argument("command", choices=("keygen", "deal", "receive", "answer", "decrypt"))
     parser.add_argument("--server", required=True)
     parser.add_argument("--proposal", required=True)
     parser.add_argument("--dir", default=".", help="where the passphrase-protected files live")

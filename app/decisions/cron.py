@@ -31,7 +31,7 @@ from app.decisions import motions
 from app.decisions.votes import close_and_seal
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
-from app.secret import ceremony
+from app.secret import ceremony, qual
 from app.secret import seal as secret_seal
 from app.translog import notes as translog_notes
 from app.translog import service as translog
@@ -70,6 +70,10 @@ def seal_due_votes(now: datetime) -> list[str]:
             Proposal.state.in_(("voting", "closed")), Proposal.closes_at <= now
         )
     ).all()
+    # The key ceremonies' complaint rounds first: a key settled now is in place before a close.
+    for proposal_id in qual.due(now):
+        done.extend(isolated(proposal_id, "settle the key ceremony of",
+                             lambda pid: _settle(pid, now)))
     for proposal_id in due:
         done.extend(isolated(proposal_id, "seal", lambda pid: _seal(pid, now)))
     done.extend(ceremony.mark_overdue(now))
@@ -88,6 +92,12 @@ def _seal(proposal_id: str, now: datetime) -> list[str]:
     decision = close_and_seal(proposal, now=now)
     db.session.commit()
     return ([f"sealed {proposal_id}"] if decision.row is not None else []) + decision.lines
+
+
+def _settle(proposal_id: str, now: datetime) -> list[str]:
+    lines = qual.settle_due(proposal_id, now)
+    db.session.commit()
+    return lines
 
 
 FAILED = "FAILED"

@@ -231,7 +231,7 @@ def _secret_votes(author: User, chair: User, now: datetime, rng: random.Random) 
         now - timedelta(days=20),
         now - timedelta(days=13),
     )
-    shares = demo_secret.run_ceremony(sealed.id, now - timedelta(days=20))
+    shares = demo_secret.run_ceremony(sealed.id, now - timedelta(days=20), dispute=True)
     cast = demo_secret.cast_all(sealed.id, now - timedelta(days=20),
                                 [["yes"]] * 6 + [["no"]] * 3 + [["abstain"]], rng)
     demo_secret.seal_with_trustees(sealed, shares, now - timedelta(days=13))

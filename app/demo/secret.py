@@ -27,12 +27,17 @@ from app.secret import casting, ceremony
 from app.secret import seal as secret_seal
 from app.voting.models import RollEntry
 from ballots.secret.ballot import encrypt_ballot
+from ballots.secret.transport import seal_share
 from ballots.secret.trustees import TrusteeShare, verify_election
-from ballots.trustee import KeygenState, deal, decrypt, receive
+from ballots.trustee import KeygenState, answers, check_dealt, deal, decrypt, settled_share
 
 
-def run_ceremony(proposal_id: str, now: datetime) -> dict[int, TrusteeShare]:
-    """Every trustee's part of the key ceremony; returns their key shares by user id."""
+def run_ceremony(proposal_id: str, now: datetime, dispute: bool = False) -> dict[int, TrusteeShare]:
+    """Every trustee's part of the key ceremony; returns their key shares by user id.
+
+    ``dispute``: trustee 2 deals trustee 1 a share that fails its commitments (a slip, say);
+    trustee 1 complains in public and trustee 2 answers with the right share, so the demo's
+    trustees page shows a settled complaint and nobody is disqualified."""
     states: dict[int, KeygenState] = {}
     rows = ceremony.trustees_of(proposal_id)
     threshold = ceremony.election_of(proposal_id).threshold  # type: ignore[union-attr]
@@ -40,13 +45,30 @@ def run_ceremony(proposal_id: str, now: datetime) -> dict[int, TrusteeShare]:
         states[t.user_id] = KeygenState.generate(proposal_id, t.index, threshold)
         ceremony.post_keygen(proposal_id, t.user_id, states[t.user_id].post(t.name), now)
     info = ceremony.status(proposal_id)["trustees"]
+    dispute = dispute and len(rows) >= 2
     for t in rows:
-        ceremony.post_deal(proposal_id, t.user_id, deal(states[t.user_id], info), now)
-    shares = {}
+        body = deal(states[t.user_id], info)
+        if dispute and t.index == 2:
+            body["shares"]["1"] = seal_share(info[0]["transport_key"],
+                                             states[t.user_id].dealer.share_for(1) + 1,
+                                             proposal_id, 2, 1)
+        ceremony.post_deal(proposal_id, t.user_id, body, now)
+    publics = [t["public"] for t in info]
     for t in rows:
-        boxes = ceremony.shares_for(proposal_id, t.user_id)["shares"]
-        shares[t.user_id] = receive(states[t.user_id], info, boxes)
+        _, bad = check_dealt(states[t.user_id], publics,
+                             ceremony.shares_for(proposal_id, t.user_id)["shares"])
+        for dealer in bad:
+            ceremony.file_complaint(proposal_id, t.user_id, {"dealer": dealer}, now)
         ceremony.confirm(proposal_id, t.user_id, now)
+    complaints = ceremony.status(proposal_id)["complaints"]
+    for t in rows:
+        reply = answers(states[t.user_id], complaints)
+        if reply["answers"]:
+            ceremony.post_answers(proposal_id, t.user_id, reply, now + timedelta(hours=1))
+    doc = json.loads(ceremony.election_of(proposal_id).election_json or "{}")  # type: ignore[union-attr]
+    shares = {t.user_id: settled_share(states[t.user_id], doc,
+                                       ceremony.shares_for(proposal_id, t.user_id)["shares"])
+              for t in rows}
     db.session.commit()
     return shares
 

@@ -72,7 +72,14 @@ CHECKS: tuple[tuple[str, Callable[[KeyRing], Iterable[Finding]]], ...] = (
     ("budgets", ledger.audit_budgets),
     ("disbursement approvals", ledger.audit_approvals),
     ("owner-number bindings, transfers, brand contacts", lambda _k: claims.audit_claims()),
+    ("secret votes' key ceremony complaints and answers", lambda _k: _ceremonies()),
 )
+
+
+def _ceremonies() -> Iterable[Finding]:
+    from app.secret.audit import audit_ceremonies
+
+    return audit_ceremonies()
 
 
 def run_audit(expected: Sequence[tuple[str, dict[str, Any]]] = ()) -> list[Finding]:

@@ -20,11 +20,16 @@ KINDS: dict[str, object] = {
     "trustee_reminder": _l("Trustee: a ceremony deadline is near and your step is not done"),
     "trustee_decrypt": _l("Trustee: a secret vote closed, post your decryption share"),
     "result_waiting": _l("A secret vote's result is waiting for its trustees"),
+    "ceremony_complaint": _l("Trustee: a complaint about the share you dealt awaits your answer"),
+    "ceremony_failed": _l("Council: a secret vote's key ceremony failed"),
 }
-COUNCIL_KINDS = ("motion_awaiting", "disbursement_awaiting", "application_to_review")
+COUNCIL_KINDS = ("motion_awaiting", "disbursement_awaiting", "application_to_review",
+                 "ceremony_failed")
 # A trustee's duties: without them a secret vote cannot be decrypted, so they always come, in the
-# app and by mail at once (never held for a digest), and cannot be switched off.
-DUTY_KINDS = ("trustee_keygen", "trustee_step", "trustee_reminder", "trustee_decrypt")
+# app and by mail at once (never held for a digest), and cannot be switched off. Answering a
+# complaint is one: unanswered, it disqualifies the dealer.
+DUTY_KINDS = ("trustee_keygen", "trustee_step", "trustee_reminder", "trustee_decrypt",
+              "ceremony_complaint")
 SWITCHABLE = tuple(k for k in KINDS if k not in DUTY_KINDS)
 CHANNELS = ("app", "email")
 DIGESTS = ("off", "daily", "weekly")

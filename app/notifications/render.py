@@ -142,6 +142,20 @@ def describe(n: Notification, personal: dict[str, str] | None = None) -> Message
     if kind == "application_to_review":
         return Message(_("A community applied for certification: %(name)s", name=title), [],
                        "communities.detail", {"community_id": int(p.get("community", 0))})
+    if kind == "ceremony_complaint":
+        return Message(
+            _("Trustee %(accuser)s complains about the share you dealt: %(title)s",
+              accuser=p.get("accuser", ""), title=title),
+            [_("Run: python -m ballots.trustee answer --proposal %(proposal)s (with your "
+               "server, folder and token) before the answers close.", proposal=pid)],
+            "secret.trustees_page", {"proposal_id": pid})
+    if kind == "ceremony_failed":
+        return Message(
+            _("The key ceremony failed; this secret vote cannot take ballots: %(title)s",
+              title=title),
+            [_("Dealers qualified: %(count)s; needed: %(k)s.", count=p.get("qualified", ""),
+               k=p.get("threshold", ""))],
+            "secret.trustees_page", {"proposal_id": pid})
     if kind in TRUSTEE_KINDS:
         from app.secret.notices import describe_duty
 

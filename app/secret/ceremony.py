@@ -4,9 +4,12 @@ keygen: each trustee posts its Feldman commitments (each with a proof of knowled
 X25519 transport key. When all n are in, election.json is built and checked. dealing: each
 trustee posts its shares for the others, each sealed to the recipient (ballots.secret.transport);
 the server relays the boxes. Each recipient opens its boxes on its device, checks every share
-against the sender's commitments and confirms; when all n have confirmed the key is ready and
-ballots are accepted. After close: each trustee posts a decryption share of the encrypted tally
-with its proofs; every proof is checked here; with k of them the vote is sealed (app.secret.seal).
+against the sender's commitments, files a public complaint against each sender whose share
+fails, and confirms; each accused dealer answers with the share in the clear. When all n have
+confirmed and every complaint is answered (or at the deadlines) app.secret.qual settles QUAL:
+the key over it is ready and ballots are accepted, or, with fewer than k, the ceremony fails.
+After close: each trustee posts a decryption share of the encrypted tally with its proofs; every
+proof is checked here; with k of them the vote is sealed (app.secret.seal).
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from app.charter import service as charter
 from app.core.db_types import utcnow
 from app.core.extensions import db
 from app.proposals.models import Proposal
-from app.secret.models import SecretDealtShare, SecretElection, SecretTrustee
+from app.secret import qual
+from app.secret.models import SecretComplaint, SecretDealtShare, SecretElection, SecretTrustee
 from app.translog import service as translog
-from ballots.canonical import canonical_bytes, canonical_sha256
+from ballots.canonical import canonical_bytes
 from ballots.records import format_time
-from ballots.secret.group import GroupError, point_from_hex
+from ballots.secret.complaints import share_holds
+from ballots.secret.group import GroupError, point_from_hex, scalar_from_hex, scalar_hex
 from ballots.secret.proofs import ProofError, parse_pairs, verify_knowledge
 from ballots.secret.transport import TransportError, public_from_hex
 from ballots.secret.trustees import (
@@ -108,8 +113,11 @@ def status(proposal_id: str, user_id: int | None = None) -> dict[str, Any]:
         "state": election.state,
         "threshold": election.threshold,
         "key_due": format_time(election.key_due),
+        "answers_due": format_time(qual.answer_due(election)),
+        "complaints": qual.status_rows(proposal_id),
         "share_hours": election.share_hours,
-        "election": json.loads(election.election_json) if election.election_json else None,
+        "election": json.loads(election.election_json)
+        if election.election_json and election.state != "failed" else None,
         "you": {"index": me.index, "name": me.name} if me else None,
         "trustees": [
             {
@@ -213,14 +221,70 @@ def confirm(proposal_id: str, user_id: int, now: datetime | None = None) -> None
     if me.confirmed_at is None:
         me.confirmed_at = now
         audit.record("secret.confirmed", actor_id=user_id, subject=proposal_id, trustee=me.index)
-    if all(t.confirmed_at for t in rows):
-        election.state = "ready"
-        doc = json.loads(election.election_json or "{}")
-        translog.append("secret.election", proposal_id, {
-            "type": "secret.election", "proposal": proposal_id,
-            "election": {"sha256": canonical_sha256(doc), "key": doc["key"],
-                         "threshold": doc["threshold"], "trustees": len(doc["trustees"])},
-            "ready_at": format_time(now)}, at=now)
+    qual.settle_if_complete(election, now)
+
+
+def file_complaint(proposal_id: str, user_id: int, body: Any, now: datetime | None = None) -> None:
+    """Trustee j's public complaint: dealer i's share did not open or failed its commitments."""
+    now = now or utcnow()
+    election = _locked(proposal_id)
+    me = _trustee(proposal_id, user_id)
+    if type(body) is not dict or body.keys() != {"dealer"} or type(body["dealer"]) is not int:
+        raise CeremonyRefused('send {"dealer": <trustee index>}', 400)
+    dealer = body["dealer"]
+    if not 1 <= dealer <= election.trustees:
+        raise CeremonyRefused(f"trustee {dealer} is not a trustee of this vote", 400)
+    if dealer == me.index:
+        raise CeremonyRefused("you cannot complain against yourself", 400)
+    if election.state != "dealing" or now >= election.key_due:
+        raise CeremonyRefused("complaints are taken while shares are exchanged, until "
+                              f"{format_time(election.key_due)}", 409)
+    if me.confirmed_at is not None:
+        raise CeremonyRefused("you have already confirmed every share you received", 409)
+    if db.session.get(SecretComplaint, (proposal_id, dealer, me.index)) is not None:
+        raise CeremonyRefused(f"your complaint against trustee {dealer} is already filed", 409)
+    db.session.add(SecretComplaint(proposal_id=proposal_id, dealer=dealer, accuser=me.index,
+                                   filed_by="trustee", filed_at=now))
+    db.session.flush()
+    qual.log_complaint(proposal_id, dealer, me.index, "trustee", user_id, now)
+    accused = db.session.scalar(select(SecretTrustee).where(
+        SecretTrustee.proposal_id == proposal_id, SecretTrustee.index == dealer))
+    if accused is not None:
+        qual.tell_dealer(proposal_id, accused, me.index)
+
+
+def post_answers(proposal_id: str, user_id: int, body: Any, now: datetime | None = None) -> None:
+    """Dealer i's public answers: f_i(j) in the clear for each complaint against it. Each is
+    checked against i's commitments and kept as given: a wrong one disqualifies i."""
+    now = now or utcnow()
+    election = _locked(proposal_id)
+    me = _trustee(proposal_id, user_id)
+    if (type(body) is not dict or body.keys() != {"answers"} or type(body["answers"]) is not dict
+            or not body["answers"]):
+        raise CeremonyRefused('send {"answers": {"<accuser index>": SCALAR_HEX64, ...}}', 400)
+    if election.state != "dealing" or now >= qual.answer_due(election):
+        raise CeremonyRefused("answers are taken until "
+                              f"{format_time(qual.answer_due(election))}, while the key is not "
+                              "settled", 409)
+    open_rows = {str(c.accuser): c for c in qual.complaints_of(proposal_id)
+                 if c.dealer == me.index and c.answer is None}
+    unknown = sorted(set(body["answers"]) - set(open_rows))
+    if unknown:
+        raise CeremonyRefused(f"no unanswered complaint against you from trustee(s) {unknown}",
+                              400)
+    try:
+        values = {j: scalar_from_hex(v, f"answer to trustee {j}")
+                  for j, v in body["answers"].items()}
+    except GroupError as exc:
+        raise CeremonyRefused(str(exc), 400) from None
+    commitments = [point_from_hex(c) for c in json.loads(me.public_json or "{}")["commitments"]]
+    for j, value in values.items():
+        row = open_rows[j]
+        row.answer = scalar_hex(value)
+        row.valid = share_holds(commitments, row.accuser, value)
+        row.answered_at = now
+        qual.log_answer(proposal_id, row, user_id, now)
+    qual.settle_if_complete(election, now)
 
 
 def checked_election(row: SecretElection) -> Election:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db_types import UTCDateTime, utcnow
@@ -13,7 +13,8 @@ from app.core.extensions import db
 
 
 class SecretElection(db.Model):  # type: ignore[name-defined,misc]
-    """A secret vote's ceremony: keygen -> dealing -> ready -> (closed) -> sealed | pending."""
+    """A secret vote's ceremony: keygen -> dealing (complaints) -> ready -> (closed) -> sealed
+    | pending; or failed (fewer than k dealers qualified, or no key before voting closed)."""
 
     __tablename__ = "secret_elections"
 
@@ -75,3 +76,22 @@ class SecretBundleFiles(db.Model):  # type: ignore[name-defined,misc]
     tally_json: Mapped[str] = mapped_column(Text)
     roll_jsonl: Mapped[str] = mapped_column(Text)
     ballots_jsonl: Mapped[str] = mapped_column(Text)
+
+
+class SecretComplaint(db.Model):  # type: ignore[name-defined,misc]
+    """Trustee ``accuser``'s public complaint that dealer ``dealer``'s share did not open or
+    failed its commitments, and the dealer's public answer: f_dealer(accuser) in the clear.
+    ``filed_by`` is "trustee", or "deadline" when the server filed it for a dealer who dealt
+    nothing by the key ceremony's deadline. ``valid`` is the answer's check against the
+    dealer's commitments (None while unanswered)."""
+
+    __tablename__ = "secret_complaints"
+
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    dealer: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    accuser: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    filed_by: Mapped[str] = mapped_column(String(16), default="trustee")
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answer: Mapped[str | None] = mapped_column(String(64))
+    valid: Mapped[bool | None] = mapped_column(Boolean)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.proposals.models import Proposal
-from app.secret.models import SecretElection, SecretTrustee
+from app.secret.models import SecretComplaint, SecretElection, SecretTrustee
+from app.secret.qual import answer_due
 
-KEY_STEPS = ("keygen", "deal", "receive")
+KEY_STEPS = ("keygen", "deal", "receive", "answer")
 OPEN_STATES = ("keygen", "dealing", "closed", "pending")
 # A reminder comes a day before a deadline, or halfway through a window shorter than two days.
 REMIND_BEFORE = timedelta(hours=24)
@@ -39,11 +40,15 @@ class Duty:
         return utcnow() >= self.due
 
 
-def next_step(election: SecretElection, trustee: SecretTrustee, all_dealt: bool) -> str | None:
-    """The trustee's step now, or None when it has nothing to do (done, or waiting for others)."""
+def next_step(election: SecretElection, trustee: SecretTrustee, all_dealt: bool,
+              accused: bool = False) -> str | None:
+    """The trustee's step now, or None when it has nothing to do (done, or waiting for others).
+    ``accused``: a complaint against the share it dealt waits for its answer."""
     if election.state == "keygen":
         return "keygen" if trustee.keygen_at is None else None
     if election.state == "dealing":
+        if accused:
+            return "answer"
         if trustee.dealt_at is None:
             return "deal"
         return "receive" if trustee.confirmed_at is None and all_dealt else None
@@ -65,6 +70,15 @@ def _undealt(proposal_ids: list[str]) -> dict[str, int]:
         .group_by(SecretTrustee.proposal_id)).all())
 
 
+def _accused(proposal_ids: list[str]) -> set[tuple[str, int]]:
+    """(vote, dealer) with a complaint still unanswered."""
+    if not proposal_ids:
+        return set()
+    return {(pid, dealer) for pid, dealer in db.session.execute(
+        select(SecretComplaint.proposal_id, SecretComplaint.dealer).where(
+            SecretComplaint.proposal_id.in_(proposal_ids), SecretComplaint.answer.is_(None)))}
+
+
 def _open_steps(
     where: Any,
 ) -> Iterator[tuple[SecretTrustee, SecretElection, Proposal, str, datetime | None]]:
@@ -75,12 +89,16 @@ def _open_steps(
         .where(SecretElection.state.in_(OPEN_STATES), where)
         .order_by(SecretElection.key_due, SecretTrustee.proposal_id, SecretTrustee.index)
     ).all()
-    undealt = _undealt(sorted({e.proposal_id for _t, e, _p in rows if e.state == "dealing"}))
+    dealing = sorted({e.proposal_id for _t, e, _p in rows if e.state == "dealing"})
+    undealt = _undealt(dealing)
+    accused = _accused(dealing)
     for trustee, election, proposal in rows:
-        step = next_step(election, trustee, undealt.get(election.proposal_id, 0) == 0)
+        step = next_step(election, trustee, undealt.get(election.proposal_id, 0) == 0,
+                         (election.proposal_id, trustee.index) in accused)
         if step is None:
             continue
-        due = election.key_due if step in KEY_STEPS else share_due(election, proposal.closes_at)
+        due = (answer_due(election) if step == "answer" else election.key_due
+               if step in KEY_STEPS else share_due(election, proposal.closes_at))
         yield trustee, election, proposal, step, due
 
 
@@ -141,6 +159,7 @@ def step_words(step: str) -> str:
         "keygen": _("make your key share (keygen)"),
         "deal": _("deal your shares to the other trustees (deal)"),
         "receive": _("receive and check the shares dealt to you (receive)"),
+        "answer": _("answer the complaints about the shares you dealt (answer)"),
         "decrypt": _("post your decryption share (decrypt)"),
     }.get(step, step)
 

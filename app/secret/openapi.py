@@ -39,7 +39,12 @@ def secret_paths(pid: dict[str, Any]) -> dict[str, Any]:
         f"{base}/keygen": _post("Trustee: your commitments with proofs and transport key", pid),
         f"{base}/deal": _post("Trustee: your shares for the others, each sealed to them", pid),
         f"{base}/shares": _get("Trustee: the sealed shares dealt to you", pid, auth=True),
-        f"{base}/confirm": _post("Trustee: every share dealt to you checked out", pid),
+        f"{base}/confirm": _post("Trustee: every share dealt to you checked (complaints, if "
+                                 "any, filed first)", pid),
+        f"{base}/complaints": _post("Trustee: a public complaint against the dealer whose share "
+                                    "did not open or failed its commitments", pid),
+        f"{base}/answers": _post("Dealer: the shares of the trustees who complained against "
+                                 "you, in the clear, checked by everyone", pid),
         f"{base}/tally": _get("The encrypted tally (after close)", pid),
         f"{base}/decrypt": _post("Trustee: your decryption share with its proofs", pid),
         f"{base}/ballots": _post(

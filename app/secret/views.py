@@ -17,7 +17,7 @@ from app.core.extensions import csrf, db
 from app.decisions.votes import close_and_seal
 from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
-from app.secret import casting, ceremony, notices
+from app.secret import casting, ceremony, notices, qual
 from app.secret import seal as secret_seal
 from app.secret.models import SecretElection
 from app.voting.service import VoteRefused
@@ -66,8 +66,9 @@ def proposal_spec(proposal_id: str) -> Response:
 @api.get("/election.json")
 def election_json(proposal_id: str) -> Response:
     election = ceremony.election_of(proposal_id)
+    # A failed ceremony has no election key: what it stored is the unsettled document.
     if election is None or election.election_json is None or election.state in (
-        "keygen", "dealing"
+        "keygen", "dealing", "failed"
     ):
         abort(404, description="this vote's election key is not ready")
     return Response(election.election_json, mimetype="application/json")
@@ -107,6 +108,20 @@ def shares(proposal_id: str) -> Any:
 @auth_required
 def confirm(proposal_id: str) -> Any:
     return _trustee_post(proposal_id, lambda p, u, _b: ceremony.confirm(p, u))
+
+
+@api.post("/complaints")
+@auth_required
+def complain(proposal_id: str) -> Any:
+    """Trustee: {"dealer": i}, the share dealt by i did not open or failed its commitments."""
+    return _trustee_post(proposal_id, ceremony.file_complaint)
+
+
+@api.post("/answers")
+@auth_required
+def answer(proposal_id: str) -> Any:
+    """Dealer: {"answers": {"j": f_i(j) as scalar hex}}, published for everyone to check."""
+    return _trustee_post(proposal_id, ceremony.post_answers)
 
 
 @api.get("/tally")
@@ -179,8 +194,15 @@ def trustees_page(proposal_id: str) -> str:
     if proposal is None or proposal.state == "draft" or election is None:
         abort(404)
     status = ceremony.status(proposal_id)
+    complaints = qual.complaints_of(proposal_id)
+    names = {t["index"]: t["name"] for t in status["trustees"]}
+    settled = election.state not in ("keygen", "dealing")
+    out = sorted({c.dealer for c in complaints if c.answer is None or c.valid is False})
     return render_template("secret/trustees.html", proposal=proposal, election=election,
-                           status=status, missing=_missing(status))
+                           status=status, missing=_missing(status), complaints=complaints,
+                           names=names, answers_due=qual.answer_due(election),
+                           disqualified=[names[i] for i in out] if settled else [],
+                           qualified=election.trustees - len(out))
 
 
 def _missing(status: dict[str, Any]) -> list[str]:

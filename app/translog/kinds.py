@@ -121,6 +121,34 @@ EVENT_KINDS: dict[str, str] = {
     "account.role": "an account given or relieved of the administrator role",
     "council.motion_vote": "one council member's vote on a motion, as cast",
     "disbursement.approved": "one council member's approval of a disbursement, as given",
+    # dkg-complaints: a secret vote's key ceremony, complaint round.
+    "secret.complaint": "a trustee's complaint that a dealer's share failed (or, filed at the "
+    "deadline, that nothing was dealt)",
+    "secret.answer": "a dealer's public answer to a complaint: the share in the clear, and "
+    "whether it checks against the dealer's commitments",
+    "secret.failed": "a secret vote's key ceremony failed: fewer dealers qualified than needed",
+    "secret.election": "a secret vote's election key settled: trustees, threshold, the key and "
+    "the digest of election.json",
+    "secret.pending": "a secret vote closed without enough decryption shares in the charter's "
+    "time: shares posted and the threshold",
+    "community.applied": "a community's application for certification",
+    "community.rejected": "a community's application rejected, with the reason",
+    "community.renewed": "a community's certification renewed for a new term",
+    "community.lapsed": "a community's certification lapsed at the end of its term",
+    "council.interest": "a council member's declared interest (a tag they must recuse on)",
+    "council.motion_referred": "a council motion referred to the owners' vote",
+    "charter.amendment_scheduled": "a passed charter amendment waiting out the protector's "
+    "window",
+    "charter.amendment_held": "a charter amendment held by the protector, with the reason",
+    "charter.amendment_released": "a held charter amendment let through by the protector",
+    "disbursement.suspended": "a disbursement suspended by a supervisor, with the reason",
+    "disbursement.suspension_lifted": "a supervisor's suspension of a disbursement lifted",
+    "owner.bound": "an owner number bound to an account by a confirmed claim, with the points "
+    "moved",
+    "owner.contacts": "the brand's owner contact list replaced: source, count, table digest",
+    "comment.hidden": "a comment hidden by a moderator, with the reason",
+    "comment.appeal_restored": "an appeal against a hidden comment granted: the comment restored",
+    "comment.appeal_upheld": "an appeal against a hidden comment refused: it stays hidden",
 }
 
 def without_backfill(record: dict[str, Any]) -> dict[str, Any]:

@@ -149,6 +149,21 @@ LOG_TYPES = {
     "charter.amendment_scheduled": _l("charter amendment waiting for the protector's window"),
     "charter.amendment_held": _l("charter amendment held by the protector"),
     "charter.amendment_released": _l("charter amendment let through by the protector"),
+    # dkg-complaints
+    "secret.complaint": _l("complaint in a key ceremony"),
+    "secret.answer": _l("answer to a key ceremony complaint"),
+    "secret.failed": _l("key ceremony failed"),
+    "secret.election": _l("election key of a secret vote settled"),
+    "secret.pending": _l("secret vote waiting for its trustees"),
+    "proposal.submitted": _l("proposal submitted"),
+    "proposal.accepted": _l("proposal accepted for the ballot"),
+    "proposal.rejected": _l("proposal rejected"),
+    "proposal.withdrawn": _l("proposal withdrawn"),
+    "key.created": _l("signing key created"),
+    "key.rotated": _l("signing key rotated"),
+    "comment.hidden": _l("comment hidden by a moderator"),
+    "comment.appeal_restored": _l("hidden comment restored on appeal"),
+    "comment.appeal_upheld": _l("appeal against a hidden comment refused"),
 }
 AMENDMENT_STATES = {
     "pending": _l("waiting for the protector's window"),

@@ -10,6 +10,8 @@ exists only as k-of-n shares. (Gennaro et al. showed joint-Feldman lets a truste
 key's distribution; this does not weaken ElGamal's secrecy, which is what the key is for.)
 
 Only transport is left to the caller (part 2): the shares f_i(j) must travel encrypted to j.
+A share that fails goes to the complaint round (ballots.secret.complaints): the key and the
+public shares are then summed over QUAL, the dealers left standing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ballots.canonical import CanonicalError, canonical_bytes, strict_loads
 from ballots.records import is_id
+from ballots.secret.complaints import (
+    Complaint,
+    ComplaintError,
+    complaints_json,
+    key_over,
+    parse_complaints,
+    parse_qualified,
+    public_shares,
+    qualified,
+    require_threshold,
+    share_holds,
+)
 from ballots.secret.group import (
     IDENTITY,
     GroupError,
@@ -50,6 +64,9 @@ from ballots.secret.proofs import (
 COMMITMENT_LABEL = "trustee-commitment"
 SHARE_LABEL = "decryption-share"
 ELECTION_KEYS = frozenset({"type", "format", "proposal", "threshold", "trustees", "key"})
+# Present together, and only when at least one complaint was filed: a ceremony without
+# complaints has exactly the members above, byte for byte as before the complaint round.
+COMPLAINT_MEMBERS = frozenset({"complaints", "qualified"})
 TRUSTEE_KEYS = frozenset({"index", "name", "commitments", "proofs"})
 MAX_TRUSTEES = 64
 
@@ -64,16 +81,6 @@ def _poly_at(coefficients: Sequence[int], x: int) -> int:
     acc = 0
     for a in reversed(coefficients):
         acc = (acc * x + a) % ORDER
-    return acc
-
-
-def _commitment_at(commitments: Sequence[bytes], j: int) -> bytes:
-    """sum_l j**l * C_l: what f(j) * G must equal."""
-    acc = commitments[0]
-    power = 1
-    for c in commitments[1:]:
-        power = power * j % ORDER
-        acc = add(acc, mul(power, c))
     return acc
 
 
@@ -114,8 +121,7 @@ class TrusteeDealer:
 
 def check_received_share(public: Mapping[str, Any], j: int, share: int) -> bool:
     """Trustee j's check of f_i(j) against trustee i's published commitments."""
-    commitments = [point_from_hex(c) for c in public["commitments"]]
-    return base_mul(share) == _commitment_at(commitments, j)
+    return share_holds([point_from_hex(c) for c in public["commitments"]], j, share)
 
 
 @dataclass(frozen=True)
@@ -169,19 +175,33 @@ def _derive(passphrase: bytes, salt: bytes) -> bytes:
 
 
 def election_document(
-    proposal_id: str, threshold: int, publics: Sequence[Mapping[str, Any]]
+    proposal_id: str,
+    threshold: int,
+    publics: Sequence[Mapping[str, Any]],
+    complaints: Sequence[Complaint] = (),
 ) -> dict[str, Any]:
-    key = IDENTITY
-    for p in publics:
-        key = add(key, point_from_hex(p["commitments"][0]))
-    return {
+    """election.json; with complaints, also the complaints and QUAL, and the key over QUAL.
+    Raises TrusteeError("qualified") when fewer than k dealers stand."""
+    ordered = sorted(publics, key=lambda p: int(p["index"]))
+    commitments = {int(p["index"]): [point_from_hex(c) for c in p["commitments"]]
+                   for p in ordered}
+    qual = qualified(len(ordered), complaints, commitments)
+    try:
+        require_threshold(qual, len(ordered), threshold)
+    except ComplaintError as exc:
+        raise TrusteeError(exc.reason, str(exc)) from None
+    doc: dict[str, Any] = {
         "type": "election",
         "format": 2,
         "proposal": proposal_id,
         "threshold": threshold,
-        "trustees": [dict(p) for p in sorted(publics, key=lambda p: int(p["index"]))],
-        "key": key.hex(),
+        "trustees": [dict(p) for p in ordered],
+        "key": key_over(qual, commitments).hex(),
     }
+    if complaints:
+        doc["complaints"] = complaints_json(complaints)
+        doc["qualified"] = qual
+    return doc
 
 
 @dataclass(frozen=True)
@@ -190,12 +210,17 @@ class Election:
     threshold: int
     key: bytes
     public_shares: dict[int, bytes]  # trustee index -> X_j
+    qualified: tuple[int, ...] = ()  # QUAL: the dealers whose polynomials make the key
+    complaints: tuple[Complaint, ...] = ()
 
 
 def verify_election(doc: Any, proposal_id: str) -> Election:
-    """Every commitment proof, the key, and each trustee's public share X_j."""
-    if type(doc) is not dict or doc.keys() != ELECTION_KEYS:
-        raise TrusteeError("record", f"election.json needs exactly {sorted(ELECTION_KEYS)}")
+    """Every commitment proof, the complaints and QUAL, the key, each trustee's X_j."""
+    if type(doc) is not dict or not (
+        doc.keys() == ELECTION_KEYS or doc.keys() == ELECTION_KEYS | COMPLAINT_MEMBERS
+    ):
+        raise TrusteeError("record", f"election.json needs exactly {sorted(ELECTION_KEYS)}, "
+                                     f"and {sorted(COMPLAINT_MEMBERS)} only together")
     if doc["type"] != "election" or doc["format"] != 2 or type(doc["format"]) is not int:
         raise TrusteeError("record", "election.json is not type 'election', format 2")
     if doc["proposal"] != proposal_id or not is_id(proposal_id):
@@ -205,8 +230,7 @@ def verify_election(doc: Any, proposal_id: str) -> Election:
         raise TrusteeError("record", f"trustees must be a list of 1..{MAX_TRUSTEES}")
     if type(k) is not int or not 1 <= k <= len(trustees):
         raise TrusteeError("threshold", "threshold must be an integer in 1..trustees")
-    key = IDENTITY
-    commitments: list[list[bytes]] = []
+    commitments: dict[int, list[bytes]] = {}
     for position, t in enumerate(trustees, start=1):
         if type(t) is not dict or t.keys() != TRUSTEE_KEYS or type(t["name"]) is not str:
             raise TrusteeError("record", f"trustee entry {position} needs {sorted(TRUSTEE_KEYS)}")
@@ -224,20 +248,30 @@ def verify_election(doc: Any, proposal_id: str) -> Election:
                 raise TrusteeError(
                     "commitment_proof", f"trustee {position} commitment {ell}: proof fails"
                 )
-        key = add(key, cs[0])
-        commitments.append(cs)
+        commitments[position] = cs
+    n = len(trustees)
+    complaints: list[Complaint] = []
+    claimed: list[int] = []
+    try:
+        if "complaints" in doc:
+            complaints = parse_complaints(doc["complaints"], n)
+            claimed = parse_qualified(doc["qualified"], n)
+        qual = qualified(n, complaints, commitments)
+        if complaints and claimed != qual:
+            raise ComplaintError(
+                "qualified", f"qualified is {claimed}, but the complaints and answers leave {qual}")
+        require_threshold(qual, n, k)
+    except ComplaintError as exc:
+        raise TrusteeError(exc.reason, str(exc)) from None
+    key = key_over(qual, commitments)
     if point_from_hex(doc["key"], "election key") != key:
-        raise TrusteeError("key", "election key is not the sum of the trustees' commitments")
+        raise TrusteeError("key", "election key is not the sum of the qualified trustees' "
+                                  "commitments")
     if key == IDENTITY:
         # Commitments that cancel out would make every ballot readable by anyone.
         raise TrusteeError("key", "election key is the identity element")
-    publics: dict[int, bytes] = {}
-    for j in range(1, len(trustees) + 1):
-        x_j = IDENTITY
-        for cs in commitments:
-            x_j = add(x_j, _commitment_at(cs, j))
-        publics[j] = x_j
-    return Election(proposal_id, k, key, publics)
+    return Election(proposal_id, k, key, public_shares(n, qual, commitments), tuple(qual),
+                    tuple(complaints))
 
 
 def decryption_share(

@@ -207,6 +207,11 @@ def _verify2(
             raise _mismatch(f"election.{name}", f"election {name}", summary[name], mine)
     say(f"  election key {election.key.hex()}: {election.threshold} of "
         f"{len(election.public_shares)} trustees, every commitment proof verified")
+    if election.complaints:
+        out = sorted(set(election.public_shares) - set(election.qualified))
+        say(f"  {len(election.complaints)} complaint(s) in the key ceremony, every answer "
+            f"checked: key over qualified dealers {list(election.qualified)}"
+            + (f", disqualified {out}" if out else ""))
 
     roll = Roll()
     stream = MerkleStream()

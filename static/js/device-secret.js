@@ -1,6 +1,6 @@
 // The check of a secret-ballot (format 2) bundle on the reader's device, as
 // ballots/secret/verifier.py does it and with its failure codes: election.json (every trustee
-// commitment proof, the key), roll.jsonl, ballots.jsonl streamed (canonical lines, members,
+// commitment proof, the complaints and their answers, QUAL, the key over QUAL), roll.jsonl, ballots.jsonl streamed (canonical lines, members,
 // seq, token on the roll, window, tracker = SHA-256 of the cast object, Merkle root), the
 // weighted homomorphic sum of the counting ballots, tally.json (its SHA-256, the sum, every
 // decryption share's proof, the k-of-n combination, each total) and the outcome.
@@ -130,18 +130,69 @@ function sampleSeqs(size, full) {
   return picked;
 }
 
+// f_i(j) * G as dealer i's commitments say: sum_l j^l * C_i,l.
+function commitmentAt(cs, j) {
+  let x = Point.ZERO;
+  let power = 1n;
+  for (const C of cs) {
+    x = x.add(mul(C, power));
+    power = mod(power * BigInt(j));
+  }
+  return x;
+}
+
+// QUAL: every dealer but those with a complaint unanswered (share null) or answered with a
+// share that fails its commitments; election.json's "qualified" must say exactly that.
+function qualified(doc, commitments, k) {
+  const n = commitments.length;
+  const all = Array.from({ length: n }, (_, x) => x + 1);
+  if (!("complaints" in doc)) return all;
+  const list = doc.complaints;
+  if (!Array.isArray(list) || list.length === 0) throw new Fail("election.complaints", "complaints must be a non-empty list");
+  const out = new Set();
+  let last = null;
+  list.forEach((c, position) => {
+    const where = `complaint ${position + 1}`;
+    if (!exactKeys(c, ["accuser", "dealer", "share"])) throw new Fail("election.complaints", `${where} needs exactly accuser, dealer, share`);
+    const { accuser: j, dealer: i } = c;
+    if (!Number.isInteger(j) || !Number.isInteger(i) || j < 1 || j > n || i < 1 || i > n || i === j) {
+      throw new Fail("election.complaints", `${where}: a complaint is by one trustee against another`);
+    }
+    if (last && (last[0] > i || (last[0] === i && last[1] >= j))) {
+      throw new Fail("election.complaints", `${where}: not in ascending (dealer, accuser) order, or a repeat`);
+    }
+    last = [i, j];
+    if (c.share === null) {
+      out.add(i);
+      return;
+    }
+    const share = scalar(c.share, "election.complaints", where);
+    if (!mul(G, share).equals(commitmentAt(commitments[i - 1], j))) out.add(i);
+  });
+  const qual = all.filter((i) => !out.has(i));
+  const claimed = doc.qualified;
+  if (!Array.isArray(claimed) || claimed.length !== qual.length || claimed.some((v, x) => v !== qual[x])) {
+    throw new Fail("election.qualified", `qualified is ${JSON.stringify(claimed)}, but the complaints and answers leave ${JSON.stringify(qual)}`);
+  }
+  if (qual.length < k) throw new Fail("election.qualified", `the key ceremony fails: only ${qual.length} of ${n} trustees' dealings stand, and ${k} are needed`);
+  return qual;
+}
+
+const ELECTION_KEYS = ["type", "format", "proposal", "threshold", "trustees", "key"];
+
 function checkElection(doc, result) {
   const summary = result.election;
   const got = sha256Hex(doc);
   if (got !== summary.sha256) throw mismatch("election.sha256", "election.json SHA-256", summary.sha256, got);
   const id = result.proposal.id;
-  if (!exactKeys(doc, ["type", "format", "proposal", "threshold", "trustees", "key"])
+  // "complaints" and "qualified" come together, only when a complaint was filed.
+  const members = "complaints" in doc || "qualified" in doc ? [...ELECTION_KEYS, "complaints", "qualified"] : ELECTION_KEYS;
+  if (!exactKeys(doc, members)
       || doc.type !== "election" || doc.format !== 2) throw new Fail("election.record", "election.json is not type 'election', format 2");
   if (doc.proposal !== id) throw new Fail("election.proposal", `election.json is for proposal ${doc.proposal}`);
   const k = doc.threshold;
   if (!Array.isArray(doc.trustees) || doc.trustees.length < 1 || doc.trustees.length > 64) throw new Fail("election.record", "trustees must be a list of 1..64");
   if (!Number.isInteger(k) || k < 1 || k > doc.trustees.length) throw new Fail("election.threshold", "threshold must be an integer in 1..trustees");
-  let key = Point.ZERO;
   const commitments = doc.trustees.map((t, position) => {
     const i = position + 1;
     if (!exactKeys(t, ["index", "name", "commitments", "proofs"]) || typeof t.name !== "string") throw new Fail("election.record", `trustee entry ${i} is malformed`);
@@ -156,28 +207,25 @@ function checkElection(doc, result) {
         throw new Fail("election.commitment_proof", `trustee ${i} commitment ${ell}: proof fails`);
       }
     });
-    key = key.add(cs[0]);
     return cs;
   });
-  if (point(doc.key, "election.key", "election key").toHex() !== key.toHex()) throw new Fail("election.key", "election key is not the sum of the trustees' commitments");
+  const qual = qualified(doc, commitments, k);
+  let key = Point.ZERO;
+  for (const i of qual) key = key.add(commitments[i - 1][0]);
+  if (point(doc.key, "election.key", "election key").toHex() !== key.toHex()) throw new Fail("election.key", "election key is not the sum of the qualified trustees' commitments");
   if (key.is0()) throw new Fail("election.key", "election key is the identity element");
   for (const [name, mine] of [["key", key.toHex()], ["threshold", k], ["trustees", doc.trustees.length]]) {
     if (summary[name] !== mine) throw mismatch(`election.${name}`, `election ${name}`, summary[name], mine);
   }
-  // Trustee j's public share X_j = sum_i sum_l j^l * C_i,l.
+  // Trustee j's public share X_j = sum over QUAL of sum_l j^l * C_i,l.
   const publics = new Map();
   for (let j = 1; j <= doc.trustees.length; j++) {
     let x = Point.ZERO;
-    for (const cs of commitments) {
-      let power = 1n;
-      for (const C of cs) {
-        x = x.add(mul(C, power));
-        power = mod(power * BigInt(j));
-      }
-    }
+    for (const i of qual) x = x.add(commitmentAt(commitments[i - 1], j));
     publics.set(j, x);
   }
-  return { key, keyHex: doc.key, k, publics };
+  const complaints = "complaints" in doc ? doc.complaints.length : 0;
+  return { key, keyHex: doc.key, k, publics, qual, complaints };
 }
 
 function modInverse(a) {
@@ -263,6 +311,10 @@ export async function verifySecret(files, result, say, progress, full) {
   if (!result.election || !result.encrypted_tally) throw new Fail("result.format", "a format 2 result needs election and encrypted_tally");
   const election = checkElection(files.election, result);
   say(`election key ${election.keyHex}: ${election.k} of ${election.publics.size} trustees, every commitment proof verified`);
+  if (election.complaints) {
+    const out = [...election.publics.keys()].filter((i) => !election.qual.includes(i));
+    say(`${election.complaints} complaint(s) in the key ceremony, every answer checked: key over qualified dealers [${election.qual.join(", ")}]${out.length ? `, disqualified [${out.join(", ")}]` : ""}`);
+  }
   const roll = await readRoll(files.roll, result.roll, say, progress);
   const sample = sampleSeqs(result.ballots.size, full);
   const counting = new Map(); // token -> [seq, ciphertexts as given]

@@ -311,3 +311,43 @@ def test_secret_vote_sampled_or_in_full(page: Any, tmp_path: Path) -> None:
     assert python_verdict(bad) == "ballots.option_proof"
     assert browser_verdict(page, bad, all_proofs=True)[0] == "ballots.option_proof"
     assert browser_verdict(page, bad)[0] in (None, "ballots.option_proof")
+
+
+def test_secret_vote_with_key_ceremony_complaints(page: Any, tmp_path: Path) -> None:
+    """dkg-complaints: election.json with complaints, answers and QUAL, checked on the device
+    as by ballots.verify; a QUAL or an order the complaints do not give is named by both."""
+    built = build(k=2, n=3, share_from=(2, 3), complaints=((1, 2, "wrong"), (3, 1, "valid")))
+    base = built.write(tmp_path / "good")
+    write_log_files(base, built.key, json.loads((base / "result.json").read_text()))
+    assert python_verdict(base) is None
+    code, lines = browser_verdict(page, base)
+    assert code is None, lines
+    assert ("2 complaint(s) in the key ceremony, every answer checked: key over qualified "
+            "dealers [1, 3], disqualified [2]") in lines
+
+    def election_edit(change: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
+        def tamper(folder: Path) -> None:
+            doc = json.loads((folder / "election.json").read_text())
+            change(doc)
+            (folder / "election.json").write_bytes(canonical_bytes(doc))
+            resign(folder, built.key, lambda r: r["election"].update(sha256=canonical_sha256(doc)))
+        return tamper
+
+    def requalify(doc: dict[str, Any]) -> None:
+        doc["qualified"] = [1, 2, 3]
+
+    def reorder(doc: dict[str, Any]) -> None:
+        doc["complaints"].reverse()
+
+    def unanswer(doc: dict[str, Any]) -> None:
+        doc["complaints"][0]["share"] = None  # dealer 1 now disqualified too: 1 of 3 < k
+
+    expected = {"requalify": "election.qualified", "reorder": "election.complaints",
+                "unanswer": "election.qualified"}
+    for name, change in (("requalify", requalify), ("reorder", reorder),
+                         ("unanswer", unanswer)):
+        folder = variant(base, tmp_path, name, election_edit(change))
+        py = python_verdict(folder)
+        js, said = browser_verdict(page, folder)
+        assert py == expected[name], (name, py)
+        assert js == py, (name, py, js, said)

@@ -10,8 +10,9 @@ from app.accounts.models import User
 from app.accounts.services import issue_api_token
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from ballots.secret.transport import seal_share
 from ballots.secret.trustees import TrusteeShare
-from ballots.trustee import KeygenState, deal, decrypt, receive
+from ballots.trustee import KeygenState, check_dealt, deal, decrypt, receive
 from governance.default_charter import default_rules
 from tests.factories import install_charter, make_open_vote, make_owner, seat_member
 
@@ -101,3 +102,44 @@ def close_now(vote_id: str) -> Any:
     db.session.commit()
     time.sleep(2.1)
     return proposal.closes_at
+
+
+def keygen_and_deal(client: Any, vote: SecretVote, cheat: tuple[int, int] | None = None,
+                     skip_deal: int | None = None) -> list[dict[str, Any]]:
+    """Every trustee posts keys and deals; ``cheat`` = (dealer, victim): the dealer seals the
+    victim a share off by one, so it opens but fails the dealer's commitments."""
+    base = f"/api/secret/{vote.id}"
+    for t in vote.trustees:
+        info = client.get(base + "/ceremony", headers=t.headers).get_json()
+        t.state = KeygenState.generate(vote.id, info["you"]["index"], info["threshold"])
+        r = client.post(base + "/keygen", json=t.state.post(info["you"]["name"]),
+                        headers=t.headers)
+        assert r.status_code == 201, r.get_json()
+    info = client.get(base + "/ceremony").get_json()
+    for t in vote.trustees:
+        assert t.state is not None
+        if t.state.index == skip_deal:
+            continue
+        body = deal(t.state, info["trustees"])
+        if cheat and t.state.index == cheat[0]:
+            victim = cheat[1]
+            key = info["trustees"][victim - 1]["transport_key"]
+            body["shares"][str(victim)] = seal_share(
+                key, t.state.dealer.share_for(victim) + 1, vote.id, cheat[0], victim)
+        r = client.post(base + "/deal", json=body, headers=t.headers)
+        assert r.status_code == 201, r.get_json()
+    return list(info["trustees"])
+
+
+def check_and_confirm(client: Any, vote: SecretVote, trustees: list[dict[str, Any]]) -> None:
+    """What `python -m ballots.trustee receive` does: complain against each bad share, confirm."""
+    base = f"/api/secret/{vote.id}"
+    for t in vote.trustees:
+        assert t.state is not None
+        boxes = client.get(base + "/shares", headers=t.headers).get_json()["shares"]
+        _, bad = check_dealt(t.state, [x["public"] for x in trustees], boxes)
+        for i in bad:
+            r = client.post(base + "/complaints", json={"dealer": i}, headers=t.headers)
+            assert r.status_code == 201, r.get_json()
+        r = client.post(base + "/confirm", json={"confirmed": True}, headers=t.headers)
+        assert r.status_code == 201, r.get_json()

@@ -157,6 +157,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("secret_api.keygen", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("secret_api.deal", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("secret_api.confirm", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("secret_api.complain", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
+    ("secret_api.answer", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("secret_api.decrypt", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("secret_api.cast", "POST"): {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 400)},
     ("verifiable.election_json", "GET"): PUBLIC,
@@ -389,7 +391,8 @@ def _world(app: Any) -> dict[str, Any]:
                 "secret.trustees_page", "secret_api.ceremony_status",
                 "secret_api.proposal_spec", "secret_api.election_json", "secret_api.shares",
                 "secret_api.keygen", "secret_api.deal", "secret_api.confirm",
-                "secret_api.decrypt", "secret_api.cast",
+                "secret_api.decrypt", "secret_api.cast", "secret_api.complain",
+                "secret_api.answer",
             )
         },
         **{

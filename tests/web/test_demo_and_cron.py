@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ def test_the_demo_is_built_once_and_its_published_bundles_verify(
         )
     )
     assert {"binary", "single"} <= methods
+    disputes: list[dict[str, Any]] = []
     for (proposal_id,) in db.session.execute(select(SealedResult.proposal_id)):
         folder = tmp_path / proposal_id
         folder.mkdir()
@@ -56,7 +58,12 @@ def test_the_demo_is_built_once_and_its_published_bundles_verify(
         if (folder / "election.json").exists():
             assert b'"selection"' not in (folder / "ballots.jsonl").read_bytes()
             assert independent_format2.verify(folder) is None
+            election = json.loads((folder / "election.json").read_bytes())
+            disputes.extend(election.get("complaints", []))
         assert report.ok, f"{proposal_id}: {report.message}"
+    # The sealed secret vote's ceremony had one complaint, answered with a share that checks.
+    assert [(c["accuser"], c["dealer"], c["share"] is not None) for c in disputes] == [
+        (1, 2, True)]
     audit = runner.invoke(args=["trust", "audit"])
     assert audit.exit_code == 0, audit.output
     # Every approval of the demo's spending is by a member of the proceeds committee (Art. 22.1).

@@ -171,6 +171,9 @@ def or_proof(label: str, ctx: list[Any], key: Point, a: Point, b: Point, values:
     return total % Q == hsc(label, *ctx, comms)
 
 
+ELECTION_MEMBERS = {"format", "key", "proposal", "threshold", "trustees", "type"}
+
+
 def load(path: Path) -> Any:
     return json.loads(path.read_bytes())
 
@@ -221,8 +224,36 @@ def _verify(bundle: Path) -> None:  # noqa: C901 - one straight pass, as the doc
             tt = padd(pmul(z, G), pneg(pmul(ch, c)))
             if ch != hsc("trustee-commitment", pid, pos, ell, encode(c).hex(), encode(tt).hex()):
                 raise Bad("commitment proof")
-        key = padd(key, cs[0])
         comms.append(cs)
+    # The complaint round (members present together, only when a complaint was filed).
+    qual = list(range(1, len(comms) + 1))
+    if "complaints" in election or "qualified" in election:
+        complaints = election["complaints"]
+        if not complaints or set(election) != ELECTION_MEMBERS | {"complaints", "qualified"}:
+            raise Bad("complaints members")
+        order = [(c["dealer"], c["accuser"]) for c in complaints]
+        if order != sorted(set(order)):
+            raise Bad("complaints order")
+        out = set()
+        for c in complaints:
+            i, j = c["dealer"], c["accuser"]
+            if set(c) != {"accuser", "dealer", "share"} or i == j or not (
+                    1 <= i <= len(comms) and 1 <= j <= len(comms)):
+                raise Bad("complaint entry")
+            want = ZERO
+            for ell, cc in enumerate(comms[i - 1]):
+                want = padd(want, pmul(pow(j, ell, Q), cc))
+            if c["share"] is None or not peq(pmul(sc(c["share"]), G), want):
+                out.add(i)
+        qual = [i for i in qual if i not in out]
+        if election["qualified"] != qual:
+            raise Bad("qualified")
+    elif set(election) != ELECTION_MEMBERS:
+        raise Bad("election members")
+    if len(qual) < k:
+        raise Bad("fewer than k qualified")
+    for i in qual:
+        key = padd(key, comms[i - 1][0])
     if encode(key).hex() != election["key"] or election["key"] != result["election"]["key"]:
         raise Bad("election key")
     if peq(key, ZERO):
@@ -301,8 +332,8 @@ def _verify(bundle: Path) -> None:  # noqa: C901 - one straight pass, as the doc
             raise Bad("share order")
         last = j
         xj = ZERO
-        for cs in comms:
-            for ell, c in enumerate(cs):
+        for i in qual:
+            for ell, c in enumerate(comms[i - 1]):
                 xj = padd(xj, pmul(pow(j, ell, Q), c))
         ds = []
         for o, (a, _) in enumerate(prod):

@@ -10,6 +10,7 @@ from typing import Any
 from ballots import SigningKey, VoteSpec, keys_document, voter_token
 from ballots.secret.ballot import encrypt_ballot
 from ballots.secret.bundle import BallotBox, SecretBundle, build_receipt2, bundle_files
+from ballots.secret.complaints import Complaint
 from ballots.secret.group import Rng
 from ballots.secret.trustees import (
     Election,
@@ -43,13 +44,21 @@ class Trustees:
     shares: list[TrusteeShare]
 
 
-def run_dkg(pid: str, k: int, n: int, rng: Rng) -> Trustees:
+def run_dkg(pid: str, k: int, n: int, rng: Rng,
+            complaints: Sequence[tuple[int, int, str]] = ()) -> Trustees:
+    """The DKG; each complaint (accuser, dealer, answer) is answered with the true share
+    ("valid"), a wrong one ("wrong") or not at all ("none"). Key shares are over QUAL."""
     dealers = [TrusteeDealer.generate(i, k, rng) for i in range(1, n + 1)]
     publics = [d.public(pid, f"Trustee {d.index}", rng) for d in dealers]
-    doc = election_document(pid, k, publics)
-    shares = [TrusteeShare.combine(pid, j, [d.share_for(j) for d in dealers])
+    answers = {"valid": lambda d, j: d.share_for(j), "wrong": lambda d, j: d.share_for(j) + 1,
+               "none": lambda d, j: None}
+    filed = [Complaint(j, i, answers[how](dealers[i - 1], j)) for j, i, how in complaints]
+    doc = election_document(pid, k, publics, filed)
+    election = verify_election(doc, pid)
+    shares = [TrusteeShare.combine(pid, j, [dealers[i - 1].share_for(j)
+                                            for i in election.qualified])
               for j in range(1, n + 1)]
-    return Trustees(doc, verify_election(doc, pid), shares)
+    return Trustees(doc, election, shares)
 
 
 @dataclass
@@ -79,10 +88,11 @@ def build(
     share_from: Sequence[int] = (1, 3),
     seed: bytes = b"test vectors",
     pid: str = "secret-2026",
+    complaints: Sequence[tuple[int, int, str]] = (),
 ) -> Built:
     rng = Rng(seed)
     spec = spec_for(method, seats, pid)
-    trustees = run_dkg(pid, k, n, rng)
+    trustees = run_dkg(pid, k, n, rng, complaints)
     roll = {voter_token(SECRET, pid, i): 1000 + 37 * i for i in range(len(votes) + 2)}
     tokens = list(roll)
     box = BallotBox(spec, trustees.election, roll)
