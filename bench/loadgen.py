@@ -125,11 +125,15 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     def pct(p: float) -> float:
         return 1000 * lat[min(done - 1, int(done * p))] if done else 0.0
 
-    return {
+    out = {
         "requests": done, "errors": stats["errors"], "seconds": elapsed,
         "rate": done / elapsed if elapsed else 0.0, "p50_ms": pct(0.5), "p99_ms": pct(0.99),
         "status": {str(k): v for k, v in stats["status"].items()},
     }
+    if args.latencies:
+        # For a caller that pools several runs' latencies into one p50/p99.
+        out["latencies_ms"] = [round(1000 * x, 3) for x in lat]
+    return out
 
 
 def main() -> None:
@@ -144,6 +148,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--max-requests", type=int, default=MAX_REQUESTS)
+    parser.add_argument("--latencies", default="", help="1: print every latency too")
     args = parser.parse_args()
     args.max_requests = min(args.max_requests, MAX_REQUESTS)
     print(json.dumps(asyncio.run(_run(args))))

@@ -1,12 +1,13 @@
 """Casting a secret ballot over HTTP next to an open one, in the same run (issue 19).
 
-    python -m bench.secret_cast [--owners 3000] [--voters 1200] [--seconds 8]
+    python -m bench.secret_cast [--owners 3000] [--voters 3000] [--seconds 16] [--rounds 4]
 
 On its own PostgreSQL database (BENCH_DB, default trust_bench_secret): owners with API tokens,
 one open-ballot vote and one secret vote (three trustees, the key ceremony run in-process).
 Each voter's encrypted ballot is made beforehand, as the voter's device would; what is
 measured is the server: the open cast (selection) and the secret cast (every proof checked)
-through the same gunicorn, the same load generator and client count. Prints and writes
+through the same gunicorn, the same load generator and client count, in alternating rounds
+(open, secret, open, secret...; --seconds is each cast's total). Prints and writes
 bench/secret-cast-results.json: ballots/s, p50/p99, app+database CPU per ballot, and the
 ratio secret/open (the goal: the proof check must not halve the rate, ratio >= 0.5).
 """
@@ -80,22 +81,59 @@ def _secret_vote(voters: int, bodies: Path) -> str:
         return str(proposal.id)
 
 
-def _measure(args: argparse.Namespace, **opts: str) -> dict[str, Any]:
-    port = _free_port()
-    with gunicorn("wsgi:app", args.workers, args.threads, port) as server:
-        app_before, db_before = _tree_cpu(server.pid), _db_backend_cpu()
-        out = loadgen(str(port), args.seconds, args.clients, **opts)
-        n = max(1, out["requests"])
-        out["app_cpu_ms_per_ballot"] = 1000 * (_tree_cpu(server.pid) - app_before) / n
-        out["db_cpu_ms_per_ballot"] = 1000 * (_db_backend_cpu() - db_before) / n
+def _phase(port: int, seconds: float, args: argparse.Namespace, pid: int,
+           **opts: str) -> dict[str, Any]:
+    app_before, db_before = _tree_cpu(pid), _db_backend_cpu()
+    out = loadgen(str(port), seconds, args.clients, latencies="1", **opts)
+    out["app_cpu_s"] = _tree_cpu(pid) - app_before
+    out["db_cpu_s"] = _db_backend_cpu() - db_before
     return out
+
+
+def _pooled(phases: list[dict[str, Any]]) -> dict[str, Any]:
+    lat = sorted(x for p in phases for x in p["latencies_ms"])
+    done, seconds = len(lat), sum(p["seconds"] for p in phases)
+    status: dict[str, int] = {}
+    for p in phases:
+        for code, count in p["status"].items():
+            status[code] = status.get(code, 0) + count
+    n = max(1, done)
+    return {
+        "requests": done, "errors": sum(p["errors"] for p in phases), "seconds": seconds,
+        "rate": done / seconds if seconds else 0.0,
+        "p50_ms": lat[min(done - 1, done // 2)] if done else 0.0,
+        "p99_ms": lat[min(done - 1, int(done * 0.99))] if done else 0.0,
+        "status": status,
+        "app_cpu_ms_per_ballot": 1000 * sum(p["app_cpu_s"] for p in phases) / n,
+        "db_cpu_ms_per_ballot": 1000 * sum(p["db_cpu_s"] for p in phases) / n,
+        "rounds": [round(p["rate"], 1) for p in phases],
+    }
+
+
+def _measure(args: argparse.Namespace, open_vote: str, secret_vote: str,
+             bodies: list[Path]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both casts on one server, in alternating rounds: the machine's other load, which moves
+    from second to second, falls on both alike, and the ratio compares like with like."""
+    port = _free_port()
+    share = args.seconds / args.rounds
+    phases: dict[str, list[dict[str, Any]]] = {"open": [], "secret": []}
+    with gunicorn("wsgi:app", args.workers, args.threads, port) as server:
+        for r in range(args.rounds):
+            phases["open"].append(_phase(port, share, args, server.pid, mode="cast",
+                                         proposal=open_vote, owners=f"1-{args.voters}"))
+            phases["secret"].append(_phase(port, share, args, server.pid, mode="post",
+                                           path=f"/api/secret/{secret_vote}/ballots",
+                                           bodies=str(bodies[r])))
+    return _pooled(phases["open"]), _pooled(phases["secret"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--owners", type=int, default=3000)
-    parser.add_argument("--voters", type=int, default=1200)
-    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--voters", type=int, default=3000)
+    parser.add_argument("--seconds", type=float, default=16,
+                        help="per cast, over all rounds")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -108,9 +146,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bodies = Path(tmp) / "ballots.tsv"
         secret_vote = _secret_vote(args.voters, bodies)
-        opened = _measure(args, mode="cast", proposal=open_vote, owners=f"1-{args.voters}")
-        secret = _measure(args, mode="post", path=f"/api/secret/{secret_vote}/ballots",
-                          bodies=str(bodies))
+        # Each round its own voters' ballots (a ballot posted twice would be a replay).
+        lines = bodies.read_text().splitlines(keepends=True)
+        parts = [Path(tmp) / f"round-{r}.tsv" for r in range(args.rounds)]
+        for r, part in enumerate(parts):
+            part.write_text("".join(lines[r :: args.rounds]))
+        opened, secret = _measure(args, open_vote, secret_vote, parts)
     ratio = secret["rate"] / opened["rate"] if opened["rate"] else 0.0
     report = {
         "when": datetime.now().astimezone().isoformat(timespec="seconds"),

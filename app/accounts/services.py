@@ -203,19 +203,39 @@ _TOKEN_USED = (
 )
 
 
-def api_token_owner(value: str) -> int | None:
-    """The id of the owner a live personal API token belongs to (every API cast starts here)."""
+def api_token_digest(value: str) -> str:
+    """What is stored of a personal API token (the plain value never is)."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def token_use_due(digest: str) -> bool:
+    """Whether this request should write the token's last use (and, if so, note it as written).
+
+    The caller writes it in its own transaction: `api_token_owner` at once, a caller that
+    folds the token's check into its own statements (app.secret.casting) with its write.
+    """
     import time
 
-    digest = hashlib.sha256(value.encode()).hexdigest()
+    moment = time.monotonic()
+    if moment - _last_use_written.get(digest, -_LAST_USE_EVERY) < _LAST_USE_EVERY:
+        return False
+    if len(_last_use_written) > 50_000:
+        _last_use_written.clear()
+    _last_use_written[digest] = moment
+    return True
+
+
+def api_token_owner(value: str) -> int | None:
+    """The id of the owner a live personal API token belongs to (every API cast starts here)."""
+    return token_digest_owner(api_token_digest(value))
+
+
+def token_digest_owner(digest: str) -> int | None:
+    """`api_token_owner` for a token already digested."""
     user_id = fast_scalar(_TOKEN_OWNER, {"d": digest, "now": utcnow()})
     if user_id is None:
         return None
-    moment = time.monotonic()
-    if moment - _last_use_written.get(digest, -_LAST_USE_EVERY) >= _LAST_USE_EVERY:
-        if len(_last_use_written) > 50_000:
-            _last_use_written.clear()
-        _last_use_written[digest] = moment
+    if token_use_due(digest):
         # Rides with the request's own commit (a cast commits; a read-only call may not).
         fast_execute(_TOKEN_USED, {"d": digest, "now": utcnow()})
     return int(user_id)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ballots.canonical import canonical_bytes
 from ballots.secret.ballot import (
     OPTION_LABEL,
     SUM_LABEL,
@@ -177,6 +178,12 @@ def test_every_valid_selection_verifies_and_audits(method: str, picks: list[int]
     ballot = encrypt_ballot(spec, key, TOKEN, selection, Rng(seed + b"r"))
     BallotChecker(spec, key).check_cast(ballot.cast)
     assert audit_ballot(spec, key, ballot.audit_record()) == tuple(selection)
+    # The server's one-pass form: the same canonical bytes and tracker as the slow path,
+    # also for a ballot parsed back from text sent with other spacing and member order.
+    sent = json.loads(json.dumps(dict(reversed(ballot.cast.items())), indent=1))
+    checked = BallotChecker(spec, key).accept(sent)
+    assert checked.canonical == canonical_bytes(ballot.cast)
+    assert checked.tracker == ballot.tracker == tracker_of(sent)
 
 
 @pytest.fixture(scope="module")
