@@ -4,10 +4,11 @@
 
 On its own PostgreSQL database (BENCH_DB, default trust_bench_secret): owners with API tokens,
 one open-ballot vote and one secret vote (three trustees, the key ceremony run in-process).
-Each voter's encrypted ballot is made beforehand, as the voter's device would; what is
-measured is the server: the open cast (selection) and the secret cast (every proof checked)
-through the same gunicorn, the same load generator and client count, in alternating rounds
-(open, secret, open, secret...; --seconds is each cast's total). Prints and writes
+Each voter's encrypted ballots (one for a warm-up, one per round) are made beforehand, as the
+voter's device would; what is measured is the server: the open cast (selection) and the
+secret cast (every proof checked) through the same gunicorn, the same load generator and
+client count, in alternating rounds (open, secret, open, secret...; --seconds is each cast's
+total), after an untimed warm-up of each. Prints and writes
 bench/secret-cast-results.json: ballots/s, p50/p99, app+database CPU per ballot, and the
 ratio secret/open (the goal: the proof check must not halve the rate, ratio >= 0.5).
 """
@@ -30,10 +31,13 @@ from bench import dataset  # noqa: E402 (reads BENCH_DB at import)
 from bench.run import _db_backend_cpu, _free_port, _tree_cpu, gunicorn, loadgen, step  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+WARM_UP_SECONDS = 1.5
 
 
-def _secret_vote(voters: int, bodies: Path) -> str:
-    """Open a secret vote on the bench data, run its ceremony, encrypt each voter's ballot."""
+def _secret_vote(voters: int, bodies: Path, passes: int = 1) -> str:
+    """Open a secret vote on the bench data, run its ceremony, and encrypt ``passes`` ballots
+    for each voter (the file holds pass 1 for every voter, then pass 2...; a later pass is
+    that voter's revote, as the open cast's owners revote)."""
     os.environ.update(dataset.app_env())
     from sqlalchemy import select
 
@@ -75,9 +79,10 @@ def _secret_vote(voters: int, bodies: Path) -> str:
             .where(RollEntry.proposal_id == proposal.id, RollEntry.owner_id <= voters)
         ).all()
         with bodies.open("w") as out:
-            for owner_id, token in rows:
-                cast = encrypt_ballot(spec, key, token, ["yes"]).cast
-                out.write(f"{owner_id}\t{json.dumps(cast, separators=(',', ':'))}\n")
+            for _ in range(passes):
+                for owner_id, token in rows:
+                    cast = encrypt_ballot(spec, key, token, ["yes"]).cast
+                    out.write(f"{owner_id}\t{json.dumps(cast, separators=(',', ':'))}\n")
         return str(proposal.id)
 
 
@@ -113,17 +118,27 @@ def _pooled(phases: list[dict[str, Any]]) -> dict[str, Any]:
 def _measure(args: argparse.Namespace, open_vote: str, secret_vote: str,
              bodies: list[Path]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both casts on one server, in alternating rounds: the machine's other load, which moves
-    from second to second, falls on both alike, and the ratio compares like with like."""
+    from second to second, falls on both alike, and the ratio compares like with like.
+
+    ``bodies`` holds a warm-up file, then one per round with a ballot for every voter: more
+    than a round can post, so each secret round, like each open one, runs its whole share of
+    the time at full load (a round that ran out of ballots would count its ramp-down)."""
     port = _free_port()
     share = args.seconds / args.rounds
     phases: dict[str, list[dict[str, Any]]] = {"open": [], "secret": []}
     with gunicorn("wsgi:app", args.workers, args.threads, port) as server:
+        # Untimed warm-up, as bench.run's cast: the pools' connections, each worker's imports,
+        # prepared statements and its election checker (built once per process).
+        loadgen(str(port), WARM_UP_SECONDS, args.clients, mode="cast", proposal=open_vote,
+                owners=f"1-{args.voters}")
+        loadgen(str(port), WARM_UP_SECONDS, args.clients, mode="post",
+                path=f"/api/secret/{secret_vote}/ballots", bodies=str(bodies[0]))
         for r in range(args.rounds):
             phases["open"].append(_phase(port, share, args, server.pid, mode="cast",
                                          proposal=open_vote, owners=f"1-{args.voters}"))
             phases["secret"].append(_phase(port, share, args, server.pid, mode="post",
                                            path=f"/api/secret/{secret_vote}/ballots",
-                                           bodies=str(bodies[r])))
+                                           bodies=str(bodies[r + 1])))
     return _pooled(phases["open"]), _pooled(phases["secret"])
 
 
@@ -145,12 +160,15 @@ def main() -> None:
     open_vote = step("open", "now")["proposal"]
     with tempfile.TemporaryDirectory() as tmp:
         bodies = Path(tmp) / "ballots.tsv"
-        secret_vote = _secret_vote(args.voters, bodies)
-        # Each round its own voters' ballots (a ballot posted twice would be a replay).
+        secret_vote = _secret_vote(args.voters, bodies, passes=args.rounds + 1)
+        # One pass of ballots per file: in a file each voter posts once (a ballot posted twice
+        # would be a replay); the next file's ballot is that voter's revote.
         lines = bodies.read_text().splitlines(keepends=True)
-        parts = [Path(tmp) / f"round-{r}.tsv" for r in range(args.rounds)]
+        per_pass = len(lines) // (args.rounds + 1)
+        parts = [Path(tmp) / f"pass-{r}.tsv" for r in range(args.rounds + 1)]
         for r, part in enumerate(parts):
-            part.write_text("".join(lines[r :: args.rounds]))
+            part.write_text("".join(lines[r * per_pass : (r + 1) * per_pass]))
+        dataset.settle()  # no autovacuum of the load's tables in the middle of a round
         opened, secret = _measure(args, open_vote, secret_vote, parts)
     ratio = secret["rate"] / opened["rate"] if opened["rate"] else 0.0
     report = {
