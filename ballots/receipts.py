@@ -143,25 +143,48 @@ def verify_receipt(
     if proof is None or ballots_root is None:
         raise ReceiptError("proof", "an inclusion check needs both the proof and the root")
     root = bytes.fromhex(ballots_root) if isinstance(ballots_root, str) else ballots_root
-    if type(proof) is not dict or proof.keys() != PROOF_KEYS:
-        raise ReceiptError("proof", f"a proof has exactly the members {sorted(PROOF_KEYS)}")
-    seq, index, size, path, leaf = (proof[k] for k in ("seq", "index", "size", "path", "leaf"))
-    if not all(type(v) is int for v in (seq, index, size)) or index != seq - 1:
-        raise ReceiptError("proof", "proof index must equal seq - 1")
-    if ballots_size is not None and size != ballots_size:
-        raise ReceiptError("proof", f"proof is for size {size}, the result has {ballots_size}")
-    if type(leaf) is not dict or leaf.get("seq") != seq:
+    parts = proof_parts(proof, PROOF_KEYS)
+    if ballots_size is not None and parts.size != ballots_size:
+        raise ReceiptError("proof",
+                           f"proof is for size {parts.size}, the result has {ballots_size}")
+    if type(parts.leaf) is not dict or parts.leaf.get("seq") != parts.seq:
         raise ReceiptError("proof", "proof leaf is not the ballot with that seq")
-    mismatch = _leaf_matches(r, leaf)
+    mismatch = _leaf_matches(r, parts.leaf)
     if mismatch is not None:
         raise ReceiptError("leaf", f"the ballot leaf's {mismatch} differs from the receipt's")
-    if type(path) is not list or not all(is_hex64(p) for p in path):
+    check_leaf_included(parts, root)
+    return ReceiptCheck(r["receipt"], r["proposal"], key_id, included=True, seq=parts.seq)
+
+
+@dataclass(frozen=True)
+class ProofParts:
+    """A ballot's inclusion proof (format 1 or 2) whose members have their types."""
+
+    seq: int
+    index: int
+    size: int
+    path: Any
+    leaf: Any
+
+
+def proof_parts(proof: Any, keys: frozenset[str]) -> ProofParts:
+    """Exactly ``keys`` as members, integer seq/index/size, and index = seq - 1."""
+    if type(proof) is not dict or proof.keys() != keys:
+        raise ReceiptError("proof", f"a proof has exactly the members {sorted(keys)}")
+    seq, index, size = proof["seq"], proof["index"], proof["size"]
+    if not all(type(v) is int for v in (seq, index, size)) or index != seq - 1:
+        raise ReceiptError("proof", "proof index must equal seq - 1")
+    return ProofParts(seq, index, size, proof["path"], proof["leaf"])
+
+
+def check_leaf_included(parts: ProofParts, root: bytes) -> None:
+    """The proof's leaf, as canonical bytes, sits at its index under ``root`` (RFC 9162)."""
+    if type(parts.path) is not list or not all(is_hex64(p) for p in parts.path):
         raise ReceiptError("proof", "proof path must be a list of 64-hex hashes")
     try:
-        leaf_bytes = canonical_bytes(leaf)
+        leaf_bytes = canonical_bytes(parts.leaf)
     except CanonicalError as exc:
         raise ReceiptError("proof", f"proof leaf: {exc}") from None
-    hashes = [bytes.fromhex(p) for p in path]
-    if not verify_inclusion(leaf_hash(leaf_bytes), index, size, hashes, root):
+    hashes = [bytes.fromhex(p) for p in parts.path]
+    if not verify_inclusion(leaf_hash(leaf_bytes), parts.index, parts.size, hashes, root):
         raise ReceiptError("inclusion", "the ballot is not included under the ballots root")
-    return ReceiptCheck(r["receipt"], r["proposal"], key_id, included=True, seq=seq)

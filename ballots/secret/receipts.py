@@ -12,10 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ballots.canonical import CanonicalError, canonical_bytes
 from ballots.keys import KeyRing, SignatureError, verify_object
-from ballots.merkle import leaf_hash, verify_inclusion
-from ballots.receipts import ReceiptError
+from ballots.receipts import ReceiptError, check_leaf_included, proof_parts
 from ballots.records import is_hex64, is_id, parse_time
 from ballots.secret.bundle import BALLOT2_KEYS, RECEIPT2_KEYS
 
@@ -61,28 +59,16 @@ def check_tracker_inclusion(
     """The proof served at ``/results/<id>/proof/<tracker>`` against the sealed result's
     ``ballots`` root and size. Whether the ballot counts is read from the proof: the bundle's
     ballots.jsonl (which ``ballots.verify`` checks whole) shows any later ballot of the token."""
-    if type(proof) is not dict or proof.keys() != TRACKER_PROOF_KEYS:
-        raise ReceiptError("proof", f"a proof has exactly the members {sorted(TRACKER_PROOF_KEYS)}")
-    seq, index, size, path, leaf = (proof[k] for k in ("seq", "index", "size", "path", "leaf"))
-    if not all(type(v) is int for v in (seq, index, size)) or index != seq - 1:
-        raise ReceiptError("proof", "proof index must equal seq - 1")
-    if size != ballots_size or proof["root"] != ballots_root:
+    parts = proof_parts(proof, TRACKER_PROOF_KEYS)
+    if parts.size != ballots_size or proof["root"] != ballots_root:
         raise ReceiptError("proof", "the proof is not for the sealed result's ballots")
-    if type(leaf) is not dict or leaf.keys() != BALLOT2_KEYS or leaf.get("seq") != seq:
+    leaf = parts.leaf
+    if type(leaf) is not dict or leaf.keys() != BALLOT2_KEYS or leaf.get("seq") != parts.seq:
         raise ReceiptError("proof", "proof leaf is not the ballot with that seq")
     for field in ("tracker", "token", "cast_at"):
         if leaf[field] != receipt[field]:
             raise ReceiptError("leaf", f"the ballot leaf's {field} differs from the receipt's")
-    if type(path) is not list or not all(is_hex64(p) for p in path):
-        raise ReceiptError("proof", "proof path must be a list of 64-hex hashes")
-    try:
-        leaf_bytes = canonical_bytes(leaf)
-    except CanonicalError as exc:
-        raise ReceiptError("proof", f"proof leaf: {exc}") from None
-    hashes = [bytes.fromhex(p) for p in path]
-    if not verify_inclusion(leaf_hash(leaf_bytes), index, size, hashes,
-                            bytes.fromhex(ballots_root)):
-        raise ReceiptError("inclusion", "the ballot is not included under the ballots root")
+    check_leaf_included(parts, bytes.fromhex(ballots_root))
     if type(proof["counted"]) is not bool:
         raise ReceiptError("proof", "proof counted is not true or false")
-    return TrackerInclusion(seq, proof["counted"])
+    return TrackerInclusion(parts.seq, proof["counted"])
