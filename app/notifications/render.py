@@ -153,7 +153,10 @@ def describe(n: Notification, personal: dict[str, str] | None = None) -> Message
         return Message(
             _("The key ceremony failed; this secret vote cannot take ballots: %(title)s",
               title=title),
-            [_("Dealers qualified: %(count)s; needed: %(k)s.", count=p.get("qualified", ""),
+            [_("Trustees who posted a key share in time: %(count)s of %(n)s; every "
+               "trustee's is needed.", count=p["keys"], n=p.get("trustees", ""))
+             if "keys" in p else
+             _("Dealers qualified: %(count)s; needed: %(k)s.", count=p.get("qualified", ""),
                k=p.get("threshold", ""))],
             "secret.trustees_page", {"proposal_id": pid})
     if kind in TRUSTEE_KINDS:

@@ -321,4 +321,4 @@ def close_vote(proposal: Proposal, now: datetime | None = None) -> None:
     db.session.refresh(proposal)
     move(proposal, "close", None, now=now)
     if proposal.secrecy == "secret":
-        secret_seal.freeze_tally(proposal)
+        secret_seal.freeze_tally(proposal, now)

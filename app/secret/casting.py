@@ -255,9 +255,8 @@ def _cast(store: Any, proposal_id: str, caster: int | Bearer, cast: Any, now: da
     if found is None or found.spec_values[_SECRECY] != "secret":
         raise VoteRefused(_l("This vote does not take encrypted ballots."))
     if found.state == "failed":
-        raise VoteRefused(_l("The trustees' key ceremony failed (fewer trustees' dealings "
-                             "stood than are needed): this vote cannot take secret "
-                             "ballots. The council has been told."))
+        raise VoteRefused(_l("The trustees' key ceremony failed: this vote cannot take "
+                             "secret ballots. The council has been told."))
     if found.state != "ready":
         raise VoteRefused(_l("The trustees have not finished the key ceremony; ballots are "
                              "accepted once the election key is ready."))

@@ -7,7 +7,8 @@ complaint filed for it by every other trustee; answers close half the key ceremo
 later, so that a complaint filed at the last minute can still be answered. Unanswered
 complaints then stand. With k or more dealers in QUAL the key is ready; with fewer the
 ceremony fails, and the vote cannot take ballots: it stays open without them and is never
-sealed, as when a keygen never completes; the council is told.
+sealed; the council is told. A ceremony still in keygen at key_due (a trustee never posted
+a key share, so no dealing began) fails the same way, at that deadline, in the open.
 """
 
 from __future__ import annotations
@@ -108,12 +109,38 @@ def _fail(election: SecretElection, publics: list[dict[str, Any]], filed: list[C
     translog.append("secret.failed", pid, record, at=now)
     audit.record("secret.ceremony_failed", actor_id=None, subject=pid, qualified=qual,
                  threshold=election.threshold)
-    _tell_council(pid, len(qual), election.threshold)
+    _tell_council(pid, {"qualified": len(qual), "threshold": election.threshold})
     return (f"{pid}: key ceremony FAILED, {len(qual)} of {len(publics)} dealers qualified, "
             f"{election.threshold} needed; the vote cannot take ballots")
 
 
-def _tell_council(proposal_id: str, qualified_count: int, threshold: int) -> None:
+def fail_unfinished(election: SecretElection, now: datetime) -> str:
+    """No election key at a deadline: key_due passed in keygen (dealing waits for every
+    trustee's key share, so none began), or voting closed before the round was settled. The
+    same secret.failed leaf as a failed round, with an empty QUAL (no dealer qualified) and
+    the complaint rows as they stand; the trustees page names who never posted."""
+    pid = election.proposal_id
+    rows = _trustees(pid)
+    posted = sum(1 for t in rows if t.public_json is not None)
+    unkeyed = election.state == "keygen"
+    election.state = "failed"
+    record = {"type": "secret.failed", "proposal": pid, "qualified": [],
+              "threshold": election.threshold, "trustees": len(rows),
+              "complaints": complaints_json(as_complaints(complaints_of(pid))),
+              "at": format_time(now)}
+    translog.append("secret.failed", pid, record, at=now)
+    audit.record("secret.ceremony_failed", actor_id=None, subject=pid, qualified=[],
+                 threshold=election.threshold, keys_posted=posted)
+    if unkeyed:
+        _tell_council(pid, {"keys": posted, "trustees": len(rows)})
+        return (f"{pid}: key ceremony FAILED at its deadline, {posted} of {len(rows)} "
+                f"trustees posted a key share (every one is needed); the vote cannot take "
+                f"ballots")
+    _tell_council(pid, {"qualified": 0, "threshold": election.threshold})
+    return f"{pid}: key ceremony FAILED, voting closed before it was settled"
+
+
+def _tell_council(proposal_id: str, facts: dict[str, int]) -> None:
     from app.council.seats import seated_member_ids
     from app.notifications import service as notifications
 
@@ -122,7 +149,7 @@ def _tell_council(proposal_id: str, qualified_count: int, threshold: int) -> Non
     notifications.notify("ceremony_failed", f"ceremony:{proposal_id}",
                          trustees | seated_member_ids(),
                          {"proposal": proposal_id, "title": proposal.title if proposal else "",
-                          "qualified": qualified_count, "threshold": threshold})
+                          **facts})
 
 
 def tell_dealer(proposal_id: str, dealer: SecretTrustee, accuser: int) -> None:
@@ -136,17 +163,22 @@ def tell_dealer(proposal_id: str, dealer: SecretTrustee, accuser: int) -> None:
 
 
 def due(now: datetime) -> list[str]:
-    """The votes whose complaint round has reached a deadline (`flask trust seal-due`)."""
+    """The votes whose key ceremony has reached a deadline (`flask trust seal-due`)."""
     return list(db.session.scalars(
-        select(SecretElection.proposal_id).where(SecretElection.state == "dealing",
-                                                 SecretElection.key_due <= now)))
+        select(SecretElection.proposal_id).where(
+            SecretElection.state.in_(("keygen", "dealing")), SecretElection.key_due <= now)))
 
 
 def settle_due(proposal_id: str, now: datetime) -> list[str]:
-    """At key_due, a dealer who dealt nothing has a complaint from every other trustee; once
-    nothing is unanswered, or at the answers' deadline, the round is settled."""
+    """At key_due, a ceremony still in keygen fails; in dealing, a dealer who dealt nothing
+    has a complaint from every other trustee, and once nothing is unanswered, or at the
+    answers' deadline, the round is settled."""
     election = db.session.get(SecretElection, proposal_id, with_for_update=True)
-    if election is None or election.state != "dealing" or now < election.key_due:
+    if election is None or now < election.key_due:
+        return []
+    if election.state == "keygen":
+        return [fail_unfinished(election, now)]
+    if election.state != "dealing":
         return []
     rows = _trustees(proposal_id)
     filed = {(c.dealer, c.accuser) for c in complaints_of(proposal_id)}

@@ -24,7 +24,7 @@ from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
 from app.results.models import SealedResult
 from app.results.reads import current_result
-from app.secret import ceremony
+from app.secret import ceremony, qual
 from app.secret.models import SecretBundleFiles, SecretElection
 from app.translog import service as translog
 from app.voting.models import Ballot
@@ -55,15 +55,16 @@ def _box(proposal: Proposal, election: SecretElection) -> BallotBox:
     return box
 
 
-def freeze_tally(proposal: Proposal) -> None:
+def freeze_tally(proposal: Proposal, now: datetime) -> None:
     """At close: fix the encrypted tally the trustees will decrypt."""
     election = db.session.get(SecretElection, proposal.id, with_for_update=True)
     if election is None or election.tally_json is not None:
         return
-    if election.state != "ready":
+    if election.state in ("keygen", "dealing"):
         # Voting closed before the key ceremony finished: no ballot could be cast, and there
-        # is nothing to decrypt. The vote stays unsealed; the page says why.
-        election.state = "failed"
+        # is nothing to decrypt. It fails in the open; the vote stays unsealed.
+        qual.fail_unfinished(election, now)
+    if election.state != "ready":
         return
     cts, _, _ = _box(proposal, election).encrypted_tally()
     election.tally_json = json.dumps([[a.hex(), b.hex()] for a, b in cts])

@@ -21,6 +21,7 @@ from app.secret import casting, ceremony, notices, qual
 from app.secret import seal as secret_seal
 from app.secret.models import SecretElection
 from app.voting.service import VoteRefused
+from ballots.records import parse_time
 
 api = Blueprint("secret_api", __name__, url_prefix="/api/secret/<proposal_id>")
 csrf.exempt(api)
@@ -198,8 +199,15 @@ def trustees_page(proposal_id: str) -> str:
     names = {t["index"]: t["name"] for t in status["trustees"]}
     settled = election.state not in ("keygen", "dealing")
     out = sorted({c.dealer for c in complaints if c.answer is None or c.valid is False})
+    # The steps' times as instants, so the page shows them in the reader's zone.
+    steps = ("keygen_at", "dealt_at", "confirmed_at", "decrypted_at")
+    rows = [{**t, **{k: parse_time(t[k]) if t[k] else None for k in steps}}
+            for t in status["trustees"]]
+    unkeyed = ([t["name"] for t in status["trustees"] if t["keygen_at"] is None]
+               if election.state == "failed" else [])
     return render_template("secret/trustees.html", proposal=proposal, election=election,
-                           status=status, missing=_missing(status), complaints=complaints,
+                           status=status, rows=rows, missing=_missing(status),
+                           complaints=complaints, unkeyed=unkeyed,
                            names=names, answers_due=qual.answer_due(election),
                            disqualified=[names[i] for i in out] if settled else [],
                            qualified=election.trustees - len(out))

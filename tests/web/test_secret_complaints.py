@@ -20,7 +20,7 @@ from app.secret import ceremony
 from app.secret.models import SecretComplaint, SecretElection
 from app.translog.models import LogLeaf
 from ballots.secret.group import scalar_hex
-from ballots.trustee import answers, settled_share
+from ballots.trustee import KeygenState, answers, settled_share
 from ballots.verify import verify_any
 from tests.factories import login
 from tests.unit.ballots import independent_format2
@@ -345,3 +345,77 @@ def test_the_trustee_command_complains_answers_and_finishes_over_qual(
 
         assert base_mul(share.secret) == election.public_shares[share.index]
         assert not (tmp_path / f"t{t.state.index}" / f"{vote.id}.state").exists()
+
+
+def test_a_ceremony_still_in_keygen_fails_at_its_deadline_in_the_open(
+    client: Any, db_session: Any
+) -> None:
+    vote = open_secret_vote(client)
+    base = f"/api/secret/{vote.id}"
+    for t in vote.trustees[:2]:  # the third trustee never posts a key share
+        info = client.get(base + "/ceremony", headers=t.headers).get_json()
+        t.state = KeygenState.generate(vote.id, info["you"]["index"], info["threshold"])
+        r = client.post(base + "/keygen", json=t.state.post(info["you"]["name"]),
+                        headers=t.headers)
+        assert r.status_code == 201, r.get_json()
+    key_due = db.session.get(SecretElection, vote.id).key_due
+    assert seal_due_votes(key_due - timedelta(minutes=1)) == []
+    assert db.session.get(SecretElection, vote.id).state == "keygen"
+    lines = seal_due_votes(key_due + timedelta(minutes=1))
+    assert any("key ceremony FAILED at its deadline, 2 of 3 trustees posted" in ln
+               for ln in lines), lines
+    assert db.session.get(SecretElection, vote.id).state == "failed"
+    failed = _leaves("secret.failed", vote.id)
+    assert len(failed) == 1 and failed[0]["qualified"] == [] and failed[0]["complaints"] == []
+    assert failed[0]["threshold"] == 2 and failed[0]["trustees"] == 3
+    # A second cron run changes nothing and logs nothing more.
+    assert seal_due_votes(key_due + timedelta(minutes=2)) == []
+    assert len(_leaves("secret.failed", vote.id)) == 1
+    told = db.session.scalars(select(Notification).where(
+        Notification.kind == "ceremony_failed")).all()
+    assert {t.user.id for t in vote.trustees} <= {n.user_id for n in told}
+    assert all(json.loads(n.params)["keys"] == 2 for n in told)
+    assert db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "secret.ceremony_failed", AuditEvent.subject == vote.id))
+    headers = bearer(vote.author)
+    db.session.commit()
+    r = client.post(f"/api/secret/{vote.id}/ballots", json={"token": "00"}, headers=headers)
+    assert r.status_code == 422 and "key ceremony failed" in r.get_json()["error"]
+    missing = vote.trustees[2].user.display_name
+    page = client.get(f"/proposals/{vote.id}/trustees").get_data(as_text=True)
+    assert 'id="ceremony-failed"' in page and "no key share came in time from" in page
+    assert missing in page.split('id="ceremony-failed"')[1].split("</p>")[0]
+    # Each step's time in the reader's zone, with the instant for machines.
+    assert "Times are UTC" not in page and '<time datetime="' in page
+    zh = client.get(f"/proposals/{vote.id}/trustees", headers=CHINESE).get_data(as_text=True)
+    assert "未按时提交密钥份额" in zh and "no key share came in time" not in zh
+    login(client, vote.trustees[2].user)
+    told_page = client.get("/notifications/").get_data(as_text=True)
+    assert "Trustees who posted a key share in time: 2 of 3" in told_page
+    from app.integrity.run import run_audit
+
+    assert [str(f) for f in run_audit()] == []
+
+
+def test_a_vote_closed_before_its_key_ceremony_finished_fails_it_in_the_open(
+    client: Any, db_session: Any
+) -> None:
+    vote = open_secret_vote(client)  # no trustee posts anything; the vote closes first
+    closes = close_now(vote.id)
+    close_and_seal(vote.id, now=closes + timedelta(seconds=1))
+    db.session.commit()
+    assert db.session.get(Proposal, vote.id).state == "closed"
+    assert db.session.get(SecretElection, vote.id).state == "failed"
+    failed = _leaves("secret.failed", vote.id)
+    assert len(failed) == 1 and failed[0]["qualified"] == [] and failed[0]["complaints"] == []
+    told = db.session.scalars(select(Notification).where(
+        Notification.kind == "ceremony_failed")).all()
+    assert {t.user.id for t in vote.trustees} <= {n.user_id for n in told}
+    assert all(json.loads(n.params)["keys"] == 0 for n in told)
+    page = client.get(f"/proposals/{vote.id}/trustees").get_data(as_text=True)
+    assert "no key share came in time from" in page
+    # Cron after the close neither fails it again nor seals it.
+    key_due = db.session.get(SecretElection, vote.id).key_due
+    seal_due_votes(key_due + timedelta(hours=1))
+    assert len(_leaves("secret.failed", vote.id)) == 1
+    assert db.session.get(Proposal, vote.id).state == "closed"
