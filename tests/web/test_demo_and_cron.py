@@ -15,7 +15,10 @@ from app.council import service as council
 from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.results.models import SealedResult
+from app.secret.casting import receipt_of as secret_receipt_of
 from app.treasury.models import DisbursementApproval
+from app.voting.models import Ballot
+from ballots.secret.ballot import CAST_KEYS
 from ballots.verify import verify_any
 from tests.factories import install_charter, make_owner, pass_motion, seat_member
 from tests.unit.ballots import independent_format2
@@ -64,6 +67,17 @@ def test_the_demo_is_built_once_and_its_published_bundles_verify(
     # The sealed secret vote's ceremony had one complaint, answered with a share that checks.
     assert [(c["accuser"], c["dealer"], c["share"] is not None) for c in disputes] == [
         (1, 2, True)]
+    # No receipt of a secret ballot holds a choice (the receipt page and its download show this
+    # signed tracker), and no stored secret ballot does either: only its encrypted cast object.
+    secret_ballots = db.session.scalars(
+        select(Ballot).join(Proposal, Proposal.id == Ballot.proposal_id)
+        .where(Proposal.secrecy == "secret")).all()
+    assert len(secret_ballots) >= 20
+    for ballot in secret_ballots:
+        receipt = secret_receipt_of(ballot, ballot.proposal_id)
+        assert receipt["format"] == 2 and receipt["tracker"] == ballot.receipt
+        assert "selection" not in receipt
+        assert json.loads(ballot.selection_json).keys() == CAST_KEYS
     audit = runner.invoke(args=["trust", "audit"])
     assert audit.exit_code == 0, audit.output
     # Every approval of the demo's spending is by a member of the proceeds committee (Art. 22.1).
