@@ -33,10 +33,23 @@ DEFAULT_ORIGIN = "owners-trust.local/log"
 
 
 def origin() -> str:
-    """The log's origin line: set once (TRUST_LOG_ORIGIN), else the base URL's host + /log."""
+    """The log's origin line: TRUST_LOG_ORIGIN if set; else the origin its first signed note
+    was given; for a log with none yet, the base URL's host + /log.
+
+    The origin names the log for good: its notes are signed, and its witnesses cosign, under
+    it. Taken from the base URL each time, it moved when the base URL did: the demo, built
+    before it knows the port it will serve on, signed its checkpoints as
+    owners-trust.local/log and then its keys note as 127.0.0.1:5000/log, which every verifier
+    refused (keys.note_signature), and its witnesses would have refused every later checkpoint.
+    """
     configured = current_app.config.get("TRUST_LOG_ORIGIN")
     if configured:
         return str(configured)
+    first = db.session.scalar(
+        select(CheckpointRow.note).where(CheckpointRow.note.is_not(None))
+        .order_by(CheckpointRow.size).limit(1))
+    if first:
+        return first.split("\n", 1)[0]
     host = urllib.parse.urlsplit(current_app.config.get("TRUST_BASE_URL") or "").netloc
     return f"{host}/log" if host else DEFAULT_ORIGIN
 
@@ -92,8 +105,9 @@ def checkpoint() -> dict[str, Any]:
 
 def ensure_note(row: CheckpointRow) -> str:
     if row.note is None:
-        text = Checkpoint(origin(), row.size, bytes.fromhex(row.root)).text()
-        signature = keys.signing_key().note_signer(origin()).sign(text)
+        name = origin()
+        text = Checkpoint(name, row.size, bytes.fromhex(row.root)).text()
+        signature = keys.signing_key().note_signer(name).sign(text)
         row.note = Note(text, (signature,)).to_bytes().decode()
         db.session.flush()
     return row.note

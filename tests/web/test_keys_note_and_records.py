@@ -264,3 +264,28 @@ def test_demo_keys_witnessed_by_verify_and_monitor(
     assert "all 2 key records" in capsys.readouterr().out
     assert monitor_main([live, "--state", state]) == 0, capsys.readouterr().err
     assert "PENDING" not in capsys.readouterr().out
+
+
+def test_the_log_keeps_its_origin_when_the_base_url_is_set_later(
+    app: Any, client: Any, db_session: Any
+) -> None:
+    # The demo's order: the log is signed before the server knows its address, then served.
+    keys.ensure_key(valid_from=utcnow() - timedelta(days=3))
+    first = notes.current()
+    db.session.commit()
+    named = first.note.split("\n", 1)[0] if first.note else ""
+    assert named == notes.DEFAULT_ORIGIN
+    app.config["TRUST_BASE_URL"] = "http://127.0.0.1:5077"
+    try:
+        assert notes.origin() == named
+        data = client.get("/.well-known/trust-keys.note").data
+        served = client.get("/.well-known/trust-keys.json").get_json()
+        assert open_keys_note(data, served=served, origin=named).current.key_id
+        _age_keys()
+        keys.rotate()  # a new leaf: the next checkpoint is a new note
+        later = notes.current()
+        db.session.commit()
+        assert later.size > first.size and later.note is not None
+        assert later.note.split("\n", 1)[0] == named
+    finally:
+        app.config["TRUST_BASE_URL"] = ""
