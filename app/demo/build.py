@@ -407,6 +407,7 @@ def build_demo() -> Iterator[str]:
     yield from demo_treasury.build_treasury_demo(now)
     yield from _ratification(author, chair, now, rng)
     yield from demo_amendment.build(author, chair, now, rng, _run_vote)
+    yield from demo_secret.build_rejected(author, chair, now, rng, _put_to_vote)
     yield (
         f"demo accounts: admin@demo.trust, chair@demo.trust, owner1..{OWNERS}@demo.trust; "
         f"password {DEMO_PASSWORD}"

@@ -1,4 +1,4 @@
-"""The demo's secret votes: one sealed, one open for demo owners to vote in.
+"""The demo's secret votes: two sealed (one passed, one rejected), one open for demo owners.
 
 The builder plays every trustee itself, in-process, through the same ceremony service the API
 uses. For the sealed vote it then discards the trustees' key shares (they only ever existed in
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.core.extensions import db
 from app.decisions.votes import close_and_seal
+from app.proposals import service as proposals
 from app.proposals.models import Proposal
 from app.proposals.spec import vote_spec
 from app.secret import casting, ceremony
@@ -120,3 +121,24 @@ def keep_trustee_files(proposal_id: str, shares: dict[int, TrusteeShare], folder
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(share.to_file(passphrase.encode()))
     yield f"trustee key files for {proposal_id} in {folder} (passphrase: the demo password)"
+
+
+def build_rejected(author: User, chair: User, now: datetime, rng: random.Random,
+                   put_to_vote: Callable[..., Proposal]) -> Iterator[str]:
+    """A second sealed secret vote, which the owners turned down: the trustees decrypt a
+    total whatever it says, and the format 2 bundle shows a rejection as plainly."""
+    opens, closes = now - timedelta(days=9), now - timedelta(days=2)
+    proposal = put_to_vote(
+        author, chair,
+        proposals.Draft(
+            kind="general",
+            title="Owners-only parking at service centres · 服务中心车主专用车位",
+            body="Reserve a row of parking at every service centre for owners only. A secret "
+            "vote, which the owners turned down.",
+            fields={}, options=[]),
+        opens, closes)
+    shares = run_ceremony(proposal.id, opens)
+    cast = cast_all(proposal.id, opens, [["no"]] * 5 + [["yes"]] * 3 + [["abstain"]], rng)
+    seal_with_trustees(proposal, shares, closes)
+    del shares
+    yield f"sealed secret vote {proposal.id} ({cast} encrypted ballots)"
