@@ -54,6 +54,21 @@ def _leaves(kind: str, subject: str) -> list[dict[str, Any]]:
         .order_by(LogLeaf.index))]
 
 
+def _failed_in_the_open(client: Any, vote: SecretVote) -> list[dict[str, Any]]:
+    """The vote's trustees told, the audit event, and a cast refused saying why; returns
+    what each notice said."""
+    told = db.session.scalars(select(Notification).where(
+        Notification.kind == "ceremony_failed")).all()
+    assert {t.user.id for t in vote.trustees} <= {n.user_id for n in told}
+    assert db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "secret.ceremony_failed", AuditEvent.subject == vote.id))
+    headers = bearer(vote.author)
+    db.session.commit()
+    r = client.post(f"/api/secret/{vote.id}/ballots", json={"token": "00"}, headers=headers)
+    assert r.status_code == 422 and "key ceremony failed" in r.get_json()["error"]
+    return [json.loads(n.params) for n in told]
+
+
 def _download(client: Any, vote_id: str, folder: Path) -> Path:
     folder.mkdir()
     for name in ("result.json", "election.json", "tally.json", "roll.jsonl", "ballots.jsonl"):
@@ -218,15 +233,7 @@ def test_fewer_than_k_qualified_fails_the_ceremony_and_tells_the_council(
     assert client.get(f"/api/secret/{vote.id}/ceremony").get_json()["election"] is None
     failed = _leaves("secret.failed", vote.id)
     assert failed and failed[0]["qualified"] == [1] and failed[0]["threshold"] == 2
-    told = set(db.session.scalars(select(Notification.user_id).where(
-        Notification.kind == "ceremony_failed")))
-    assert {t.user.id for t in vote.trustees} <= told
-    assert db.session.scalar(select(AuditEvent.id).where(
-        AuditEvent.action == "secret.ceremony_failed", AuditEvent.subject == vote.id))
-    headers = bearer(vote.author)
-    db.session.commit()
-    r = client.post(f"/api/secret/{vote.id}/ballots", json={"token": "00"}, headers=headers)
-    assert r.status_code == 422 and "key ceremony failed" in r.get_json()["error"]
+    assert all(said["qualified"] == 1 for said in _failed_in_the_open(client, vote))
     page = client.get(f"/proposals/{vote.id}/trustees").data
     assert b"The key ceremony failed: only 1" in page
     # The author is on the roll: their vote page says why it takes no ballot.
@@ -371,16 +378,7 @@ def test_a_ceremony_still_in_keygen_fails_at_its_deadline_in_the_open(
     # A second cron run changes nothing and logs nothing more.
     assert seal_due_votes(key_due + timedelta(minutes=2)) == []
     assert len(_leaves("secret.failed", vote.id)) == 1
-    told = db.session.scalars(select(Notification).where(
-        Notification.kind == "ceremony_failed")).all()
-    assert {t.user.id for t in vote.trustees} <= {n.user_id for n in told}
-    assert all(json.loads(n.params)["keys"] == 2 for n in told)
-    assert db.session.scalar(select(AuditEvent.id).where(
-        AuditEvent.action == "secret.ceremony_failed", AuditEvent.subject == vote.id))
-    headers = bearer(vote.author)
-    db.session.commit()
-    r = client.post(f"/api/secret/{vote.id}/ballots", json={"token": "00"}, headers=headers)
-    assert r.status_code == 422 and "key ceremony failed" in r.get_json()["error"]
+    assert all(said["keys"] == 2 for said in _failed_in_the_open(client, vote))
     missing = vote.trustees[2].user.display_name
     page = client.get(f"/proposals/{vote.id}/trustees").get_data(as_text=True)
     assert 'id="ceremony-failed"' in page and "no key share came in time from" in page
@@ -408,10 +406,7 @@ def test_a_vote_closed_before_its_key_ceremony_finished_fails_it_in_the_open(
     assert db.session.get(SecretElection, vote.id).state == "failed"
     failed = _leaves("secret.failed", vote.id)
     assert len(failed) == 1 and failed[0]["qualified"] == [] and failed[0]["complaints"] == []
-    told = db.session.scalars(select(Notification).where(
-        Notification.kind == "ceremony_failed")).all()
-    assert {t.user.id for t in vote.trustees} <= {n.user_id for n in told}
-    assert all(json.loads(n.params)["keys"] == 0 for n in told)
+    assert all(said["keys"] == 0 for said in _failed_in_the_open(client, vote))
     page = client.get(f"/proposals/{vote.id}/trustees").get_data(as_text=True)
     assert "no key share came in time from" in page
     # Cron after the close neither fails it again nor seals it.
