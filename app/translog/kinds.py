@@ -126,7 +126,8 @@ EVENT_KINDS: dict[str, str] = {
     "deadline, that nothing was dealt)",
     "secret.answer": "a dealer's public answer to a complaint: the share in the clear, and "
     "whether it checks against the dealer's commitments",
-    "secret.failed": "a secret vote's key ceremony failed: fewer dealers qualified than needed",
+    "secret.failed": "a secret vote's key ceremony failed: fewer dealers qualified than needed "
+    "(none, when a key share was missing at the deadline or voting closed first)",
     "secret.election": "a secret vote's election key settled: trustees, threshold, the key and "
     "the digest of election.json",
     "secret.pending": "a secret vote closed without enough decryption shares in the charter's "
