@@ -414,3 +414,9 @@ def test_a_vote_closed_before_its_key_ceremony_finished_fails_it_in_the_open(
     seal_due_votes(key_due + timedelta(hours=1))
     assert len(_leaves("secret.failed", vote.id)) == 1
     assert db.session.get(Proposal, vote.id).state == "closed"
+    from app.integrity.run import run_audit
+
+    # close_now moved the close by a direct edit, which the audit rightly names; nothing else.
+    found = [str(f) for f in run_audit()]
+    assert found == [f"proposal {vote.id}: closes_at changed since the vote opened (logged at "
+                     "opening)"]
