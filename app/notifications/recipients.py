@@ -115,7 +115,7 @@ def _ceremony(event: dict[str, Any]) -> Iterator[Recipients]:
     its result waits for trustees who did not post in time."""
     from app.proposals.models import Proposal
     from app.secret.models import SecretElection, SecretTrustee
-    from app.secret.notices import share_due
+    from app.secret.qual import share_due
     from app.voting.models import RollEntry
 
     pid = event["proposal"]
@@ -163,7 +163,8 @@ def trustee_reminders(proposal_id: str, deadline: str) -> Iterator[Recipients]:
     """The trustees who have not yet done their step before the key or share deadline."""
     from app.proposals.models import Proposal
     from app.secret.models import SecretElection
-    from app.secret.notices import share_due, waiting_steps
+    from app.secret.notices import waiting_steps
+    from app.secret.qual import share_due
 
     proposal = db.session.get(Proposal, proposal_id)
     election = db.session.get(SecretElection, proposal_id)

@@ -40,6 +40,12 @@ class ReceiptReport:
     cast_at: datetime | None = None
     proof_url: str | None = None
 
+    def fails(self, message: str) -> ReceiptReport:
+        """The check stops here: ``message`` says what did not hold."""
+        self.ok = False
+        self.message = message
+        return self
+
 
 TrackerCheck = Callable[[dict[str, Any], KeyRing], ReceiptReport]
 
@@ -82,9 +88,7 @@ def check(text: str, tracker_check: TrackerCheck | None = None) -> ReceiptReport
     report.ballots_root = result["ballots"]["root"]
     proof = results.inclusion_for_receipt(sealed, receipt["receipt"])
     if proof is None:
-        report.ok = False
-        report.message = _("The receipt is genuine but its ballot is NOT in the sealed result.")
-        return report
+        return report.fails(_("The receipt is genuine but its ballot is NOT in the sealed result."))
     try:
         verify_receipt(
             receipt,
@@ -94,9 +98,7 @@ def check(text: str, tracker_check: TrackerCheck | None = None) -> ReceiptReport
             ballots_size=result["ballots"]["size"],
         )
     except ReceiptError as exc:
-        report.ok = False
-        report.message = _("The inclusion proof does not check out: %(problem)s", problem=exc)
-        return report
+        return report.fails(_("The inclusion proof does not check out: %(problem)s", problem=exc))
     report.included = True
     report.proof = proof
     live = db.session.scalar(

@@ -331,7 +331,8 @@ def mark_overdue(now: datetime) -> list[str]:
         ).where(SecretElection.state == "closed")
     ).all()
     for election, closes_at in rows:
-        if closes_at is None or now < closes_at + timedelta(hours=election.share_hours):
+        due = qual.share_due(election, closes_at)
+        if due is None or now < due:
             continue
         posted = len(decryption_entries(election.proposal_id))
         election.state = "pending"

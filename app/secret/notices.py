@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from app.core.extensions import db
 from app.proposals.models import Proposal
 from app.secret.models import SecretComplaint, SecretElection, SecretTrustee
-from app.secret.qual import answer_due
+from app.secret.qual import answer_due, share_due
 
 KEY_STEPS = ("keygen", "deal", "receive", "answer")
 OPEN_STATES = ("keygen", "dealing", "closed", "pending")
@@ -55,10 +55,6 @@ def next_step(election: SecretElection, trustee: SecretTrustee, all_dealt: bool,
     if election.state in ("closed", "pending"):
         return "decrypt" if trustee.decryption_json is None else None
     return None
-
-
-def share_due(election: SecretElection, closes_at: datetime | None) -> datetime | None:
-    return closes_at + timedelta(hours=election.share_hours) if closes_at else None
 
 
 def _undealt(proposal_ids: list[str]) -> dict[str, int]:

@@ -14,7 +14,7 @@ a key share, so no dealing began) fails the same way, at that deadline, in the o
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -35,6 +35,11 @@ def answer_due(election: SecretElection) -> datetime:
     """Complaints close at key_due; answers half the key ceremony's time after."""
     due: datetime = election.key_due + (election.key_due - election.created_at) / 2
     return due
+
+
+def share_due(election: SecretElection, closes_at: datetime | None) -> datetime | None:
+    """Decryption shares are due the charter's share_hours after the vote closes."""
+    return closes_at + timedelta(hours=election.share_hours) if closes_at else None
 
 
 def complaints_of(proposal_id: str) -> list[SecretComplaint]:
@@ -102,13 +107,7 @@ def _fail(election: SecretElection, publics: list[dict[str, Any]], filed: list[C
     commitments = {int(p["index"]): [point_from_hex(c) for c in p["commitments"]]
                    for p in publics}
     qual = qualified(len(publics), filed, commitments)
-    election.state = "failed"
-    record = {"type": "secret.failed", "proposal": pid, "qualified": qual,
-              "threshold": election.threshold, "trustees": len(publics),
-              "complaints": complaints_json(filed), "at": format_time(now)}
-    translog.append("secret.failed", pid, record, at=now)
-    audit.record("secret.ceremony_failed", actor_id=None, subject=pid, qualified=qual,
-                 threshold=election.threshold)
+    _record_failure(election, qual, len(publics), filed, now)
     _tell_council(pid, {"qualified": len(qual), "threshold": election.threshold})
     return (f"{pid}: key ceremony FAILED, {len(qual)} of {len(publics)} dealers qualified, "
             f"{election.threshold} needed; the vote cannot take ballots")
@@ -117,20 +116,14 @@ def _fail(election: SecretElection, publics: list[dict[str, Any]], filed: list[C
 def fail_unfinished(election: SecretElection, now: datetime) -> str:
     """No election key at a deadline: key_due passed in keygen (dealing waits for every
     trustee's key share, so none began), or voting closed before the round was settled. The
-    same secret.failed leaf as a failed round, with an empty QUAL (no dealer qualified) and
-    the complaint rows as they stand; the trustees page names who never posted."""
+    same failure as a failed round, with an empty QUAL (no dealer qualified) and the complaint
+    rows as they stand; the trustees page names who never posted."""
     pid = election.proposal_id
     rows = _trustees(pid)
     posted = sum(1 for t in rows if t.public_json is not None)
     unkeyed = election.state == "keygen"
-    election.state = "failed"
-    record = {"type": "secret.failed", "proposal": pid, "qualified": [],
-              "threshold": election.threshold, "trustees": len(rows),
-              "complaints": complaints_json(as_complaints(complaints_of(pid))),
-              "at": format_time(now)}
-    translog.append("secret.failed", pid, record, at=now)
-    audit.record("secret.ceremony_failed", actor_id=None, subject=pid, qualified=[],
-                 threshold=election.threshold, keys_posted=posted)
+    _record_failure(election, [], len(rows), as_complaints(complaints_of(pid)), now,
+                    keys_posted=posted)
     if unkeyed:
         _tell_council(pid, {"keys": posted, "trustees": len(rows)})
         return (f"{pid}: key ceremony FAILED at its deadline, {posted} of {len(rows)} "
@@ -138,6 +131,19 @@ def fail_unfinished(election: SecretElection, now: datetime) -> str:
                 f"ballots")
     _tell_council(pid, {"qualified": 0, "threshold": election.threshold})
     return f"{pid}: key ceremony FAILED, voting closed before it was settled"
+
+
+def _record_failure(election: SecretElection, qual: list[int], trustees: int,
+                    filed: list[Complaint], now: datetime, **audited: Any) -> None:
+    """The failed state, its public secret.failed leaf and the audit event."""
+    pid = election.proposal_id
+    election.state = "failed"
+    record = {"type": "secret.failed", "proposal": pid, "qualified": qual,
+              "threshold": election.threshold, "trustees": trustees,
+              "complaints": complaints_json(filed), "at": format_time(now)}
+    translog.append("secret.failed", pid, record, at=now)
+    audit.record("secret.ceremony_failed", actor_id=None, subject=pid, qualified=qual,
+                 threshold=election.threshold, **audited)
 
 
 def _tell_council(proposal_id: str, facts: dict[str, int]) -> None:

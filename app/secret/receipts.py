@@ -67,17 +67,13 @@ def check(receipt: dict[str, Any], keyring: KeyRing) -> ReceiptReport:
     report.ballots_root = result["ballots"]["root"]
     proof = tracker_proof(sealed, files, tracker)
     if proof is None:
-        report.ok = False
-        report.message = _("The receipt is genuine, but no ballot with this tracker is among "
-                           "the ballots of the sealed result.")
-        return report
+        return report.fails(_("The receipt is genuine, but no ballot with this tracker is "
+                              "among the ballots of the sealed result."))
     try:
         found = check_tracker_inclusion(receipt, proof, report.ballots_root,
                                         result["ballots"]["size"])
     except ReceiptError as exc:
-        report.ok = False
-        report.message = _("The inclusion proof does not check out: %(problem)s", problem=exc)
-        return report
+        return report.fails(_("The inclusion proof does not check out: %(problem)s", problem=exc))
     report.included = True
     report.proof = proof
     report.counted = found.counted

@@ -9,10 +9,14 @@ from typing import Any
 import pytest
 
 from app.core.extensions import db
-from ballots.secret.group import scalar_hex
 from tests.e2e.browse import switch_language
 from tests.e2e.walk import every_problem_on
-from tests.web.secret_helpers import check_and_confirm, keygen_and_deal, open_secret_vote
+from tests.web.secret_helpers import (
+    answer_wrongly,
+    check_and_confirm,
+    keygen_and_deal,
+    open_secret_vote,
+)
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
@@ -26,11 +30,7 @@ def test_the_trustees_page_with_complaints_fits_and_passes_the_checks(
     vote = open_secret_vote(client)
     trustees = keygen_and_deal(client, vote, cheat=(2, 1))
     check_and_confirm(client, vote, trustees)
-    dealer = vote.trustees[1]
-    assert dealer.state is not None
-    wrong = {"answers": {"1": scalar_hex(dealer.state.dealer.share_for(1) + 1)}}
-    assert client.post(f"/api/secret/{vote.id}/answers", json=wrong,
-                       headers=dealer.headers).status_code == 201
+    answer_wrongly(client, vote)
     db.session.commit()
     db.session.remove()  # SQLite: the live server needs the lock an open read would hold
     page = new_page(PHONE)

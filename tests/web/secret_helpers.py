@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from app.accounts.models import User
 from app.accounts.services import issue_api_token
 from app.core.db_types import utcnow
 from app.core.extensions import db
+from ballots.secret.group import scalar_hex
 from ballots.secret.transport import seal_share
 from ballots.secret.trustees import TrusteeShare
 from ballots.trustee import KeygenState, check_dealt, deal, decrypt, receive
@@ -143,3 +145,24 @@ def check_and_confirm(client: Any, vote: SecretVote, trustees: list[dict[str, An
             assert r.status_code == 201, r.get_json()
         r = client.post(base + "/confirm", json={"confirmed": True}, headers=t.headers)
         assert r.status_code == 201, r.get_json()
+
+
+def answer_wrongly(client: Any, vote: SecretVote) -> None:
+    """After keygen_and_deal(cheat=(2, 1)): dealer 2 answers trustee 1's complaint with a
+    share that fails its commitments, which disqualifies it."""
+    dealer = vote.trustees[1]
+    assert dealer.state is not None
+    wrong = {"answers": {"1": scalar_hex(dealer.state.dealer.share_for(1) + 1)}}
+    r = client.post(f"/api/secret/{vote.id}/answers", json=wrong, headers=dealer.headers)
+    assert r.status_code == 201, r.get_json()
+
+
+def download_bundle(client: Any, vote_id: str, folder: Path) -> Path:
+    """A sealed secret vote's format 2 bundle, as a reader downloads it from the site."""
+    folder.mkdir()
+    for name in ("result.json", "election.json", "tally.json", "roll.jsonl", "ballots.jsonl"):
+        response = client.get(f"/results/{vote_id}/{name}")
+        assert response.status_code == 200, name
+        (folder / name).write_bytes(response.get_data())
+    (folder / "trust-keys.json").write_bytes(client.get("/.well-known/trust-keys.json").get_data())
+    return folder

@@ -22,6 +22,7 @@ from tests.unit.ballots import independent_format2
 from tests.web.secret_helpers import (
     bearer,
     close_now,
+    download_bundle,
     open_secret_vote,
     post_decryption,
     run_ceremony,
@@ -42,16 +43,6 @@ def _encrypt(client: Any, vote_id: str, headers: dict[str, str], choice: list[st
     election = client.get(f"/api/secret/{vote_id}/election.json").get_json()
     token = client.get(f"/api/proposals/{vote_id}/my-weight", headers=headers).get_json()["token"]
     return spec, election, prepare_ballot(spec, election, token, choice)
-
-
-def _download(client: Any, vote_id: str, folder: Path) -> Path:
-    folder.mkdir()
-    for name in ("result.json", "election.json", "tally.json", "roll.jsonl", "ballots.jsonl"):
-        response = client.get(f"/results/{vote_id}/{name}")
-        assert response.status_code == 200, name
-        (folder / name).write_bytes(response.get_data())
-    (folder / "trust-keys.json").write_bytes(client.get("/.well-known/trust-keys.json").get_data())
-    return folder
 
 
 def test_a_secret_vote_from_ceremony_to_verified_seal(
@@ -119,7 +110,7 @@ def test_a_secret_vote_from_ceremony_to_verified_seal(
     result = client.get(f"/results/{vote.id}/result.json").get_json()
     assert result["format"] == 2
     assert result["tally"]["totals"]["no"] > 0 and result["tally"]["totals"]["yes"] == 0
-    bundle = _download(client, vote.id, tmp_path / "bundle")
+    bundle = download_bundle(client, vote.id, tmp_path / "bundle")
     report = verify_any(bundle)
     assert report.ok, report.message
     # And the verifier written from docs/verification.md alone.

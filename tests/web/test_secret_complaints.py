@@ -19,16 +19,17 @@ from app.proposals.models import Proposal
 from app.secret import ceremony
 from app.secret.models import SecretComplaint, SecretElection
 from app.translog.models import LogLeaf
-from ballots.secret.group import scalar_hex
 from ballots.trustee import KeygenState, answers, settled_share
 from ballots.verify import verify_any
 from tests.factories import login
 from tests.unit.ballots import independent_format2
 from tests.web.secret_helpers import (
     SecretVote,
+    answer_wrongly,
     bearer,
     check_and_confirm,
     close_now,
+    download_bundle,
     keygen_and_deal,
     open_secret_vote,
     post_decryption,
@@ -67,16 +68,6 @@ def _failed_in_the_open(client: Any, vote: SecretVote) -> list[dict[str, Any]]:
     r = client.post(f"/api/secret/{vote.id}/ballots", json={"token": "00"}, headers=headers)
     assert r.status_code == 422 and "key ceremony failed" in r.get_json()["error"]
     return [json.loads(n.params) for n in told]
-
-
-def _download(client: Any, vote_id: str, folder: Path) -> Path:
-    folder.mkdir()
-    for name in ("result.json", "election.json", "tally.json", "roll.jsonl", "ballots.jsonl"):
-        response = client.get(f"/results/{vote_id}/{name}")
-        assert response.status_code == 200, name
-        (folder / name).write_bytes(response.get_data())
-    (folder / "trust-keys.json").write_bytes(client.get("/.well-known/trust-keys.json").get_data())
-    return folder
 
 
 def test_a_bad_share_answered_correctly_disqualifies_nobody(client: Any, db_session: Any) -> None:
@@ -127,11 +118,9 @@ def test_a_wrong_answer_disqualifies_and_the_vote_still_seals_and_verifies(
     vote = open_secret_vote(client)
     trustees = keygen_and_deal(client, vote, cheat=(2, 1))
     check_and_confirm(client, vote, trustees)
+    answer_wrongly(client, vote)
     dealer = vote.trustees[1]
     assert dealer.state is not None
-    wrong = {"answers": {"1": scalar_hex(dealer.state.dealer.share_for(1) + 1)}}
-    r = client.post(f"/api/secret/{vote.id}/answers", json=wrong, headers=dealer.headers)
-    assert r.status_code == 201
     row = db.session.get(SecretComplaint, (vote.id, 2, 1))
     assert row.valid is False
     # An answer stands as given: a second try is refused.
@@ -159,7 +148,7 @@ def test_a_wrong_answer_disqualifies_and_the_vote_still_seals_and_verifies(
     assert post_decryption(client, vote, vote.trustees[1]).status_code == 201
     r = post_decryption(client, vote, vote.trustees[0])
     assert r.status_code == 201 and r.get_json()["sealed"]
-    bundle = _download(client, vote.id, tmp_path / "bundle")
+    bundle = download_bundle(client, vote.id, tmp_path / "bundle")
     report = verify_any(bundle)
     assert report.ok, report.message
     assert independent_format2.verify(bundle) is None
